@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import AuditEvent, Invitation, Membership
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "partner", "role", "restricted", "created_at")
+    list_filter = ("role", "restricted")
+    search_fields = ("user__email", "partner__name")
+    autocomplete_fields = ("user", "partner")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "partner", "role", "status", "created_at", "expires_at")
+    list_filter = ("status", "role")
+    search_fields = ("email", "partner__name")
+    autocomplete_fields = ("partner",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The trail is evidence: readable, never edited."""
+
+    list_display = ("created_at", "partner", "actor", "action", "target")
+    list_filter = ("action",)
+    search_fields = ("target", "partner__name", "actor__email")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

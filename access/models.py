@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import TenantModel
+from portal.permissions import Role, role_has
+
+
+class Membership(TenantModel):
+    """A user's role in one partner; ``restricted`` limits it to accounts granted through django-guardian."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    restricted = models.BooleanField(
+        _("restricted to selected accounts"),
+        default=False,
+        help_text=_("When set, the user sees only the customer accounts granted to them."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "partner"], name="uniq_membership")]
+        ordering = ["partner__name"]
+
+    def __str__(self):
+        return f"{self.user} @ {self.partner} ({self.get_role_display()})"
+
+    def has(self, right) -> bool:
+        return role_has(self.role, right)
+
+    @cached_property
+    def allowed_account_ids(self):
+        """Ids of the accounts a restricted membership may see (a subquery; guardian object permissions)."""
+        from guardian.shortcuts import get_objects_for_user
+
+        from accounts.models import Account
+
+        return get_objects_for_user(
+            self.user,
+            "accounts.access_account",
+            klass=Account.objects.filter(partner_id=self.partner_id),
+            accept_global_perms=False,
+        ).values("id")
+
+
+class Invitation(TenantModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    restricted = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "email"],
+                condition=models.Q(status="pending"),
+                name="uniq_pending_invitation",
+            )
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class AuditEvent(TenantModel):
+    """Append-only trail of access changes: who did what to whom, when."""
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=64)
+    target = models.CharField(max_length=255)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.action} {self.target}"

@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import TenantModel
+
+
+class Account(TenantModel):
+    """A business that is the partner's prospect or customer."""
+
+    class Stage(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        CUSTOMER = "customer", _("Customer")
+
+    account_field = "id"
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="accounts")
+    name = models.CharField(_("company name"), max_length=200)
+    legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="RU")
+    tax_id = models.CharField(_("tax id"), max_length=32)
+    legal_address = models.TextField(_("legal address"), blank=True)
+    mailing_address = models.TextField(_("mailing address"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.PROSPECT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("access_account", "May see this customer account (per-membership restriction)")]
+        constraints = [models.UniqueConstraint(fields=["partner", "tax_id"], name="uniq_account_tax_id")]
+        indexes = [models.Index(fields=["partner", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:detail", args=[self.pk])
+
+
+class AccountContact(TenantModel):
+    """A person at the customer (personal data: masked for roles without the right)."""
+
+    partner_field = "account__partner"
+    account_field = "account_id"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,26 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from portal.tables import PortalTable
+
+from .models import Account
+
+
+class AccountTable(PortalTable):
+    name = tables.Column(linkify=True)
+    subaccount_count = tables.Column(verbose_name=_("Subaccounts"), orderable=True)
+    owner = tables.Column(accessor="owner__email", verbose_name=_("Owner"))
+
+    class Meta:
+        model = Account
+        fields = (
+            "name",
+            "legal_name",
+            "tax_id",
+            "country",
+            "stage",
+            "owner",
+            "subaccount_count",
+            "created_at",
+        )
+        empty_text = _("No customer accounts match. Create the first one or clear the filters.")

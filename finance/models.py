@@ -1,0 +1,253 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import TenantModel
+from portal.money import Currency, MoneyField
+
+
+class Program(models.TextChoices):
+    PARTNER_BONUS = "partner_bonus", _("Partner bonus")
+    DEAL_EXTRA = "deal_extra", _("Deal registration extra")
+    PROJECT_REBATE = "project_rebate", _("Project rebate")
+    SPECIALIZATION_REBATE = "specialization_rebate", _("Specialization rebate")
+    REFERRAL = "referral", _("Referral commission")
+
+
+# Programs whose accruals form a withdrawable balance (the bonus is an invoice discount instead).
+BALANCE_PROGRAMS = (Program.PROJECT_REBATE, Program.SPECIALIZATION_REBATE, Program.REFERRAL)
+
+
+class Consumption(TenantModel):
+    """One day of one SKU in one folder, imported from billing; never edited by partners."""
+
+    account_field = "subaccount__account_id"
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
+    subaccount = models.ForeignKey(
+        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="consumption"
+    )
+    date = models.DateField()
+    cloud_id = models.CharField(max_length=64)
+    cloud_name = models.CharField(max_length=200)
+    folder_id = models.CharField(max_length=64)
+    folder_name = models.CharField(max_length=200)
+    service_id = models.CharField(max_length=64)
+    service_name = models.CharField(max_length=200)
+    sku_id = models.CharField(max_length=64)
+    sku_name = models.CharField(max_length=300)
+    quantity = models.DecimalField(max_digits=24, decimal_places=6)
+    unit = models.CharField(max_length=32)
+    cost = MoneyField(_("cost"))
+    credit = MoneyField(_("credit"))
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    is_marketplace = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subaccount", "date", "folder_id", "sku_id"], name="uniq_consumption_day"
+            ),
+            models.CheckConstraint(condition=models.Q(cost__gte=0), name="consumption_cost_not_negative"),
+        ]
+        indexes = [models.Index(fields=["partner", "date"]), models.Index(fields=["subaccount", "date"])]
+
+    def __str__(self):
+        return f"{self.subaccount_id} {self.date} {self.sku_name}"
+
+
+class MonthlyConsumption(TenantModel):
+    """Month × subaccount × service aggregate, maintained by the import so pages never scan daily rows."""
+
+    account_field = "subaccount__account_id"
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
+    subaccount = models.ForeignKey("subaccounts.Subaccount", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text=_("First day of the month"))
+    service_id = models.CharField(max_length=64)
+    service_name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    cost = MoneyField()
+    credit = MoneyField()
+    marketplace_cost = MoneyField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subaccount", "month", "service_id", "currency"], name="uniq_monthly_consumption"
+            )
+        ]
+        indexes = [models.Index(fields=["partner", "month"])]
+
+    def __str__(self):
+        return f"{self.subaccount_id} {self.month:%Y-%m} {self.service_name}"
+
+
+class RebateTerm(models.Model):
+    """An admin-managed term of a program: rate, cap, threshold and validity."""
+
+    program = models.CharField(max_length=32, choices=Program.choices)
+    condition = models.CharField(max_length=200, blank=True, help_text=_("e.g. a specialization code"))
+    rate = models.DecimalField(max_digits=7, decimal_places=4, help_text=_("0.1000 is 10%"))
+    cap = MoneyField(null=True, blank=True, default=None, help_text=_("per customer per month"))
+    threshold = MoneyField(null=True, blank=True, default=None, help_text=_("minimum monthly consumption"))
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.RUB)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rate__gte=0, rate__lte=1), name="rebate_rate_0_1"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_program_display()} {self.rate:%} from {self.valid_from}"
+
+
+class Accrual(TenantModel):
+    """An amount a program earned for a period; unique on its natural key so a rerun adds nothing."""
+
+    account_field = "subaccount__account_id"
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="accruals")
+    subaccount = models.ForeignKey(
+        "subaccounts.Subaccount", null=True, blank=True, on_delete=models.PROTECT, related_name="accruals"
+    )
+    period = models.DateField(help_text=_("First day of the month accrued"))
+    program = models.CharField(max_length=32, choices=Program.choices)
+    source = models.CharField(max_length=64, default="", blank=True, help_text=_("e.g. registration:42"))
+    term = models.ForeignKey(RebateTerm, null=True, blank=True, on_delete=models.PROTECT)
+    basis = MoneyField(_("basis"))
+    rate = models.DecimalField(max_digits=7, decimal_places=4)
+    amount = MoneyField(_("amount"))
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period", "program", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "subaccount", "period", "program", "source"],
+                nulls_distinct=False,
+                name="uniq_accrual_natural_key",
+            )
+        ]
+        indexes = [models.Index(fields=["partner", "program", "period"])]
+
+    def __str__(self):
+        return f"{self.get_program_display()} {self.period:%Y-%m} {self.amount} {self.currency}"
+
+    def get_absolute_url(self):
+        return reverse("finance:accrual_detail", args=[self.pk])
+
+
+class Withdrawal(TenantModel):
+    class Destination(models.TextChoices):
+        INVOICE = "invoice", _("Deduction from this month's invoice")
+        BANK = "bank", _("Payout to the bank account of the partner agreement")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        PAID = "paid", _("Paid")
+        REJECTED = "rejected", _("Rejected")
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="withdrawals")
+    program = models.CharField(max_length=32, choices=Program.choices)
+    amount = MoneyField(_("amount"))
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    destination = models.CharField(max_length=16, choices=Destination.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    payout_details_snapshot = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="withdrawal_positive")]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} ({self.get_status_display()})"
+
+
+class LedgerEntry(TenantModel):
+    """Append-only: a balance is the sum of these rows; UPDATE and DELETE are refused by a trigger."""
+
+    class Kind(models.TextChoices):
+        ACCRUAL = "accrual", _("Accrual")
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
+        REVERSAL = "reversal", _("Reversal")
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.PROTECT, related_name="ledger_entries")
+    program = models.CharField(max_length=32, choices=Program.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = MoneyField(_("amount"))
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    accrual = models.OneToOneField(Accrual, null=True, blank=True, on_delete=models.PROTECT)
+    withdrawal = models.ForeignKey(Withdrawal, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = _("ledger entries")
+        indexes = [models.Index(fields=["partner", "program", "currency"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+
+class Report(TenantModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(max_length=32)
+    params = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.created_at:%Y-%m-%d}"
+
+
+class ReferralLink(TenantModel):
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="referral_links")
+    code = models.SlugField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.code
+
+
+class ReferralClick(TenantModel):
+    partner_field = "link__partner"
+
+    link = models.ForeignKey(ReferralLink, on_delete=models.CASCADE, related_name="clicks")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ReferredCustomer(TenantModel):
+    """A customer attributed to the partner by a referral link; commissions run 12 months from sign-up."""
+
+    partner_field = "link__partner"
+    account_field = "account_id"
+
+    link = models.ForeignKey(ReferralLink, on_delete=models.PROTECT, related_name="customers")
+    account = models.OneToOneField("accounts.Account", on_delete=models.PROTECT, related_name="referral")
+    signed_up_at = models.DateField()
+
+    def __str__(self):
+        return str(self.account)

@@ -1,0 +1,34 @@
+"""Reads of the money section: every figure on a page, CSV or PDF comes from here."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from portal.money import ZERO
+
+from .models import BALANCE_PROGRAMS, LedgerEntry, MonthlyConsumption
+
+
+def balances(*, partner) -> dict[tuple[str, str], Decimal]:
+    """Balance per (program, currency) of the withdrawable programs: the sum of the append-only ledger."""
+    rows = (
+        LedgerEntry.objects.for_partner(partner)
+        .filter(program__in=BALANCE_PROGRAMS)
+        .order_by()
+        .values_list("program", "currency")
+        .annotate(total=Sum("amount"))
+    )
+    return {(program, currency): total for program, currency, total in rows}
+
+
+def month_consumption(*, queryset, month: datetime.date) -> dict[str, Decimal]:
+    """Consumption cost per currency in ``month`` from the monthly aggregates of a scoped queryset."""
+    rows = queryset.filter(month=month).order_by().values_list("currency").annotate(total=Sum("cost"))
+    return {currency: total or ZERO for currency, total in rows}
+
+
+def monthly_consumption_queryset():
+    return MonthlyConsumption.objects.all()

@@ -1,0 +1,64 @@
+"""The dashboard and the partner switch: the two portal pages that belong to no section."""
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+
+from finance.models import MonthlyConsumption
+from finance.selectors import balances, month_consumption
+from portal.permissions import Right
+from portal.tenancy import switch_partner
+from portal.views import PortalMixin, PortalPageView
+from subaccounts.models import Subaccount
+from subaccounts.selectors import subaccount_status_counts
+from tools.models import Registration
+
+
+class DashboardView(PortalPageView):
+    template_name = "portal/dashboard.html"
+    right = Right.PORTAL
+    section = "dashboard"
+
+    def get_context_data(self, **kwargs):
+        m = self.membership
+        month = timezone.localdate().replace(day=1)
+        counts = subaccount_status_counts(queryset=Subaccount.objects.restrict(m))
+        kwargs["status_counts"] = [
+            (value, label, counts[value]) for value, label in Subaccount.Status.choices
+        ]
+        kwargs["under_review"] = (
+            Registration.objects.restrict(m).filter(status=Registration.Status.SUBMITTED).count()
+        )
+        kwargs["consumption"] = kwargs["balances"] = None  # the role shows no usage details
+        if m.has(Right.FINANCE_VIEW):
+            kwargs["consumption"] = month_consumption(
+                queryset=MonthlyConsumption.objects.restrict(m), month=month
+            )
+            kwargs["balances"] = balances(partner=self.partner)
+        kwargs["month"] = month
+        return super().get_context_data(**kwargs)
+
+
+class SwitchPartnerView(PortalMixin, View):
+    """POST only: make another of the user's partners current; a partner the user is not in is refused."""
+
+    right = Right.PORTAL
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            partner_id = int(request.POST.get("partner", ""))
+        except ValueError:
+            partner_id = None
+        if partner_id is None or not switch_partner(request, partner_id):
+            messages.error(request, _("You are not a member of that partner."))
+        else:
+            messages.success(request, _("Now working as %(partner)s.") % {"partner": request.partner})
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            target = resolve_url("dashboard")
+        return HttpResponseRedirect(target)

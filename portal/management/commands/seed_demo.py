@@ -1,0 +1,293 @@
+"""Demo data: two partners, a user for each role in each, customers, subaccounts in every status,
+24 months of consumption, rebate terms and accruals. Idempotent: a second run changes nothing."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from access.models import Membership
+from accounts.models import Account, AccountContact
+from finance.models import BALANCE_PROGRAMS, Consumption, MonthlyConsumption, Program, RebateTerm
+from finance.services import accrual_record, monthly_consumption_refresh
+from portal.permissions import Role
+from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
+from subaccounts.models import Subaccount, SubaccountEvent
+from tools.models import Registration, Resource
+
+DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - printed for the demo, never used outside it
+MONTHS = 24
+SHARED_USER = "administrator@alpha.example"  # also in the second partner, to show the partner switch
+PARTNERS = [
+    ("alpha", "Alpha Cloud Integrator", "7707083893", "RU", "RUB"),
+    ("beta", "Beta Systems KZ", "990340005977", "KZ", "KZT"),
+]
+SKUS = [
+    ("compute", "Compute Cloud", "vcpu", "Intel Ice Lake, 100% vCPU", "core*hour", Decimal("1.20")),
+    ("storage", "Object Storage", "std", "Standard storage", "GB*month", Decimal("0.08")),
+    ("mdb", "Managed PostgreSQL", "pg-host", "PostgreSQL host, s3-c2-m8", "hour", Decimal("4.10")),
+]
+SPECIALIZATIONS = [
+    ("infrastructure", "Infrastructure"),
+    ("devops", "DevOps"),
+    ("ml-ai", "ML & AI"),
+    ("data-platform", "Data Platform"),
+    ("security", "Security Compliance"),
+]
+STATUSES = [
+    Subaccount.Status.ACTIVE,
+    Subaccount.Status.ACTIVE,
+    Subaccount.Status.ACTIVE,
+    Subaccount.Status.ACCEPTANCE_REQUIRED,
+    Subaccount.Status.SUSPENDED,
+    Subaccount.Status.INACTIVE,
+]
+
+
+def month_starts(today: datetime.date, count: int) -> list[datetime.date]:
+    first = today.replace(day=1)
+    months = []
+    for _ in range(count):
+        months.append(first)
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    return sorted(months)
+
+
+class Command(BaseCommand):
+    help = "Create the demo partners, users and data (idempotent)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            self.seed_catalogue()
+            logins = []
+            for slug, name, tax_id, country, currency in PARTNERS:
+                logins += self.seed_partner(slug, name, tax_id, country, currency)
+            # one user in both partners, to show the partner switch
+            beta = Partner.objects.get(tax_id=PARTNERS[1][2])
+            Membership.objects.get_or_create(
+                user=self.user(SHARED_USER), partner=beta, defaults={"role": Role.VIEWER_PD}
+            )
+            logins.append((SHARED_USER, beta.name, f"{Role.VIEWER_PD.label} (second partner)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready. Log in with any of these (password {DEMO_PASSWORD!r}):")
+        )
+        for email, partner, role in logins:
+            self.stdout.write(f"  {email:32} {partner:26} {role}")
+        self.stdout.write(
+            "  admin@portal.example             (portal administrator, Django admin at /admin/)"
+        )
+
+    def user(self, email: str, *, staff: bool = False):
+        user, created = get_user_model().objects.get_or_create(
+            username=email, defaults={"email": email, "is_staff": staff, "is_superuser": staff}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def seed_catalogue(self):
+        self.user("admin@portal.example", staff=True)
+        for code, name in SPECIALIZATIONS:
+            Specialization.objects.get_or_create(
+                code=code, defaults={"name": name, "yearly_threshold": Decimal("3000000.00")}
+            )
+        start = datetime.date(2024, 1, 1)
+        for program, rate, cap, threshold in [
+            (Program.PARTNER_BONUS, "0.1000", None, None),
+            (Program.DEAL_EXTRA, "0.1500", None, None),
+            (Program.PROJECT_REBATE, "0.1500", None, "30000.00"),
+            (Program.SPECIALIZATION_REBATE, "0.1000", None, None),
+            (Program.REFERRAL, "0.1000", "100000.00", None),
+        ]:
+            RebateTerm.objects.get_or_create(
+                program=program,
+                condition="",
+                valid_from=start,
+                defaults={
+                    "rate": Decimal(rate),
+                    "cap": cap and Decimal(cap),
+                    "threshold": threshold and Decimal(threshold),
+                },
+            )
+        for group, title, url in [
+            (
+                Resource.Group.PARTNER_KIT,
+                "Partner kit: logos and presentations",
+                "https://partners.example.com/kit",
+            ),
+            (Resource.Group.CHANNEL, "Partner channel", "https://t.me/example_partners"),
+            (Resource.Group.LEGAL, "Partner agreement", "https://partners.example.com/legal/agreement"),
+        ]:
+            Resource.objects.get_or_create(group=group, title=title, defaults={"url": url})
+
+    def seed_partner(self, slug, name, tax_id, country, currency):
+        partner, _ = Partner.objects.get_or_create(
+            tax_id=tax_id,
+            defaults={
+                "name": name,
+                "legal_name": f"{name} LLC",
+                "country": country,
+                "currency": currency,
+                "legal_address": "1 Demo street",
+                "partner_since": datetime.date(2023, 3, 1),
+            },
+        )
+        logins = []
+        for role in Role:
+            email = f"{role.value.replace('_pd', '-pd')}@{slug}.example"
+            Membership.objects.get_or_create(user=self.user(email), partner=partner, defaults={"role": role})
+            logins.append((email, partner.name, role.label))
+        PartnerContact.objects.get_or_create(
+            partner=partner,
+            email=f"ceo@{slug}.example",
+            defaults={"name": "Irina Petrova", "position": "CEO"},
+        )
+        PayoutDetails.objects.get_or_create(
+            partner=partner,
+            defaults={"bank_name": "Demo Bank", "bic": "044525225", "account_number": "40702810900000012345"},
+        )
+        for code in ("infrastructure", "devops"):
+            PartnerSpecialization.objects.get_or_create(
+                partner=partner,
+                specialization=Specialization.objects.get(code=code),
+                defaults={
+                    "status": PartnerSpecialization.Status.ACTIVE,
+                    "active_since": datetime.date(2025, 1, 1),
+                },
+            )
+        owner = Membership.objects.get(partner=partner, role=Role.ADMINISTRATOR).user
+        subaccounts = []
+        for i in range(1, 7):
+            account, _ = Account.objects.get_or_create(
+                partner=partner,
+                tax_id=f"{tax_id[:4]}{i:06d}{tax_id[-2:]}",
+                defaults={
+                    "name": f"{slug.title()} customer {i}",
+                    "legal_name": f"Customer {i} of {name}",
+                    "country": country,
+                    "owner": owner,
+                    "stage": Account.Stage.CUSTOMER if i <= 5 else Account.Stage.PROSPECT,
+                },
+            )
+            AccountContact.objects.get_or_create(
+                account=account, email=f"cto{i}@customer{i}.{slug}.example", defaults={"name": f"Contact {i}"}
+            )
+            if i <= len(STATUSES):
+                subaccounts.append(self.seed_subaccount(partner, account, i, STATUSES[i - 1], owner))
+        Registration.objects.get_or_create(
+            partner=partner,
+            account=Account.objects.filter(partner=partner).last(),
+            kind=Registration.Kind.DEAL,
+            defaults={
+                "status": Registration.Status.SUBMITTED,
+                "expected_monthly": Decimal("45000.00"),
+                "currency": currency,
+                "services": "Compute Cloud, Managed PostgreSQL",
+                "submitted_at": timezone.now(),
+                "created_by": owner,
+            },
+        )
+        self.seed_consumption(partner, subaccounts, currency)
+        return logins
+
+    def seed_subaccount(self, partner, account, i, status, actor):
+        sub, created = Subaccount.objects.get_or_create(
+            billing_account_id=f"{partner.tax_id[-4:]}-ba-{i:04d}",
+            defaults={
+                "partner": partner,
+                "account": account,
+                "name": f"{account.name} production",
+                "customer_email": f"billing@customer{i}.example",
+                "status": status,
+            },
+        )
+        if created:
+            SubaccountEvent.objects.create(
+                subaccount=sub, actor=actor, to_status=Subaccount.Status.ACCEPTANCE_REQUIRED
+            )
+            if status != Subaccount.Status.ACCEPTANCE_REQUIRED:
+                SubaccountEvent.objects.create(
+                    subaccount=sub,
+                    from_status=Subaccount.Status.ACCEPTANCE_REQUIRED,
+                    to_status=Subaccount.Status.ACTIVE,
+                    reason="Accepted by the customer",
+                )
+            if status in (Subaccount.Status.SUSPENDED, Subaccount.Status.INACTIVE):
+                SubaccountEvent.objects.create(
+                    subaccount=sub,
+                    actor=actor,
+                    from_status=Subaccount.Status.ACTIVE,
+                    to_status=status,
+                    reason="Demo",
+                )
+        return sub
+
+    def seed_consumption(self, partner, subaccounts, currency):
+        today = timezone.localdate()
+        months = month_starts(today, MONTHS)
+        consuming = [s for s in subaccounts if s.status != Subaccount.Status.ACCEPTANCE_REQUIRED]
+        rows = []
+        for sub in consuming:
+            rng = random.Random(sub.billing_account_id)  # deterministic: a rerun produces the same rows
+            day = months[0]
+            while day <= today:
+                for service_id, service_name, sku_id, sku_name, unit, price in SKUS:
+                    quantity = Decimal(rng.randint(10, 400))
+                    rows.append(
+                        Consumption(
+                            partner=partner,
+                            subaccount=sub,
+                            date=day,
+                            cloud_id=f"cloud-{sub.pk}",
+                            cloud_name="production",
+                            folder_id=f"folder-{sub.pk}",
+                            folder_name="default",
+                            service_id=service_id,
+                            service_name=service_name,
+                            sku_id=sku_id,
+                            sku_name=sku_name,
+                            quantity=quantity,
+                            unit=unit,
+                            cost=(quantity * price).quantize(Decimal("0.01")),
+                            credit=Decimal("0.00"),
+                            currency=currency,
+                        )
+                    )
+                day += datetime.timedelta(days=1)
+        Consumption.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+        monthly_consumption_refresh(
+            partner_id=partner.pk, start=months[0], end=today + datetime.timedelta(days=1)
+        )
+        terms = {t.program: t for t in RebateTerm.objects.filter(condition="")}
+        closed = [m for m in months if m < today.replace(day=1)]
+        for month in closed:
+            per_sub = {}
+            for sub_id, cost in MonthlyConsumption.objects.filter(partner=partner, month=month).values_list(
+                "subaccount_id", "cost"
+            ):
+                per_sub[sub_id] = per_sub.get(sub_id, Decimal("0")) + cost
+            for sub_id, basis in per_sub.items():
+                for program in (Program.PARTNER_BONUS, *BALANCE_PROGRAMS[:2]):
+                    term = terms[program]
+                    accrual_record(
+                        partner_id=partner.pk,
+                        subaccount_id=sub_id,
+                        period=month,
+                        program=program,
+                        source="demo",
+                        basis=basis if program == Program.PARTNER_BONUS else basis / 10,
+                        rate=term.rate,
+                        currency=currency,
+                        term_id=term.pk,
+                    )

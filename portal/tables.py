@@ -1,0 +1,33 @@
+"""The table base every list uses: personal data masked for roles without the right."""
+
+import django_tables2 as tables
+
+from portal.permissions import Right, mask_email, mask_text
+
+
+class PortalTable(tables.Table):
+    def __init__(self, *args, membership=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.show_personal_data = bool(membership and membership.has(Right.PERSONAL_DATA))
+
+
+class PersonalDataColumn(tables.Column):
+    """A customer's name, email or phone: masked as ``a***@example.com`` unless the role shows it."""
+
+    def render(self, value, table):
+        if getattr(table, "show_personal_data", False):
+            return value
+        return mask_email(value) if "@" in str(value) else mask_text(str(value))
+
+
+class StatusColumn(tables.Column):
+    """A status rendered as a badge; the CSS class follows the stored value."""
+
+    def render(self, value, record, bound_column):
+        from django.utils.html import format_html
+
+        raw = getattr(record, bound_column.accessor.split(".")[-1], "")
+        return format_html('<span class="badge badge--{}">{}</span>', raw, value)
+
+    def value(self, value):
+        return value

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from portal.dashboard import DashboardView, SwitchPartnerView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard", permanent=False)),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("switch-partner/", SwitchPartnerView.as_view(), name="switch_partner"),
+    path("accounts/", include("accounts.urls")),
+    path("subaccounts/", include("subaccounts.urls")),
+    path("tools/", include("tools.urls")),
+    path("finance/", include("finance.urls")),
+    path("profile/", include("profiles.urls")),
+    path("access/", include("access.urls")),
+    path("auth/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

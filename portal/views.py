@@ -1,0 +1,144 @@
+"""The one base for every portal view: login, current membership, the role's right, the tenant scope.
+
+Foreign or unknown ids answer 404 because objects are only ever fetched from the restricted queryset;
+a role without the view's right answers 403 before anything is read.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, TemplateView
+from django.views.generic.edit import CreateView, UpdateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from portal.csv import csv_response
+from portal.permissions import Right
+
+EXPORT_CHUNK = 2000
+
+
+class PortalMixin(LoginRequiredMixin):
+    """Every portal view: ``right`` is what the role must hold for any method of this view."""
+
+    right: Right | None = None
+    section: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.membership is None:
+            raise PermissionDenied(_("Your user is not a member of any partner yet."))
+        if self.right is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} must name the right it needs")
+        if not request.membership.has(self.right):
+            raise PermissionDenied(_("Your role does not allow this."))
+        self.membership = request.membership
+        self.partner = request.partner
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().restrict(self.membership)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("section", self.section)
+        return super().get_context_data(**kwargs)
+
+
+class PortalPageView(PortalMixin, TemplateView):
+    """A page with no object of its own; its data comes from the section's selectors."""
+
+
+class PortalListView(PortalMixin, SingleTableMixin, FilterView):
+    """A filtered, sorted, paginated table; ``?export=csv`` streams exactly the filtered, sorted rows."""
+
+    template_name = "portal/object_list.html"
+    table_pagination = {"per_page": 25}  # the table paginates; the ListView's own paginator stays off
+    filterset_class = None
+    title = ""
+    create_url_name = ""
+    empty_text = ""
+
+    def get_table_kwargs(self):
+        return {"membership": self.membership}
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv":
+            return self.export_csv()
+        return super().get(request, *args, **kwargs)
+
+    def export_csv(self):
+        filterset = self.get_filterset(self.get_filterset_class())
+        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        table = self.get_table_class()(queryset, **self.get_table_kwargs())
+        table.order_by = self.request.GET.get("sort") or ()
+        ordered = table.data.data
+        columns = [c for c in table.columns if c.name not in getattr(table, "exclude_from_export", ())]
+
+        def rows():
+            start = 0
+            while chunk := list(ordered[start : start + EXPORT_CHUNK]):
+                page = self.get_table_class()(chunk, **self.get_table_kwargs())
+                for row in page.rows:
+                    yield [row.get_cell_value(c.name) for c in columns]
+                start += EXPORT_CHUNK
+
+        filename = f"{slugify(self.title)}.csv"
+        return csv_response(filename, [str(c.header) for c in columns], rows())
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("title", self.title)
+        kwargs.setdefault("create_url_name", self.create_url_name)
+        kwargs.setdefault("empty_text", self.empty_text)
+        return super().get_context_data(**kwargs)
+
+
+class PortalDetailView(PortalMixin, DetailView):
+    pass
+
+
+class PortalFormMixin(PortalMixin):
+    """Create and edit pages: the form's choices are scoped; the write goes through ``save_object``.
+
+    A ``ValidationError`` raised by a service lands on the form as field errors and nothing is written
+    (ATOMIC_REQUESTS rolls the request back).
+    """
+
+    template_name = "portal/object_form.html"
+    success_message = ""
+    title = ""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "membership": self.membership}
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("title", self.title)
+        return super().get_context_data(**kwargs)
+
+    def save_object(self, form):
+        return form.save()
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                self.object = self.save_object(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message % {"object": self.object})
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PortalCreateView(PortalFormMixin, CreateView):
+    pass
+
+
+class PortalUpdateView(PortalFormMixin, UpdateView):
+    pass

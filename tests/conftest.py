@@ -1,0 +1,61 @@
+import os
+
+import pytest
+from django.test import Client
+
+from portal.permissions import Role
+from tests.factories import MembershipFactory, PartnerFactory
+
+
+@pytest.fixture
+def partner(db):
+    return PartnerFactory(name="Alpha Integrator")
+
+
+@pytest.fixture
+def other_partner(db):
+    return PartnerFactory(name="Omega Rival")
+
+
+@pytest.fixture
+def member(partner):
+    """``member(role)`` -> a Membership of ``partner`` with that role (a new user each call)."""
+
+    def make(role=Role.ADMINISTRATOR, **kwargs):
+        return MembershipFactory(partner=partner, role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(membership)`` -> a test client logged in as the membership's user."""
+
+    def make(membership):
+        client = Client()
+        client.force_login(membership.user)
+        return client
+
+    return make
+
+
+# Browser tests: Debian's Chromium (Playwright cannot download its own browser here), driven
+# synchronously while the test itself talks to the ORM, hence DJANGO_ALLOW_ASYNC_UNSAFE.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }

@@ -1,0 +1,307 @@
+"""factory-boy factories for every model, in one place."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from access.models import AuditEvent, Invitation, Membership
+from accounts.models import Account, AccountContact
+from finance.models import (
+    Accrual,
+    Consumption,
+    LedgerEntry,
+    MonthlyConsumption,
+    Program,
+    RebateTerm,
+    ReferralClick,
+    ReferralLink,
+    ReferredCustomer,
+    Report,
+    Withdrawal,
+)
+from portal.permissions import Role
+from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
+from subaccounts.models import Subaccount, SubaccountEvent
+from tools.models import PresaleRequest, Registration, Resource
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@partner.example")
+    username = factory.SelfAttribute("email")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    legal_name = factory.LazyAttribute(lambda o: f"{o.name} LLC")
+    tax_id = factory.Sequence(lambda n: f"77{n:08d}")
+
+
+class SpecializationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Specialization
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"spec-{n}")
+    name = factory.Sequence(lambda n: f"Specialization {n}")
+    yearly_threshold = Decimal("3000000.00")
+
+
+class PartnerSpecializationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerSpecialization
+
+    partner = factory.SubFactory(PartnerFactory)
+    specialization = factory.SubFactory(SpecializationFactory)
+
+
+class PartnerContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerContact
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = "Irina Petrova"
+    email = factory.Sequence(lambda n: f"contact{n}@partner.example")
+
+
+class PayoutDetailsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PayoutDetails
+
+    partner = factory.SubFactory(PartnerFactory)
+    bank_name = "Demo Bank"
+    bic = "044525225"
+    account_number = "40702810900000012345"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    role = Role.ADMINISTRATOR
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    partner = factory.SubFactory(PartnerFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@partner.example")
+    role = Role.VIEWER
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    partner = factory.SubFactory(PartnerFactory)
+    action = "membership.update"
+    target = "someone@partner.example"
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    tax_id = factory.Sequence(lambda n: f"50{n:08d}")
+
+
+class AccountContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountContact
+
+    account = factory.SubFactory(AccountFactory)
+    name = "Anna Smirnova"
+    email = factory.Sequence(lambda n: f"anna{n}@customer.example")
+
+
+class SubaccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subaccount
+
+    account = factory.SubFactory(AccountFactory)
+    partner = factory.SelfAttribute("account.partner")
+    billing_account_id = factory.Sequence(lambda n: f"ba-{n:06d}")
+    name = factory.Sequence(lambda n: f"Subaccount {n}")
+    customer_email = "billing@customer.example"
+    status = Subaccount.Status.ACTIVE
+
+
+class SubaccountEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubaccountEvent
+
+    subaccount = factory.SubFactory(SubaccountFactory)
+    from_status = Subaccount.Status.ACCEPTANCE_REQUIRED
+    to_status = Subaccount.Status.ACTIVE
+
+
+class ConsumptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consumption
+
+    subaccount = factory.SubFactory(SubaccountFactory)
+    partner = factory.SelfAttribute("subaccount.partner")
+    date = factory.LazyFunction(timezone.localdate)
+    cloud_id = "cloud-1"
+    cloud_name = "production"
+    folder_id = "folder-1"
+    folder_name = "default"
+    service_id = "compute"
+    service_name = "Compute Cloud"
+    sku_id = factory.Sequence(lambda n: f"sku-{n}")
+    sku_name = "vCPU"
+    quantity = Decimal("10")
+    unit = "core*hour"
+    cost = Decimal("12.00")
+    credit = Decimal("0.00")
+    currency = "RUB"
+
+
+class MonthlyConsumptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MonthlyConsumption
+
+    subaccount = factory.SubFactory(SubaccountFactory)
+    partner = factory.SelfAttribute("subaccount.partner")
+    month = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    service_id = factory.Sequence(lambda n: f"service-{n}")
+    service_name = "Compute Cloud"
+    currency = "RUB"
+    cost = Decimal("1000.00")
+
+
+class RebateTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RebateTerm
+
+    program = Program.PROJECT_REBATE
+    rate = Decimal("0.1500")
+    valid_from = datetime.date(2024, 1, 1)
+
+
+class AccrualFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Accrual
+
+    subaccount = factory.SubFactory(SubaccountFactory)
+    partner = factory.SelfAttribute("subaccount.partner")
+    period = datetime.date(2026, 1, 1)
+    program = Program.PROJECT_REBATE
+    source = factory.Sequence(lambda n: f"test:{n}")
+    basis = Decimal("1000.00")
+    rate = Decimal("0.1500")
+    amount = Decimal("150.00")
+    currency = "RUB"
+
+
+class WithdrawalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Withdrawal
+
+    partner = factory.SubFactory(PartnerFactory)
+    program = Program.PROJECT_REBATE
+    amount = Decimal("100.00")
+    currency = "RUB"
+    destination = Withdrawal.Destination.BANK
+
+
+class LedgerEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LedgerEntry
+
+    partner = factory.SubFactory(PartnerFactory)
+    program = Program.PROJECT_REBATE
+    kind = LedgerEntry.Kind.ACCRUAL
+    amount = Decimal("150.00")
+    currency = "RUB"
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Report
+
+    partner = factory.SubFactory(PartnerFactory)
+    kind = "commission"
+
+
+class ReferralLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReferralLink
+
+    partner = factory.SubFactory(PartnerFactory)
+    code = factory.Sequence(lambda n: f"ref-{n}")
+
+
+class ReferralClickFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReferralClick
+
+    link = factory.SubFactory(ReferralLinkFactory)
+
+
+class ReferredCustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReferredCustomer
+
+    link = factory.SubFactory(ReferralLinkFactory)
+    account = factory.SubFactory(AccountFactory, partner=factory.SelfAttribute("..link.partner"))
+    signed_up_at = datetime.date(2026, 1, 1)
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    account = factory.SubFactory(AccountFactory)
+    partner = factory.SelfAttribute("account.partner")
+    kind = Registration.Kind.DEAL
+    expected_monthly = Decimal("45000.00")
+
+
+class PresaleRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PresaleRequest
+
+    account = factory.SubFactory(AccountFactory)
+    partner = factory.SelfAttribute("account.partner")
+    services = "Compute Cloud"
+    description = "Migration of a data warehouse"
+    contact_name = "Anna"
+    contact_email = "anna@customer.example"
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+
+    group = Resource.Group.PARTNER_KIT
+    title = factory.Sequence(lambda n: f"Resource {n}")
+    url = "https://partners.example.com/kit"

@@ -1,0 +1,37 @@
+"""A real Celery worker over the real broker (Redis), not eager mode: a task runs end to end."""
+
+import datetime
+from decimal import Decimal
+
+import celery.contrib.testing.tasks  # noqa: F401 - the ping task start_worker checks with
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from finance.models import MonthlyConsumption
+from finance.tasks import refresh_monthly_consumption
+from portal.celery import app
+from tests.factories import ConsumptionFactory, SubaccountFactory
+
+
+@pytest.fixture(scope="module")
+def celery_worker_over_redis(django_db_blocker):
+    assert app.conf.broker_url.startswith("redis"), app.conf.broker_url
+    with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=True):
+        yield
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_worker_builds_the_monthly_aggregate_from_daily_rows(celery_worker_over_redis):
+    sub = SubaccountFactory()
+    for day, cost in [(1, "10.10"), (2, "20.20"), (3, "0.01")]:
+        ConsumptionFactory(
+            subaccount=sub, date=datetime.date(2026, 3, day), sku_id="vcpu", cost=Decimal(cost)
+        )
+    ConsumptionFactory(subaccount=sub, date=datetime.date(2026, 4, 1), sku_id="vcpu", cost=Decimal("99.00"))
+
+    result = refresh_monthly_consumption.delay(sub.partner_id, "2026-03-01", "2026-04-01")
+    result.get(timeout=30)
+
+    rows = MonthlyConsumption.objects.filter(subaccount=sub)
+    assert [(r.month, r.cost) for r in rows] == [(datetime.date(2026, 3, 1), Decimal("30.31"))]

@@ -1,0 +1,43 @@
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from portal.csv import csv_lines
+from tests.factories import AccountFactory
+
+
+def test_cells_that_start_a_formula_are_neutralised():
+    text = "".join(
+        csv_lines(
+            ["name", "amount"],
+            [
+                ['=HYPERLINK("http://evil")', Decimal("-12.50")],
+                ["@SUM(A1)", Decimal("1.00")],
+                ["+1-555", Decimal("0")],
+            ],
+        )
+    )
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["name", "amount"]
+    assert rows[1] == ['\'=HYPERLINK("http://evil")', "-12.50"]  # a negative amount stays a number
+    assert rows[2] == ["'@SUM(A1)", "1.00"]
+    assert rows[3] == ["'+1-555", "0"]
+
+
+@pytest.mark.django_db
+def test_list_export_is_what_the_filtered_page_shows(partner, member, client_for):
+    AccountFactory(partner=partner, name="=cmd|' /C calc'!A0", stage="customer")
+    AccountFactory(partner=partner, name="Plain prospect", stage="prospect")
+    client = client_for(member())
+    page = client.get(reverse("accounts:list"), {"stage": "customer"})
+    shown = [row.record.name for row in page.context["table"].rows]
+    export = b"".join(
+        client.get(reverse("accounts:list"), {"stage": "customer", "export": "csv"}).streaming_content
+    ).decode()
+    lines = export.strip().splitlines()
+    assert lines[0].startswith("Company name,")
+    assert len(lines) == 1 + len(shown) == 2
+    assert lines[1].startswith("'=cmd")

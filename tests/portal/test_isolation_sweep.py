@@ -1,0 +1,63 @@
+"""Tenant isolation: every portal URL, filled with another partner's object, answers 404."""
+
+import pytest
+from django.urls import reverse
+
+from portal.views import PortalListView
+from tests.portal.urlwalk import fill, object_of, portal_urls
+
+URLS = portal_urls()
+WITH_IDS = [u for u in URLS if u.params]
+LISTS = [u for u in URLS if not u.params and issubclass(u.view_class, PortalListView)]
+
+
+def test_the_sweep_sees_the_portal():
+    names = {u.name for u in URLS}
+    assert {
+        "dashboard",
+        "accounts:list",
+        "accounts:detail",
+        "subaccounts:detail",
+        "access:member_edit",
+    } <= names
+
+
+ID_METHODS = [(u, m) for u in WITH_IDS for m in ("get", "post") if hasattr(u.view_class, m)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "method"), ID_METHODS, ids=lambda v: getattr(v, "name", v))
+def test_another_partners_object_answers_404(url, method, partner, other_partner, member, client_for):
+    client = client_for(member())
+    own = reverse(url.name, kwargs=fill(url, partner))
+    assert client.get(own).status_code == 200, "own object must open, else the 404 below proves nothing"
+
+    foreign = reverse(url.name, kwargs=fill(url, other_partner))
+    assert getattr(client, method)(foreign).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", WITH_IDS, ids=lambda u: u.name)
+def test_an_unknown_id_answers_404(url, partner, member, client_for):
+    client = client_for(member())
+    kwargs = {k: 2**31 - 1 for k in fill(url, partner)}
+    assert client.get(reverse(url.name, kwargs=kwargs)).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LISTS, ids=lambda u: u.name)
+def test_a_list_never_shows_another_partners_rows(url, partner, other_partner, member, client_for):
+    model = url.view_class.queryset.model
+    if not hasattr(model, "partner_field"):
+        pytest.skip(f"{model.__name__} is the provider's shared catalogue")
+    client = client_for(member())
+    own, foreign = object_of(model, partner), object_of(model, other_partner)
+    response = client.get(reverse(url.name))
+    assert response.status_code == 200
+    shown = {row.record.pk for row in response.context["table"].rows}
+    assert own.pk in shown
+    assert foreign.pk not in shown
+
+    export = client.get(reverse(url.name), {"export": "csv"})
+    assert export.status_code == 200
+    assert len(b"".join(export.streaming_content).decode().strip().splitlines()) == 1 + len(shown)

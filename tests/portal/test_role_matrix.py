@@ -1,0 +1,93 @@
+"""Every role against every portal view, GET and POST, as DESIGN.md's role table says."""
+
+import pytest
+from django.urls import reverse
+
+from portal.permissions import ROLE_RIGHTS, Right, Role
+from tests.portal.urlwalk import fill, portal_urls
+
+A, EPD, E, VPD, V = Role.ADMINISTRATOR, Role.EDITOR_PD, Role.EDITOR, Role.VIEWER_PD, Role.VIEWER
+ALL = {A, EPD, E, VPD, V}
+
+# DESIGN.md "Roles", written out independently of portal/permissions.py: column -> roles that hold it.
+DESIGN_TABLE = {
+    "portal": ALL,
+    "accounts.view": ALL,
+    "accounts.manage": {A, EPD, E},
+    "personal_data": {A, EPD, VPD},
+    "finance.view": {A, EPD, VPD},
+    "finance.withdraw": {A, EPD},
+    "tools.view": ALL,
+    "tools.use": {A, EPD, E},
+    "profile.view": ALL,
+    "profile.edit": {A},
+    "access.manage": {A},
+}
+
+# Which column of the table each page belongs to. A new page must be placed here, or this test fails.
+PAGE_COLUMN = {
+    "dashboard": "portal",
+    "switch_partner": "portal",
+    "accounts:list": "accounts.view",
+    "accounts:detail": "accounts.view",
+    "accounts:create": "accounts.manage",
+    "accounts:edit": "accounts.manage",
+    "subaccounts:list": "accounts.view",
+    "subaccounts:detail": "accounts.view",
+    "tools:index": "tools.view",
+    "tools:registration_detail": "tools.view",
+    "tools:presale_list": "tools.view",
+    "tools:presale_detail": "tools.view",
+    "tools:resources": "tools.view",
+    "finance:index": "finance.view",
+    "finance:accrual_detail": "finance.view",
+    "profiles:profile": "profile.view",
+    "profiles:edit": "profile.edit",
+    "access:members": "access.manage",
+    "access:member_edit": "access.manage",
+    "access:audit": "access.manage",
+}
+
+URLS = portal_urls()
+
+
+def test_the_code_table_is_design_table():
+    columns = {
+        "portal": Right.PORTAL,
+        "accounts.view": Right.ACCOUNTS_VIEW,
+        "accounts.manage": Right.ACCOUNTS_MANAGE,
+        "personal_data": Right.PERSONAL_DATA,
+        "finance.view": Right.FINANCE_VIEW,
+        "finance.withdraw": Right.FINANCE_WITHDRAW,
+        "tools.view": Right.TOOLS_VIEW,
+        "tools.use": Right.TOOLS_USE,
+        "profile.view": Right.PROFILE_VIEW,
+        "profile.edit": Right.PROFILE_EDIT,
+        "access.manage": Right.ACCESS_MANAGE,
+    }
+    assert set(columns.values()) == set(Right)
+    for column, roles in DESIGN_TABLE.items():
+        assert {r for r in Role if columns[column] in ROLE_RIGHTS[r]} == roles, column
+
+
+def test_every_page_is_placed_in_the_table():
+    assert {u.name for u in URLS} == set(PAGE_COLUMN)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role), ids=str)
+@pytest.mark.parametrize("url", URLS, ids=lambda u: u.name)
+def test_role_gets_what_the_table_grants(url, role, partner, member, client_for):
+    allowed = role in DESIGN_TABLE[PAGE_COLUMN[url.name]]
+    client = client_for(member(role))
+    path = reverse(url.name, kwargs=fill(url, partner))
+
+    if "get" in url.view_class.http_method_names and url.name != "switch_partner":
+        get = client.get(path)
+        assert get.status_code == (200 if allowed else 403)
+
+    post = client.post(path, {})
+    if allowed:
+        assert post.status_code in (200, 302, 405), post.status_code  # form errors, done, or GET-only page
+    else:
+        assert post.status_code == 403

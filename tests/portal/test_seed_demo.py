@@ -1,0 +1,31 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from access.models import Membership
+from portal.permissions import Role
+from profiles.models import Partner
+from subaccounts.models import Subaccount
+
+
+def model_counts():
+    return {
+        m._meta.label: m.objects.count()
+        for m in apps.get_models()
+        if m._meta.app_label in {"profiles", "access", "accounts", "subaccounts", "tools", "finance"}
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_fills_every_status_and_role_and_a_second_run_changes_nothing():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    first = model_counts()
+    assert Partner.objects.count() == 2
+    for partner in Partner.objects.all():
+        assert set(Membership.objects.filter(partner=partner).values_list("role", flat=True)) == set(Role)
+        assert set(partner.subaccounts.values_list("status", flat=True)) == set(Subaccount.Status)
+    assert first["finance.Consumption"] > 0 and first["finance.Accrual"] > 0
+    assert first["finance.MonthlyConsumption"] >= 2 * 24  # 24 months of aggregates per partner at least
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert model_counts() == first

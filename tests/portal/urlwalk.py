@@ -1,0 +1,88 @@
+"""Walks the resolver: every URL of the portal, with the view class behind it and how to fill it."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.views.generic import RedirectView
+
+from portal.views import PortalMixin
+from tests import factories
+
+# Not partner pages: Django admin (staff only), allauth (login, MFA), language switch, root redirect.
+EXEMPT_NAMESPACES = {"admin"}
+EXEMPT_MODULE_PREFIXES = ("allauth.", "django.views.i18n", "django.contrib.admin")
+
+
+@dataclass
+class PortalUrl:
+    name: str
+    route: str
+    view_class: type
+    params: list[str]
+
+
+def _walk(patterns, namespace="", prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or ""
+            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(p.url_patterns, full_ns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield namespace, prefix + str(p.pattern), p
+
+
+def portal_urls() -> list[PortalUrl]:
+    """Every partner-facing URL. Anything neither exempt nor a PortalMixin view is an error."""
+    found, unscoped = [], []
+    for namespace, route, pattern in _walk(get_resolver().url_patterns):
+        callback = pattern.callback
+        view_class = getattr(callback, "view_class", None)
+        module = (view_class or callback).__module__
+        if namespace.split(":")[0] in EXEMPT_NAMESPACES or module.startswith(EXEMPT_MODULE_PREFIXES):
+            continue
+        if view_class is RedirectView:
+            continue  # the root redirect to the dashboard
+        if view_class is None or not issubclass(view_class, PortalMixin):
+            unscoped.append(route)
+            continue
+        name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+        found.append(PortalUrl(name, route, view_class, list(pattern.pattern.converters)))
+    assert not unscoped, f"views outside the portal's scoped base: {unscoped}"
+    return found
+
+
+FACTORIES = {
+    f._meta.model: f
+    for _, f in inspect.getmembers(factories, inspect.isclass)
+    if issubclass(f, factories.factory.django.DjangoModelFactory) and f._meta.model is not None
+}
+
+
+def object_of(model, partner):
+    """An object of ``model`` owned by ``partner``, whatever path leads from the model to its partner."""
+    factory = FACTORIES[model]
+    declared = factory._meta.declarations
+    kwargs = {}
+    path = model.partner_field
+    kwargs[path] = partner
+    if "account" in declared and path == "partner":
+        kwargs["account__partner"] = partner
+    if "subaccount" in declared:
+        kwargs["subaccount__account__partner"] = partner
+        kwargs["subaccount__partner"] = partner
+    return factory(**kwargs)
+
+
+def fill(url: PortalUrl, partner) -> dict:
+    """URL kwargs pointing at an object of ``partner``; fails for a URL the sweep cannot fill."""
+    kwargs = {}
+    for param in url.params:
+        assert param == "pk", f"{url.name}: the sweep cannot fill <{param}>; teach tests/portal/urlwalk.py"
+        queryset = getattr(url.view_class, "queryset", None)
+        assert queryset is not None, f"{url.name}: a view with an id needs a queryset to scope"
+        assert queryset.model in FACTORIES, f"{url.name}: no factory for {queryset.model.__name__}"
+        kwargs[param] = object_of(queryset.model, partner).pk
+    return kwargs
