@@ -12,7 +12,11 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
+
+# platformdirs (via pgserver) warns when XDG_RUNTIME_DIR is unset, as it is for root and in CI: noise.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("PORTAL_DATA_DIR", BASE_DIR / ".data"))
