@@ -7,13 +7,29 @@ from .models import Account
 
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    archived = django_filters.BooleanFilter(
-        field_name="archived_at", lookup_expr="isnull", exclude=True, label=_("Archived")
+    show = django_filters.ChoiceFilter(
+        choices=[("archived", _("Archived")), ("all", _("All"))],
+        empty_label=_("Current"),
+        method="filter_show",
+        label=_("Show"),
     )
 
     class Meta:
         model = Account
-        fields = ["q", "stage", "country", "archived"]
+        fields = ["q", "stage", "country", "show"]
+
+    @property
+    def qs(self):
+        # archived accounts stay out of the list unless asked for ("Current" is the empty choice)
+        queryset = super().qs
+        if not (self.is_bound and self.form.cleaned_data.get("show")):
+            queryset = queryset.filter(archived_at__isnull=True)
+        return queryset
+
+    def filter_show(self, queryset, name, value):
+        if value == "archived":
+            return queryset.filter(archived_at__isnull=False)
+        return queryset
 
     def search(self, queryset, name, value):
         return queryset.filter(

@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
 
 from portal.money import ZERO
 
-from .models import BALANCE_PROGRAMS, LedgerEntry, MonthlyConsumption
+from .models import BALANCE_PROGRAMS, LedgerEntry, MonthlyConsumption, Program
 
 
-def balances(*, partner) -> dict[tuple[str, str], Decimal]:
-    """Balance per (program, currency) of the withdrawable programs: the sum of the append-only ledger."""
+@dataclass(frozen=True)
+class Balance:
+    program: str
+    currency: str
+    amount: Decimal
+
+    @property
+    def program_label(self) -> str:
+        return Program(self.program).label
+
+
+def balances(*, partner) -> list[Balance]:
+    """Balance per program and currency of the withdrawable programs: the sum of the append-only ledger."""
     rows = (
         LedgerEntry.objects.for_partner(partner)
         .filter(program__in=BALANCE_PROGRAMS)
-        .order_by()
+        .order_by("program", "currency")
         .values_list("program", "currency")
         .annotate(total=Sum("amount"))
     )
-    return {(program, currency): total for program, currency, total in rows}
+    return [Balance(program, currency, total) for program, currency, total in rows]
 
 
 def month_consumption(*, queryset, month: datetime.date) -> dict[str, Decimal]:

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import PortalTable
+from portal.tables import MoneyColumn, PortalTable
 
 from .models import Accrual
 
@@ -9,6 +9,9 @@ from .models import Accrual
 class AccrualTable(PortalTable):
     period = tables.DateColumn(format="Y-m", linkify=True)
     subaccount = tables.Column(order_by="subaccount__name")
+    basis = MoneyColumn()
+    rate = tables.Column(attrs={"td": {"class": "numeric"}, "th": {"class": "numeric"}})
+    amount = MoneyColumn()
 
     class Meta:
         model = Accrual

@@ -3,7 +3,6 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 MONEY_DIGITS = 18
 MONEY_PLACES = 2
@@ -12,9 +11,9 @@ ZERO = Decimal("0.00")
 
 
 class Currency(models.TextChoices):
-    RUB = "RUB", _("Russian rouble")
-    USD = "USD", _("US dollar")
-    KZT = "KZT", _("Kazakhstani tenge")
+    RUB = "RUB", "RUB"
+    USD = "USD", "USD"
+    KZT = "KZT", "KZT"
 
 
 def round_money(value: Decimal) -> Decimal:

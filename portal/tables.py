@@ -31,3 +31,11 @@ class StatusColumn(tables.Column):
 
     def value(self, value):
         return value
+
+
+class MoneyColumn(tables.Column):
+    """An amount: right-aligned, tabular figures, the stored two decimals."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "numeric"}, "th": {"class": "numeric"}})
+        super().__init__(*args, **kwargs)

@@ -75,7 +75,10 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
 
     def export_csv(self):
         filterset = self.get_filterset(self.get_filterset_class())
-        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        # the page's own rule (FilterView, strict): invalid filters show nothing, never everything
+        queryset = (
+            filterset.qs if not filterset.is_bound or filterset.is_valid() else filterset.queryset.none()
+        )
         table = self.get_table_class()(queryset, **self.get_table_kwargs())
         table.order_by = self.request.GET.get("sort") or ()
         ordered = table.data.data

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import PortalTable, StatusColumn
+from portal.tables import MoneyColumn, PortalTable, StatusColumn
 
 from .models import PresaleRequest, Registration, Resource
 
@@ -9,6 +9,7 @@ from .models import PresaleRequest, Registration, Resource
 class RegistrationTable(PortalTable):
     account = tables.Column(linkify=lambda record: record.get_absolute_url(), order_by="account__name")
     status = StatusColumn()
+    expected_monthly = MoneyColumn()
 
     class Meta:
         model = Registration

@@ -41,3 +41,23 @@ def test_list_export_is_what_the_filtered_page_shows(partner, member, client_for
     assert lines[0].startswith("Company name,")
     assert len(lines) == 1 + len(shown) == 2
     assert lines[1].startswith("'=cmd")
+
+
+@pytest.mark.django_db
+def test_archived_accounts_stay_out_of_page_and_export_unless_asked(partner, member, client_for):
+    from django.utils import timezone
+
+    AccountFactory(partner=partner, name="Current one")
+    AccountFactory(partner=partner, name="Archived one", archived_at=timezone.now())
+    client = client_for(member())
+
+    def names(params):
+        page = client.get(reverse("accounts:list"), params)
+        export = client.get(reverse("accounts:list"), {**params, "export": "csv"})
+        rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))[1:]
+        assert [r[0] for r in rows] == [row.record.name for row in page.context["table"].rows]
+        return {r[0] for r in rows}
+
+    assert names({}) == {"Current one"}
+    assert names({"show": "archived"}) == {"Archived one"}
+    assert names({"show": "all"}) == {"Current one", "Archived one"}
