@@ -18,3 +18,10 @@ class AccountAdmin(GuardedModelAdmin):
     search_fields = ("name", "legal_name", "tax_id", "partner__name")
     autocomplete_fields = ("partner", "owner")
     inlines = [AccountContactInline]
+
+
+@admin.register(AccountContact)
+class AccountContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "phone", "account")
+    search_fields = ("name", "email", "account__name")
+    autocomplete_fields = ("account",)

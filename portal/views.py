@@ -82,6 +82,8 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
         table = self.get_table_class()(queryset, **self.get_table_kwargs())
         table.order_by = self.request.GET.get("sort") or ()
         ordered = table.data.data
+        # a unique last key, so that chunks taken by offset neither repeat nor skip a row
+        ordered = ordered.order_by(*(ordered.query.order_by or ordered.model._meta.ordering), "pk")
         columns = [c for c in table.columns if c.name not in getattr(table, "exclude_from_export", ())]
 
         def rows():

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import PresaleRequest, Registration, Resource
 
@@ -31,6 +32,7 @@ class PresaleRequestAdmin(admin.ModelAdmin):
 
 @admin.register(Resource)
 class ResourceAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("title", "group", "position")
     list_filter = ("group",)
     search_fields = ("title", "description")

@@ -64,6 +64,8 @@ FACTORIES = {
 def object_of(model, partner):
     """An object of ``model`` owned by ``partner``, whatever path leads from the model to its partner."""
     factory = FACTORIES[model]
+    if not hasattr(model, "partner_field"):
+        return factory()  # the provider's shared catalogue belongs to no partner
     declared = factory._meta.declarations
     kwargs = {}
     path = model.partner_field
