@@ -73,12 +73,23 @@ TEMPLATES = [
     },
 ]
 
-# One SQL dialect everywhere: PostgreSQL, embedded (pgserver) when no DATABASE_URL is given.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=None) or environ.Env.db_url_config(embedded.postgres_url())
-}
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+
+def database(*, allow_embedded: bool) -> dict:
+    """PostgreSQL, always (one SQL dialect): DATABASE_URL, else the embedded pgserver where allowed."""
+    url = env("DATABASE_URL", default="")
+    if not url and allow_embedded:
+        url = embedded.postgres_url()
+    config = environ.Env.db_url_config(url) if url else env.db("DATABASE_URL")  # the latter raises: unset
+    return {**config, "ATOMIC_REQUESTS": True, "CONN_MAX_AGE": env.int("DJANGO_CONN_MAX_AGE", default=60)}
+
+
+def broker_url(*, allow_embedded: bool) -> str:
+    """CELERY_BROKER_URL, else the embedded Redis where allowed."""
+    if allow_embedded:
+        return env("CELERY_BROKER_URL", default="") or embedded.redis_url()
+    return env("CELERY_BROKER_URL")
+
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -138,8 +149,7 @@ EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.c
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Partner Portal <noreply@partners.example.com>")
 
 # Celery: configured from here under the CELERY_ namespace (portal/celery.py).
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or embedded.redis_url()
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="") or CELERY_BROKER_URL
+# CELERY_BROKER_URL and CELERY_RESULT_BACKEND: set by each environment's module (broker_url()).
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -1,7 +1,10 @@
 """Production: everything secret or host-specific must come from the environment."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import broker_url, database, env
+
+DATABASES = {"default": database(allow_embedded=False)}
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = broker_url(allow_embedded=False)  # results on the same Redis
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = False

@@ -1,7 +1,10 @@
 """The test suite: fast hashing, emails kept in memory, static files without a manifest."""
 
 from .base import *  # noqa: F403
-from .base import STORAGES
+from .base import STORAGES, broker_url, database
+
+DATABASES = {"default": database(allow_embedded=True)}
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = broker_url(allow_embedded=True)  # results on the same Redis
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,51 @@
+"""The base page: the portal's look for errors, empty states and messages; assets served by the project."""
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from portal.permissions import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_not_found_is_a_portal_page_with_the_navigation(member, client_for):
+    response = client_for(member()).get("/accounts/987654/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "Not found" in page and 'aria-label="Sections"' in page and "Back to the dashboard" in page
+
+
+def test_forbidden_says_why_in_the_portal_look(member, client_for):
+    response = client_for(member(Role.VIEWER)).get(reverse("accounts:create"))
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "Your role does not allow this." in page and 'aria-label="Sections"' in page
+
+
+def test_server_error_page_renders_without_a_request():
+    page = render_to_string("500.html")
+    assert "Something went wrong" in page and "portal.css" in page
+
+
+def test_an_empty_list_explains_itself(member, client_for):
+    page = client_for(member()).get(reverse("accounts:list")).content.decode()
+    assert "No customer accounts match." in page
+
+
+def test_a_saved_form_flashes_a_message(member, client_for, partner):
+    response = client_for(member()).post(
+        reverse("profiles:edit"),
+        {"name": "Alpha Renamed", "legal_address": "", "mailing_address": ""},
+        follow=True,
+    )
+    assert "Partner profile saved." in response.content.decode()
+    partner.refresh_from_db()
+    assert partner.name == "Alpha Renamed"
+
+
+def test_the_stylesheet_is_served_by_the_project_and_no_page_uses_a_cdn(member, client_for):
+    assert finders.find("css/portal.css")
+    page = client_for(member()).get(reverse("dashboard")).content.decode()
+    assert "https://" not in page and "http://" not in page
