@@ -64,13 +64,10 @@ def test_archived_accounts_stay_out_of_page_and_export_unless_asked(partner, mem
 
 
 @pytest.mark.django_db
-def test_export_in_chunks_gives_every_row_once_even_with_equal_sort_keys(
-    partner, member, client_for, monkeypatch
-):
+def test_export_streams_every_row_once_across_cursor_chunks(partner, member, client_for, monkeypatch):
     monkeypatch.setattr("portal.views.EXPORT_CHUNK", 3)
     for i in range(10):
         AccountFactory(partner=partner, name="Same name", tax_id=f"77000000{i:02d}")
     export = client_for(member()).get(reverse("accounts:list"), {"export": "csv", "sort": "name"})
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))[1:]
-    assert export.status_code == 200
     assert sorted(r[2] for r in rows) == [f"77000000{i:02d}" for i in range(10)]
