@@ -1,12 +1,21 @@
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Account
 
 
+def partner_users(request):
+    """Owner choices: the users of the current partner only."""
+    if request is None or request.partner is None:
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(memberships__partner=request.partner).order_by("email")
+
+
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    owner = django_filters.ModelChoiceFilter(queryset=partner_users, label=_("Owner"))
     show = django_filters.ChoiceFilter(
         choices=[("archived", _("Archived")), ("all", _("All"))],
         empty_label=_("Current"),
@@ -16,7 +25,7 @@ class AccountFilter(django_filters.FilterSet):
 
     class Meta:
         model = Account
-        fields = ["q", "stage", "country", "show"]
+        fields = ["q", "stage", "country", "owner", "show"]
 
     @property
     def qs(self):

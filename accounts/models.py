@@ -1,9 +1,14 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
 
 from portal.models import TenantModel
+
+from .tax_ids import validate_tax_id
 
 
 class Account(TenantModel):
@@ -18,8 +23,10 @@ class Account(TenantModel):
     partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="accounts")
     name = models.CharField(_("company name"), max_length=200)
     legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
-    country = models.CharField(_("country"), max_length=2, default="RU")
-    tax_id = models.CharField(_("tax id"), max_length=32)
+    country = CountryField(_("country"), default="RU")
+    tax_id = models.CharField(
+        _("tax id"), max_length=32, help_text=_("INN in Russia, BIN or IIN in Kazakhstan")
+    )
     legal_address = models.TextField(_("legal address"), blank=True)
     mailing_address = models.TextField(_("mailing address"), blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -47,6 +54,17 @@ class Account(TenantModel):
     def get_absolute_url(self):
         return reverse("accounts:detail", args=[self.pk])
 
+    def clean(self):
+        if self.tax_id and self.country:
+            try:
+                self.tax_id = validate_tax_id(str(self.country), self.tax_id)
+            except ValidationError as error:
+                raise ValidationError({"tax_id": error}) from None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
 
 class AccountContact(TenantModel):
     """A person at the customer (personal data: masked for roles without the right)."""
@@ -57,7 +75,7 @@ class AccountContact(TenantModel):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"))
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
 
     def __str__(self):
         return self.name

@@ -1,13 +1,22 @@
-from django.db.models import Count
+from django.contrib import messages
+from django.db.models import Count, Prefetch
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from portal.permissions import Right
-from portal.views import PortalCreateView, PortalDetailView, PortalListView, PortalUpdateView
+from portal.views import (
+    PortalActionView,
+    PortalCreateView,
+    PortalDetailView,
+    PortalListView,
+    PortalUpdateView,
+)
+from subaccounts.models import Subaccount
 
 from . import services
 from .filters import AccountFilter
-from .forms import AccountForm
-from .models import Account
+from .forms import AccountForm, ContactFormSet
+from .models import Account, AccountContact
 from .tables import AccountTable
 
 
@@ -26,35 +35,90 @@ class AccountListView(PortalListView):
 
 
 class AccountDetailView(PortalDetailView):
-    queryset = Account.objects.select_related("owner")
+    queryset = Account.objects.select_related("owner").prefetch_related(
+        Prefetch("subaccounts", queryset=Subaccount.objects.order_by("name")), "contacts"
+    )
     right = Right.ACCOUNTS_VIEW
     section = "accounts"
 
+
+class ContactsMixin:
+    """The customer's contacts are personal data: only roles that see it edit them."""
+
+    def contacts_formset(self):
+        if not self.membership.has(Right.PERSONAL_DATA):
+            return None
+        data = self.request.POST if self.request.method == "POST" else None
+        return ContactFormSet(data, instance=self.object or Account(), queryset=AccountContact.objects.all())
+
     def get_context_data(self, **kwargs):
-        kwargs["subaccounts"] = self.object.subaccounts.all()
-        kwargs["contacts"] = self.object.contacts.all()
+        kwargs.setdefault("formset", self.contacts_formset())
         return super().get_context_data(**kwargs)
 
+    def form_valid(self, form):
+        formset = self.contacts_formset()
+        if formset is not None and not formset.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        self._formset = formset
+        return super().form_valid(form)
 
-class AccountCreateView(PortalCreateView):
+    def save_object(self, form):
+        return services.account_save(account=form.instance, contacts=self._formset)
+
+
+class AccountCreateView(ContactsMixin, PortalCreateView):
     model = Account
     queryset = Account.objects.all()
     form_class = AccountForm
+    template_name = "accounts/account_form.html"
     right = Right.ACCOUNTS_MANAGE
     section = "accounts"
     title = _("New customer account")
     success_message = _("Account “%(object)s” created.")
 
-    def save_object(self, form):
-        return services.account_create(
-            partner=self.partner, created_by=self.request.user, **form.cleaned_data
-        )
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Account(partner=self.partner, owner=self.request.user)
+        return kwargs
 
 
-class AccountUpdateView(PortalUpdateView):
+class AccountUpdateView(ContactsMixin, PortalUpdateView):
     queryset = Account.objects.all()
     form_class = AccountForm
+    template_name = "accounts/account_form.html"
     right = Right.ACCOUNTS_MANAGE
     section = "accounts"
     title = _("Edit customer account")
     success_message = _("Account “%(object)s” saved.")
+
+
+class AccountArchiveView(PortalActionView):
+    queryset = Account.objects.all()
+    right = Right.ACCOUNTS_MANAGE
+    section = "accounts"
+    confirm_title = _("Archive customer account")
+    confirm_text = _(
+        "The account leaves the list of current customers. Nothing is deleted; you can restore it."
+    )
+    confirm_button = _("Archive")
+
+    def act(self, account):
+        services.account_archive(account=account)
+        messages.success(
+            self.request, _("“%(name)s” archived. You can restore it at any time.") % {"name": account}
+        )
+        return redirect(account)
+
+
+class AccountRestoreView(PortalActionView):
+    queryset = Account.objects.all()
+    right = Right.ACCOUNTS_MANAGE
+    section = "accounts"
+    confirm_title = _("Restore customer account")
+    confirm_text = _("The account returns to the list of current customers.")
+    confirm_button = _("Restore")
+
+    def act(self, account):
+        services.account_restore(account=account)
+        messages.success(self.request, _("“%(name)s” restored.") % {"name": account})
+        return redirect(account)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from portal.money import ZERO
+from portal.periods import MonthRange
 
 from .models import BALANCE_PROGRAMS, LedgerEntry, MonthlyConsumption, Program
 
@@ -44,3 +45,56 @@ def month_consumption(*, queryset, month: datetime.date) -> dict[str, Decimal]:
 
 def monthly_consumption_queryset():
     return MonthlyConsumption.objects.all()
+
+
+@dataclass
+class GridRow:
+    service: str
+    currency: str
+    values: list[Decimal]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.values, ZERO)
+
+
+@dataclass
+class ConsumptionGrid:
+    """Consumption cost by service (rows) and month (columns), with totals per currency."""
+
+    months: list[datetime.date]
+    rows: list[GridRow]
+
+    def totals(self) -> list[GridRow]:
+        by_currency: dict[str, list[Decimal]] = {}
+        for row in self.rows:
+            sums = by_currency.setdefault(row.currency, [ZERO] * len(self.months))
+            by_currency[row.currency] = [a + b for a, b in zip(sums, row.values, strict=True)]
+        return [GridRow("", currency, values) for currency, values in sorted(by_currency.items())]
+
+    def csv_rows(self):
+        """Header, one line per service, one total line per currency: exactly the page's table."""
+        yield ["Service", "Currency", *(m.strftime("%Y-%m") for m in self.months), "Total"]
+        for row in self.rows:
+            yield [row.service, row.currency, *row.values, row.total]
+        for row in self.totals():
+            yield ["Total", row.currency, *row.values, row.total]
+
+
+def subaccount_consumption(*, subaccount_id: int, months: MonthRange) -> ConsumptionGrid:
+    """One subaccount's consumption by service and month, from the monthly aggregates (never daily rows)."""
+    index = {month: i for i, month in enumerate(months.months)}
+    cells = (
+        MonthlyConsumption.objects.filter(
+            subaccount_id=subaccount_id, month__gte=months.first, month__lte=months.last
+        )
+        .order_by()
+        .values_list("service_name", "currency", "month")
+        .annotate(total=Sum("cost"))
+    )
+    rows: dict[tuple[str, str], GridRow] = {}
+    for service, currency, month, total in cells:
+        row = rows.setdefault((service, currency), GridRow(service, currency, [ZERO] * len(index)))
+        row.values[index[month]] += total
+    ordered = sorted(rows.values(), key=lambda r: (r.currency, -r.total, r.service))
+    return ConsumptionGrid(months=months.months, rows=ordered)

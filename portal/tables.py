@@ -17,7 +17,8 @@ class PersonalDataColumn(tables.Column):
     def render(self, value, table):
         if getattr(table, "show_personal_data", False):
             return value
-        return mask_email(value) if "@" in str(value) else mask_text(str(value))
+        value = str(value)
+        return mask_email(value) if "@" in value else mask_text(value)
 
 
 class StatusColumn(tables.Column):

@@ -11,9 +11,13 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views import View
 from django.views.generic import DetailView, TemplateView
+from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import CreateView, UpdateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -50,6 +54,11 @@ class PortalMixin(LoginRequiredMixin):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("section", self.section)
         return super().get_context_data(**kwargs)
+
+
+class PublicView(View):
+    """A page deliberately open without login (a customer's emailed link). The isolation sweep skips these
+    and only these; such a view must find its object from a signed token, never from a plain id."""
 
 
 class PortalPageView(PortalMixin, TemplateView):
@@ -102,6 +111,55 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
 
 class PortalDetailView(PortalMixin, DetailView):
     pass
+
+
+class PortalActionView(PortalMixin, SingleObjectMixin, View):
+    """A state change of one object (archive, suspend, …): POST acts; GET shows the confirmation page.
+
+    ``act(obj, **cleaned_data)`` calls the service and returns the response; a ``ValidationError`` from
+    it is shown as an error message and nothing is changed. ``form_class`` (optional) collects a reason.
+    """
+
+    template_name = "portal/confirm.html"
+    form_class = None
+    confirm_title = ""
+    confirm_text = ""
+    confirm_button = _lazy("Confirm")
+    danger = False
+
+    def act(self, obj, **data):
+        raise NotImplementedError
+
+    def render_confirmation(self, form=None):
+        context = {
+            "object": self.object,
+            "form": form,
+            "title": self.confirm_title,
+            "confirm_text": self.confirm_text,
+            "confirm_button": self.confirm_button,
+            "danger": self.danger,
+            "section": self.section,
+        }
+        return render(self.request, self.template_name, context)
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return self.render_confirmation(self.form_class() if self.form_class else None)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        data = {}
+        if self.form_class:
+            form = self.form_class(request.POST)
+            if not form.is_valid():
+                return self.render_confirmation(form)
+            data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                return self.act(self.object, **data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(self.object.get_absolute_url())
 
 
 class PortalFormMixin(PortalMixin):

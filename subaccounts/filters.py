@@ -2,15 +2,25 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Account
+
 from .models import Subaccount
+
+
+def partner_accounts(request):
+    """Account choices: what the membership may see, never another partner's."""
+    if request is None or request.membership is None:
+        return Account.objects.none()
+    return Account.objects.restrict(request.membership).order_by("name")
 
 
 class SubaccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    account = django_filters.ModelChoiceFilter(queryset=partner_accounts, label=_("Customer"))
 
     class Meta:
         model = Subaccount
-        fields = ["q", "status"]
+        fields = ["q", "status", "account"]
 
     def search(self, queryset, name, value):
         return queryset.filter(

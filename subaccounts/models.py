@@ -29,8 +29,14 @@ class Subaccount(TenantModel):
     is_partner_own = models.BooleanField(
         _("partner's own consumption"), default=False, help_text=_("Own consumption never earns a bonus.")
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # the current invitation link carries this nonce: a resend replaces it, acceptance clears it
+    invitation_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    invitation_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -1,9 +1,21 @@
+from functools import cached_property
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 
+from accounts.models import Account
+from finance.selectors import subaccount_consumption
+from portal.charts import stacked_bars
+from portal.csv import csv_response
+from portal.periods import PeriodForm
 from portal.permissions import Right
-from portal.views import PortalDetailView, PortalListView
+from portal.views import PortalActionView, PortalCreateView, PortalDetailView, PortalListView, PublicView
 
+from . import lifecycle, services
 from .filters import SubaccountFilter
+from .forms import OptionalReasonForm, ReasonForm, SubaccountForm
 from .models import Subaccount
 from .selectors import subaccount_status_counts
 from .tables import SubaccountTable
@@ -19,22 +31,204 @@ class SubaccountListView(PortalListView):
     template_name = "subaccounts/subaccount_list.html"
 
     def get_context_data(self, **kwargs):
+        counts = subaccount_status_counts(queryset=self.get_queryset())
         kwargs["status_counts"] = [
-            (value, label, count)
-            for (value, label), count in zip(
-                Subaccount.Status.choices,
-                subaccount_status_counts(queryset=self.get_queryset()).values(),
-                strict=True,
-            )
+            (value, label, counts[value]) for value, label in Subaccount.Status.choices
         ]
         return super().get_context_data(**kwargs)
 
 
 class SubaccountDetailView(PortalDetailView):
-    queryset = Subaccount.objects.select_related("account")
+    """The subaccount with its history and the customer's consumption for a chosen period."""
+
+    queryset = Subaccount.objects.select_related("account", "created_by")
     right = Right.ACCOUNTS_VIEW
     section = "subaccounts"
 
     def get_context_data(self, **kwargs):
-        kwargs["events"] = self.object.events.select_related("actor")
+        period = PeriodForm(self.request.GET or None)
+        kwargs.update(events=self.object.events.select_related("actor"), period=period)
+        if self.membership.has(Right.ACCOUNTS_MANAGE):
+            kwargs["actions"] = [
+                (
+                    a.name,
+                    PARTNER_ACTIONS[a.name],
+                    PARTNER_ACTIONS[a.name]["form_class"](auto_id=f"id_{a.name}_%s"),
+                )
+                for a in lifecycle.allowed_actions(self.object)
+                if a.name in PARTNER_ACTIONS
+            ]
+        if self.membership.has(Right.FINANCE_VIEW):
+            grid = subaccount_consumption(subaccount_id=self.object.pk, months=period.month_range())
+            kwargs["grid"] = grid
+            if grid.rows:
+                kwargs["chart"] = stacked_bars(
+                    title=str(_("Consumption by service")),
+                    labels=[m.strftime("%b %Y") for m in grid.months],
+                    series={f"{r.service} ({r.currency})": r.values for r in grid.rows},
+                )
         return super().get_context_data(**kwargs)
+
+
+class SubaccountConsumptionCsvView(PortalDetailView):
+    """The detail page's consumption table as .csv: the same selector, the same figures."""
+
+    queryset = Subaccount.objects.all()
+    right = Right.FINANCE_VIEW
+    section = "subaccounts"
+
+    def get(self, request, *args, **kwargs):
+        subaccount = self.get_object()
+        months = PeriodForm(request.GET or None).month_range()
+        grid = subaccount_consumption(subaccount_id=subaccount.pk, months=months)
+        name = f"consumption-{subaccount.billing_account_id}-{months.first:%Y-%m}-{months.last:%Y-%m}.csv"
+        return csv_response(name, *_split_header(grid.csv_rows()))
+
+
+def _split_header(rows):
+    rows = iter(rows)
+    return next(rows), rows
+
+
+class SubaccountCreateView(PortalCreateView):
+    """Create a subaccount for a customer account; the URL's id names that account."""
+
+    queryset = Account.objects.filter(archived_at__isnull=True)
+    model = Subaccount
+    form_class = SubaccountForm
+    right = Right.ACCOUNTS_MANAGE
+    section = "subaccounts"
+    title = _("New subaccount")
+
+    @cached_property
+    def account(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        contact = self.account.contacts.first()
+        kwargs["initial"] = {
+            "name": f"{self.account.name}",
+            "customer_email": contact.email if contact else "",
+        }
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        kwargs["title"] = _("New subaccount for %(account)s") % {"account": self.account}
+        return super().get_context_data(**kwargs)
+
+    def save_object(self, form):
+        subaccount = services.subaccount_create(
+            account=self.account,
+            name=form.cleaned_data["name"],
+            customer_email=form.cleaned_data["customer_email"],
+            created_by=self.request.user,
+        )
+        messages.success(
+            self.request,
+            _("Subaccount created. %(email)s has been emailed a link to accept it.")
+            % {"email": subaccount.customer_email},
+        )
+        return subaccount
+
+
+class SubaccountActionView(PortalActionView):
+    """A partner's status change; ``action`` names the lifecycle action."""
+
+    queryset = Subaccount.objects.all()
+    right = Right.ACCOUNTS_MANAGE
+    section = "subaccounts"
+    action = ""
+    done_message = ""
+
+    def act(self, subaccount, reason=""):
+        services.subaccount_act(
+            subaccount=subaccount, action=self.action, actor=self.request.user, reason=reason
+        )
+        messages.success(self.request, self.done_message % {"name": subaccount.name})
+        return redirect(subaccount)
+
+
+PARTNER_ACTIONS = {
+    "suspend": dict(
+        form_class=ReasonForm,
+        confirm_title=_("Stop services"),
+        confirm_button=_("Stop services"),
+        danger=True,
+        confirm_text=_(
+            "The customer's resources stop. Data is kept for up to 60 days after suspension; "
+            "resume services to continue."
+        ),
+        done_message=_("Services of “%(name)s” stopped."),
+    ),
+    "resume": dict(
+        form_class=OptionalReasonForm,
+        confirm_title=_("Resume services"),
+        confirm_button=_("Resume services"),
+        confirm_text=_("The subaccount becomes Active again."),
+        done_message=_("Services of “%(name)s” resumed."),
+    ),
+    "deactivate": dict(
+        form_class=OptionalReasonForm,
+        confirm_title=_("Deactivate subaccount"),
+        confirm_button=_("Deactivate"),
+        danger=True,
+        confirm_text=_(
+            "Inactive is final: the subaccount cannot be activated again. Deleting the billing "
+            "account itself is a request to support."
+        ),
+        done_message=_("“%(name)s” is now Inactive."),
+    ),
+    "cancel": dict(
+        form_class=OptionalReasonForm,
+        confirm_title=_("Cancel invitation"),
+        confirm_button=_("Cancel invitation"),
+        danger=True,
+        confirm_text=_("The link sent to the customer stops working and the subaccount becomes Inactive."),
+        done_message=_("Invitation for “%(name)s” cancelled."),
+    ),
+}
+
+
+class InvitationResendView(PortalActionView):
+    queryset = Subaccount.objects.all()
+    right = Right.ACCOUNTS_MANAGE
+    section = "subaccounts"
+    confirm_title = _("Resend invitation")
+    confirm_text = _("A new link goes to the customer; the previous link stops working.")
+    confirm_button = _("Resend")
+
+    def act(self, subaccount):
+        services.invitation_resend(subaccount=subaccount)
+        messages.success(
+            self.request,
+            _("A new invitation is on its way to %(email)s.") % {"email": subaccount.customer_email},
+        )
+        return redirect(subaccount)
+
+
+class InvitationView(PublicView, TemplateView):
+    """The customer's page from the emailed link: no login; the signed token is the only key."""
+
+    template_name = "subaccounts/invitation.html"
+
+    def get(self, request, token):
+        try:
+            subaccount = services.invitation_resolve(token)
+        except services.InvitationError as error:
+            return render(
+                request, "subaccounts/invitation_error.html", {"message": error.message}, status=410
+            )
+        return render(request, self.template_name, {"subaccount": subaccount, "token": token})
+
+    def post(self, request, token):
+        accept = request.POST.get("answer") == "accept"
+        try:
+            subaccount = services.invitation_answer(token=token, accept=accept)
+        except services.InvitationError as error:
+            return render(
+                request, "subaccounts/invitation_error.html", {"message": error.message}, status=410
+            )
+        return render(
+            request, "subaccounts/invitation_done.html", {"subaccount": subaccount, "accepted": accept}
+        )

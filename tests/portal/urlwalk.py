@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.generic import RedirectView
 
-from portal.views import PortalMixin
+from portal.views import PortalMixin, PublicView
 from tests import factories
 
 # Not partner pages: Django admin (staff only), allauth (login, MFA), language switch, root redirect.
@@ -43,8 +43,8 @@ def portal_urls() -> list[PortalUrl]:
         module = (view_class or callback).__module__
         if namespace.split(":")[0] in EXEMPT_NAMESPACES or module.startswith(EXEMPT_MODULE_PREFIXES):
             continue
-        if view_class is RedirectView:
-            continue  # the root redirect to the dashboard
+        if view_class is RedirectView or (view_class and issubclass(view_class, PublicView)):
+            continue  # the root redirect; the token-addressed public pages
         if view_class is None or not issubclass(view_class, PortalMixin):
             unscoped.append(route)
             continue

@@ -1,0 +1,88 @@
+"""Reporting periods in whole months: the presets users pick and a custom month range."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+PRESETS = [
+    ("this_month", _("This month")),
+    ("last_month", _("Last month")),
+    ("last_3_months", _("Last 3 months")),
+    ("last_12_months", _("Last 12 months")),
+    ("custom", _("Custom")),
+]
+MAX_MONTHS = 36
+
+
+def add_months(month: datetime.date, n: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class MonthRange:
+    first: datetime.date  # first day of the first month
+    last: datetime.date  # first day of the last month (inclusive)
+
+    @property
+    def months(self) -> list[datetime.date]:
+        count = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
+        return [add_months(self.first, i) for i in range(count)]
+
+    @property
+    def end(self) -> datetime.date:
+        """The day after the period: ``[first, end)``."""
+        return add_months(self.last, 1)
+
+
+def preset_range(preset: str, today: datetime.date | None = None) -> MonthRange:
+    this = (today or timezone.localdate()).replace(day=1)
+    if preset == "last_month":
+        return MonthRange(add_months(this, -1), add_months(this, -1))
+    if preset == "last_3_months":
+        return MonthRange(add_months(this, -2), this)
+    if preset == "last_12_months":
+        return MonthRange(add_months(this, -11), this)
+    return MonthRange(this, this)
+
+
+class MonthInput(forms.DateInput):
+    input_type = "month"
+
+    def format_value(self, value):
+        return value.strftime("%Y-%m") if isinstance(value, datetime.date) else value
+
+
+class PeriodForm(forms.Form):
+    """``?period=last_3_months`` or ``?period=custom&start=2026-01&finish=2026-06``."""
+
+    period = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False)
+    start = forms.DateField(label=_("From month"), required=False, input_formats=["%Y-%m"], widget=MonthInput)
+    finish = forms.DateField(label=_("To month"), required=False, input_formats=["%Y-%m"], widget=MonthInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") != "custom":
+            return data
+        start, finish = data.get("start"), data.get("finish")
+        if not start or not finish:
+            raise forms.ValidationError(_("Pick both months of a custom period."))
+        if finish < start:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        if len(MonthRange(start, finish).months) > MAX_MONTHS:
+            raise forms.ValidationError(_("A period covers at most %(n)d months.") % {"n": MAX_MONTHS})
+        return data
+
+    def month_range(self) -> MonthRange:
+        """The chosen period; this month when nothing (or nothing valid) was chosen."""
+        if not self.is_valid():
+            return preset_range("this_month")
+        data = self.cleaned_data
+        if data.get("period") == "custom":
+            return MonthRange(data["start"].replace(day=1), data["finish"].replace(day=1))
+        return preset_range(data.get("period") or "this_month")

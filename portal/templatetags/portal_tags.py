@@ -1,0 +1,14 @@
+from django import template
+
+from portal.permissions import Right, mask_email, mask_text
+
+register = template.Library()
+
+
+@register.filter
+def personal(value, rights):
+    """Personal data as the role may see it: ``{{ contact.email|personal:rights }}``."""
+    value = "" if value is None else str(value)
+    if str(Right.PERSONAL_DATA) in rights:
+        return value
+    return mask_email(value) if "@" in value else mask_text(value)

@@ -1,0 +1,125 @@
+"""Writes of the Subaccounts section. Status changes go through lifecycle.transition only."""
+
+from __future__ import annotations
+
+import secrets
+from functools import partial
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import lifecycle, tasks
+from .models import Subaccount, SubaccountEvent
+
+INVITATION_SALT = "subaccounts.invitation"
+
+
+class InvitationError(Exception):
+    """A link that cannot be used; ``message`` says why in the customer's words."""
+
+    EXPIRED = _("This invitation link has expired. Ask your partner to send a new one.")
+    INVALID = _("This invitation link is not valid. Please use the link from the latest email exactly.")
+    USED = _("This invitation has already been answered or withdrawn; nothing more is needed.")
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _queue_invitation(subaccount: Subaccount) -> None:
+    subaccount.invitation_nonce = secrets.token_hex(16)
+    subaccount.invitation_sent_at = timezone.now()
+    subaccount.save(update_fields=["invitation_nonce", "invitation_sent_at"])
+    transaction.on_commit(partial(tasks.send_subaccount_invitation.delay, subaccount.pk))
+
+
+@transaction.atomic
+def subaccount_create(*, account, name: str, customer_email: str, created_by) -> Subaccount:
+    """Create a subaccount awaiting the customer's acceptance and email them the signed link (Celery)."""
+    if account.archived_at is not None:
+        raise ValidationError(_("Restore the archived customer account before creating a subaccount."))
+    subaccount = Subaccount(
+        partner_id=account.partner_id,
+        account=account,
+        name=name,
+        customer_email=customer_email,
+        billing_account_id=f"ba-{secrets.token_hex(8)}",
+        created_by=created_by,
+        status=Subaccount.Status.ACCEPTANCE_REQUIRED,
+        status_changed_at=timezone.now(),
+    )
+    subaccount.full_clean()
+    subaccount.save()
+    SubaccountEvent.objects.create(
+        subaccount=subaccount,
+        actor=created_by,
+        to_status=Subaccount.Status.ACCEPTANCE_REQUIRED,
+        reason=str(_("Invitation sent to %(email)s") % {"email": customer_email}),
+    )
+    _queue_invitation(subaccount)
+    return subaccount
+
+
+@transaction.atomic
+def invitation_resend(*, subaccount: Subaccount) -> Subaccount:
+    """Send a new link; the previous one stops working."""
+    if subaccount.status != Subaccount.Status.ACCEPTANCE_REQUIRED:
+        raise ValidationError(_("Only a subaccount awaiting acceptance has an invitation to resend."))
+    _queue_invitation(subaccount)
+    return subaccount
+
+
+def invitation_token(subaccount: Subaccount) -> str:
+    return signing.dumps({"s": subaccount.pk, "n": subaccount.invitation_nonce}, salt=INVITATION_SALT)
+
+
+def invitation_url(subaccount: Subaccount) -> str:
+    from django.urls import reverse
+
+    path = reverse("subaccounts:invitation", args=[invitation_token(subaccount)])
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def invitation_resolve(token: str) -> Subaccount:
+    """The subaccount a link invites to, or InvitationError: expired, tampered with, or already used."""
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT, max_age=settings.SUBACCOUNT_INVITATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise InvitationError(InvitationError.EXPIRED) from None
+    except signing.BadSignature:
+        raise InvitationError(InvitationError.INVALID) from None
+    subaccount = Subaccount.objects.select_related("account", "partner").filter(pk=payload.get("s")).first()
+    if subaccount is None:
+        raise InvitationError(InvitationError.INVALID)
+    if subaccount.status != Subaccount.Status.ACCEPTANCE_REQUIRED or not subaccount.invitation_nonce:
+        raise InvitationError(InvitationError.USED)
+    if not secrets.compare_digest(subaccount.invitation_nonce, str(payload.get("n", ""))):
+        raise InvitationError(InvitationError.USED)  # a newer link was sent: this one is spent
+    return subaccount
+
+
+@transaction.atomic
+def invitation_answer(*, token: str, accept: bool) -> Subaccount:
+    """The customer accepts (→ Active) or declines (→ Inactive); the link is spent; the partner is told."""
+    subaccount = invitation_resolve(token)
+    action = lifecycle.ACCEPT if accept else lifecycle.DECLINE
+    reason = _("Accepted by the customer") if accept else _("Declined by the customer")
+    lifecycle.transition(subaccount, action, reason=str(reason))
+    Subaccount.objects.filter(pk=subaccount.pk).update(invitation_nonce="")
+    transaction.on_commit(partial(tasks.notify_partner_of_answer.delay, subaccount.pk))
+    return subaccount
+
+
+def subaccount_act(*, subaccount: Subaccount, action: str, actor, reason: str = "") -> Subaccount:
+    """A partner's status change (cancel, suspend, resume, deactivate), through the state machine."""
+    if action in (lifecycle.ACCEPT.name, lifecycle.DECLINE.name):
+        raise ValidationError(_("Only the customer can answer an invitation."))
+    with transaction.atomic():
+        subaccount = lifecycle.transition(subaccount, lifecycle.ACTIONS[action], actor=actor, reason=reason)
+        if action == lifecycle.CANCEL.name:
+            Subaccount.objects.filter(pk=subaccount.pk).update(invitation_nonce="")
+    return subaccount
