@@ -32,6 +32,7 @@ class AccountListView(PortalListView):
     section = "accounts"
     title = _("Accounts")
     create_url_name = "accounts:create"
+    create_label = _("New account")
 
 
 class AccountDetailView(PortalDetailView):

@@ -73,7 +73,7 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
     filterset_class = None
     title = ""
     create_url_name = ""
-    empty_text = ""
+    create_label = _lazy("Create")
 
     def get_table_kwargs(self):
         return {"membership": self.membership}
@@ -105,7 +105,7 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("title", self.title)
         kwargs.setdefault("create_url_name", self.create_url_name)
-        kwargs.setdefault("empty_text", self.empty_text)
+        kwargs.setdefault("create_label", self.create_label)
         return super().get_context_data(**kwargs)
 
 

@@ -20,6 +20,8 @@ from .models import Subaccount
 from .selectors import subaccount_status_counts
 from .tables import SubaccountTable
 
+HISTORY_SHOWN = 100
+
 
 class SubaccountListView(PortalListView):
     queryset = Subaccount.objects.select_related("account")
@@ -47,7 +49,8 @@ class SubaccountDetailView(PortalDetailView):
 
     def get_context_data(self, **kwargs):
         period = PeriodForm(self.request.GET or None)
-        kwargs.update(events=self.object.events.select_related("actor"), period=period)
+        # the latest changes; a long history stays one bounded query
+        kwargs.update(events=self.object.events.select_related("actor")[:HISTORY_SHOWN], period=period)
         if self.membership.has(Right.ACCOUNTS_MANAGE):
             kwargs["actions"] = [
                 (

@@ -1,8 +1,11 @@
 import os
 
+import celery.contrib.testing.tasks  # noqa: F401 - the ping task start_worker checks with
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.test import Client
 
+from portal.celery import app as celery_app
 from portal.permissions import Role
 from tests.factories import MembershipFactory, PartnerFactory
 
@@ -59,3 +62,11 @@ def browser_type_launch_args(browser_type_launch_args):
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def celery_worker_over_redis(django_db_blocker):
+    """A real Celery worker (solo pool, in a thread) consuming from the real Redis broker."""
+    assert celery_app.conf.broker_url.startswith("redis"), celery_app.conf.broker_url
+    with django_db_blocker.unblock(), start_worker(celery_app, pool="solo", perform_ping_check=True):
+        yield

@@ -3,21 +3,11 @@
 import datetime
 from decimal import Decimal
 
-import celery.contrib.testing.tasks  # noqa: F401 - the ping task start_worker checks with
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from finance.models import MonthlyConsumption
 from finance.tasks import refresh_monthly_consumption
-from portal.celery import app
 from tests.factories import ConsumptionFactory, SubaccountFactory
-
-
-@pytest.fixture(scope="module")
-def celery_worker_over_redis(django_db_blocker):
-    assert app.conf.broker_url.startswith("redis"), app.conf.broker_url
-    with django_db_blocker.unblock(), start_worker(app, pool="solo", perform_ping_check=True):
-        yield
 
 
 @pytest.mark.celery_worker
