@@ -35,6 +35,7 @@ def stacked_bars(*, title: str, labels: Sequence[str], series: dict[str, Sequenc
         height=360,
         width=900,
         print_values=False,
+        truncate_legend=-1,
         show_y_guides=True,
         value_formatter=lambda v: f"{v:,.2f}",
     )

@@ -52,6 +52,8 @@ class SubaccountDetailView(PortalDetailView):
         # the latest changes; a long history stays one bounded query
         kwargs.update(events=self.object.events.select_related("actor")[:HISTORY_SHOWN], period=period)
         if self.membership.has(Right.ACCOUNTS_MANAGE):
+            if self.object.status == Subaccount.Status.ACCEPTANCE_REQUIRED and self.object.invitation_nonce:
+                kwargs["invitation_link"] = services.invitation_url(self.object)
             kwargs["actions"] = [
                 (
                     a.name,

@@ -16,3 +16,17 @@ document.addEventListener("click", (event) => {
     closer.closest("dialog").close();
   }
 });
+
+// A button with data-copy copies the value of that input to the clipboard.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const input = document.getElementById(button.dataset.copy);
+  input.select();
+  try {
+    await navigator.clipboard.writeText(input.value);
+    button.textContent = button.dataset.copied || "✓";
+  } catch {
+    document.execCommand("copy");
+  }
+});

@@ -184,3 +184,11 @@ def test_the_invitation_email_goes_through_the_real_worker(celery_worker_over_re
             break
         time.sleep(0.1)
     assert [m.to for m in mail.outbox] == [["it@delta.example"]]
+
+
+@pytest.mark.django_db
+def test_the_partner_can_copy_the_current_link_from_the_details_page(invited, client):
+    sub, admin = invited
+    client.force_login(admin.user)
+    page = client.get(reverse("subaccounts:detail", args=[sub.pk])).content.decode()
+    assert link_in(mail.outbox[0]) in page
