@@ -1,20 +1,65 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Membership
+from portal.permissions import Role
+
+from .models import AuditEvent, Invitation, Membership
+
+AUDIT_ACTIONS = [
+    ("membership.change", _("Role or scope changed")),
+    ("membership.remove", _("User removed")),
+    ("invitation.create", _("User invited")),
+    ("invitation.resend", _("Invitation resent")),
+    ("invitation.revoke", _("Invitation revoked")),
+    ("invitation.accept", _("Invitation accepted")),
+    ("security.change", _("Security settings changed")),
+    ("profile.change", _("Profile changed")),
+    ("payout.change", _("Payout details changed")),
+    ("subaccount.status", _("Subaccount status changed")),
+    ("withdrawal.request", _("Withdrawal requested")),
+]
 
 
 class MembershipFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="user__email", lookup_expr="icontains", label=_("Search"))
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+    status = django_filters.ChoiceFilter(
+        choices=Membership.Status.choices, method="filter_status", empty_label=_("Any"), label=_("Status")
+    )
 
     class Meta:
         model = Membership
-        fields = ["q", "role"]
+        fields = ["q", "role", "status"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(user__email__icontains=value)
+            | Q(user__first_name__icontains=value)
+            | Q(user__last_name__icontains=value)
+        )
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(removed_at__isnull=value == Membership.Status.ACTIVE)
+
+
+class InvitationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="email", lookup_expr="icontains", label=_("Search"))
+
+    class Meta:
+        model = Invitation
+        fields = ["q", "status", "role"]
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="target", lookup_expr="icontains", label=_("Search"))
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    action = django_filters.ChoiceFilter(choices=AUDIT_ACTIONS, label=_("What"))
+    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"))
 
     class Meta:
         model = AuditEvent
-        fields = ["q", "action"]
+        fields = ["q", "action", "since", "until"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(target__icontains=value) | Q(actor__email__icontains=value))

@@ -1,9 +1,80 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
 from portal.forms import PortalModelForm
+from portal.permissions import Role
 
-from .models import Membership
+from .models import Invitation, Membership
+from .services import granted_accounts
 
 
-class MembershipForm(PortalModelForm):
+class ScopeFields(forms.Form):
+    """Role plus the optional restriction to selected customer accounts of the current partner."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    restricted = forms.BooleanField(label=_("Only selected customer accounts"), required=False)
+    accounts = forms.ModelMultipleChoiceField(
+        label=_("Customer accounts"),
+        queryset=Account.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Used when the user is restricted: they see only these customers and their subaccounts."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)  # PortalModelForm sets self.membership
+        self.fields["accounts"].queryset = Account.objects.for_partner(self.membership.partner_id).filter(
+            archived_at__isnull=True
+        )
+
+
+class InvitationForm(ScopeFields, PortalModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "role", "restricted"]
+
+
+class MembershipForm(ScopeFields, PortalModelForm):
     class Meta:
         model = Membership
         fields = ["role", "restricted"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["accounts"] = list(granted_accounts(self.instance).values_list("pk", flat=True))
+
+
+class SecurityForm(PortalModelForm):
+    class Meta:
+        from profiles.models import Partner
+
+        model = Partner
+        fields = ["require_two_factor"]
+
+
+class SignUpFromInvitationForm(forms.Form):
+    password1 = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        from django.contrib.auth import get_user_model, password_validation
+
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        elif data.get("password1"):
+            try:
+                password_validation.validate_password(data["password1"], get_user_model()(email=self.email))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -19,10 +20,19 @@ class Membership(TenantModel):
         help_text=_("When set, the user sees only the customer accounts granted to them."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "partner"], name="uniq_membership")]
         ordering = ["partner__name"]
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REMOVED = "removed", _("Removed")
+
+    @property
+    def status(self) -> str:
+        return self.Status.REMOVED if self.removed_at else self.Status.ACTIVE
 
     def __str__(self):
         return f"{self.user} @ {self.partner} ({self.get_role_display()})"
@@ -46,19 +56,27 @@ class Membership(TenantModel):
 
 
 class Invitation(TenantModel):
+    """An invitation to join the partner with a role; its link carries ``nonce`` (replaced on resend)."""
+
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", _("Invited")
         ACCEPTED = "accepted", _("Accepted")
         REVOKED = "revoked", _("Revoked")
 
     partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("email"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
-    restricted = models.BooleanField(default=False)
+    restricted = models.BooleanField(_("restricted to selected accounts"), default=False)
+    accounts = models.ManyToManyField("accounts.Account", blank=True, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    nonce = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+
+    def get_absolute_url(self):
+        return reverse("access:members")
 
     class Meta:
         constraints = [
@@ -74,15 +92,15 @@ class Invitation(TenantModel):
 
 
 class AuditEvent(TenantModel):
-    """Append-only trail of access changes: who did what to whom, when."""
+    """Append-only (a database trigger refuses UPDATE and DELETE): who changed what, when, from where."""
 
-    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="audit_events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # PROTECT: an entry outlives nothing it names; users are deactivated, never deleted
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.PROTECT, related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=64)
     target = models.CharField(max_length=255)
     details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -1,29 +1,283 @@
+"""Writes of Access management: memberships, invitations, per-account scope. Every change is audited."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
+from accounts.models import Account
+from portal.audit import audit
 from portal.permissions import Role
 
-from .models import AuditEvent, Membership
+from . import tasks
+from .models import Invitation, Membership
+
+ACCOUNT_PERM = "accounts.access_account"
+INVITATION_SALT = "access.invitation"
+
+
+def _refuse_losing_the_last_administrator(membership: Membership, *, new_role: str | None) -> None:
+    if membership.role != Role.ADMINISTRATOR or new_role == Role.ADMINISTRATOR:
+        return
+    others = Membership.objects.select_for_update().filter(
+        partner_id=membership.partner_id, role=Role.ADMINISTRATOR, removed_at__isnull=True
+    )
+    if not others.exclude(pk=membership.pk).exists():
+        raise ValidationError({"role": _("A partner needs at least one Administrator.")})
+
+
+def _check_scope(role: str, restricted: bool, accounts) -> None:
+    if restricted and role == Role.ADMINISTRATOR:
+        raise ValidationError({"restricted": _("An Administrator always sees every customer account.")})
+    if restricted and not accounts:
+        raise ValidationError({"accounts": _("Pick the customer accounts this user may see.")})
+
+
+def granted_accounts(membership: Membership):
+    """The partner's accounts a user holds the per-account permission on (a queryset)."""
+    return get_objects_for_user(
+        membership.user,
+        ACCOUNT_PERM,
+        klass=Account.objects.filter(partner_id=membership.partner_id),
+        accept_global_perms=False,
+    )
+
+
+def _set_accounts(membership: Membership, accounts) -> None:
+    """Make the user's grants in this partner exactly ``accounts`` (django-guardian object permissions)."""
+    wanted = {a.pk for a in accounts}
+    current = set(granted_accounts(membership).values_list("pk", flat=True))
+    partner_accounts = Account.objects.filter(partner_id=membership.partner_id)
+    if current - wanted:
+        remove_perm(ACCOUNT_PERM, membership.user, partner_accounts.filter(pk__in=current - wanted))
+    if wanted - current:
+        assign_perm(ACCOUNT_PERM, membership.user, partner_accounts.filter(pk__in=wanted - current))
 
 
 @transaction.atomic
-def membership_update(*, membership: Membership, actor, role: str, restricted: bool) -> Membership:
-    """Change a user's role or scope and record it in the audit trail (atomic)."""
-    if membership.role == Role.ADMINISTRATOR and role != Role.ADMINISTRATOR:
-        others = Membership.objects.filter(partner_id=membership.partner_id, role=Role.ADMINISTRATOR)
-        if not others.exclude(pk=membership.pk).select_for_update().exists():
-            raise ValidationError({"role": _("A partner needs at least one Administrator.")})
-    before = {"role": membership.role, "restricted": membership.restricted}
-    membership.role = role
-    membership.restricted = restricted
-    membership.full_clean()
+def membership_update(
+    *, membership: Membership, actor, role: str, restricted: bool, accounts=()
+) -> Membership:
+    """Change a user's role and scope (atomic, audited); never leaves the partner without an Administrator."""
+    _refuse_losing_the_last_administrator(membership, new_role=role)
+    _check_scope(role, restricted, accounts)
+    before = {
+        "role": membership.role,
+        "restricted": membership.restricted,
+        "accounts": sorted(granted_accounts(membership).values_list("name", flat=True)),
+    }
+    membership.role, membership.restricted = role, restricted
     membership.save(update_fields=["role", "restricted"])
-    AuditEvent.objects.create(
+    _set_accounts(membership, accounts if restricted else ())
+    after = {
+        "role": role,
+        "restricted": restricted,
+        "accounts": sorted(a.name for a in accounts) if restricted else [],
+    }
+    audit(
         partner_id=membership.partner_id,
         actor=actor,
-        action="membership.update",
+        action="membership.change",
         target=membership.user.email,
-        details={"before": before, "after": {"role": role, "restricted": restricted}},
+        details={"before": before, "after": after},
     )
     return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor) -> Membership:
+    """Take a user out of the partner: access ends on their next request; the last Administrator stays."""
+    if membership.removed_at:
+        raise ValidationError(_("This user has already been removed."))
+    _refuse_losing_the_last_administrator(membership, new_role=None)
+    membership.removed_at = timezone.now()
+    membership.save(update_fields=["removed_at"])
+    _set_accounts(membership, ())
+    audit(
+        partner_id=membership.partner_id,
+        actor=actor,
+        action="membership.remove",
+        target=membership.user.email,
+        details={"role": membership.role},
+    )
+    return membership
+
+
+# Invitations ---------------------------------------------------------------------------------------------
+
+
+class InvitationError(Exception):
+    EXPIRED = gettext_lazy("This invitation has expired. Ask the partner's administrator for a new one.")
+    INVALID = gettext_lazy(
+        "This invitation link is not valid. Please use the link from the latest email exactly."
+    )
+    USED = gettext_lazy("This invitation has already been used or was withdrawn.")
+    OTHER_USER = gettext_lazy("This invitation was sent to %(email)s. Log out and follow the link again.")
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _send(invitation: Invitation) -> None:
+    invitation.nonce = secrets.token_hex(16)
+    invitation.sent_at = timezone.now()
+    invitation.expires_at = invitation.sent_at + datetime.timedelta(
+        seconds=settings.ACCESS_INVITATION_MAX_AGE
+    )
+    invitation.save(update_fields=["nonce", "sent_at", "expires_at"])
+    transaction.on_commit(partial(tasks.send_access_invitation.delay, invitation.pk))
+
+
+@transaction.atomic
+def invitation_create(
+    *, partner, email: str, role: str, restricted: bool, accounts, invited_by
+) -> Invitation:
+    """Invite ``email`` to join ``partner`` with ``role``; the link is signed, single-use and expires."""
+    email = get_user_model().objects.normalize_email(email).lower()
+    _check_scope(role, restricted, accounts)
+    if Membership.objects.filter(
+        partner=partner, user__email__iexact=email, removed_at__isnull=True
+    ).exists():
+        raise ValidationError({"email": _("This person is already a user of your partner account.")})
+    if Invitation.objects.filter(
+        partner=partner, email__iexact=email, status=Invitation.Status.PENDING
+    ).exists():
+        raise ValidationError(
+            {"email": _("This person already has a pending invitation; resend it instead.")}
+        )
+    invitation = Invitation.objects.create(
+        partner=partner,
+        email=email,
+        role=role,
+        restricted=restricted,
+        invited_by=invited_by,
+        expires_at=timezone.now(),
+    )
+    invitation.accounts.set(accounts if restricted else [])
+    _send(invitation)
+    audit(
+        partner_id=partner.pk,
+        actor=invited_by,
+        action="invitation.create",
+        target=email,
+        details={"role": role, "restricted": restricted},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor) -> Invitation:
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(_("Only a pending invitation can be resent."))
+    _send(invitation)
+    audit(partner_id=invitation.partner_id, actor=actor, action="invitation.resend", target=invitation.email)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(_("Only a pending invitation can be revoked."))
+    invitation.status, invitation.nonce = Invitation.Status.REVOKED, ""
+    invitation.save(update_fields=["status", "nonce"])
+    audit(partner_id=invitation.partner_id, actor=actor, action="invitation.revoke", target=invitation.email)
+    return invitation
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT)
+
+
+def invitation_url(invitation: Invitation) -> str:
+    from django.urls import reverse
+
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "access:invitation", args=[invitation_token(invitation)]
+    )
+
+
+def invitation_resolve(token: str) -> Invitation:
+    """The invitation behind a link, or InvitationError: tampered with, expired, revoked or already used."""
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT)
+    except signing.BadSignature:
+        raise InvitationError(InvitationError.INVALID) from None
+    invitation = Invitation.objects.select_related("partner").filter(pk=payload.get("i")).first()
+    if invitation is None:
+        raise InvitationError(InvitationError.INVALID)
+    if invitation.status != Invitation.Status.PENDING or not invitation.nonce:
+        raise InvitationError(InvitationError.USED)
+    if not secrets.compare_digest(invitation.nonce, str(payload.get("n", ""))):
+        raise InvitationError(InvitationError.USED)
+    if invitation.expires_at <= timezone.now():
+        raise InvitationError(InvitationError.EXPIRED)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user) -> Membership:
+    """``user`` (whose email the invitation names) joins the partner with the invited role and scope."""
+    invitation = invitation_resolve(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != Invitation.Status.PENDING:
+        raise InvitationError(InvitationError.USED)
+    if user.email.lower() != invitation.email.lower():
+        raise InvitationError(InvitationError.OTHER_USER % {"email": invitation.email})
+    membership, _created = Membership.objects.update_or_create(
+        user=user,
+        partner=invitation.partner,
+        defaults={"role": invitation.role, "restricted": invitation.restricted, "removed_at": None},
+    )
+    _set_accounts(membership, list(invitation.accounts.all()) if invitation.restricted else ())
+    invitation.status, invitation.nonce = Invitation.Status.ACCEPTED, ""
+    invitation.save(update_fields=["status", "nonce"])
+    audit(
+        partner_id=invitation.partner_id,
+        actor=user,
+        action="invitation.accept",
+        target=user.email,
+        details={"role": invitation.role, "restricted": invitation.restricted},
+    )
+    return membership
+
+
+@transaction.atomic
+def user_sign_up_from_invitation(*, token: str, password: str):
+    """A new user from an invitation: the link proved the email, so it is verified; then they join."""
+    from allauth.account.models import EmailAddress
+
+    invitation = invitation_resolve(token)
+    User = get_user_model()  # noqa: N806
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(_("An account with this email exists already: log in to accept."))
+    user = User.objects.create_user(username=invitation.email, email=invitation.email, password=password)
+    EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
+    invitation_accept(token=token, user=user)
+    return user
+
+
+@transaction.atomic
+def partner_security_update(*, partner, actor, require_two_factor: bool):
+    before = partner.require_two_factor
+    partner.require_two_factor = require_two_factor
+    partner.save(update_fields=["require_two_factor"])
+    audit(
+        partner_id=partner.pk,
+        actor=actor,
+        action="security.change",
+        target=partner.name,
+        details={"require_two_factor": {"before": before, "after": require_two_factor}},
+    )
+    return partner

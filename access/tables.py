@@ -1,27 +1,62 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import PortalTable
+from portal.tables import PortalTable, StatusColumn
 
-from .models import AuditEvent, Membership
+from .models import AuditEvent, Invitation, Membership
 
 
 class MembershipTable(PortalTable):
-    user = tables.Column(
-        accessor="user__email", verbose_name=_("User"), linkify=("access:member_edit", [tables.A("pk")])
+    name = tables.Column(accessor="user__first_name", verbose_name=_("Name"), order_by=("user__last_name",))
+    email = tables.Column(
+        accessor="user__email", verbose_name=_("Email"), linkify=("access:member_edit", [tables.A("pk")])
     )
+    role = tables.Column()
     restricted = tables.BooleanColumn(verbose_name=_("Selected accounts only"))
+    two_factor = tables.BooleanColumn(verbose_name=_("Two-factor"))
+    last_login = tables.DateTimeColumn(accessor="user__last_login", verbose_name=_("Last login"))
+    status = tables.Column(empty_values=(), orderable=False, verbose_name=_("Status"))
 
     class Meta:
         model = Membership
-        fields = ("user", "role", "restricted", "created_at")
+        fields = ("name", "email", "role", "restricted", "two_factor", "last_login", "status")
         empty_text = _("No users yet.")
+
+    def render_name(self, record):
+        return record.user.get_full_name() or "—"
+
+    def render_status(self, record):
+        from django.utils.html import format_html
+
+        return format_html(
+            '<span class="badge badge--{}">{}</span>', record.status, record.Status(record.status).label
+        )
+
+    def value_status(self, record):
+        return record.Status(record.status).label
+
+
+class InvitationTable(PortalTable):
+    status = StatusColumn()
+    invited_by = tables.Column(accessor="invited_by__email", verbose_name=_("Invited by"))
+    actions = tables.TemplateColumn(
+        template_name="access/_invitation_actions.html",
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = Invitation
+        fields = ("email", "role", "restricted", "status", "invited_by", "sent_at", "expires_at")
+        empty_text = _("No invitations yet.")
 
 
 class AuditEventTable(PortalTable):
     actor = tables.Column(accessor="actor__email", verbose_name=_("Who"))
+    details = tables.JSONColumn(verbose_name=_("Details"), orderable=False)
 
     class Meta:
         model = AuditEvent
-        fields = ("created_at", "actor", "action", "target")
-        empty_text = _("No access changes recorded yet.")
+        fields = ("created_at", "actor", "action", "target", "ip_address", "details")
+        empty_text = _("Nothing recorded yet.")

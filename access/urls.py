@@ -6,5 +6,12 @@ app_name = "access"
 urlpatterns = [
     path("", views.MemberListView.as_view(), name="members"),
     path("members/<int:pk>/", views.MemberUpdateView.as_view(), name="member_edit"),
+    path("members/<int:pk>/remove/", views.MemberRemoveView.as_view(), name="member_remove"),
+    path("invitations/", views.InvitationListView.as_view(), name="invitations"),
+    path("invitations/new/", views.InviteView.as_view(), name="invite"),
+    path("invitations/<int:pk>/resend/", views.InvitationResendView.as_view(), name="invitation_resend"),
+    path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
+    path("security/", views.SecurityView.as_view(), name="security"),
     path("audit/", views.AuditEventListView.as_view(), name="audit"),
+    path("invitation/<str:token>/", views.AcceptInvitationView.as_view(), name="invitation"),
 ]

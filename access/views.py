@@ -1,33 +1,46 @@
-from django.urls import reverse_lazy
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.contrib.auth import login
+from django.db.models import Exists, OuterRef
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 
 from portal.permissions import Right
-from portal.views import PortalListView, PortalUpdateView
+from portal.tenancy import SESSION_KEY
+from portal.views import PortalActionView, PortalCreateView, PortalListView, PortalUpdateView, PublicView
 
 from . import services
-from .filters import AuditEventFilter, MembershipFilter
-from .forms import MembershipForm
-from .models import AuditEvent, Membership
-from .tables import AuditEventTable, MembershipTable
+from .filters import AuditEventFilter, InvitationFilter, MembershipFilter
+from .forms import InvitationForm, MembershipForm, SecurityForm, SignUpFromInvitationForm
+from .models import AuditEvent, Invitation, Membership
+from .tables import AuditEventTable, InvitationTable, MembershipTable
 
 
 class MemberListView(PortalListView):
-    queryset = Membership.objects.select_related("user")
+    queryset = Membership.objects.select_related("user").annotate(
+        two_factor=Exists(Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP))
+    )
     filterset_class = MembershipFilter
     table_class = MembershipTable
     right = Right.ACCESS_MANAGE
     section = "access"
     title = _("Users and roles")
+    create_url_name = "access:invite"
+    create_label = _("Invite user")
+    template_name = "access/member_list.html"
 
 
 class MemberUpdateView(PortalUpdateView):
-    queryset = Membership.objects.select_related("user")
+    queryset = Membership.objects.select_related("user").filter(removed_at__isnull=True)
     form_class = MembershipForm
     right = Right.ACCESS_MANAGE
     section = "access"
     title = _("Edit user access")
     success_message = _("Access of %(object)s saved.")
     success_url = reverse_lazy("access:members")
+    template_name = "access/member_form.html"
 
     def save_object(self, form):
         return services.membership_update(
@@ -35,6 +48,103 @@ class MemberUpdateView(PortalUpdateView):
             actor=self.request.user,
             role=form.cleaned_data["role"],
             restricted=form.cleaned_data["restricted"],
+            accounts=list(form.cleaned_data["accounts"]),
+        )
+
+
+class MemberRemoveView(PortalActionView):
+    queryset = Membership.objects.select_related("user").filter(removed_at__isnull=True)
+    right = Right.ACCESS_MANAGE
+    section = "access"
+    confirm_title = _("Remove user")
+    confirm_text = _("The user loses access to this partner at once. Their other partners are not affected.")
+    confirm_button = _("Remove")
+    danger = True
+
+    def act(self, membership):
+        services.membership_remove(membership=membership, actor=self.request.user)
+        messages.success(self.request, _("%(email)s removed.") % {"email": membership.user.email})
+        return redirect("access:members")
+
+
+class InviteView(PortalCreateView):
+    model = Invitation
+    queryset = Invitation.objects.all()
+    form_class = InvitationForm
+    right = Right.ACCESS_MANAGE
+    section = "access"
+    title = _("Invite a user")
+    success_url = reverse_lazy("access:invitations")
+
+    def save_object(self, form):
+        invitation = services.invitation_create(
+            partner=self.partner,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            restricted=form.cleaned_data["restricted"],
+            accounts=list(form.cleaned_data["accounts"]),
+            invited_by=self.request.user,
+        )
+        messages.success(self.request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return invitation
+
+
+class InvitationListView(PortalListView):
+    queryset = Invitation.objects.select_related("invited_by")
+    filterset_class = InvitationFilter
+    table_class = InvitationTable
+    right = Right.ACCESS_MANAGE
+    section = "access"
+    title = _("Invitations")
+    create_url_name = "access:invite"
+    create_label = _("Invite user")
+
+
+class InvitationResendView(PortalActionView):
+    queryset = Invitation.objects.all()
+    right = Right.ACCESS_MANAGE
+    section = "access"
+    confirm_title = _("Resend invitation")
+    confirm_text = _("A new link goes out; the previous one stops working.")
+    confirm_button = _("Resend")
+
+    def act(self, invitation):
+        services.invitation_resend(invitation=invitation, actor=self.request.user)
+        messages.success(self.request, _("Invitation resent to %(email)s.") % {"email": invitation.email})
+        return redirect("access:invitations")
+
+
+class InvitationRevokeView(PortalActionView):
+    queryset = Invitation.objects.all()
+    right = Right.ACCESS_MANAGE
+    section = "access"
+    confirm_title = _("Revoke invitation")
+    confirm_text = _("The link stops working.")
+    confirm_button = _("Revoke")
+    danger = True
+
+    def act(self, invitation):
+        services.invitation_revoke(invitation=invitation, actor=self.request.user)
+        messages.success(self.request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
+        return redirect("access:invitations")
+
+
+class SecurityView(PortalUpdateView):
+    form_class = SecurityForm
+    right = Right.ACCESS_MANAGE
+    section = "access"
+    title = _("Security")
+    success_message = _("Security settings saved.")
+    success_url = reverse_lazy("access:security")
+
+    def get_object(self, queryset=None):
+        return self.partner
+
+    def save_object(self, form):
+        return services.partner_security_update(
+            partner=self.partner,
+            actor=self.request.user,
+            require_two_factor=form.cleaned_data["require_two_factor"],
         )
 
 
@@ -45,3 +155,51 @@ class AuditEventListView(PortalListView):
     right = Right.ACCESS_MANAGE
     section = "access"
     title = _("Audit trail")
+
+
+class AcceptInvitationView(PublicView, TemplateView):
+    """The invitee's page: the signed token is the key. New users set a password; existing ones log in."""
+
+    def dispatch(self, request, token):
+        try:
+            self.invitation = services.invitation_resolve(token)
+        except services.InvitationError as error:
+            return render(request, "access/invitation_error.html", {"message": error.message}, status=410)
+        self.token = token
+        return super().dispatch(request, token)
+
+    def context(self, **extra):
+        from django.contrib.auth import get_user_model
+
+        has_account = get_user_model().objects.filter(email__iexact=self.invitation.email).exists()
+        return {
+            "invitation": self.invitation,
+            "has_account": has_account,
+            "login_url": f"{reverse('account_login')}?next={self.request.path}",
+            **extra,
+        }
+
+    def get(self, request, token):
+        form = SignUpFromInvitationForm(email=self.invitation.email)
+        return render(request, "access/invitation.html", self.context(form=form))
+
+    def post(self, request, token):
+        try:
+            if request.user.is_authenticated:
+                services.invitation_accept(token=token, user=request.user)
+            else:
+                form = SignUpFromInvitationForm(request.POST, email=self.invitation.email)
+                if not form.is_valid():
+                    return render(request, "access/invitation.html", self.context(form=form))
+                user = services.user_sign_up_from_invitation(
+                    token=token, password=form.cleaned_data["password1"]
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        except services.InvitationError as error:
+            return render(request, "access/invitation_error.html", {"message": error.message}, status=410)
+        except services.ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(request.path)
+        request.session[SESSION_KEY] = self.invitation.partner_id
+        messages.success(request, _("Welcome to %(partner)s.") % {"partner": self.invitation.partner.name})
+        return redirect("dashboard")

@@ -22,7 +22,11 @@ class TenancyMiddleware:
         request.membership = None
         request.partner = None
         if request.user.is_authenticated:
-            memberships = list(request.user.memberships.select_related("partner").order_by("partner__name"))
+            memberships = list(
+                request.user.memberships.filter(removed_at__isnull=True)
+                .select_related("partner")
+                .order_by("partner__name")
+            )
             request.memberships = memberships
             chosen = request.session.get(SESSION_KEY)
             current = next((m for m in memberships if m.partner_id == chosen), None)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 from portal.models import TenantModel
 from portal.money import Currency, MoneyField
@@ -24,6 +25,13 @@ class Partner(models.Model):
         _("partner type"), max_length=16, choices=Type.choices, default=Type.RESELLER
     )
     partner_since = models.DateField(_("partner since"), null=True, blank=True)
+    require_two_factor = models.BooleanField(
+        _("require two-factor authentication"),
+        default=False,
+        help_text=_(
+            "Users without a second factor must set one up before they reach any page of this partner."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -41,6 +49,14 @@ class Specialization(models.Model):
     name = models.CharField(_("name"), max_length=100)
     yearly_threshold = MoneyField(_("yearly consumption threshold"))
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.RUB)
+    service_ids = models.CharField(
+        _("counted services"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Comma-separated service ids whose consumption counts (ML & AI); empty counts every service."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -77,7 +93,7 @@ class PartnerContact(TenantModel):
     name = models.CharField(_("name"), max_length=200)
     position = models.CharField(_("position"), max_length=200, blank=True)
     email = models.EmailField(_("email"))
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True)
 
     def __str__(self):
         return self.name

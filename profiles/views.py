@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from portal.permissions import Right
 from portal.views import PortalPageView, PortalUpdateView
 
-from .forms import PartnerProfileForm
+from . import services
+from .forms import ContactFormSet, PartnerProfileForm, PayoutDetailsForm
+from .models import PayoutDetails
+from .selectors import specialization_progress
 
 
 class ProfileView(PortalPageView):
@@ -16,10 +19,9 @@ class ProfileView(PortalPageView):
         partner = self.partner
         kwargs.update(
             partner=partner,
-            specializations=partner.specializations.select_related("specialization"),
+            specializations=specialization_progress(partner=partner),
             contacts=partner.contacts.all(),
-            payout=getattr(partner, "payout_details", None),
-            show_personal_data=self.membership.has(Right.PERSONAL_DATA),
+            payout=PayoutDetails.objects.filter(partner=partner).first(),
         )
         return super().get_context_data(**kwargs)
 
@@ -28,6 +30,7 @@ class ProfileEditView(PortalUpdateView):
     """Only the partner's own organisation: the object is the current partner, never taken from the URL."""
 
     form_class = PartnerProfileForm
+    template_name = "profiles/profile_form.html"
     right = Right.PROFILE_EDIT
     section = "profiles"
     title = _("Edit partner profile")
@@ -36,3 +39,48 @@ class ProfileEditView(PortalUpdateView):
 
     def get_object(self, queryset=None):
         return self.partner
+
+    def contacts(self):
+        return ContactFormSet(
+            self.request.POST if self.request.method == "POST" else None, instance=self.partner
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("formset", self.contacts())
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        self._formset = self.contacts()
+        if not self._formset.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, formset=self._formset))
+        return super().form_valid(form)
+
+    def save_object(self, form):
+        return services.profile_update(
+            partner=self.partner,
+            actor=self.request.user,
+            contacts=self._formset,
+            **{f: form.cleaned_data[f] for f in services.PROFILE_FIELDS},
+        )
+
+
+class PayoutDetailsEditView(PortalUpdateView):
+    form_class = PayoutDetailsForm
+    right = Right.PROFILE_EDIT
+    section = "profiles"
+    title = _("Payout details")
+    success_message = _("Payout details saved.")
+    success_url = reverse_lazy("profiles:profile")
+
+    def get_object(self, queryset=None):
+        return PayoutDetails.objects.filter(partner=self.partner).first() or PayoutDetails(
+            partner=self.partner
+        )
+
+    def save_object(self, form):
+        return services.payout_details_update(
+            partner=self.partner,
+            actor=self.request.user,
+            code=form.cleaned_data.get("code", ""),
+            **{f: form.cleaned_data[f] for f in services.PAYOUT_FIELDS},
+        )

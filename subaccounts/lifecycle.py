@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit import audit
+
 from .models import Subaccount, SubaccountEvent
 
 S = Subaccount.Status
@@ -59,6 +61,13 @@ def transition(subaccount: Subaccount, action: Action, *, actor=None, reason: st
     locked.save(update_fields=["status", "status_changed_at"])
     SubaccountEvent.objects.create(
         subaccount=locked, actor=actor, from_status=source, to_status=action.target, reason=reason.strip()
+    )
+    audit(
+        partner_id=locked.partner_id,
+        actor=actor,
+        action="subaccount.status",
+        target=locked.name,
+        details={"from": source, "to": action.target, "reason": reason.strip()},
     )
     subaccount.status, subaccount.status_changed_at = locked.status, locked.status_changed_at
     return subaccount

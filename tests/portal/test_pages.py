@@ -8,6 +8,12 @@ from django.urls import reverse
 from portal.permissions import Role
 
 pytestmark = pytest.mark.django_db
+EMPTY_CONTACTS = {
+    "contacts-TOTAL_FORMS": "0",
+    "contacts-INITIAL_FORMS": "0",
+    "contacts-MIN_NUM_FORMS": "0",
+    "contacts-MAX_NUM_FORMS": "1000",
+}
 
 
 def test_not_found_is_a_portal_page_with_the_navigation(member, client_for):
@@ -37,7 +43,7 @@ def test_an_empty_list_explains_itself(member, client_for):
 def test_a_saved_form_flashes_a_message(member, client_for, partner):
     response = client_for(member()).post(
         reverse("profiles:edit"),
-        {"name": "Alpha Renamed", "legal_address": "", "mailing_address": ""},
+        {"name": "Alpha Renamed", "legal_address": "", "mailing_address": "", **EMPTY_CONTACTS},
         follow=True,
     )
     assert "Partner profile saved." in response.content.decode()

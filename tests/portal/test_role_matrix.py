@@ -52,8 +52,15 @@ PAGE_COLUMN = {
     "finance:accrual_detail": "finance.view",
     "profiles:profile": "profile.view",
     "profiles:edit": "profile.edit",
+    "profiles:payout": "profile.edit",
     "access:members": "access.manage",
     "access:member_edit": "access.manage",
+    "access:member_remove": "access.manage",
+    "access:invitations": "access.manage",
+    "access:invite": "access.manage",
+    "access:invitation_resend": "access.manage",
+    "access:invitation_revoke": "access.manage",
+    "access:security": "access.manage",
     "access:audit": "access.manage",
 }
 

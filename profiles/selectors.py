@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from finance.models import MonthlyConsumption
+from portal.money import ZERO
+
+from .models import PartnerSpecialization
+
+
+@dataclass
+class SpecializationProgress:
+    name: str
+    status: str
+    status_label: str
+    counted: Decimal
+    threshold: Decimal
+    currency: str
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(self.counted * 100 / self.threshold)) if self.threshold else 100
+
+
+def specialization_progress(*, partner) -> list[SpecializationProgress]:
+    """Each specialization with the paid consumption of the current year counted towards its threshold
+    (all services, or only the specialization's services where it names them), from monthly aggregates."""
+    year_start = timezone.localdate().replace(month=1, day=1)
+    rows = PartnerSpecialization.objects.for_partner(partner).select_related("specialization")
+    base = (
+        MonthlyConsumption.objects.for_partner(partner)
+        .filter(month__gte=year_start)
+        .exclude(subaccount__is_partner_own=True)
+    )
+    progress = []
+    for row in rows:
+        spec = row.specialization
+        counted = base.filter(currency=spec.currency)
+        if spec.service_ids:
+            counted = counted.filter(service_id__in=[s.strip() for s in spec.service_ids.split(",")])
+        total = counted.aggregate(t=Sum("cost"))["t"] or ZERO
+        progress.append(
+            SpecializationProgress(
+                spec.name, row.status, row.get_status_display(), total, spec.yearly_threshold, spec.currency
+            )
+        )
+    return progress
