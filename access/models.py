@@ -37,6 +37,9 @@ class Membership(TenantModel):
     def __str__(self):
         return f"{self.user} @ {self.partner} ({self.get_role_display()})"
 
+    def get_absolute_url(self):
+        return reverse("access:member_edit", args=[self.pk])
+
     def has(self, right) -> bool:
         return role_has(self.role, right)
 

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import PortalTable
+from portal.tables import PersonalDataColumn, PortalTable
 
 from .models import Account
 
@@ -10,6 +10,7 @@ class AccountTable(PortalTable):
     name = tables.Column(linkify=True)
     subaccount_count = tables.Column(verbose_name=_("Subaccounts"), orderable=True)
     owner = tables.Column(accessor="owner__email", verbose_name=_("Owner"))
+    primary_contact = PersonalDataColumn(verbose_name=_("Contact"))
 
     class Meta:
         model = Account
@@ -20,6 +21,7 @@ class AccountTable(PortalTable):
             "country",
             "stage",
             "owner",
+            "primary_contact",
             "subaccount_count",
             "created_at",
         )

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +23,12 @@ from .tables import AccountTable
 class AccountListView(PortalListView):
     queryset = (
         Account.objects.select_related("owner")
-        .annotate(subaccount_count=Count("subaccounts"))
+        .annotate(
+            subaccount_count=Count("subaccounts"),
+            primary_contact=Subquery(
+                AccountContact.objects.filter(account=OuterRef("pk")).order_by("pk").values("email")[:1]
+            ),
+        )
         .order_by("name")
     )
     filterset_class = AccountFilter

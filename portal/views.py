@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import resolve, reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -78,6 +79,13 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
     def get_table_kwargs(self):
         return {"membership": self.membership}
 
+    def may_create(self) -> bool:
+        """The create button shows only to roles that hold the create page's own right."""
+        if not self.create_url_name:
+            return False
+        create_view = resolve(reverse(self.create_url_name)).func.view_class
+        return self.membership.has(create_view.right)
+
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "csv":
             return self.export_csv()
@@ -104,7 +112,7 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         kwargs.setdefault("title", self.title)
-        kwargs.setdefault("create_url_name", self.create_url_name)
+        kwargs.setdefault("create_url_name", self.create_url_name if self.may_create() else "")
         kwargs.setdefault("create_label", self.create_label)
         return super().get_context_data(**kwargs)
 

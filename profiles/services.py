@@ -17,7 +17,8 @@ PAYOUT_FIELDS = ("bank_name", "bic", "account_number", "correspondent_account")
 
 @transaction.atomic
 def profile_update(*, partner: Partner, actor, contacts=None, **fields) -> Partner:
-    before = {f: getattr(partner, f) for f in PROFILE_FIELDS}
+    # the form has already written its values onto ``partner``: the stored row is the "before"
+    before = Partner.objects.filter(pk=partner.pk).values(*PROFILE_FIELDS).get()
     for name, value in fields.items():
         setattr(partner, name, value)
     partner.full_clean()

@@ -3,7 +3,8 @@
 from .base import *  # noqa: F403
 from .base import STORAGES, broker_url, database
 
-DATABASES = {"default": database(allow_embedded=True)}
+# no persistent connections: worker and live-server threads must let the test database go at the end
+DATABASES = {"default": {**database(allow_embedded=True), "CONN_MAX_AGE": 0}}
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = broker_url(allow_embedded=True)  # results on the same Redis
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

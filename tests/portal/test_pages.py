@@ -55,3 +55,11 @@ def test_the_stylesheet_is_served_by_the_project_and_no_page_uses_a_cdn(member, 
     assert finders.find("css/portal.css")
     page = client_for(member()).get(reverse("dashboard")).content.decode()
     assert "https://" not in page and "http://" not in page
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"), [(Role.EDITOR, True), (Role.VIEWER_PD, False), (Role.VIEWER, False)]
+)
+def test_the_create_button_shows_only_to_roles_that_may_create(member, client_for, role, shown):
+    page = client_for(member(role)).get(reverse("accounts:list")).content.decode()
+    assert (f'href="{reverse("accounts:create")}"' in page) is shown

@@ -1,0 +1,84 @@
+"""The isolation sweep again, for a user restricted to selected customer accounts: every page that names an
+object under another account of the same partner answers 404, every list leaves those rows out."""
+
+import pytest
+from django.urls import reverse
+from guardian.shortcuts import assign_perm
+
+from portal.permissions import Role
+from portal.views import PortalListView
+from tests.factories import AccountFactory
+from tests.portal.urlwalk import FACTORIES, portal_urls
+
+URLS = portal_urls()
+ROLE = Role.EDITOR_PD  # the widest role that may be restricted: accounts, finance and tools
+
+
+def account_scoped(url):
+    model = getattr(getattr(url.view_class, "queryset", None), "model", None)
+    return model is not None and getattr(model, "account_field", None)
+
+
+def object_under(model, account):
+    """An object of ``model`` that belongs to ``account`` (directly or through its subaccount)."""
+    factory, declared = FACTORIES[model], FACTORIES[model]._meta.declarations
+    if model._meta.label == "accounts.Account":
+        return account
+    if "subaccount" in declared:
+        return factory(
+            subaccount__account=account, subaccount__partner=account.partner, partner=account.partner
+        )
+    if "link" in declared:
+        return factory(account=account, link__partner=account.partner)
+    kwargs = {"account": account}
+    if "partner" in declared:
+        kwargs["partner"] = account.partner
+    return factory(**kwargs)
+
+
+WITH_IDS = [u for u in URLS if u.params and account_scoped(u)]
+LISTS = [u for u in URLS if not u.params and account_scoped(u) and issubclass(u.view_class, PortalListView)]
+
+
+@pytest.fixture
+def restricted(partner, member):
+    membership = member(ROLE, restricted=True)
+    granted = AccountFactory(partner=partner, name="Granted customer")
+    assign_perm("accounts.access_account", membership.user, granted)
+    return membership, granted, AccountFactory(partner=partner, name="Hidden customer")
+
+
+def test_the_sweep_covers_the_account_scoped_pages():
+    assert {"accounts:detail", "subaccounts:detail", "subaccounts:consumption_csv"} <= {
+        u.name for u in WITH_IDS
+    }
+    assert {"accounts:list", "subaccounts:list", "finance:index"} <= {u.name for u in LISTS}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", WITH_IDS, ids=lambda u: u.name)
+def test_an_object_under_a_hidden_account_answers_404(url, restricted, client_for):
+    membership, granted, hidden = restricted
+    model = url.view_class.queryset.model
+    if not membership.has(url.view_class.right):
+        pytest.skip("the role lacks this page's right: 403 before any lookup")
+    client = client_for(membership)
+    visible = client.get(reverse(url.name, args=[object_under(model, granted).pk]))
+    assert visible.status_code == 200
+    assert client.get(reverse(url.name, args=[object_under(model, hidden).pk])).status_code == 404
+    assert client.post(reverse(url.name, args=[object_under(model, hidden).pk])).status_code in (404, 405)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LISTS, ids=lambda u: u.name)
+def test_a_list_and_its_csv_leave_hidden_accounts_out(url, restricted, client_for):
+    membership, granted, hidden = restricted
+    model = url.view_class.queryset.model
+    if not membership.has(url.view_class.right):
+        pytest.skip("the role lacks this page's right")
+    shown_obj, hidden_obj = object_under(model, granted), object_under(model, hidden)
+    client = client_for(membership)
+    rows = {r.record.pk for r in client.get(reverse(url.name)).context["table"].rows}
+    assert shown_obj.pk in rows and hidden_obj.pk not in rows
+    export = b"".join(client.get(reverse(url.name), {"export": "csv"}).streaming_content).decode()
+    assert export.count("\n") == 1 + len(rows)
