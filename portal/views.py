@@ -158,7 +158,7 @@ class PortalActionView(PortalMixin, SingleObjectMixin, View):
         self.object = self.get_object()
         data = {}
         if self.form_class:
-            form = self.form_class(request.POST)
+            form = self.form_class(request.POST, request.FILES)
             if not form.is_valid():
                 return self.render_confirmation(form)
             data = form.cleaned_data

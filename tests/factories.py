@@ -26,7 +26,15 @@ from finance.models import (
 from portal.permissions import Role
 from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
 from subaccounts.models import Subaccount, SubaccountEvent
-from tools.models import PresaleRequest, Registration, Resource
+from tools.models import (
+    Attachment,
+    Comment,
+    PresaleRequest,
+    ProgramSettings,
+    Registration,
+    RegistrationEvent,
+    Resource,
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -305,3 +313,43 @@ class ResourceFactory(factory.django.DjangoModelFactory):
     group = Resource.Group.PARTNER_KIT
     title = factory.Sequence(lambda n: f"Resource {n}")
     url = "https://partners.example.com/kit"
+
+
+class ProgramSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramSettings
+        django_get_or_create = ("id",)
+
+    id = 1
+
+
+class RegistrationEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegistrationEvent
+
+    registration = factory.SubFactory(RegistrationFactory)
+    from_status = Registration.Status.DRAFT
+    to_status = Registration.Status.SUBMITTED
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    registration = factory.SubFactory(RegistrationFactory)
+    partner = factory.SelfAttribute("registration.partner")
+    account = factory.SelfAttribute("registration.account")
+    text = "Could you share the architecture diagram?"
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Attachment
+
+    registration = factory.SubFactory(RegistrationFactory)
+    partner = factory.SelfAttribute("registration.partner")
+    account = factory.SelfAttribute("registration.account")
+    file = factory.django.FileField(filename="offer.pdf", data=b"%PDF-1.4 offer")
+    name = "offer.pdf"
+    content_type = "application/pdf"
+    size = 14

@@ -1,11 +1,97 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .models import PresaleRequest, Registration, Resource
+from . import services
+from .models import (
+    Attachment,
+    Comment,
+    PresaleRequest,
+    ProgramSettings,
+    Registration,
+    RegistrationEvent,
+    Resource,
+)
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(label=_("Reason (for rejections)"), required=False)
+
+
+class ProviderCommentInline(admin.TabularInline):
+    """Comments from both sides; what an administrator adds here is the provider's and is emailed."""
+
+    model = Comment
+    extra = 1
+    fields = ("created_at", "author", "by_provider", "text")
+    readonly_fields = ("created_at", "author", "by_provider")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ("name", "content_type", "size", "created_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = RegistrationEvent
+    extra = 0
+    readonly_fields = ("created_at", "actor", "from_status", "to_status", "note")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ProviderCommentsMixin:
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Comment:
+            return super().save_formset(request, form, formset, change)
+        for comment_form in formset.forms:
+            if comment_form.has_changed() and not comment_form.instance.pk:
+                services.comment_add(
+                    parent=form.instance,
+                    author=request.user,
+                    text=comment_form.cleaned_data["text"],
+                    by_provider=True,
+                )
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("past target")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Past its target"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        now = timezone.now()
+        if queryset.model is Registration:
+            return queryset.filter(status=Registration.Status.SUBMITTED, review_due__lt=now)
+        return queryset.filter(
+            status__in=[PresaleRequest.Status.SUBMITTED, PresaleRequest.Status.IN_PROGRESS],
+            answer_due__lt=now,
+        )
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ProviderCommentsMixin, admin.ModelAdmin):
+    """The provider's review: approve or reject through the workflow (the partner is emailed each time)."""
+
     list_display = (
         "account",
         "partner",
@@ -15,19 +101,95 @@ class RegistrationAdmin(admin.ModelAdmin):
         "expected_monthly",
         "currency",
         "submitted_at",
+        "review_due",
         "expires_at",
     )
-    list_filter = ("kind", "status", "conflict", "procurement")
+    list_filter = ("status", "kind", "conflict", "procurement", OverdueFilter)
     search_fields = ("account__name", "account__tax_id", "partner__name")
-    autocomplete_fields = ("partner", "account")
+    readonly_fields = [f.name for f in Registration._meta.fields]
+    inlines = [EventInline, ProviderCommentInline, AttachmentInline]
+    actions = ["approve", "reject"]
+    action_form = ReasonActionForm
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Approve selected registrations"))
+    def approve(self, request, queryset):
+        self._apply(
+            request, queryset, lambda r: services.registration_approve(registration=r, actor=request.user)
+        )
+
+    @admin.action(description=_("Reject selected registrations (give a reason)"))
+    def reject(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._apply(
+            request,
+            queryset,
+            lambda r: services.registration_reject(registration=r, actor=request.user, reason=reason),
+        )
+
+    def _apply(self, request, queryset, step):
+        done = 0
+        for registration in queryset:
+            try:
+                step(registration)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{registration}: {' '.join(error.messages)}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(n)d registration(s) updated.") % {"n": done}, messages.SUCCESS)
 
 
 @admin.register(PresaleRequest)
-class PresaleRequestAdmin(admin.ModelAdmin):
+class PresaleRequestAdmin(ProviderCommentsMixin, admin.ModelAdmin):
     list_display = ("account", "partner", "services", "status", "created_at", "answer_due")
-    list_filter = ("status",)
+    list_filter = ("status", OverdueFilter)
     search_fields = ("account__name", "partner__name", "services")
-    autocomplete_fields = ("partner", "account")
+    readonly_fields = [f.name for f in PresaleRequest._meta.fields if f.name != "status"]
+    inlines = [ProviderCommentInline, AttachmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "partner", "registration", "presale", "by_provider", "author")
+    list_filter = ("by_provider",)
+    search_fields = ("text", "partner__name")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "partner", "content_type", "size", "created_at")
+    search_fields = ("name", "partner__name")
+    readonly_fields = ("name", "content_type", "size", "created_at")
+
+
+@admin.register(RegistrationEvent)
+class RegistrationEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "registration", "from_status", "to_status", "actor")
+    list_filter = ("to_status",)
+    search_fields = ("registration__account__name",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProgramSettings)
+class ProgramSettingsAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "deal_min_rub",
+        "deal_min_kzt",
+        "deal_subaccount_days",
+        "review_business_days",
+        "presale_business_days",
+    )
 
 
 @admin.register(Resource)

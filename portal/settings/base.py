@@ -170,6 +170,7 @@ COUNTRIES_FIRST = ["RU", "KZ"]
 # Public links customers open from emails are built on this address.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 SUBACCOUNT_INVITATION_MAX_AGE = env.int("SUBACCOUNT_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600
+TOOLS_ATTACHMENT_MAX_BYTES = env.int("TOOLS_ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ACCESS_INVITATION_MAX_AGE = env.int("ACCESS_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

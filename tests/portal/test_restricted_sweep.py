@@ -30,6 +30,8 @@ def object_under(model, account):
         )
     if "link" in declared:
         return factory(account=account, link__partner=account.partner)
+    if "registration" in declared:
+        return factory(registration__account=account, registration__partner=account.partner)
     kwargs = {"account": account}
     if "partner" in declared:
         kwargs["partner"] = account.partner

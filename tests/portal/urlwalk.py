@@ -61,21 +61,24 @@ FACTORIES = {
 }
 
 
+def partner_kwargs(factory_class, partner) -> dict:
+    """Factory arguments that put every partner-owned row the factory creates under ``partner``."""
+    declared = factory_class._meta.declarations
+    kwargs = {"partner": partner} if "partner" in declared else {}
+    for name, declaration in declared.items():
+        if isinstance(declaration, factories.factory.SubFactory):
+            for key, value in partner_kwargs(declaration.get_factory(), partner).items():
+                kwargs.setdefault(f"{name}__{key}", value)
+    kwargs.pop("partner__partner", None)
+    return kwargs
+
+
 def object_of(model, partner):
     """An object of ``model`` owned by ``partner``, whatever path leads from the model to its partner."""
     factory = FACTORIES[model]
     if not hasattr(model, "partner_field"):
         return factory()  # the provider's shared catalogue belongs to no partner
-    declared = factory._meta.declarations
-    kwargs = {}
-    path = model.partner_field
-    kwargs[path] = partner
-    if "account" in declared and path == "partner":
-        kwargs["account__partner"] = partner
-    if "subaccount" in declared:
-        kwargs["subaccount__account__partner"] = partner
-        kwargs["subaccount__partner"] = partner
-    return factory(**kwargs)
+    return factory(**partner_kwargs(factory, partner))
 
 
 def fill(url: PortalUrl, partner) -> dict:

@@ -1,0 +1,112 @@
+"""Emails and the daily beat of Partner tools; tasks take ids and are safe to run twice."""
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from portal.permissions import Role
+
+RETRY = {"autoretry_for": (ConnectionError, OSError), "retry_backoff": True, "max_retries": 5}
+
+
+def _partner_recipients(partner_id: int, extra=None) -> list[str]:
+    from access.models import Membership
+
+    emails = set(
+        Membership.objects.filter(
+            partner_id=partner_id, role=Role.ADMINISTRATOR, removed_at__isnull=True
+        ).values_list("user__email", flat=True)
+    )
+    if extra is not None:
+        emails.add(extra.email)
+    return sorted(emails)
+
+
+def _mail(template: str, context: dict, recipients: list[str]) -> None:
+    if recipients:
+        send_mail(
+            subject=render_to_string(f"tools/email/{template}_subject.txt", context).strip(),
+            message=render_to_string(f"tools/email/{template}.txt", context),
+            from_email=None,
+            recipient_list=recipients,
+        )
+
+
+@shared_task(**RETRY)
+def notify_registration_status(registration_id: int) -> None:
+    """Tell the partner about a status change. The text never names another partner."""
+    from .models import Registration
+
+    registration = Registration.objects.select_related("account", "created_by").get(pk=registration_id)
+    context = {
+        "registration": registration,
+        "url": settings.PORTAL_BASE_URL + registration.get_absolute_url(),
+    }
+    _mail(
+        "registration_status", context, _partner_recipients(registration.partner_id, registration.created_by)
+    )
+
+
+@shared_task(**RETRY)
+def warn_registration_expiry(registration_id: int) -> None:
+    from .models import Registration
+
+    registration = Registration.objects.select_related("account", "created_by").get(pk=registration_id)
+    context = {
+        "registration": registration,
+        "url": settings.PORTAL_BASE_URL + registration.get_absolute_url(),
+    }
+    _mail(
+        "registration_expiry", context, _partner_recipients(registration.partner_id, registration.created_by)
+    )
+
+
+@shared_task(**RETRY)
+def notify_comment(comment_id: int) -> None:
+    from .models import Comment
+
+    comment = Comment.objects.select_related("registration", "presale").get(pk=comment_id)
+    parent = comment.parent
+    context = {
+        "comment": comment,
+        "parent": parent,
+        "url": settings.PORTAL_BASE_URL + parent.get_absolute_url(),
+    }
+    _mail("comment", context, _partner_recipients(comment.partner_id, parent.created_by))
+
+
+@shared_task
+def expire_registrations() -> dict:
+    from .services import registrations_expire
+
+    return registrations_expire()
+
+
+@shared_task
+def report_overdue_reviews() -> int:
+    """Tell portal administrators which presale requests and registrations are past their targets."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import PresaleRequest, Registration
+
+    now = timezone.now()
+    presales = list(
+        PresaleRequest.objects.filter(
+            Q(status=PresaleRequest.Status.SUBMITTED) | Q(status=PresaleRequest.Status.IN_PROGRESS),
+            answer_due__lt=now,
+        ).select_related("partner", "account")
+    )
+    reviews = list(
+        Registration.objects.filter(status=Registration.Status.SUBMITTED, review_due__lt=now).select_related(
+            "partner", "account"
+        )
+    )
+    admins = list(
+        get_user_model().objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
+    )
+    if presales or reviews:
+        _mail("overdue", {"presales": presales, "reviews": reviews}, admins)
+    return len(presales) + len(reviews)
