@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from portal.permissions import Role
-from tools.models import Attachment, Comment, PresaleRequest
 from tests.factories import AccountFactory, AttachmentFactory, RegistrationFactory
+from tools.models import Attachment, Comment, PresaleRequest
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.business_days import is_business_day
 from portal.permissions import Role
 from subaccounts.models import Subaccount
-from tools import services, workflow
-from portal.business_days import is_business_day
-from tools.models import Registration, RegistrationEvent
-from tools.tasks import expire_registrations
 from tests.factories import (
     AccountFactory,
     ConsumptionFactory,
@@ -26,6 +23,9 @@ from tests.factories import (
     SubaccountFactory,
     UserFactory,
 )
+from tools import services, workflow
+from tools.models import Registration, RegistrationEvent
+from tools.tasks import expire_registrations
 
 pytestmark = pytest.mark.django_db
 S = Registration.Status
