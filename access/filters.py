@@ -18,6 +18,7 @@ AUDIT_ACTIONS = [
     ("payout.change", _("Payout details changed")),
     ("subaccount.status", _("Subaccount status changed")),
     ("withdrawal.request", _("Withdrawal requested")),
+    ("withdrawal.decide", _("Withdrawal approved, paid or rejected")),
 ]
 
 

@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from portal.admin import ReasonActionForm, apply_to_each
+
+from . import services
 from .models import (
     Accrual,
     Consumption,
@@ -70,26 +74,57 @@ class AccrualAdmin(ReadOnlyAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "partner", "program", "kind", "amount", "currency")
-    list_filter = ("program", "kind", "currency")
+    list_display = ("created_at", "partner", "pool", "program", "kind", "amount", "currency")
+    list_filter = ("pool", "program", "kind", "currency")
     search_fields = ("partner__name",)
 
 
 @admin.register(Withdrawal)
 class WithdrawalAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "partner", "program", "amount", "currency", "destination", "status")
-    list_filter = ("status", "program", "destination")
-    search_fields = ("partner__name",)
-    readonly_fields = (
+    """Approve, mark paid or reject through the service: a rejection writes the reversal entry."""
+
+    list_display = (
+        "created_at",
         "partner",
-        "program",
+        "pool",
         "amount",
         "currency",
         "destination",
-        "requested_by",
-        "payout_details_snapshot",
-        "created_at",
+        "status",
+        "decided_at",
     )
+    list_filter = ("status", "pool", "destination", "currency")
+    search_fields = ("partner__name",)
+    readonly_fields = [f.name for f in Withdrawal._meta.fields]
+    actions = ["approve", "mark_paid", "reject"]
+    action_form = ReasonActionForm
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _step(self, request, queryset, step):
+        reason = request.POST.get("reason", "")
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda w: services.withdrawal_decide(withdrawal=w, step=step, actor=request.user, reason=reason),
+        )
+
+    @admin.action(description=_("Approve selected withdrawals"))
+    def approve(self, request, queryset):
+        self._step(request, queryset, "approve")
+
+    @admin.action(description=_("Mark selected withdrawals paid"))
+    def mark_paid(self, request, queryset):
+        self._step(request, queryset, "pay")
+
+    @admin.action(description=_("Reject selected withdrawals (give a reason)"))
+    def reject(self, request, queryset):
+        self._step(request, queryset, "reject")
 
 
 @admin.register(Report)

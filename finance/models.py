@@ -15,8 +15,24 @@ class Program(models.TextChoices):
     REFERRAL = "referral", _("Referral commission")
 
 
+class Pool(models.TextChoices):
+    """Where an accrual's money goes: the two withdrawable balances, or the month-end invoice discount."""
+
+    REBATES = "rebates", _("Rebates (project and specialization)")
+    REFERRAL = "referral", _("Referral commissions")
+    BONUS = "bonus", _("Partner bonus (invoice discount)")
+
+
+POOL_OF_PROGRAM = {
+    Program.PARTNER_BONUS: Pool.BONUS,
+    Program.DEAL_EXTRA: Pool.BONUS,
+    Program.PROJECT_REBATE: Pool.REBATES,
+    Program.SPECIALIZATION_REBATE: Pool.REBATES,
+    Program.REFERRAL: Pool.REFERRAL,
+}
+WITHDRAWABLE_POOLS = (Pool.REBATES, Pool.REFERRAL)
 # Programs whose accruals form a withdrawable balance (the bonus is an invoice discount instead).
-BALANCE_PROGRAMS = (Program.PROJECT_REBATE, Program.SPECIALIZATION_REBATE, Program.REFERRAL)
+BALANCE_PROGRAMS = tuple(p for p, pool in POOL_OF_PROGRAM.items() if pool in WITHDRAWABLE_POOLS)
 
 
 class Consumption(TenantModel):
@@ -154,12 +170,12 @@ class Withdrawal(TenantModel):
         PAID = "paid", _("Paid")
         REJECTED = "rejected", _("Rejected")
 
-    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="withdrawals")
-    program = models.CharField(max_length=32, choices=Program.choices)
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.PROTECT, related_name="withdrawals")
+    pool = models.CharField(_("balance"), max_length=16, choices=Pool.choices)
     amount = MoneyField(_("amount"))
     currency = models.CharField(max_length=3, choices=Currency.choices)
-    destination = models.CharField(max_length=16, choices=Destination.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    destination = models.CharField(_("destination"), max_length=16, choices=Destination.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     payout_details_snapshot = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
@@ -183,7 +199,8 @@ class LedgerEntry(TenantModel):
         REVERSAL = "reversal", _("Reversal")
 
     partner = models.ForeignKey("profiles.Partner", on_delete=models.PROTECT, related_name="ledger_entries")
-    program = models.CharField(max_length=32, choices=Program.choices)
+    pool = models.CharField(max_length=16, choices=Pool.choices)
+    program = models.CharField(max_length=32, choices=Program.choices, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     amount = MoneyField(_("amount"))
     currency = models.CharField(max_length=3, choices=Currency.choices)
@@ -194,7 +211,7 @@ class LedgerEntry(TenantModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = _("ledger entries")
-        indexes = [models.Index(fields=["partner", "program", "currency"])]
+        indexes = [models.Index(fields=["partner", "pool", "currency"])]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount} {self.currency}"

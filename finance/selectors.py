@@ -11,30 +11,38 @@ from django.db.models import Sum
 from portal.money import ZERO
 from portal.periods import MonthRange
 
-from .models import BALANCE_PROGRAMS, LedgerEntry, MonthlyConsumption, Program
+from .models import WITHDRAWABLE_POOLS, LedgerEntry, MonthlyConsumption, Pool
 
 
 @dataclass(frozen=True)
 class Balance:
-    program: str
+    pool: str
     currency: str
     amount: Decimal
 
     @property
-    def program_label(self) -> str:
-        return Program(self.program).label
+    def pool_label(self) -> str:
+        return Pool(self.pool).label
 
 
-def balances(*, partner) -> list[Balance]:
-    """Balance per program and currency of the withdrawable programs: the sum of the append-only ledger."""
+def balances(*, partner, pools=WITHDRAWABLE_POOLS) -> list[Balance]:
+    """Balance per pool and currency: the sum of the append-only ledger, nothing stored."""
     rows = (
         LedgerEntry.objects.for_partner(partner)
-        .filter(program__in=BALANCE_PROGRAMS)
-        .order_by("program", "currency")
-        .values_list("program", "currency")
+        .filter(pool__in=pools)
+        .order_by("pool", "currency")
+        .values_list("pool", "currency")
         .annotate(total=Sum("amount"))
     )
-    return [Balance(program, currency, total) for program, currency, total in rows]
+    return [Balance(pool, currency, total) for pool, currency, total in rows]
+
+
+def balance(*, partner_id: int, pool: str, currency: str) -> Decimal:
+    """One balance; inside a withdrawal it is read under the pool's lock (services.withdrawal_request)."""
+    total = LedgerEntry.objects.filter(partner_id=partner_id, pool=pool, currency=currency).aggregate(
+        t=Sum("amount")
+    )["t"]
+    return total if total is not None else ZERO
 
 
 def month_consumption(*, queryset, month: datetime.date) -> dict[str, Decimal]:

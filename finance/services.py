@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from portal.audit import audit
 from portal.money import round_money
 
-from .models import Accrual, LedgerEntry
+from .models import POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Withdrawal
+from .selectors import balance
 
 MONTHLY_REFRESH_SQL = """
 INSERT INTO finance_monthlyconsumption
@@ -68,6 +74,7 @@ def accrual_record(
         return None
     LedgerEntry.objects.create(
         partner_id=partner_id,
+        pool=POOL_OF_PROGRAM[program],
         program=program,
         kind=LedgerEntry.Kind.ACCRUAL,
         amount=accrual.amount,
@@ -75,3 +82,115 @@ def accrual_record(
         accrual=accrual,
     )
     return accrual
+
+
+# Withdrawals -------------------------------------------------------------------------------------------
+
+REFERRAL_MINIMUM = Decimal("500.00")  # RUB; DESIGN.md, referral program
+
+
+def _lock_pool(partner_id: int, pool: str, currency: str) -> None:
+    """Serialise every change of one balance (partner × pool × currency) until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [partner_id, f"{pool}:{currency}"])
+
+
+@transaction.atomic
+def withdrawal_request(*, partner, pool: str, amount: Decimal, currency: str, destination: str, requested_by):
+    """Hold ``amount`` of a withdrawable balance for payout or invoice deduction (Rules of money 4).
+
+    Under the balance's lock: check the available amount, record the request and its negative ledger entry.
+    Concurrent requests queue on the lock, so together they never take more than the balance.
+    """
+    from profiles.models import PayoutDetails
+
+    if pool not in (Pool.REBATES, Pool.REFERRAL):
+        raise ValidationError({"pool": _("This balance cannot be withdrawn.")})
+    amount = round_money(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("Enter an amount above zero.")})
+    if pool == Pool.REFERRAL and currency == "RUB" and amount < REFERRAL_MINIMUM:
+        raise ValidationError({"amount": _("The referral program pays out from 500 RUB.")})
+    payout = PayoutDetails.objects.filter(partner=partner).first()
+    if destination == Withdrawal.Destination.BANK and payout is None:
+        raise ValidationError({"destination": _("Add the payout details in the partner profile first.")})
+    _lock_pool(partner.pk, pool, currency)
+    available = balance(partner_id=partner.pk, pool=pool, currency=currency)
+    if amount > available:
+        raise ValidationError(
+            {
+                "amount": _("At most %(available)s %(currency)s is available.")
+                % {"available": available, "currency": currency}
+            }
+        )
+    snapshot = {}
+    if destination == Withdrawal.Destination.BANK:
+        snapshot = {
+            f: getattr(payout, f) for f in ("bank_name", "bic", "account_number", "correspondent_account")
+        }
+    withdrawal = Withdrawal.objects.create(
+        partner=partner,
+        pool=pool,
+        amount=amount,
+        currency=currency,
+        destination=destination,
+        requested_by=requested_by,
+        payout_details_snapshot=snapshot,
+    )
+    LedgerEntry.objects.create(
+        partner=partner,
+        pool=pool,
+        kind=LedgerEntry.Kind.WITHDRAWAL,
+        amount=-amount,
+        currency=currency,
+        withdrawal=withdrawal,
+    )
+    audit(
+        partner_id=partner.pk,
+        actor=requested_by,
+        action="withdrawal.request",
+        target=f"{amount} {currency}",
+        details={"pool": pool, "destination": destination},
+    )
+    return withdrawal
+
+
+WITHDRAWAL_STEPS = {
+    "approve": ({Withdrawal.Status.REQUESTED}, Withdrawal.Status.APPROVED),
+    "pay": ({Withdrawal.Status.APPROVED}, Withdrawal.Status.PAID),
+    "reject": ({Withdrawal.Status.REQUESTED, Withdrawal.Status.APPROVED}, Withdrawal.Status.REJECTED),
+}
+
+
+@transaction.atomic
+def withdrawal_decide(*, withdrawal: Withdrawal, step: str, actor, reason: str = "") -> Withdrawal:
+    """The provider approves, marks paid or rejects; a rejection gives the money back by a reversal entry."""
+    sources, target = WITHDRAWAL_STEPS[step]
+    _lock_pool(withdrawal.partner_id, withdrawal.pool, withdrawal.currency)
+    locked = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
+    if locked.status not in sources:
+        raise ValidationError(
+            _("A withdrawal that is %(status)s cannot be %(step)s.")
+            % {"status": locked.get_status_display(), "step": step}
+        )
+    if step == "reject" and not reason.strip():
+        raise ValidationError({"reason": _("Please give the partner a reason.")})
+    locked.status, locked.decided_at, locked.reason = target, timezone.now(), reason.strip()
+    locked.save(update_fields=["status", "decided_at", "reason"])
+    if step == "reject":
+        LedgerEntry.objects.create(
+            partner_id=locked.partner_id,
+            pool=locked.pool,
+            kind=LedgerEntry.Kind.REVERSAL,
+            amount=locked.amount,
+            currency=locked.currency,
+            withdrawal=locked,
+        )
+    audit(
+        partner_id=locked.partner_id,
+        actor=actor,
+        action="withdrawal.decide",
+        target=f"{locked.amount} {locked.currency}",
+        details={"step": step, "reason": reason.strip()},
+    )
+    return locked

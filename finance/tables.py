@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.tables import MoneyColumn, PortalTable
 
-from .models import Accrual
+from .models import Accrual, LedgerEntry
 
 
 class AccrualTable(PortalTable):
@@ -17,3 +17,20 @@ class AccrualTable(PortalTable):
         model = Accrual
         fields = ("period", "program", "subaccount", "basis", "rate", "amount", "currency")
         empty_text = _("Nothing accrued yet: accruals appear after a month closes.")
+
+
+class LedgerEntryTable(PortalTable):
+    amount = MoneyColumn()
+    what = tables.Column(empty_values=(), orderable=False, verbose_name=_("For"))
+
+    class Meta:
+        model = LedgerEntry
+        fields = ("created_at", "kind", "program", "what", "amount", "currency")
+        empty_text = _("Nothing on this balance yet.")
+
+    def render_what(self, record):
+        if record.accrual_id:
+            return f"{record.accrual.get_program_display()} · {record.accrual.period:%Y-%m}"
+        if record.withdrawal_id:
+            return f"{record.withdrawal.get_destination_display()} · {record.withdrawal.get_status_display()}"
+        return "—"

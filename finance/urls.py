@@ -6,4 +6,6 @@ app_name = "finance"
 urlpatterns = [
     path("", views.AccrualListView.as_view(), name="index"),
     path("accruals/<int:pk>/", views.AccrualDetailView.as_view(), name="accrual_detail"),
+    path("balance/", views.BalanceView.as_view(), name="balance"),
+    path("balance/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
 ]

@@ -15,6 +15,7 @@ from finance.models import (
     Consumption,
     LedgerEntry,
     MonthlyConsumption,
+    Pool,
     Program,
     RebateTerm,
     ReferralClick,
@@ -235,7 +236,7 @@ class WithdrawalFactory(factory.django.DjangoModelFactory):
         model = Withdrawal
 
     partner = factory.SubFactory(PartnerFactory)
-    program = Program.PROJECT_REBATE
+    pool = Pool.REBATES
     amount = Decimal("100.00")
     currency = "RUB"
     destination = Withdrawal.Destination.BANK
@@ -246,6 +247,7 @@ class LedgerEntryFactory(factory.django.DjangoModelFactory):
         model = LedgerEntry
 
     partner = factory.SubFactory(PartnerFactory)
+    pool = Pool.REBATES
     program = Program.PROJECT_REBATE
     kind = LedgerEntry.Kind.ACCRUAL
     amount = Decimal("150.00")

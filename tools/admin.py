@@ -1,10 +1,9 @@
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal.admin import ReasonActionForm, apply_to_each
 
 from . import services
 from .models import (
@@ -16,10 +15,6 @@ from .models import (
     RegistrationEvent,
     Resource,
 )
-
-
-class ReasonActionForm(ActionForm):
-    reason = forms.CharField(label=_("Reason (for rejections)"), required=False)
 
 
 class ProviderCommentInline(admin.TabularInline):
@@ -116,29 +111,22 @@ class RegistrationAdmin(ProviderCommentsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected registrations"))
     def approve(self, request, queryset):
-        self._apply(
-            request, queryset, lambda r: services.registration_approve(registration=r, actor=request.user)
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda r: services.registration_approve(registration=r, actor=request.user),
         )
 
     @admin.action(description=_("Reject selected registrations (give a reason)"))
     def reject(self, request, queryset):
         reason = request.POST.get("reason", "")
-        self._apply(
+        apply_to_each(
+            self,
             request,
             queryset,
             lambda r: services.registration_reject(registration=r, actor=request.user, reason=reason),
         )
-
-    def _apply(self, request, queryset, step):
-        done = 0
-        for registration in queryset:
-            try:
-                step(registration)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, f"{registration}: {' '.join(error.messages)}", messages.ERROR)
-        if done:
-            self.message_user(request, _("%(n)d registration(s) updated.") % {"n": done}, messages.SUCCESS)
 
 
 @admin.register(PresaleRequest)

@@ -39,7 +39,7 @@ def test_register_a_deal_and_an_administrator_approves_it(live_server, page, bro
     row.get_by_role("checkbox").check()
     admin.get_by_label("Action:").select_option(label="Approve selected registrations")
     admin.get_by_role("button", name="Go").click()
-    expect(admin.get_by_text("1 registration(s) updated.")).to_be_visible()
+    expect(admin.get_by_text("1 item(s) updated.")).to_be_visible()
 
     page.reload()
     expect(page.get_by_role("heading", level=1).locator(".badge")).to_have_text("Approved")

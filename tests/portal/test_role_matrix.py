@@ -60,6 +60,8 @@ PAGE_COLUMN = {
     "tools:resources": "tools.view",
     "finance:index": "finance.view",
     "finance:accrual_detail": "finance.view",
+    "finance:balance": "finance.view",
+    "finance:withdraw": "finance.withdraw",
     "profiles:profile": "profile.view",
     "profiles:edit": "profile.edit",
     "profiles:payout": "profile.edit",

@@ -1,0 +1,275 @@
+"""Withdrawals: never above the balance, even when requests race; a rejection gives the money back."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from finance import services
+from finance.models import LedgerEntry, Pool, Program, Withdrawal
+from finance.selectors import balance
+from portal.permissions import Role
+from tests.factories import (
+    PartnerFactory,
+    PayoutDetailsFactory,
+    SubaccountFactory,
+    UserFactory,
+)
+
+BANK = Withdrawal.Destination.BANK
+
+
+def accrue(partner, amount: str, program=Program.PROJECT_REBATE, source="t"):
+    sub = SubaccountFactory(account__partner=partner, partner=partner)
+    return services.accrual_record(
+        partner_id=partner.pk,
+        subaccount_id=sub.pk,
+        period=__import__("datetime").date(2026, 1, 1),
+        program=program,
+        source=source,
+        basis=Decimal(amount),
+        rate=Decimal("1.0000"),
+        currency="RUB",
+    )
+
+
+@pytest.mark.django_db
+def test_a_withdrawal_holds_the_amount_and_a_rejection_reverses_it(partner):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    user = UserFactory()
+    withdrawal = services.withdrawal_request(
+        partner=partner,
+        pool=Pool.REBATES,
+        amount=Decimal("400.00"),
+        currency="RUB",
+        destination=BANK,
+        requested_by=user,
+    )
+    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("600.00")
+    assert withdrawal.payout_details_snapshot["account_number"] == "40702810900000012345"
+    services.withdrawal_decide(withdrawal=withdrawal, step="reject", actor=user, reason="Wrong bank")
+    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("1000.00")
+    assert list(LedgerEntry.objects.order_by("id").values_list("kind", "amount")) == [
+        ("accrual", Decimal("1000.00")),
+        ("withdrawal", Decimal("-400.00")),
+        ("reversal", Decimal("400.00")),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [("1000.01", "At most 1000.00 RUB is available."), ("0", "Enter an amount above zero.")],
+)
+def test_too_much_or_nothing_is_refused_and_nothing_is_written(partner, amount, message):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    with pytest.raises(ValidationError, match=message):
+        services.withdrawal_request(
+            partner=partner,
+            pool=Pool.REBATES,
+            amount=Decimal(amount),
+            currency="RUB",
+            destination=BANK,
+            requested_by=None,
+        )
+    assert not Withdrawal.objects.exists() and LedgerEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_referral_program_pays_out_from_500_rub(partner):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00", program=Program.REFERRAL)
+    with pytest.raises(ValidationError, match="from 500 RUB"):
+        services.withdrawal_request(
+            partner=partner,
+            pool=Pool.REFERRAL,
+            amount=Decimal("499.99"),
+            currency="RUB",
+            destination=BANK,
+            requested_by=None,
+        )
+    services.withdrawal_request(
+        partner=partner,
+        pool=Pool.REFERRAL,
+        amount=Decimal("500.00"),
+        currency="RUB",
+        destination=BANK,
+        requested_by=None,
+    )
+
+
+@pytest.mark.django_db
+def test_pools_do_not_mix(partner):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00", program=Program.REFERRAL)
+    with pytest.raises(ValidationError, match="At most 0"):
+        services.withdrawal_request(
+            partner=partner,
+            pool=Pool.REBATES,
+            amount=Decimal("10.00"),
+            currency="RUB",
+            destination=BANK,
+            requested_by=None,
+        )
+
+
+@pytest.mark.django_db
+def test_paid_is_final(partner):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "100.00")
+    w = services.withdrawal_request(
+        partner=partner,
+        pool=Pool.REBATES,
+        amount=Decimal("100.00"),
+        currency="RUB",
+        destination=BANK,
+        requested_by=None,
+    )
+    services.withdrawal_decide(withdrawal=w, step="approve", actor=None)
+    services.withdrawal_decide(withdrawal=w, step="pay", actor=None)
+    with pytest.raises(ValidationError, match="cannot be reject"):
+        services.withdrawal_decide(withdrawal=w, step="reject", actor=None, reason="late")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_from_separate_connections_never_exceed_the_balance():
+    partner = PartnerFactory()
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def request_300():
+        try:
+            barrier.wait()
+            services.withdrawal_request(
+                partner=partner,
+                pool=Pool.REBATES,
+                amount=Decimal("300.00"),
+                currency="RUB",
+                destination=BANK,
+                requested_by=None,
+            )
+            outcomes.append("ok")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()  # each thread had its own PostgreSQL connection
+
+    threads = [threading.Thread(target=request_300) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok"] * 3 + ["refused"] * 5  # 3 × 300 fit in 1000, a 4th would not
+    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("100.00")
+
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("accrue"), st.decimals("0.01", "500.00", places=2)),
+        st.tuples(st.just("withdraw"), st.decimals("0.01", "800.00", places=2)),
+        st.tuples(st.just("reject"), st.integers(0, 10)),
+    ),
+    max_size=15,
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS)
+def test_any_sequence_keeps_the_balance_the_sum_of_entries_and_never_negative(ops):
+    from django.db import transaction
+
+    with transaction.atomic():
+        partner = PartnerFactory()
+        PayoutDetailsFactory(partner=partner)
+        expected, requested = Decimal("0.00"), []
+        for n, (op, value) in enumerate(ops):
+            if op == "accrue":
+                accrue(partner, str(value), source=f"op{n}")
+                expected += value
+            elif op == "withdraw":
+                try:
+                    requested.append(
+                        services.withdrawal_request(
+                            partner=partner,
+                            pool=Pool.REBATES,
+                            amount=value,
+                            currency="RUB",
+                            destination=BANK,
+                            requested_by=None,
+                        )
+                    )
+                    expected -= value
+                except ValidationError:
+                    assert value > expected
+            elif requested:
+                w = requested[value % len(requested)]
+                try:
+                    services.withdrawal_decide(withdrawal=w, step="reject", actor=None, reason="r")
+                    expected += w.amount
+                except ValidationError:
+                    pass  # already rejected
+            current = balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB")
+            assert current == expected
+            assert current >= 0
+            total = sum(
+                LedgerEntry.objects.filter(partner=partner).values_list("amount", flat=True), Decimal("0")
+            )
+            assert current == total
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_the_page_asks_for_confirmation_before_holding(partner, member, client_for):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    client = client_for(member(Role.EDITOR_PD))
+    data = {"pool": "rebates", "amount": "250.00", "currency": "RUB", "destination": "bank"}
+    first = client.post(reverse("finance:withdraw"), data)
+    assert "You are about to withdraw" in first.content.decode() and not Withdrawal.objects.exists()
+    done = client.post(reverse("finance:withdraw"), {**data, "confirmed": "on"})
+    assert done.status_code == 302 and Withdrawal.objects.get().amount == Decimal("250.00")
+    too_much = client.post(reverse("finance:withdraw"), {**data, "amount": "900.00", "confirmed": "on"})
+    assert "At most 750.00 RUB is available." in too_much.content.decode()
+    assert Withdrawal.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [(Role.ADMINISTRATOR, True), (Role.EDITOR_PD, True), (Role.VIEWER_PD, False), (Role.EDITOR, False)],
+)
+def test_only_administrators_and_editors_with_personal_data_withdraw(
+    partner, member, client_for, role, allowed
+):
+    assert (client_for(member(role)).get(reverse("finance:withdraw")).status_code == 200) is allowed
+
+
+@pytest.mark.django_db
+def test_admin_rejects_with_a_reversal(partner, admin_client):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    w = services.withdrawal_request(
+        partner=partner,
+        pool=Pool.REBATES,
+        amount=Decimal("100.00"),
+        currency="RUB",
+        destination=BANK,
+        requested_by=None,
+    )
+    admin_client.post(
+        reverse("admin:finance_withdrawal_changelist"),
+        {"action": "reject", "_selected_action": [w.pk], "reason": "Duplicate"},
+    )
+    w.refresh_from_db()
+    assert w.status == Withdrawal.Status.REJECTED and w.reason == "Duplicate"
+    assert LedgerEntry.objects.filter(kind="reversal", amount=Decimal("100.00")).exists()
