@@ -1,12 +1,17 @@
+from functools import partial
+
 from django.contrib import admin
+from django.db import transaction
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin import ReasonActionForm, apply_to_each
 
-from . import services
+from . import services, tasks
 from .models import (
     Accrual,
     Consumption,
+    ConsumptionImport,
     LedgerEntry,
     MonthlyConsumption,
     RebateTerm,
@@ -29,6 +34,60 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ConsumptionImport)
+class ConsumptionImportAdmin(admin.ModelAdmin):
+    """Upload a billing file; a Celery task checks every line, then loads it (or reports every bad line)."""
+
+    list_display = (
+        "created_at",
+        "file",
+        "status",
+        "lines_checked",
+        "rows",
+        "first_day",
+        "last_day",
+        "error_count",
+    )
+    list_filter = ("status",)
+    fields = (
+        "file",
+        "status",
+        "lines_checked",
+        "rows",
+        "first_day",
+        "last_day",
+        "error_count",
+        "error_list",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = (
+        "status",
+        "lines_checked",
+        "rows",
+        "first_day",
+        "last_day",
+        "error_count",
+        "error_list",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
+
+    @admin.display(description=_("Bad lines"))
+    def error_list(self, obj):
+        return format_html_join("\n", "<div>{}</div>", ((e,) for e in obj.errors)) or "—"
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(partial(tasks.import_consumption_file.delay, obj.pk))
 
 
 @admin.register(Consumption)

@@ -268,3 +268,34 @@ class ReferredCustomer(TenantModel):
 
     def __str__(self):
         return str(self.account)
+
+
+class ConsumptionImport(models.Model):
+    """A billing file uploaded by a portal administrator and loaded by a Celery task (progress shown)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        CHECKING = "checking", _("Checking")
+        DONE = "done", _("Imported")
+        REJECTED = "rejected", _("Rejected: nothing imported")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(_("CSV file"), upload_to="imports/%Y/%m/")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    lines_checked = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    first_day = models.DateField(null=True, blank=True)
+    last_day = models.DateField(null=True, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file.name} ({self.get_status_display()})"

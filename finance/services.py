@@ -16,30 +16,48 @@ from portal.money import round_money
 from .models import POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Withdrawal
 from .selectors import balance
 
-MONTHLY_REFRESH_SQL = """
+MONTHLY_UPSERT_SQL = """
 INSERT INTO finance_monthlyconsumption
     (partner_id, subaccount_id, month, service_id, service_name, currency, cost, credit, marketplace_cost)
 SELECT c.partner_id, c.subaccount_id, date_trunc('month', c.date)::date, c.service_id, max(c.service_name),
        c.currency, sum(c.cost), sum(c.credit), sum(CASE WHEN c.is_marketplace THEN c.cost ELSE 0 END)
 FROM finance_consumption c
-WHERE c.partner_id = %(partner)s AND c.date >= %(start)s AND c.date < %(end)s
+WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
 GROUP BY c.partner_id, c.subaccount_id, date_trunc('month', c.date), c.service_id, c.currency
 ON CONFLICT (subaccount_id, month, service_id, currency) DO UPDATE
 SET service_name = EXCLUDED.service_name, cost = EXCLUDED.cost, credit = EXCLUDED.credit,
     marketplace_cost = EXCLUDED.marketplace_cost
 WHERE (finance_monthlyconsumption.cost, finance_monthlyconsumption.credit,
-       finance_monthlyconsumption.marketplace_cost)
-      IS DISTINCT FROM (EXCLUDED.cost, EXCLUDED.credit, EXCLUDED.marketplace_cost)
+       finance_monthlyconsumption.marketplace_cost, finance_monthlyconsumption.service_name)
+      IS DISTINCT FROM (EXCLUDED.cost, EXCLUDED.credit, EXCLUDED.marketplace_cost, EXCLUDED.service_name)
+"""
+MONTHLY_STALE_SQL = """
+DELETE FROM finance_monthlyconsumption m
+WHERE m.month >= %(start)s AND m.month < %(end)s {only_m}
+  AND NOT EXISTS (
+    SELECT 1 FROM finance_consumption c
+    WHERE c.subaccount_id = m.subaccount_id AND c.service_id = m.service_id AND c.currency = m.currency
+      AND c.date >= m.month AND c.date < (m.month + interval '1 month')
+  )
 """
 
 
-def monthly_consumption_refresh(*, partner_id: int, start: datetime.date, end: datetime.date) -> None:
-    """Recompute the month × subaccount × service aggregates of ``[start, end)`` in one set-based statement.
+def _month_after(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
-    Idempotent: unchanged months are left untouched.
-    """
+
+@transaction.atomic
+def monthly_consumption_rebuild(
+    *, start: datetime.date, end: datetime.date, partner_id: int | None = None
+) -> None:
+    """Bring the month × subaccount × service aggregates of every month from ``start`` to ``end`` (whole
+    months, both included) in line with the daily rows: set-based, and a rerun changes nothing."""
+    params = {"start": start.replace(day=1), "end": _month_after(end), "partner": partner_id}
+    only_c = "AND c.partner_id = %(partner)s" if partner_id is not None else ""
+    only_m = "AND m.partner_id = %(partner)s" if partner_id is not None else ""
     with connection.cursor() as cursor:
-        cursor.execute(MONTHLY_REFRESH_SQL, {"partner": partner_id, "start": start, "end": end})
+        cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=only_c), params)
+        cursor.execute(MONTHLY_STALE_SQL.format(only_m=only_m), params)
 
 
 @transaction.atomic

@@ -7,7 +7,44 @@ from . import services
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def refresh_monthly_consumption(partner_id: int, start: str, end: str) -> None:
-    """Rebuild a partner's monthly aggregates for ``[start, end)`` (ISO dates). Safe to retry: idempotent."""
-    services.monthly_consumption_refresh(
+    """Rebuild a partner's monthly aggregates for the months from ``start`` to ``end`` (ISO dates, both
+    months included). Safe to retry: idempotent."""
+    services.monthly_consumption_rebuild(
         partner_id=partner_id, start=datetime.date.fromisoformat(start), end=datetime.date.fromisoformat(end)
     )
+
+
+@shared_task(acks_late=True)
+def import_consumption_file(import_id: int) -> str:
+    """Load an uploaded billing file. The load is one transaction, so a retry after a crash starts clean."""
+    from django.utils import timezone
+
+    from .importer import ImportRejected, load
+    from .models import ConsumptionImport
+
+    job = ConsumptionImport.objects.get(pk=import_id)
+    ConsumptionImport.objects.filter(pk=import_id).update(status=ConsumptionImport.Status.CHECKING)
+
+    def progress(lines: int) -> None:
+        ConsumptionImport.objects.filter(pk=import_id).update(lines_checked=lines)
+
+    try:
+        checked = load(job.file.path, progress=progress)
+    except ImportRejected as rejected:
+        ConsumptionImport.objects.filter(pk=import_id).update(
+            status=ConsumptionImport.Status.REJECTED,
+            error_count=rejected.checked.error_count,
+            errors=[str(e) for e in rejected.checked.errors],
+            lines_checked=rejected.checked.rows,
+            finished_at=timezone.now(),
+        )
+        return "rejected"
+    ConsumptionImport.objects.filter(pk=import_id).update(
+        status=ConsumptionImport.Status.DONE,
+        rows=checked.rows,
+        lines_checked=checked.rows,
+        first_day=checked.first_day,
+        last_day=checked.last_day,
+        finished_at=timezone.now(),
+    )
+    return "done"

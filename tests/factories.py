@@ -13,6 +13,7 @@ from accounts.models import Account, AccountContact
 from finance.models import (
     Accrual,
     Consumption,
+    ConsumptionImport,
     LedgerEntry,
     MonthlyConsumption,
     Pool,
@@ -355,3 +356,10 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
     name = "offer.pdf"
     content_type = "application/pdf"
     size = 14
+
+
+class ConsumptionImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConsumptionImport
+
+    file = factory.django.FileField(filename="billing.csv", data=b"billing_account_id\n")

@@ -20,7 +20,7 @@ def test_worker_builds_the_monthly_aggregate_from_daily_rows(celery_worker_over_
         )
     ConsumptionFactory(subaccount=sub, date=datetime.date(2026, 4, 1), sku_id="vcpu", cost=Decimal("99.00"))
 
-    result = refresh_monthly_consumption.delay(sub.partner_id, "2026-03-01", "2026-04-01")
+    result = refresh_monthly_consumption.delay(sub.partner_id, "2026-03-01", "2026-03-31")
     result.get(timeout=30)
 
     rows = MonthlyConsumption.objects.filter(subaccount=sub)

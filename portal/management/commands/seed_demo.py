@@ -18,7 +18,7 @@ from access.models import Membership
 from accounts.models import Account, AccountContact
 from accounts.tax_ids import kz_check_digit
 from finance.models import BALANCE_PROGRAMS, Consumption, MonthlyConsumption, Program, RebateTerm
-from finance.services import accrual_record, monthly_consumption_refresh
+from finance.services import accrual_record, monthly_consumption_rebuild
 from portal.permissions import Role
 from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
 from subaccounts.models import Subaccount, SubaccountEvent
@@ -279,9 +279,7 @@ class Command(BaseCommand):
                     )
                 day += datetime.timedelta(days=1)
         Consumption.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
-        monthly_consumption_refresh(
-            partner_id=partner.pk, start=months[0], end=today + datetime.timedelta(days=1)
-        )
+        monthly_consumption_rebuild(partner_id=partner.pk, start=months[0], end=today)
         terms = {t.program: t for t in RebateTerm.objects.filter(condition="")}
         closed = [m for m in months if m < today.replace(day=1)]
         for month in closed:
