@@ -316,6 +316,7 @@ class ResourceFactory(factory.django.DjangoModelFactory):
     group = Resource.Group.PARTNER_KIT
     title = factory.Sequence(lambda n: f"Resource {n}")
     url = "https://partners.example.com/kit"
+    file = factory.django.FileField(filename="partner-kit.pdf", data=b"%PDF-1.4 kit")
 
 
 class ProgramSettingsFactory(factory.django.DjangoModelFactory):

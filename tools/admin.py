@@ -1,11 +1,13 @@
+from functools import partial
+
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin import ReasonActionForm, apply_to_each
 
-from . import services
+from . import services, tasks
 from .models import (
     Attachment,
     Comment,
@@ -54,13 +56,17 @@ class ProviderCommentsMixin:
     def save_formset(self, request, form, formset, change):
         if formset.model is not Comment:
             return super().save_formset(request, form, formset, change)
+        # the admin's change message reads these lists
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for comment_form in formset.forms:
             if comment_form.has_changed() and not comment_form.instance.pk:
-                services.comment_add(
-                    parent=form.instance,
-                    author=request.user,
-                    text=comment_form.cleaned_data["text"],
-                    by_provider=True,
+                formset.new_objects.append(
+                    services.comment_add(
+                        parent=form.instance,
+                        author=request.user,
+                        text=comment_form.cleaned_data["text"],
+                        by_provider=True,
+                    )
                 )
 
 
@@ -136,6 +142,11 @@ class PresaleRequestAdmin(ProviderCommentsMixin, admin.ModelAdmin):
     search_fields = ("account__name", "partner__name", "services")
     readonly_fields = [f.name for f in PresaleRequest._meta.fields if f.name != "status"]
     inlines = [ProviderCommentInline, AttachmentInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "status" in form.changed_data:  # the partner hears of every status change
+            transaction.on_commit(partial(tasks.notify_presale_status.delay, obj.pk))
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.tables import MoneyColumn, PortalTable, StatusColumn
@@ -28,7 +29,11 @@ class PresaleRequestTable(PortalTable):
 
 
 class ResourceTable(PortalTable):
-    title = tables.Column(linkify=lambda record: record.url or (record.file.url if record.file else None))
+    title = tables.Column(
+        linkify=lambda record: (
+            record.url or (reverse("tools:resource_file", args=[record.pk]) if record.file else None)
+        )
+    )
 
     class Meta:
         model = Resource

@@ -64,6 +64,15 @@ def warn_registration_expiry(registration_id: int) -> None:
 
 
 @shared_task(**RETRY)
+def notify_presale_status(presale_id: int) -> None:
+    from .models import PresaleRequest
+
+    presale = PresaleRequest.objects.select_related("account", "created_by").get(pk=presale_id)
+    context = {"presale": presale, "url": settings.PORTAL_BASE_URL + presale.get_absolute_url()}
+    _mail("presale_status", context, _partner_recipients(presale.partner_id, presale.created_by))
+
+
+@shared_task(**RETRY)
 def notify_comment(comment_id: int) -> None:
     from .models import Comment
 

@@ -31,4 +31,5 @@ urlpatterns = [
     path("presale/<int:pk>/attach/", views.PresaleAttachView.as_view(), name="presale_attach"),
     path("attachments/<int:pk>/", views.AttachmentDownloadView.as_view(), name="attachment"),
     path("resources/", views.ResourceListView.as_view(), name="resources"),
+    path("resources/<int:pk>/file/", views.ResourceFileView.as_view(), name="resource_file"),
 ]

@@ -233,3 +233,20 @@ class ResourceListView(PortalListView):
 
     def get_queryset(self):
         return self.queryset.all()
+
+
+class ResourceFileView(PortalDetailView):
+    """A catalogue file, for any signed-in partner user; uploaded files are never on a public URL."""
+
+    queryset = Resource.objects.exclude(file="")
+    right = Right.TOOLS_VIEW
+    section = SECTION
+
+    def get_queryset(self):
+        return self.queryset.all()  # the provider's catalogue: the same for every partner
+
+    def get(self, request, *args, **kwargs):
+        resource = self.get_object()
+        return FileResponse(
+            resource.file.open("rb"), as_attachment=True, filename=resource.file.name.rsplit("/", 1)[-1]
+        )

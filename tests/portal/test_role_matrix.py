@@ -58,6 +58,7 @@ PAGE_COLUMN = {
     "tools:presale_list": "tools.view",
     "tools:presale_detail": "tools.view",
     "tools:resources": "tools.view",
+    "tools:resource_file": "tools.view",
     "finance:index": "finance.view",
     "finance:accrual_detail": "finance.view",
     "finance:balance": "finance.view",

@@ -155,3 +155,68 @@ def test_viewers_read_but_cannot_write(registration, member, client_for):
         == 403
     )
     assert not Comment.objects.exists()
+
+
+def test_catalogue_files_are_served_to_every_role_but_not_anonymously(member, client_for, client):
+    from tests.factories import ResourceFactory
+
+    resource = ResourceFactory(url="")
+    url = reverse("tools:resource_file", args=[resource.pk])
+    assert b"".join(client_for(member(Role.VIEWER)).get(url).streaming_content) == b"%PDF-1.4 kit"
+    assert client.get(url).status_code == 302
+
+
+def test_a_presale_status_change_in_admin_emails_the_partner(
+    partner, member, admin_client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from portal.celery import app
+    from tests.factories import PresaleRequestFactory
+
+    admin = member(Role.ADMINISTRATOR)
+    request = PresaleRequestFactory(account=AccountFactory(partner=partner))
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client.post(
+                reverse("admin:tools_presalerequest_change", args=[request.pk]),
+                {
+                    "status": "in_progress",
+                    "comment_set-TOTAL_FORMS": "0",
+                    "comment_set-INITIAL_FORMS": "0",
+                    "attachment_set-TOTAL_FORMS": "0",
+                    "attachment_set-INITIAL_FORMS": "0",
+                },
+            )
+    finally:
+        app.conf.update(task_always_eager=False, task_eager_propagates=False)
+    request.refresh_from_db()
+    assert request.status == "in_progress"
+    assert [m.to for m in mail.outbox] == [[admin.user.email]] and "In progress" in mail.outbox[0].subject
+
+
+def test_a_provider_comment_added_in_admin_reaches_the_partner_page(
+    registration, admin_client, member, client_for
+):
+    response = admin_client.post(
+        reverse("admin:tools_registration_change", args=[registration.pk]),
+        {
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+            "comment_set-TOTAL_FORMS": "1",
+            "comment_set-INITIAL_FORMS": "0",
+            "comment_set-0-text": "Please attach the signed NDA.",
+            "attachment_set-TOTAL_FORMS": "0",
+            "attachment_set-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    comment = Comment.objects.get()
+    assert comment.by_provider and comment.partner_id == registration.partner_id
+    page = (
+        client_for(member())
+        .get(reverse("tools:registration_detail", args=[registration.pk]))
+        .content.decode()
+    )
+    assert "Please attach the signed NDA." in page and "Provider" in page
