@@ -48,3 +48,25 @@ def import_consumption_file(import_id: int) -> str:
         finished_at=timezone.now(),
     )
     return "done"
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def accrue_partner_month(partner_id: int, month: str) -> dict:
+    """One partner and month; safe to retry or to run twice (the natural key refuses repeats)."""
+    from .accruals import accrue_month
+
+    return accrue_month(partner_id=partner_id, month=datetime.date.fromisoformat(month))
+
+
+@shared_task
+def accrue_closed_month() -> int:
+    """The monthly beat: the month that just closed, for every partner, one task each."""
+    from django.utils import timezone
+
+    from profiles.models import Partner
+
+    closed = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    ids = list(Partner.objects.values_list("pk", flat=True))
+    for partner_id in ids:
+        accrue_partner_month.delay(partner_id, closed.isoformat())
+    return len(ids)

@@ -17,7 +17,8 @@ from stdnum.ru import inn as ru_inn
 from access.models import Membership
 from accounts.models import Account, AccountContact
 from accounts.tax_ids import kz_check_digit
-from finance.models import BALANCE_PROGRAMS, Consumption, MonthlyConsumption, Program, RebateTerm
+from finance.accruals import accrue_month
+from finance.models import Consumption, MonthlyConsumption, Program, RebateTerm
 from finance.services import accrual_record, monthly_consumption_rebuild
 from portal.permissions import Role
 from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
@@ -283,13 +284,16 @@ class Command(BaseCommand):
         terms = {t.program: t for t in RebateTerm.objects.filter(condition="")}
         closed = [m for m in months if m < today.replace(day=1)]
         for month in closed:
-            per_sub = {}
-            for sub_id, cost in MonthlyConsumption.objects.filter(partner=partner, month=month).values_list(
+            accrue_month(partner_id=partner.pk, month=month)  # the real engine: partner bonus and the rest
+            # demo rebates, so that the balances and withdrawals have something to show
+            growth = MonthlyConsumption.objects.filter(partner=partner, month=month).values_list(
                 "subaccount_id", "cost"
-            ):
+            )
+            per_sub = {}
+            for sub_id, cost in growth:
                 per_sub[sub_id] = per_sub.get(sub_id, Decimal("0")) + cost
             for sub_id, basis in per_sub.items():
-                for program in (Program.PARTNER_BONUS, *BALANCE_PROGRAMS[:2]):
+                for program in (Program.PROJECT_REBATE, Program.SPECIALIZATION_REBATE):
                     term = terms[program]
                     accrual_record(
                         partner_id=partner.pk,
@@ -297,7 +301,7 @@ class Command(BaseCommand):
                         period=month,
                         program=program,
                         source="demo",
-                        basis=basis if program == Program.PARTNER_BONUS else basis / 10,
+                        basis=basis / 10,
                         rate=term.rate,
                         currency=currency,
                         term_id=term.pk,

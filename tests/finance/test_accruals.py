@@ -1,0 +1,193 @@
+"""The accrual engine: worked examples checked by hand, exclusions, idempotency, crash-and-retry."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from finance import accruals
+from finance.accruals import accrue_month
+from finance.models import Accrual, LedgerEntry, Pool, Program
+from finance.services import monthly_consumption_rebuild
+from tests.factories import (
+    AccountFactory,
+    ConsumptionFactory,
+    PartnerFactory,
+    RebateTermFactory,
+    ReferredCustomerFactory,
+    RegistrationFactory,
+    SubaccountFactory,
+)
+
+OCT = datetime.date(2026, 10, 1)
+
+
+@pytest.fixture
+def terms(db):
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=Decimal("0.1000"))
+    RebateTermFactory(program=Program.DEAL_EXTRA, rate=Decimal("0.1500"))
+    RebateTermFactory(program=Program.PROJECT_REBATE, rate=Decimal("0.1500"), threshold=Decimal("30000.00"))
+    RebateTermFactory(program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("100000.00"))
+
+
+def consume(sub, *, cost, credit="0", marketplace=False, folder="f1", day=OCT, sku=None):
+    ConsumptionFactory(
+        subaccount=sub,
+        date=day,
+        cost=Decimal(cost),
+        credit=Decimal(credit),
+        is_marketplace=marketplace,
+        folder_id=folder,
+        sku_id=sku or f"{folder}-{cost}-{marketplace}",
+    )
+    monthly_consumption_rebuild(start=day, end=day)
+
+
+def accrued(partner, program):
+    return {
+        (a.subaccount_id, a.source): a.amount
+        for a in Accrual.objects.filter(partner=partner, program=program)
+    }
+
+
+@pytest.mark.django_db
+def test_base_bonus_counts_only_paid_consumption_and_never_the_partners_own(terms):
+    partner = PartnerFactory()
+    sub = SubaccountFactory(account=AccountFactory(partner=partner))
+    own = SubaccountFactory(account=AccountFactory(partner=partner), is_partner_own=True)
+    consume(sub, cost="1000.00", credit="100.00")  # a grant of 100
+    consume(sub, cost="200.00", marketplace=True)  # a marketplace product
+    consume(own, cost="5000.00")
+    accrue_month(partner_id=partner.pk, month=OCT)
+    # paid = 1000 + 200 - 100 (grant) - 200 (marketplace) = 900; 10% = 90.00
+    assert accrued(partner, Program.PARTNER_BONUS) == {(sub.pk, ""): Decimal("90.00")}
+    assert LedgerEntry.objects.get(accrual__program=Program.PARTNER_BONUS).pool == Pool.BONUS
+
+
+@pytest.mark.django_db
+def test_an_approved_deal_adds_its_extra(terms):
+    partner = PartnerFactory()
+    account = AccountFactory(partner=partner)
+    sub = SubaccountFactory(account=account)
+    deal = RegistrationFactory(
+        account=account,
+        kind="deal",
+        status="approved",
+        decided_at=datetime.datetime(2026, 9, 1, tzinfo=datetime.UTC),
+    )
+    consume(sub, cost="1234.56")
+    accrue_month(partner_id=partner.pk, month=OCT)
+    # 15% of 1234.56 = 185.184 -> 185.18
+    assert accrued(partner, Program.DEAL_EXTRA) == {(sub.pk, f"registration:{deal.pk}"): Decimal("185.18")}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("cost", "expected"),
+    [("29999.99", None), ("30000.00", Decimal("4500.00")), ("30000.05", Decimal("4500.01"))],
+)
+def test_project_rebate_only_in_months_at_or_over_the_threshold(terms, cost, expected):
+    partner = PartnerFactory()
+    account = AccountFactory(partner=partner)
+    sub = SubaccountFactory(account=account)
+    project = RegistrationFactory(
+        account=account,
+        kind="project",
+        status="approved",
+        project_scope="folder-new",
+        decided_at=datetime.datetime(2026, 9, 15, tzinfo=datetime.UTC),
+    )
+    consume(sub, cost=cost, folder="folder-new")
+    consume(sub, cost="7777.00", folder="other-folder")  # outside the project: not counted
+    accrue_month(partner_id=partner.pk, month=OCT)
+    got = accrued(partner, Program.PROJECT_REBATE)
+    assert got == ({} if expected is None else {(sub.pk, f"registration:{project.pk}"): expected})
+    if expected:
+        assert LedgerEntry.objects.get(accrual__program=Program.PROJECT_REBATE).pool == Pool.REBATES
+
+
+@pytest.mark.django_db
+def test_referral_commission_is_capped_per_customer_and_month(terms):
+    partner = PartnerFactory()
+    referred = ReferredCustomerFactory(link__partner=partner, signed_up_at=datetime.date(2026, 6, 10))
+    big = SubaccountFactory(account=referred.account, partner=partner)
+    consume(big, cost="2000000.00")
+    accrue_month(partner_id=partner.pk, month=OCT)
+    assert accrued(partner, Program.REFERRAL) == {(big.pk, f"referral:{referred.pk}"): Decimal("100000.00")}
+    # and 12 months after sign-up it stops
+    consume(big, cost="10.00", day=datetime.date(2027, 6, 1))
+    accrue_month(partner_id=partner.pk, month=datetime.date(2027, 6, 1))
+    assert len(accrued(partner, Program.REFERRAL)) == 1
+
+
+def ledger(partner):
+    return sorted(
+        LedgerEntry.objects.filter(partner=partner).values_list("program", "amount", "accrual__source")
+    )
+
+
+@pytest.mark.django_db
+def test_running_a_month_twice_adds_nothing(terms):
+    partner = PartnerFactory()
+    consume(SubaccountFactory(account=AccountFactory(partner=partner)), cost="500.00")
+    first = accrue_month(partner_id=partner.pk, month=OCT)
+    before = ledger(partner)
+    second = accrue_month(partner_id=partner.pk, month=OCT)
+    assert first[Program.PARTNER_BONUS] == 1 and second[Program.PARTNER_BONUS] == 0
+    assert ledger(partner) == before
+
+
+@pytest.mark.django_db
+def test_a_run_that_dies_midway_leaves_nothing_and_a_retry_completes(terms, monkeypatch):
+    partner = PartnerFactory()
+    account = AccountFactory(partner=partner)
+    sub = SubaccountFactory(account=account)
+    RegistrationFactory(
+        account=account,
+        kind="deal",
+        status="approved",
+        decided_at=datetime.datetime(2026, 9, 1, tzinfo=datetime.UTC),
+    )
+    consume(sub, cost="1000.00")
+    real = dict(accruals.BASES)
+    # the worker "dies" on the second program, after the first has inserted its rows
+    broken = {
+        **real,
+        Program.DEAL_EXTRA: real[Program.DEAL_EXTRA].replace("p.paid AS basis", "p.paid / 0 AS basis"),
+    }
+    monkeypatch.setattr(accruals, "BASES", broken)
+    with pytest.raises(Exception, match="division by zero"):
+        accrue_month(partner_id=partner.pk, month=OCT)
+    assert not LedgerEntry.objects.filter(partner=partner).exists()  # the bonus before it rolled back too
+    monkeypatch.setattr(accruals, "BASES", real)
+    accrue_month(partner_id=partner.pk, month=OCT)
+    assert [(p, a) for p, a, _ in ledger(partner)] == [
+        ("deal_extra", Decimal("150.00")),
+        ("partner_bonus", Decimal("100.00")),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_of_the_same_month_accrue_once():
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=Decimal("0.1000"))
+    partner = PartnerFactory()
+    for _ in range(3):
+        consume(SubaccountFactory(account=AccountFactory(partner=partner)), cost="100.00")
+    barrier = threading.Barrier(4)
+
+    def run():
+        try:
+            barrier.wait()
+            accrue_month(partner_id=partner.pk, month=OCT)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Accrual.objects.filter(partner=partner).count() == 3
+    assert LedgerEntry.objects.filter(partner=partner).count() == 3
