@@ -1,4 +1,9 @@
-from django.contrib import admin
+import datetime
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.utils.translation import gettext_lazy as _
 
 from .models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
 
@@ -18,8 +23,32 @@ class PayoutDetailsInline(admin.StackedInline):
     extra = 0
 
 
+class MonthActionForm(ActionForm):
+    month = forms.CharField(label=_("Month (YYYY-MM)"), required=False, max_length=7)
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
+    action_form = MonthActionForm
+    actions = ["accrue_month"]
+
+    @admin.action(description=_("Accrue the month given for the selected partners (Celery)"))
+    def accrue_month(self, request, queryset):
+        from finance.tasks import accrue_partner_month
+
+        month = request.POST.get("month", "")
+        try:
+            first = datetime.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            self.message_user(request, _("Give the month as YYYY-MM."), messages.ERROR)
+            return
+        for partner in queryset:
+            accrue_partner_month.delay(partner.pk, first.isoformat())
+        self.message_user(
+            request,
+            _("Accrual of %(month)s queued for %(n)d partner(s).") % {"month": month, "n": queryset.count()},
+        )
+
     list_display = ("name", "legal_name", "tax_id", "country", "partner_type", "currency", "partner_since")
     list_filter = ("partner_type", "country", "currency")
     search_fields = ("name", "legal_name", "tax_id")
