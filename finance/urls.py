@@ -8,4 +8,6 @@ urlpatterns = [
     path("accruals/<int:pk>/", views.AccrualDetailView.as_view(), name="accrual_detail"),
     path("balance/", views.BalanceView.as_view(), name="balance"),
     path("balance/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+    path("commission/", views.CommissionView.as_view(), name="commission"),
+    path("commission/report.csv", views.CommissionCsvView.as_view(), name="commission_csv"),
 ]

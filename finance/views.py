@@ -1,13 +1,19 @@
+import datetime
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.permissions import Right
 from portal.views import PortalDetailView, PortalListView, PortalPageView
 
 from . import selectors, services
+from .commission import commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter
 from .forms import WithdrawalForm
 from .models import Accrual, LedgerEntry, Pool
@@ -108,3 +114,51 @@ class AccrualDetailView(PortalDetailView):
     queryset = Accrual.objects.select_related("subaccount", "term")
     right = Right.FINANCE_VIEW
     section = "finance"
+
+
+class CommissionPeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    finish = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("finish") and data["finish"] < data["start"]:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data
+
+
+def _period(request) -> tuple[CommissionPeriodForm, datetime.date, datetime.date]:
+    today = timezone.localdate()
+    form = CommissionPeriodForm(request.GET or None, initial={"start": today.replace(day=1), "finish": today})
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["finish"]
+    return form, today.replace(day=1), today
+
+
+class CommissionView(PortalPageView):
+    """Commission statistics: the partner picks a period; the detailed report downloads as .csv."""
+
+    template_name = "finance/commission.html"
+    right = Right.FINANCE_VIEW
+    section = "finance"
+
+    def get_context_data(self, **kwargs):
+        form, start, finish = _period(self.request)
+        kwargs.update(form=form, start=start, finish=finish)
+        return super().get_context_data(**kwargs)
+
+
+class CommissionCsvView(PortalPageView):
+    """The detailed report, streamed from PostgreSQL's COPY straight to the browser."""
+
+    right = Right.FINANCE_VIEW
+    section = "finance"
+
+    def get(self, request):
+        _form, start, finish = _period(request)
+        m = self.membership
+        accounts = list(m.allowed_account_ids.values_list("id", flat=True)) if m.restricted else None
+        rows = commission_csv(partner_id=m.partner_id, start=start, finish=finish, account_ids=accounts)
+        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="commission-{start}-{finish}.csv"'
+        return response

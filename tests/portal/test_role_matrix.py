@@ -63,6 +63,8 @@ PAGE_COLUMN = {
     "finance:accrual_detail": "finance.view",
     "finance:balance": "finance.view",
     "finance:withdraw": "finance.withdraw",
+    "finance:commission": "finance.view",
+    "finance:commission_csv": "finance.view",
     "profiles:profile": "profile.view",
     "profiles:edit": "profile.edit",
     "profiles:payout": "profile.edit",
