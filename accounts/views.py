@@ -51,32 +51,21 @@ class AccountDetailView(PortalDetailView):
 class ContactsMixin:
     """The customer's contacts are personal data: only roles that see it edit them."""
 
-    def contacts_formset(self):
-        if not self.membership.has(Right.PERSONAL_DATA):
-            return None
-        data = self.request.POST if self.request.method == "POST" else None
-        return ContactFormSet(data, instance=self.object or Account(), queryset=AccountContact.objects.all())
+    model = Account
+    formset_class = ContactFormSet
+    template_name = "portal/object_formset_form.html"
 
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("formset", self.contacts_formset())
-        return super().get_context_data(**kwargs)
-
-    def form_valid(self, form):
-        formset = self.contacts_formset()
-        if formset is not None and not formset.is_valid():
-            return self.render_to_response(self.get_context_data(form=form, formset=formset))
-        self._formset = formset
-        return super().form_valid(form)
+    def formset_allowed(self) -> bool:
+        return self.membership.has(Right.PERSONAL_DATA)
 
     def save_object(self, form):
-        return services.account_save(account=form.instance, contacts=self._formset)
+        return services.account_save(account=form.instance, contacts=self.formset)
 
 
 class AccountCreateView(ContactsMixin, PortalCreateView):
     model = Account
     queryset = Account.objects.all()
     form_class = AccountForm
-    template_name = "accounts/account_form.html"
     right = Right.ACCOUNTS_MANAGE
     section = "accounts"
     title = _("New customer account")
@@ -91,7 +80,6 @@ class AccountCreateView(ContactsMixin, PortalCreateView):
 class AccountUpdateView(ContactsMixin, PortalUpdateView):
     queryset = Account.objects.all()
     form_class = AccountForm
-    template_name = "accounts/account_form.html"
     right = Right.ACCOUNTS_MANAGE
     section = "accounts"
     title = _("Edit customer account")

@@ -151,24 +151,7 @@ CREATE TEMPORARY TABLE consumption_staging (
     unit text, cost numeric, credit numeric, currency text
 ) ON COMMIT DROP
 """
-TARGET = (
-    "subaccount_id",
-    "partner_id",
-    "date",
-    "cloud_id",
-    "cloud_name",
-    "folder_id",
-    "folder_name",
-    "service_id",
-    "service_name",
-    "sku_id",
-    "sku_name",
-    "quantity",
-    "unit",
-    "cost",
-    "credit",
-    "currency",
-)
+TARGET = ("subaccount_id", "partner_id", *COLUMNS[1:])  # the file's billing account id resolved
 
 
 def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checked:

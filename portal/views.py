@@ -180,18 +180,33 @@ class PortalFormMixin(PortalMixin):
     template_name = "portal/object_form.html"
     success_message = ""
     title = ""
+    formset_class = None  # an inline formset edited with the object (e.g. its contacts)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "membership": self.membership}
 
+    def formset_allowed(self) -> bool:
+        return self.formset_class is not None
+
+    def get_formset(self):
+        """The inline formset, bound on POST; None when the view has none or the role may not edit it."""
+        if not self.formset_allowed():
+            return None
+        data = self.request.POST if self.request.method == "POST" else None
+        return self.formset_class(data, instance=self.object if self.object is not None else self.model())
+
     def get_context_data(self, **kwargs):
         kwargs.setdefault("title", self.title)
+        kwargs.setdefault("formset", self.get_formset())
         return super().get_context_data(**kwargs)
 
     def save_object(self, form):
         return form.save()
 
     def form_valid(self, form):
+        self.formset = self.get_formset()
+        if self.formset is not None and not self.formset.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, formset=self.formset))
         try:
             with transaction.atomic():
                 self.object = self.save_object(form)

@@ -30,7 +30,8 @@ class ProfileEditView(PortalUpdateView):
     """Only the partner's own organisation: the object is the current partner, never taken from the URL."""
 
     form_class = PartnerProfileForm
-    template_name = "profiles/profile_form.html"
+    formset_class = ContactFormSet
+    template_name = "portal/object_formset_form.html"
     right = Right.PROFILE_EDIT
     section = "profiles"
     title = _("Edit partner profile")
@@ -40,26 +41,11 @@ class ProfileEditView(PortalUpdateView):
     def get_object(self, queryset=None):
         return self.partner
 
-    def contacts(self):
-        return ContactFormSet(
-            self.request.POST if self.request.method == "POST" else None, instance=self.partner
-        )
-
-    def get_context_data(self, **kwargs):
-        kwargs.setdefault("formset", self.contacts())
-        return super().get_context_data(**kwargs)
-
-    def form_valid(self, form):
-        self._formset = self.contacts()
-        if not self._formset.is_valid():
-            return self.render_to_response(self.get_context_data(form=form, formset=self._formset))
-        return super().form_valid(form)
-
     def save_object(self, form):
         return services.profile_update(
             partner=self.partner,
             actor=self.request.user,
-            contacts=self._formset,
+            contacts=self.formset,
             **{f: form.cleaned_data[f] for f in services.PROFILE_FIELDS},
         )
 
