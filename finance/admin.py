@@ -51,19 +51,6 @@ class ConsumptionImportAdmin(admin.ModelAdmin):
         "error_count",
     )
     list_filter = ("status",)
-    fields = (
-        "file",
-        "status",
-        "lines_checked",
-        "rows",
-        "first_day",
-        "last_day",
-        "error_count",
-        "error_list",
-        "created_by",
-        "created_at",
-        "finished_at",
-    )
     readonly_fields = (
         "status",
         "lines_checked",
@@ -76,6 +63,7 @@ class ConsumptionImportAdmin(admin.ModelAdmin):
         "created_at",
         "finished_at",
     )
+    fields = ("file", *readonly_fields)
 
     @admin.display(description=_("Bad lines"))
     def error_list(self, obj):

@@ -38,19 +38,23 @@ def accrue(partner, amount: str, program=Program.PROJECT_REBATE, source="t"):
     )
 
 
+def withdraw(partner, amount: str, pool=Pool.REBATES, requested_by=None):
+    return services.withdrawal_request(
+        partner=partner,
+        pool=pool,
+        amount=Decimal(amount),
+        currency="RUB",
+        destination=BANK,
+        requested_by=requested_by,
+    )
+
+
 @pytest.mark.django_db
 def test_a_withdrawal_holds_the_amount_and_a_rejection_reverses_it(partner):
     PayoutDetailsFactory(partner=partner)
     accrue(partner, "1000.00")
     user = UserFactory()
-    withdrawal = services.withdrawal_request(
-        partner=partner,
-        pool=Pool.REBATES,
-        amount=Decimal("400.00"),
-        currency="RUB",
-        destination=BANK,
-        requested_by=user,
-    )
+    withdrawal = withdraw(partner, "400.00", requested_by=user)
     assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("600.00")
     assert withdrawal.payout_details_snapshot["account_number"] == "40702810900000012345"
     services.withdrawal_decide(withdrawal=withdrawal, step="reject", actor=user, reason="Wrong bank")
@@ -71,14 +75,7 @@ def test_too_much_or_nothing_is_refused_and_nothing_is_written(partner, amount, 
     PayoutDetailsFactory(partner=partner)
     accrue(partner, "1000.00")
     with pytest.raises(ValidationError, match=message):
-        services.withdrawal_request(
-            partner=partner,
-            pool=Pool.REBATES,
-            amount=Decimal(amount),
-            currency="RUB",
-            destination=BANK,
-            requested_by=None,
-        )
+        withdraw(partner, amount)
     assert not Withdrawal.objects.exists() and LedgerEntry.objects.count() == 1
 
 
@@ -87,22 +84,8 @@ def test_the_referral_program_pays_out_from_500_rub(partner):
     PayoutDetailsFactory(partner=partner)
     accrue(partner, "1000.00", program=Program.REFERRAL)
     with pytest.raises(ValidationError, match="from 500 RUB"):
-        services.withdrawal_request(
-            partner=partner,
-            pool=Pool.REFERRAL,
-            amount=Decimal("499.99"),
-            currency="RUB",
-            destination=BANK,
-            requested_by=None,
-        )
-    services.withdrawal_request(
-        partner=partner,
-        pool=Pool.REFERRAL,
-        amount=Decimal("500.00"),
-        currency="RUB",
-        destination=BANK,
-        requested_by=None,
-    )
+        withdraw(partner, "499.99", pool=Pool.REFERRAL)
+    withdraw(partner, "500.00", pool=Pool.REFERRAL)
 
 
 @pytest.mark.django_db
@@ -110,28 +93,14 @@ def test_pools_do_not_mix(partner):
     PayoutDetailsFactory(partner=partner)
     accrue(partner, "1000.00", program=Program.REFERRAL)
     with pytest.raises(ValidationError, match="At most 0"):
-        services.withdrawal_request(
-            partner=partner,
-            pool=Pool.REBATES,
-            amount=Decimal("10.00"),
-            currency="RUB",
-            destination=BANK,
-            requested_by=None,
-        )
+        withdraw(partner, "10.00")
 
 
 @pytest.mark.django_db
 def test_paid_is_final(partner):
     PayoutDetailsFactory(partner=partner)
     accrue(partner, "100.00")
-    w = services.withdrawal_request(
-        partner=partner,
-        pool=Pool.REBATES,
-        amount=Decimal("100.00"),
-        currency="RUB",
-        destination=BANK,
-        requested_by=None,
-    )
+    w = withdraw(partner, "100.00")
     services.withdrawal_decide(withdrawal=w, step="approve", actor=None)
     services.withdrawal_decide(withdrawal=w, step="pay", actor=None)
     with pytest.raises(ValidationError, match="cannot be reject"):
@@ -149,14 +118,7 @@ def test_concurrent_requests_from_separate_connections_never_exceed_the_balance(
     def request_300():
         try:
             barrier.wait()
-            services.withdrawal_request(
-                partner=partner,
-                pool=Pool.REBATES,
-                amount=Decimal("300.00"),
-                currency="RUB",
-                destination=BANK,
-                requested_by=None,
-            )
+            withdraw(partner, "300.00")
             outcomes.append("ok")
         except ValidationError:
             outcomes.append("refused")
@@ -258,14 +220,7 @@ def test_only_administrators_and_editors_with_personal_data_withdraw(
 def test_admin_rejects_with_a_reversal(partner, admin_client):
     PayoutDetailsFactory(partner=partner)
     accrue(partner, "1000.00")
-    w = services.withdrawal_request(
-        partner=partner,
-        pool=Pool.REBATES,
-        amount=Decimal("100.00"),
-        currency="RUB",
-        destination=BANK,
-        requested_by=None,
-    )
+    w = withdraw(partner, "100.00")
     admin_client.post(
         reverse("admin:finance_withdrawal_changelist"),
         {"action": "reject", "_selected_action": [w.pk], "reason": "Duplicate"},
