@@ -20,10 +20,12 @@ from accounts.tax_ids import kz_check_digit
 from finance.accruals import accrue_month
 from finance.models import Consumption, MonthlyConsumption, Program, RebateTerm
 from finance.services import accrual_record, monthly_consumption_rebuild
+from portal.business_days import add_business_days
 from portal.permissions import Role
 from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
 from subaccounts.models import Subaccount, SubaccountEvent
-from tools.models import Registration, Resource
+from tools import workflow
+from tools.models import ProgramSettings, Registration, Resource
 
 DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - printed for the demo, never used outside it
 MONTHS = 24
@@ -199,19 +201,26 @@ class Command(BaseCommand):
             )
             if i <= len(STATUSES):
                 subaccounts.append(self.seed_subaccount(partner, account, i, STATUSES[i - 1], owner))
-        Registration.objects.get_or_create(
+        registration, created = Registration.objects.get_or_create(
             partner=partner,
             account=Account.objects.filter(partner=partner).last(),
             kind=Registration.Kind.DEAL,
             defaults={
-                "status": Registration.Status.SUBMITTED,
                 "expected_monthly": Decimal("45000.00"),
                 "currency": currency,
                 "services": "Compute Cloud, Managed PostgreSQL",
-                "submitted_at": timezone.now(),
                 "created_by": owner,
             },
         )
+        if created:  # through the workflow, so the history and the review target are real
+            now = timezone.now()
+            workflow.transition(
+                registration,
+                workflow.SUBMIT,
+                actor=owner,
+                submitted_at=now,
+                review_due=add_business_days(now, ProgramSettings.current().review_business_days),
+            )
         self.seed_consumption(partner, subaccounts, currency)
         return logins
 
