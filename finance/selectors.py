@@ -6,12 +6,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from portal.money import ZERO
 from portal.periods import MonthRange
 
-from .models import WITHDRAWABLE_POOLS, LedgerEntry, MonthlyConsumption, Pool
+from .models import WITHDRAWABLE_POOLS, Accrual, LedgerEntry, MonthlyConsumption, Pool, Program
 
 
 @dataclass(frozen=True)
@@ -106,3 +106,70 @@ def subaccount_consumption(*, subaccount_id: int, months: MonthRange) -> Consump
         row.values[index[month]] += total
     ordered = sorted(rows.values(), key=lambda r: (r.currency, -r.total, r.service))
     return ConsumptionGrid(months=months.months, rows=ordered)
+
+
+BONUS_PROGRAMS = (Program.PARTNER_BONUS, Program.DEAL_EXTRA)
+
+
+@dataclass
+class CustomerMonths:
+    """Customer × month: paid consumption and bonus per cell, with totals (one currency per row)."""
+
+    months: list[datetime.date]
+    rows: list[tuple[str, str, list[tuple[Decimal, Decimal]]]]  # (customer, currency, [(paid, bonus)])
+
+    def totals(self) -> list[tuple[str, list[tuple[Decimal, Decimal]]]]:
+        sums: dict[str, list[tuple[Decimal, Decimal]]] = {}
+        for _customer, currency, cells in self.rows:
+            acc = sums.setdefault(currency, [(ZERO, ZERO)] * len(self.months))
+            sums[currency] = [(a + c, b + d) for (a, b), (c, d) in zip(acc, cells, strict=True)]
+        return sorted(sums.items())
+
+
+def bonus_schedule(*, membership, months: MonthRange) -> dict[str, list[Decimal]]:
+    """Bonus accrued per program and month (the chart), within the membership's scope."""
+    index = {m: i for i, m in enumerate(months.months)}
+    rows = (
+        Accrual.objects.restrict(membership)
+        .filter(program__in=BONUS_PROGRAMS, period__gte=months.first, period__lte=months.last)
+        .order_by()
+        .values_list("program", "period")
+        .annotate(total=Sum("amount"))
+    )
+    series: dict[str, list[Decimal]] = {}
+    for program, period, total in rows:
+        series.setdefault(str(Program(program).label), [ZERO] * len(index))[index[period]] += total
+    return series
+
+
+def customer_months(*, membership, months: MonthRange) -> CustomerMonths:
+    """Paid consumption (monthly aggregates) and bonus (accruals) per customer and month: two grouped
+    queries whatever the number of customers."""
+    index = {m: i for i, m in enumerate(months.months)}
+    cells: dict[tuple[str, str], list[list[Decimal]]] = {}
+
+    def cell(name, currency, month):
+        return cells.setdefault((name, currency), [[ZERO, ZERO] for _ in index])[index[month]]
+
+    paid = (
+        MonthlyConsumption.objects.restrict(membership)
+        .filter(month__gte=months.first, month__lte=months.last, subaccount__is_partner_own=False)
+        .order_by()
+        .values_list("subaccount__account__name", "currency", "month")
+        .annotate(total=Sum(F("cost") - F("credit") - F("marketplace_cost")))
+    )
+    for name, currency, month, total in paid:
+        cell(name, currency, month)[0] += total
+    bonus = (
+        Accrual.objects.restrict(membership)
+        .filter(program__in=BONUS_PROGRAMS, period__gte=months.first, period__lte=months.last)
+        .order_by()
+        .values_list("subaccount__account__name", "currency", "period")
+        .annotate(total=Sum("amount"))
+    )
+    for name, currency, month, total in bonus:
+        cell(name, currency, month)[1] += total
+    rows = [
+        (name, currency, [tuple(c) for c in values]) for (name, currency), values in sorted(cells.items())
+    ]
+    return CustomerMonths(months=months.months, rows=rows)

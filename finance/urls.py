@@ -9,5 +9,6 @@ urlpatterns = [
     path("balance/", views.BalanceView.as_view(), name="balance"),
     path("balance/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     path("commission/", views.CommissionView.as_view(), name="commission"),
+    path("bonuses/", views.BonusesView.as_view(), name="bonuses"),
     path("commission/report.csv", views.CommissionCsvView.as_view(), name="commission_csv"),
 ]

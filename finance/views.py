@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.charts import stacked_bars
+from portal.periods import PeriodForm
 from portal.permissions import Right
 from portal.views import PortalDetailView, PortalListView, PortalPageView
 
@@ -162,3 +164,26 @@ class CommissionCsvView(PortalPageView):
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="commission-{start}-{finish}.csv"'
         return response
+
+
+class BonusesView(PortalPageView):
+    """Bonus accrual schedule (chart by month) and monthly consumption and bonuses (customer × month)."""
+
+    template_name = "finance/bonuses.html"
+    right = Right.FINANCE_VIEW
+    section = "finance"
+
+    def get_context_data(self, **kwargs):
+        period = PeriodForm(self.request.GET or {"period": "last_12_months"})
+        months = period.month_range()
+        series = selectors.bonus_schedule(membership=self.membership, months=months)
+        kwargs.update(
+            period=period, grid=selectors.customer_months(membership=self.membership, months=months)
+        )
+        if series:
+            kwargs["chart"] = stacked_bars(
+                title=str(_("Bonus accrued by month")),
+                labels=[m.strftime("%b %Y") for m in months.months],
+                series=series,
+            )
+        return super().get_context_data(**kwargs)

@@ -64,6 +64,7 @@ PAGE_COLUMN = {
     "finance:balance": "finance.view",
     "finance:withdraw": "finance.withdraw",
     "finance:commission": "finance.view",
+    "finance:bonuses": "finance.view",
     "finance:commission_csv": "finance.view",
     "profiles:profile": "profile.view",
     "profiles:edit": "profile.edit",
