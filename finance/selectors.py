@@ -173,3 +173,13 @@ def customer_months(*, membership, months: MonthRange) -> CustomerMonths:
         (name, currency, [tuple(c) for c in values]) for (name, currency), values in sorted(cells.items())
     ]
     return CustomerMonths(months=months.months, rows=rows)
+
+
+def excluded_consumption(*, subaccount) -> list[dict]:
+    """Per month what never earns a bonus: grants (credits), marketplace products, own consumption."""
+    return list(
+        MonthlyConsumption.objects.filter(subaccount=subaccount)
+        .order_by("-month")
+        .values("month", "currency")
+        .annotate(cost=Sum("cost"), credit=Sum("credit"), marketplace=Sum("marketplace_cost"))
+    )

@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from portal.tables import MoneyColumn, PortalTable
+from subaccounts.models import Subaccount
 
 from .models import Accrual, LedgerEntry
 
@@ -34,3 +35,16 @@ class LedgerEntryTable(PortalTable):
         if record.withdrawal_id:
             return f"{record.withdrawal.get_destination_display()} · {record.withdrawal.get_status_display()}"
         return "—"
+
+
+class PartnerBonusTable(PortalTable):
+    name = tables.Column(verbose_name=_("Subaccount"), linkify=("finance:subaccount_bonus", [tables.A("pk")]))
+    account = tables.Column(verbose_name=_("Customer"), order_by="account__name")
+    basis = MoneyColumn(verbose_name=_("Paid consumption"))
+    base_bonus = MoneyColumn(verbose_name=_("Base bonus"))
+    deal_extra = MoneyColumn(verbose_name=_("Deal extra"))
+
+    class Meta:
+        model = Subaccount
+        fields = ("name", "account", "basis", "base_bonus", "deal_extra")
+        empty_text = _("No bonus accrued for this month yet.")

@@ -10,5 +10,7 @@ urlpatterns = [
     path("balance/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     path("commission/", views.CommissionView.as_view(), name="commission"),
     path("bonuses/", views.BonusesView.as_view(), name="bonuses"),
+    path("partner-bonus/", views.PartnerBonusView.as_view(), name="partner_bonus"),
+    path("partner-bonus/<int:pk>/", views.SubaccountBonusView.as_view(), name="subaccount_bonus"),
     path("commission/report.csv", views.CommissionCsvView.as_view(), name="commission_csv"),
 ]

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Max, Q, Sum
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -13,13 +14,14 @@ from portal.charts import stacked_bars
 from portal.periods import PeriodForm
 from portal.permissions import Right
 from portal.views import PortalDetailView, PortalListView, PortalPageView
+from subaccounts.models import Subaccount
 
 from . import selectors, services
 from .commission import commission_csv
-from .filters import AccrualFilter, LedgerEntryFilter
+from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter
 from .forms import WithdrawalForm
-from .models import Accrual, LedgerEntry, Pool
-from .tables import AccrualTable, LedgerEntryTable
+from .models import Accrual, LedgerEntry, Pool, Program
+from .tables import AccrualTable, LedgerEntryTable, PartnerBonusTable
 
 
 class AccrualListView(PortalListView):
@@ -186,4 +188,61 @@ class BonusesView(PortalPageView):
                 labels=[m.strftime("%b %Y") for m in months.months],
                 series=series,
             )
+        return super().get_context_data(**kwargs)
+
+
+def closed_month(request) -> datetime.date:
+    """``?month=YYYY-MM``, else the month that closed last."""
+    try:
+        return datetime.date.fromisoformat(f"{request.GET.get('month', '')}-01")
+    except ValueError:
+        return (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+class PartnerBonusView(PortalListView):
+    """The bonus applied to each subaccount for a month, a row each (— where nothing was accrued); a row opens
+    how it was computed."""
+
+    queryset = Subaccount.objects.select_related("account")
+    table_class = PartnerBonusTable
+    filterset_class = PartnerBonusFilter
+    right = Right.FINANCE_VIEW
+    section = "finance"
+    title = _("Partner bonus")
+    template_name = "finance/partner_bonus.html"
+
+    def get_queryset(self):
+        month = closed_month(self.request)
+        of_month = Q(accruals__period=month)
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                basis=Max("accruals__basis", filter=of_month & Q(accruals__program=Program.PARTNER_BONUS)),
+                base_bonus=Sum(
+                    "accruals__amount", filter=of_month & Q(accruals__program=Program.PARTNER_BONUS)
+                ),
+                deal_extra=Sum("accruals__amount", filter=of_month & Q(accruals__program=Program.DEAL_EXTRA)),
+            )
+            .order_by("name")
+        )
+
+    def get_context_data(self, **kwargs):
+        kwargs["month"] = closed_month(self.request)
+        return super().get_context_data(**kwargs)
+
+
+class SubaccountBonusView(PortalDetailView):
+    """How a subaccount's bonus came about: per month the basis, the excluded consumption, term and rate."""
+
+    queryset = Subaccount.objects.select_related("account")
+    right = Right.FINANCE_VIEW
+    section = "finance"
+    template_name = "finance/subaccount_bonus.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs["accruals"] = self.object.accruals.filter(program__in=selectors.BONUS_PROGRAMS).select_related(
+            "term"
+        )
+        kwargs["excluded"] = selectors.excluded_consumption(subaccount=self.object)
         return super().get_context_data(**kwargs)

@@ -65,6 +65,8 @@ PAGE_COLUMN = {
     "finance:withdraw": "finance.withdraw",
     "finance:commission": "finance.view",
     "finance:bonuses": "finance.view",
+    "finance:partner_bonus": "finance.view",
+    "finance:subaccount_bonus": "finance.view",
     "finance:commission_csv": "finance.view",
     "profiles:profile": "profile.view",
     "profiles:edit": "profile.edit",

@@ -1,0 +1,63 @@
+"""Partner bonus per subaccount for a month, and the page that traces it to its basis, term and rate."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from finance.models import Program
+from tests.factories import (
+    AccountFactory,
+    AccrualFactory,
+    MonthlyConsumptionFactory,
+    RebateTermFactory,
+    SubaccountFactory,
+)
+
+pytestmark = pytest.mark.django_db
+OCT = datetime.date(2026, 10, 1)
+
+
+def test_each_subaccount_shows_its_bonus_and_opens_its_basis(partner, member, client_for):
+    term = RebateTermFactory(program=Program.PARTNER_BONUS, rate=Decimal("0.1000"))
+    sub = SubaccountFactory(account=AccountFactory(partner=partner, name="Gamma"), name="Gamma prod")
+    quiet = SubaccountFactory(account=AccountFactory(partner=partner), name="Quiet")
+    AccrualFactory(
+        subaccount=sub,
+        period=OCT,
+        program=Program.PARTNER_BONUS,
+        basis=Decimal("900.00"),
+        rate=Decimal("0.1000"),
+        amount=Decimal("90.00"),
+        term=term,
+    )
+    AccrualFactory(
+        subaccount=sub,
+        period=OCT,
+        program=Program.DEAL_EXTRA,
+        basis=Decimal("900.00"),
+        rate=Decimal("0.1500"),
+        amount=Decimal("135.00"),
+    )
+    MonthlyConsumptionFactory(
+        subaccount=sub,
+        month=OCT,
+        cost=Decimal("1200.00"),
+        credit=Decimal("100.00"),
+        marketplace_cost=Decimal("200.00"),
+    )
+    client = client_for(member())
+    rows = {
+        r.record.pk: r.record
+        for r in client.get(reverse("finance:partner_bonus"), {"month": "2026-10"}).context["table"].rows
+    }
+    assert (rows[sub.pk].basis, rows[sub.pk].base_bonus, rows[sub.pk].deal_extra) == (
+        Decimal("900.00"),
+        Decimal("90.00"),
+        Decimal("135.00"),
+    )
+    assert rows[quiet.pk].base_bonus is None  # shown, with nothing accrued
+    detail = client.get(reverse("finance:subaccount_bonus", args=[sub.pk])).content.decode()
+    assert "900.00 RUB" in detail and "0.1000" in detail and "135.00" in detail
+    assert "200.00" in detail and "100.00" in detail  # marketplace and grants, which earn nothing
