@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from subaccounts.models import Subaccount
 
-from .models import Accrual, LedgerEntry
+from .models import Accrual, LedgerEntry, Report
 
 
 class AccrualFilter(django_filters.FilterSet):
@@ -24,3 +24,9 @@ class PartnerBonusFilter(django_filters.FilterSet):
     class Meta:
         model = Subaccount
         fields = ["q"]
+
+
+class ReportFilter(django_filters.FilterSet):
+    class Meta:
+        model = Report
+        fields = ["status"]

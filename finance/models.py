@@ -218,6 +218,10 @@ class LedgerEntry(TenantModel):
 
 
 class Report(TenantModel):
+    class Kind(models.TextChoices):
+        STATEMENT = "statement", _("Monthly statement (PDF)")
+        COMMISSION = "commission", _("Commission report (CSV)")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         RUNNING = "running", _("Running")
@@ -225,7 +229,7 @@ class Report(TenantModel):
         FAILED = "failed", _("Failed")
 
     partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="reports")
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(_("report"), max_length=32, choices=Kind.choices)
     params = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)

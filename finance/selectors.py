@@ -126,6 +126,15 @@ class CustomerMonths:
         return sorted(sums.items())
 
 
+def _scoped(model, membership=None, partner_id=None):
+    """A membership's view of a model, or the whole partner's (statements are partner-wide)."""
+    return (
+        model.objects.restrict(membership)
+        if membership is not None
+        else model.objects.for_partner(partner_id)
+    )
+
+
 def bonus_schedule(*, membership, months: MonthRange) -> dict[str, list[Decimal]]:
     """Bonus accrued per program and month (the chart), within the membership's scope."""
     index = {m: i for i, m in enumerate(months.months)}
@@ -142,7 +151,7 @@ def bonus_schedule(*, membership, months: MonthRange) -> dict[str, list[Decimal]
     return series
 
 
-def customer_months(*, membership, months: MonthRange) -> CustomerMonths:
+def customer_months(*, months: MonthRange, membership=None, partner_id=None) -> CustomerMonths:
     """Paid consumption (monthly aggregates) and bonus (accruals) per customer and month: two grouped
     queries whatever the number of customers."""
     index = {m: i for i, m in enumerate(months.months)}
@@ -152,7 +161,7 @@ def customer_months(*, membership, months: MonthRange) -> CustomerMonths:
         return cells.setdefault((name, currency), [[ZERO, ZERO] for _ in index])[index[month]]
 
     paid = (
-        MonthlyConsumption.objects.restrict(membership)
+        _scoped(MonthlyConsumption, membership, partner_id)
         .filter(month__gte=months.first, month__lte=months.last, subaccount__is_partner_own=False)
         .order_by()
         .values_list("subaccount__account__name", "currency", "month")
@@ -161,7 +170,7 @@ def customer_months(*, membership, months: MonthRange) -> CustomerMonths:
     for name, currency, month, total in paid:
         cell(name, currency, month)[0] += total
     bonus = (
-        Accrual.objects.restrict(membership)
+        _scoped(Accrual, membership, partner_id)
         .filter(program__in=BONUS_PROGRAMS, period__gte=months.first, period__lte=months.last)
         .order_by()
         .values_list("subaccount__account__name", "currency", "period")

@@ -1,10 +1,10 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import MoneyColumn, PortalTable
+from portal.tables import MoneyColumn, PortalTable, StatusColumn
 from subaccounts.models import Subaccount
 
-from .models import Accrual, LedgerEntry
+from .models import Accrual, LedgerEntry, Report
 
 
 class AccrualTable(PortalTable):
@@ -48,3 +48,20 @@ class PartnerBonusTable(PortalTable):
         model = Subaccount
         fields = ("name", "account", "basis", "base_bonus", "deal_extra")
         empty_text = _("No bonus accrued for this month yet.")
+
+
+class ReportTable(PortalTable):
+    month = tables.Column(accessor="params__month", verbose_name=_("Month"), orderable=False)
+    status = StatusColumn()
+    download = tables.TemplateColumn(
+        '{% load i18n %}{% if record.status == "done" %}<a href="{% url \'finance:report\' record.pk %}">'
+        '{% translate "Download" %}</a>{% endif %}',
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = Report
+        fields = ("created_at", "kind", "month", "status", "progress")
+        empty_text = _("No statement yet: request one above.")

@@ -70,3 +70,23 @@ def accrue_closed_month() -> int:
     for partner_id in ids:
         accrue_partner_month.delay(partner_id, closed.isoformat())
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def generate_statement(report_id: int) -> None:
+    """Render a partner's monthly PDF statement into its Report row (safe to rerun: it overwrites)."""
+    from django.core.files.base import ContentFile
+
+    from .models import Report
+    from .statements import statement_pdf
+
+    report = Report.objects.select_related("partner").get(pk=report_id)
+    Report.objects.filter(pk=report_id).update(status=Report.Status.RUNNING, progress=10)
+    month = datetime.date.fromisoformat(report.params["month"])
+    try:
+        pdf = statement_pdf(partner=report.partner, month=month)
+    except Exception:
+        Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED)
+        raise
+    report.file.save(f"statement-{report.partner_id}-{month:%Y-%m}.pdf", ContentFile(pdf), save=False)
+    Report.objects.filter(pk=report_id).update(file=report.file.name, status=Report.Status.DONE, progress=100)

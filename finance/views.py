@@ -1,27 +1,30 @@
 import datetime
+from functools import partial
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Max, Q, Sum
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 
 from portal.charts import stacked_bars
 from portal.periods import PeriodForm
 from portal.permissions import Right
-from portal.views import PortalDetailView, PortalListView, PortalPageView
+from portal.views import PortalDetailView, PortalListView, PortalMixin, PortalPageView
 from subaccounts.models import Subaccount
 
-from . import selectors, services
+from . import selectors, services, tasks
 from .commission import commission_csv
-from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter
+from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
 from .forms import WithdrawalForm
-from .models import Accrual, LedgerEntry, Pool, Program
-from .tables import AccrualTable, LedgerEntryTable, PartnerBonusTable
+from .models import Accrual, LedgerEntry, Pool, Program, Report
+from .tables import AccrualTable, LedgerEntryTable, PartnerBonusTable, ReportTable
 
 
 class AccrualListView(PortalListView):
@@ -246,3 +249,53 @@ class SubaccountBonusView(PortalDetailView):
         )
         kwargs["excluded"] = selectors.excluded_consumption(subaccount=self.object)
         return super().get_context_data(**kwargs)
+
+
+class StatementListView(PortalListView):
+    """Monthly PDF statements: request one (Celery renders it) and download those that are ready."""
+
+    queryset = Report.objects.filter(kind=Report.Kind.STATEMENT).select_related("created_by")
+    table_class = ReportTable
+    filterset_class = ReportFilter
+    right = Right.FINANCE_VIEW
+    partner_wide = True
+    section = "finance"
+    title = _("Statements")
+    template_name = "finance/statements.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs["last_month"] = closed_month(self.request)
+        return super().get_context_data(**kwargs)
+
+
+class StatementRequestView(PortalMixin, View):
+    right = Right.FINANCE_VIEW
+    partner_wide = True
+    http_method_names = ["post"]
+
+    def post(self, request):
+        month = closed_month(request)
+        report = Report.objects.create(
+            partner=self.partner,
+            kind=Report.Kind.STATEMENT,
+            params={"month": month.isoformat()},
+            created_by=request.user,
+        )
+        transaction.on_commit(partial(tasks.generate_statement.delay, report.pk))
+        messages.success(
+            request, _("The statement for %(month)s is being prepared.") % {"month": f"{month:%B %Y}"}
+        )
+        return redirect("finance:statements")
+
+
+class ReportDownloadView(PortalDetailView):
+    queryset = Report.objects.filter(status=Report.Status.DONE)
+    right = Right.FINANCE_VIEW
+    partner_wide = True
+    section = "finance"
+
+    def get(self, request, *args, **kwargs):
+        report = self.get_object()
+        return FileResponse(
+            report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
+        )

@@ -35,6 +35,7 @@ class PortalMixin(LoginRequiredMixin):
 
     right: Right | None = None
     section: str = ""
+    partner_wide = False  # shows figures of the whole partner: not for members restricted to some accounts
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -45,6 +46,10 @@ class PortalMixin(LoginRequiredMixin):
             raise ImproperlyConfigured(f"{type(self).__name__} must name the right it needs")
         if not request.membership.has(self.right):
             raise PermissionDenied(_("Your role does not allow this."))
+        if self.partner_wide and request.membership.restricted:
+            raise PermissionDenied(
+                _("This page covers every customer; your access is limited to some of them.")
+            )
         self.membership = request.membership
         self.partner = request.partner
         return super().dispatch(request, *args, **kwargs)

@@ -260,7 +260,10 @@ class ReportFactory(factory.django.DjangoModelFactory):
         model = Report
 
     partner = factory.SubFactory(PartnerFactory)
-    kind = "commission"
+    kind = Report.Kind.STATEMENT
+    status = Report.Status.DONE
+    params = factory.LazyFunction(lambda: {"month": "2026-10-01"})
+    file = factory.django.FileField(filename="statement.pdf", data=b"%PDF-1.7 statement")
 
 
 class ReferralLinkFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,50 @@
+"""The monthly PDF statement, rendered by Celery with WeasyPrint, carries the page's figures."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from finance.models import Program, Report
+from portal.permissions import Role
+from tests.factories import AccountFactory, AccrualFactory, MonthlyConsumptionFactory, SubaccountFactory
+
+pytestmark = pytest.mark.django_db
+OCT = datetime.date(2026, 10, 1)
+
+
+def test_the_statement_has_the_same_figures_as_the_bonuses_page(
+    partner, member, client_for, django_capture_on_commit_callbacks
+):
+    from portal.celery import app
+
+    sub = SubaccountFactory(account=AccountFactory(partner=partner, name="Gamma Retail"))
+    MonthlyConsumptionFactory(subaccount=sub, month=OCT, cost=Decimal("12345.67"), credit=Decimal("45.67"))
+    AccrualFactory(subaccount=sub, period=OCT, program=Program.PARTNER_BONUS, amount=Decimal("1230.00"))
+    client = client_for(member())
+    page = client.get(
+        reverse("finance:bonuses"), {"period": "custom", "start": "2026-10", "finish": "2026-10"}
+    )
+    [(name, currency, [(paid, bonus)])] = page.context["grid"].rows
+
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("finance:statement_request") + "?month=2026-10")
+    finally:
+        app.conf.update(task_always_eager=False, task_eager_propagates=False)
+    report = Report.objects.get()
+    assert report.status == Report.Status.DONE and report.params == {"month": "2026-10-01"}
+    pdf = b"".join(client.get(reverse("finance:report", args=[report.pk])).streaming_content)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert (name, str(paid), str(bonus)) == ("Gamma Retail", "12300.00", "1230.00")
+    for figure in (name, str(paid), str(bonus), "October 2026"):
+        assert figure in text
+
+
+def test_members_restricted_to_some_accounts_get_no_partner_wide_statement(member, client_for):
+    restricted = member(Role.ADMINISTRATOR, restricted=True)
+    assert client_for(restricted).get(reverse("finance:statements")).status_code == 403
