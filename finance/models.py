@@ -31,8 +31,6 @@ POOL_OF_PROGRAM = {
     Program.REFERRAL: Pool.REFERRAL,
 }
 WITHDRAWABLE_POOLS = (Pool.REBATES, Pool.REFERRAL)
-# Programs whose accruals form a withdrawable balance (the bonus is an invoice discount instead).
-BALANCE_PROGRAMS = tuple(p for p, pool in POOL_OF_PROGRAM.items() if pool in WITHDRAWABLE_POOLS)
 
 
 class Consumption(TenantModel):

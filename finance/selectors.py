@@ -51,10 +51,6 @@ def month_consumption(*, queryset, month: datetime.date) -> dict[str, Decimal]:
     return {currency: total or ZERO for currency, total in rows}
 
 
-def monthly_consumption_queryset():
-    return MonthlyConsumption.objects.all()
-
-
 @dataclass
 class GridRow:
     service: str
@@ -80,9 +76,11 @@ class ConsumptionGrid:
             by_currency[row.currency] = [a + b for a, b in zip(sums, row.values, strict=True)]
         return [GridRow("", currency, values) for currency, values in sorted(by_currency.items())]
 
+    def csv_header(self) -> list[str]:
+        return ["Service", "Currency", *(m.strftime("%Y-%m") for m in self.months), "Total"]
+
     def csv_rows(self):
-        """Header, one line per service, one total line per currency: exactly the page's table."""
-        yield ["Service", "Currency", *(m.strftime("%Y-%m") for m in self.months), "Total"]
+        """One line per service, one total line per currency: exactly the page's table."""
         for row in self.rows:
             yield [row.service, row.currency, *row.values, row.total]
         for row in self.totals():

@@ -87,12 +87,7 @@ class SubaccountConsumptionCsvView(PortalDetailView):
         months = PeriodForm(request.GET or None).month_range()
         grid = subaccount_consumption(subaccount_id=subaccount.pk, months=months)
         name = f"consumption-{subaccount.billing_account_id}-{months.first:%Y-%m}-{months.last:%Y-%m}.csv"
-        return csv_response(name, *_split_header(grid.csv_rows()))
-
-
-def _split_header(rows):
-    rows = iter(rows)
-    return next(rows), rows
+        return csv_response(name, grid.csv_header(), grid.csv_rows())
 
 
 class SubaccountCreateView(PortalCreateView):
