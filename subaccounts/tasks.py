@@ -5,8 +5,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from portal.permissions import Role
-
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def send_subaccount_invitation(subaccount_id: int) -> None:
@@ -31,22 +29,15 @@ def send_subaccount_invitation(subaccount_id: int) -> None:
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def notify_partner_of_answer(subaccount_id: int) -> None:
-    from access.models import Membership
+    from access.selectors import partner_notification_emails
 
     from .models import Subaccount
 
     subaccount = Subaccount.objects.select_related("account", "partner", "created_by").get(pk=subaccount_id)
-    recipients = set(
-        Membership.objects.filter(partner_id=subaccount.partner_id, role=Role.ADMINISTRATOR).values_list(
-            "user__email", flat=True
-        )
-    )
-    if subaccount.created_by:
-        recipients.add(subaccount.created_by.email)
     context = {"subaccount": subaccount, "accepted": subaccount.status == Subaccount.Status.ACTIVE}
     send_mail(
         subject=render_to_string("subaccounts/email/answered_subject.txt", context).strip(),
         message=render_to_string("subaccounts/email/answered.txt", context),
         from_email=None,
-        recipient_list=sorted(recipients),
+        recipient_list=partner_notification_emails(subaccount.partner_id, also=subaccount.created_by),
     )

@@ -6,22 +6,9 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
-from portal.permissions import Role
+from access.selectors import partner_notification_emails
 
 RETRY = {"autoretry_for": (ConnectionError, OSError), "retry_backoff": True, "max_retries": 5}
-
-
-def _partner_recipients(partner_id: int, extra=None) -> list[str]:
-    from access.models import Membership
-
-    emails = set(
-        Membership.objects.filter(
-            partner_id=partner_id, role=Role.ADMINISTRATOR, removed_at__isnull=True
-        ).values_list("user__email", flat=True)
-    )
-    if extra is not None:
-        emails.add(extra.email)
-    return sorted(emails)
 
 
 def _mail(template: str, context: dict, recipients: list[str]) -> None:
@@ -45,7 +32,9 @@ def notify_registration_status(registration_id: int) -> None:
         "url": settings.PORTAL_BASE_URL + registration.get_absolute_url(),
     }
     _mail(
-        "registration_status", context, _partner_recipients(registration.partner_id, registration.created_by)
+        "registration_status",
+        context,
+        partner_notification_emails(registration.partner_id, registration.created_by),
     )
 
 
@@ -59,7 +48,9 @@ def warn_registration_expiry(registration_id: int) -> None:
         "url": settings.PORTAL_BASE_URL + registration.get_absolute_url(),
     }
     _mail(
-        "registration_expiry", context, _partner_recipients(registration.partner_id, registration.created_by)
+        "registration_expiry",
+        context,
+        partner_notification_emails(registration.partner_id, registration.created_by),
     )
 
 
@@ -69,7 +60,7 @@ def notify_presale_status(presale_id: int) -> None:
 
     presale = PresaleRequest.objects.select_related("account", "created_by").get(pk=presale_id)
     context = {"presale": presale, "url": settings.PORTAL_BASE_URL + presale.get_absolute_url()}
-    _mail("presale_status", context, _partner_recipients(presale.partner_id, presale.created_by))
+    _mail("presale_status", context, partner_notification_emails(presale.partner_id, presale.created_by))
 
 
 @shared_task(**RETRY)
@@ -83,7 +74,7 @@ def notify_comment(comment_id: int) -> None:
         "parent": parent,
         "url": settings.PORTAL_BASE_URL + parent.get_absolute_url(),
     }
-    _mail("comment", context, _partner_recipients(comment.partner_id, parent.created_by))
+    _mail("comment", context, partner_notification_emails(comment.partner_id, parent.created_by))
 
 
 @shared_task

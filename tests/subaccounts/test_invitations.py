@@ -192,3 +192,16 @@ def test_the_partner_can_copy_the_current_link_from_the_details_page(invited, cl
     client.force_login(admin.user)
     page = client.get(reverse("subaccounts:detail", args=[sub.pk])).content.decode()
     assert link_in(mail.outbox[0]) in page
+
+
+@pytest.mark.django_db
+def test_a_removed_administrator_is_not_told(invited, client, member, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    sub, admin = invited
+    gone = member(Role.ADMINISTRATOR)
+    gone.removed_at = timezone.now()
+    gone.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(path_of(link_in(mail.outbox[0])), {"answer": "accept"})
+    assert mail.outbox[-1].to == [admin.user.email]
