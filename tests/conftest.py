@@ -70,3 +70,11 @@ def celery_worker_over_redis(django_db_blocker):
     assert celery_app.conf.broker_url.startswith("redis"), celery_app.conf.broker_url
     with django_db_blocker.unblock(), start_worker(celery_app, pool="solo", perform_ping_check=True):
         yield
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks run inline where .delay() is called, their errors raised (the real worker has its own test)."""
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    celery_app.conf.update(task_always_eager=False, task_eager_propagates=False)

@@ -20,12 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
-    from portal.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
+def eager_celery(celery_eager):
+    """Tasks inline here; one test elsewhere goes through the real worker."""
 
 
 @pytest.fixture

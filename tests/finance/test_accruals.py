@@ -194,17 +194,12 @@ def test_concurrent_runs_of_the_same_month_accrue_once():
 
 
 @pytest.mark.django_db
-def test_an_administrator_can_run_any_month_for_any_partner(terms, admin_client):
-    from portal.celery import app
+def test_an_administrator_can_run_any_month_for_any_partner(terms, admin_client, celery_eager):
 
     partner = PartnerFactory()
     consume(SubaccountFactory(account=AccountFactory(partner=partner)), cost="100.00")
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    try:
-        admin_client.post(
-            "/admin/profiles/partner/",
-            {"action": "accrue_month", "_selected_action": [partner.pk], "month": "2026-10"},
-        )
-    finally:
-        app.conf.update(task_always_eager=False, task_eager_propagates=False)
+    admin_client.post(
+        "/admin/profiles/partner/",
+        {"action": "accrue_month", "_selected_action": [partner.pk], "month": "2026-10"},
+    )
     assert accrued(partner, Program.PARTNER_BONUS) != {}

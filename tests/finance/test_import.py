@@ -127,19 +127,14 @@ def test_the_command_reports_lines_and_fails(tmp_path, sub, capsys):
 
 
 def test_the_admin_upload_runs_as_a_task_with_progress(
-    tmp_path, sub, admin_client, django_capture_on_commit_callbacks
+    tmp_path, sub, admin_client, django_capture_on_commit_callbacks, celery_eager
 ):
-    from portal.celery import app
 
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    try:
-        with (
-            open(write(tmp_path, line(), line(day="2026-10-02")), "rb") as handle,
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            admin_client.post("/admin/finance/consumptionimport/add/", {"file": handle})
-    finally:
-        app.conf.update(task_always_eager=False, task_eager_propagates=False)
+    with (
+        open(write(tmp_path, line(), line(day="2026-10-02")), "rb") as handle,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        admin_client.post("/admin/finance/consumptionimport/add/", {"file": handle})
     job = ConsumptionImport.objects.get()
     assert (job.status, job.rows, job.lines_checked) == (ConsumptionImport.Status.DONE, 2, 2)
     assert Consumption.objects.count() == 2

@@ -17,9 +17,8 @@ OCT = datetime.date(2026, 10, 1)
 
 
 def test_the_statement_has_the_same_figures_as_the_bonuses_page(
-    partner, member, client_for, django_capture_on_commit_callbacks
+    partner, member, client_for, django_capture_on_commit_callbacks, celery_eager
 ):
-    from portal.celery import app
 
     sub = SubaccountFactory(account=AccountFactory(partner=partner, name="Gamma Retail"))
     MonthlyConsumptionFactory(subaccount=sub, month=OCT, cost=Decimal("12345.67"), credit=Decimal("45.67"))
@@ -30,12 +29,8 @@ def test_the_statement_has_the_same_figures_as_the_bonuses_page(
     )
     [(name, currency, [(paid, bonus)])] = page.context["grid"].rows
 
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            client.post(reverse("finance:statement_request") + "?month=2026-10")
-    finally:
-        app.conf.update(task_always_eager=False, task_eager_propagates=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("finance:statement_request") + "?month=2026-10")
     report = Report.objects.get()
     assert report.status == Report.Status.DONE and report.params == {"month": "2026-10-01"}
     pdf = b"".join(client.get(reverse("finance:report", args=[report.pk])).streaming_content)

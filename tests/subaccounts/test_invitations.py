@@ -18,13 +18,8 @@ NOW = datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
-def eager_celery(settings):
-    """Run .delay() inline for these tests; one test below uses the real worker instead."""
-    from portal.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
+def eager_celery(celery_eager):
+    """Tasks inline here; one test elsewhere goes through the real worker."""
 
 
 def link_in(message) -> str:

@@ -167,30 +167,25 @@ def test_catalogue_files_are_served_to_every_role_but_not_anonymously(member, cl
 
 
 def test_a_presale_status_change_in_admin_emails_the_partner(
-    partner, member, admin_client, django_capture_on_commit_callbacks
+    partner, member, admin_client, django_capture_on_commit_callbacks, celery_eager
 ):
     from django.core import mail
 
-    from portal.celery import app
     from tests.factories import PresaleRequestFactory
 
     admin = member(Role.ADMINISTRATOR)
     request = PresaleRequestFactory(account=AccountFactory(partner=partner))
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            admin_client.post(
-                reverse("admin:tools_presalerequest_change", args=[request.pk]),
-                {
-                    "status": "in_progress",
-                    "comment_set-TOTAL_FORMS": "0",
-                    "comment_set-INITIAL_FORMS": "0",
-                    "attachment_set-TOTAL_FORMS": "0",
-                    "attachment_set-INITIAL_FORMS": "0",
-                },
-            )
-    finally:
-        app.conf.update(task_always_eager=False, task_eager_propagates=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:tools_presalerequest_change", args=[request.pk]),
+            {
+                "status": "in_progress",
+                "comment_set-TOTAL_FORMS": "0",
+                "comment_set-INITIAL_FORMS": "0",
+                "attachment_set-TOTAL_FORMS": "0",
+                "attachment_set-INITIAL_FORMS": "0",
+            },
+        )
     request.refresh_from_db()
     assert request.status == "in_progress"
     assert [m.to for m in mail.outbox] == [[admin.user.email]] and "In progress" in mail.outbox[0].subject

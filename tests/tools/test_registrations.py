@@ -32,12 +32,8 @@ S = Registration.Status
 
 
 @pytest.fixture(autouse=True)
-def eager():
-    from portal.celery import app
-
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    app.conf.update(task_always_eager=False, task_eager_propagates=False)
+def eager(celery_eager):
+    """Tasks inline here; one test elsewhere goes through the real worker."""
 
 
 @pytest.fixture
