@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from functools import partial
 
@@ -74,7 +75,14 @@ def invitation_resend(*, subaccount: Subaccount) -> Subaccount:
 
 
 def invitation_token(subaccount: Subaccount) -> str:
-    return signing.dumps({"s": subaccount.pk, "n": subaccount.invitation_nonce}, salt=INVITATION_SALT)
+    """The same token every time for the same invitation: the page shows exactly the emailed link.
+
+    It carries no timestamp; the link expires a fixed time after ``invitation_sent_at``, so showing or
+    copying it never extends it.
+    """
+    return signing.Signer(salt=INVITATION_SALT).sign_object(
+        {"s": subaccount.pk, "n": subaccount.invitation_nonce}
+    )
 
 
 def invitation_url(subaccount: Subaccount) -> str:
@@ -87,11 +95,11 @@ def invitation_url(subaccount: Subaccount) -> str:
 def invitation_resolve(token: str) -> Subaccount:
     """The subaccount a link invites to, or InvitationError: expired, tampered with, or already used."""
     try:
-        payload = signing.loads(token, salt=INVITATION_SALT, max_age=settings.SUBACCOUNT_INVITATION_MAX_AGE)
-    except signing.SignatureExpired:
-        raise InvitationError(InvitationError.EXPIRED) from None
-    except signing.BadSignature:
+        payload = signing.Signer(salt=INVITATION_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
         raise InvitationError(InvitationError.INVALID) from None
+    if not isinstance(payload, dict):
+        raise InvitationError(InvitationError.INVALID)
     subaccount = Subaccount.objects.select_related("account", "partner").filter(pk=payload.get("s")).first()
     if subaccount is None:
         raise InvitationError(InvitationError.INVALID)
@@ -99,6 +107,9 @@ def invitation_resolve(token: str) -> Subaccount:
         raise InvitationError(InvitationError.USED)
     if not secrets.compare_digest(subaccount.invitation_nonce, str(payload.get("n", ""))):
         raise InvitationError(InvitationError.USED)  # a newer link was sent: this one is spent
+    max_age = datetime.timedelta(seconds=settings.SUBACCOUNT_INVITATION_MAX_AGE)
+    if subaccount.invitation_sent_at is None or timezone.now() - subaccount.invitation_sent_at > max_age:
+        raise InvitationError(InvitationError.EXPIRED)
     return subaccount
 
 

@@ -190,6 +190,21 @@ def test_the_partner_can_copy_the_current_link_from_the_details_page(invited, cl
 
 
 @pytest.mark.django_db
+def test_showing_the_link_later_does_not_extend_it(invited, client):
+    sub, admin = invited
+    client.force_login(admin.user)
+    sent = datetime.datetime.now(tz=datetime.UTC)
+    with time_machine.travel(sent + datetime.timedelta(days=5)):
+        page = client.get(reverse("subaccounts:detail", args=[sub.pk])).content.decode()
+        shown = re.search(r"https?://\S+/subaccounts/invitation/[^\s\"<]+/", page).group(0)
+    assert shown == link_in(mail.outbox[0])
+    with time_machine.travel(sent + datetime.timedelta(days=7, seconds=5)):
+        response = client.get(path_of(shown))
+    assert response.status_code == 410
+    assert "This invitation link has expired." in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_removed_administrator_is_not_told(invited, client, member, django_capture_on_commit_callbacks):
     from django.utils import timezone
 
