@@ -75,15 +75,35 @@ ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id
 """
 
 
+COUNT = """
+SELECT count(*) FROM finance_consumption c JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {scope}
+"""
+
+
+def _query(template: str, *, partner_id, start, finish, account_ids) -> tuple[str, dict]:
+    scope = "AND s.account_id = ANY(%(accounts)s)" if account_ids is not None else ""
+    query = template.format(partner="%(partner)s", start="%(start)s", finish="%(finish)s", scope=scope)
+    return query, {"partner": partner_id, "start": start, "finish": finish, "accounts": account_ids or []}
+
+
+def commission_rows(
+    *, partner_id: int, start: datetime.date, finish: datetime.date, account_ids: list[int] | None
+) -> int:
+    """How many rows the report of that period has (for the progress of a report made in the background)."""
+    query, params = _query(COUNT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]
+
+
 def commission_csv(
     *, partner_id: int, start: datetime.date, finish: datetime.date, account_ids: list[int] | None
 ) -> Iterator[bytes]:
     """The report as CSV bytes, header first. ``account_ids`` limits a restricted membership's rows."""
+    query, params = _query(SELECT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids)
     with connection.cursor() as cursor:
         pg = cursor.cursor  # psycopg 3: COPY with bound parameters
-        scope = "AND s.account_id = ANY(%(accounts)s)" if account_ids is not None else ""
-        query = SELECT.format(partner="%(partner)s", start="%(start)s", finish="%(finish)s", scope=scope)
-        params = {"partner": partner_id, "start": start, "finish": finish, "accounts": account_ids or []}
         yield (",".join(HEADER) + "\n").encode()
         with pg.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             for block in copy:

@@ -3,7 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import TenantModel
+from portal.models import TenantModel, TenantQuerySet
 from portal.money import Currency, MoneyField
 
 
@@ -215,6 +215,17 @@ class LedgerEntry(TenantModel):
         return f"{self.get_kind_display()} {self.amount} {self.currency}"
 
 
+class ReportQuerySet(TenantQuerySet):
+    def restrict(self, membership):
+        """A report is a snapshot of the accounts it was made for: a member restricted to some accounts sees
+        only the reports they made themselves within exactly the accounts they may still see."""
+        qs = super().restrict(membership)
+        if membership.restricted:
+            allowed = sorted(membership.allowed_account_ids.values_list("id", flat=True))
+            qs = qs.filter(created_by_id=membership.user_id, params__accounts=allowed)
+        return qs
+
+
 class Report(TenantModel):
     class Kind(models.TextChoices):
         STATEMENT = "statement", _("Monthly statement (PDF)")
@@ -235,11 +246,22 @@ class Report(TenantModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ReportQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.kind} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def subject(self) -> str:
+        """What the report covers, in words: a month, or a period of days."""
+        if "month" in self.params:
+            return self.params["month"][:7]
+        if "start" in self.params:
+            return f"{self.params['start']} – {self.params['finish']}"
+        return ""
 
 
 class ReferralLink(TenantModel):

@@ -51,8 +51,12 @@ class PartnerBonusTable(PortalTable):
 
 
 class ReportTable(PortalTable):
-    month = tables.Column(accessor="params__month", verbose_name=_("Month"), orderable=False)
+    subject = tables.Column(verbose_name=_("Covers"), empty_values=(), orderable=False)
     status = StatusColumn()
+    progress = tables.TemplateColumn(
+        '<progress max="100" value="{{ value }}" aria-label="{{ value }}%">{{ value }}%</progress>',
+        attrs={"td": {"class": "numeric"}},
+    )
     download = tables.TemplateColumn(
         '{% load i18n %}{% if record.status == "done" %}<a href="{% url \'finance:report\' record.pk %}">'
         '{% translate "Download" %}</a>{% endif %}',
@@ -63,5 +67,14 @@ class ReportTable(PortalTable):
 
     class Meta:
         model = Report
-        fields = ("created_at", "kind", "month", "status", "progress")
+        fields = ("created_at", "kind", "subject", "created_by", "status", "progress")
         empty_text = _("No statement yet: request one above.")
+
+
+class CommissionReportTable(ReportTable):
+    rows = tables.Column(accessor="params__rows", verbose_name=_("Rows"), orderable=False)
+
+    class Meta(ReportTable.Meta):
+        fields = ("created_at", "subject", "created_by", "status", "progress", "rows")
+        exclude = ("kind",)
+        empty_text = _("No prepared report yet: long periods are prepared as a file you download here.")

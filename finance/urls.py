@@ -15,5 +15,8 @@ urlpatterns = [
     path("reports/<int:pk>/", views.ReportDownloadView.as_view(), name="report"),
     path("partner-bonus/", views.PartnerBonusView.as_view(), name="partner_bonus"),
     path("partner-bonus/<int:pk>/", views.SubaccountBonusView.as_view(), name="subaccount_bonus"),
+    path(
+        "commission/prepare/", views.CommissionReportRequestView.as_view(), name="commission_report_request"
+    ),
     path("commission/report.csv", views.CommissionCsvView.as_view(), name="commission_csv"),
 ]

@@ -2,6 +2,7 @@ import datetime
 from functools import partial
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,7 +25,7 @@ from .commission import commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
 from .forms import WithdrawalForm
 from .models import Accrual, LedgerEntry, Pool, Program, Report
-from .tables import AccrualTable, LedgerEntryTable, PartnerBonusTable, ReportTable
+from .tables import AccrualTable, CommissionReportTable, LedgerEntryTable, PartnerBonusTable, ReportTable
 
 
 class AccrualListView(PortalListView):
@@ -142,17 +143,39 @@ def _period(request) -> tuple[CommissionPeriodForm, datetime.date, datetime.date
     return form, today.replace(day=1), today
 
 
-class CommissionView(PortalPageView):
-    """Commission statistics: the partner picks a period; the detailed report downloads as .csv."""
+class CommissionView(PortalListView):
+    """Commission statistics: the partner picks a period; the detailed report downloads as .csv straight away,
+    or — for a long period — is prepared by Celery into a file kept in the list below with its progress."""
 
-    template_name = "finance/commission.html"
+    queryset = Report.objects.filter(kind=Report.Kind.COMMISSION).select_related("created_by")
+    table_class = CommissionReportTable
+    filterset_class = ReportFilter
     right = Right.FINANCE_VIEW
     section = "finance"
+    title = _("Commission statistics")
+    template_name = "finance/commission.html"
 
     def get_context_data(self, **kwargs):
         form, start, finish = _period(self.request)
-        kwargs.update(form=form, start=start, finish=finish)
-        return super().get_context_data(**kwargs)
+        kwargs.update(
+            form=form,
+            start=start,
+            finish=finish,
+            streamable=_streamable(start, finish),
+            max_days=settings.COMMISSION_STREAM_MAX_DAYS,
+        )
+        return _polling(super().get_context_data(**kwargs))
+
+
+def _streamable(start: datetime.date, finish: datetime.date) -> bool:
+    return (finish - start).days < settings.COMMISSION_STREAM_MAX_DAYS
+
+
+def _accounts_in_scope(membership) -> list[int] | None:
+    """The accounts a report may cover: all (None), or a restricted member's, sorted for comparison."""
+    if not membership.restricted:
+        return None
+    return sorted(membership.allowed_account_ids.values_list("id", flat=True))
 
 
 class CommissionCsvView(PortalPageView):
@@ -163,12 +186,52 @@ class CommissionCsvView(PortalPageView):
 
     def get(self, request):
         _form, start, finish = _period(request)
-        m = self.membership
-        accounts = list(m.allowed_account_ids.values_list("id", flat=True)) if m.restricted else None
-        rows = commission_csv(partner_id=m.partner_id, start=start, finish=finish, account_ids=accounts)
+        if not _streamable(start, finish):
+            messages.info(
+                request,
+                _("Periods longer than %(days)s days are prepared as a file: use “Prepare the report”.")
+                % {"days": settings.COMMISSION_STREAM_MAX_DAYS},
+            )
+            return redirect(f"{reverse('finance:commission')}?start={start}&finish={finish}")
+        accounts = _accounts_in_scope(self.membership)
+        rows = commission_csv(partner_id=self.partner.pk, start=start, finish=finish, account_ids=accounts)
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="commission-{start}-{finish}.csv"'
         return response
+
+
+class CommissionReportRequestView(PortalMixin, View):
+    """Queue the report of any period; the commission page lists it with its progress until it is ready."""
+
+    right = Right.FINANCE_VIEW
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = CommissionPeriodForm(request.POST)
+        if not form.is_valid():
+            for name, errors in form.errors.items():
+                label = form.fields[name].label if name in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}: {error}" if label else error)
+            return redirect("finance:commission")
+        start, finish = form.cleaned_data["start"], form.cleaned_data["finish"]
+        report = Report.objects.create(
+            partner=self.partner,
+            kind=Report.Kind.COMMISSION,
+            params={
+                "start": start.isoformat(),
+                "finish": finish.isoformat(),
+                "accounts": _accounts_in_scope(self.membership),
+            },
+            created_by=request.user,
+        )
+        transaction.on_commit(partial(tasks.generate_commission_report.delay, report.pk))
+        messages.success(
+            request,
+            _("The report for %(start)s – %(finish)s is being prepared; it appears below when it is ready.")
+            % {"start": start, "finish": finish},
+        )
+        return redirect(f"{reverse('finance:commission')}?start={start}&finish={finish}")
 
 
 class BonusesView(PortalPageView):
@@ -265,7 +328,14 @@ class StatementListView(PortalListView):
 
     def get_context_data(self, **kwargs):
         kwargs["last_month"] = closed_month(self.request)
-        return super().get_context_data(**kwargs)
+        return _polling(super().get_context_data(**kwargs))
+
+
+def _polling(context: dict) -> dict:
+    """The page refreshes its table while a report on it is still being prepared."""
+    pending = (Report.Status.PENDING, Report.Status.RUNNING)
+    context["poll"] = any(row.record.status in pending for row in context["table"].paginated_rows)
+    return context
 
 
 class StatementRequestView(PortalMixin, View):
@@ -289,9 +359,10 @@ class StatementRequestView(PortalMixin, View):
 
 
 class ReportDownloadView(PortalDetailView):
+    """A ready report's file; Report.objects.restrict keeps restricted members to their own reports."""
+
     queryset = Report.objects.filter(status=Report.Status.DONE)
     right = Right.FINANCE_VIEW
-    partner_wide = True
     section = "finance"
 
     def get(self, request, *args, **kwargs):

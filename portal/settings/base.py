@@ -169,6 +169,8 @@ COUNTRIES_FIRST = ["RU", "KZ"]
 
 # Public links customers open from emails are built on this address.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# a commission report of a longer period is prepared by Celery into a file instead of streamed
+COMMISSION_STREAM_MAX_DAYS = env.int("COMMISSION_STREAM_MAX_DAYS", default=92)
 SUBACCOUNT_INVITATION_MAX_AGE = env.int("SUBACCOUNT_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600
 TOOLS_ATTACHMENT_MAX_BYTES = env.int("TOOLS_ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ACCESS_INVITATION_MAX_AGE = env.int("ACCESS_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600

@@ -30,3 +30,24 @@ document.addEventListener("click", async (event) => {
     document.execCommand("copy");
   }
 });
+
+// A table with data-poll (reports being prepared) refreshes itself from the same URL until nothing is pending.
+(() => {
+  const poll = async () => {
+    const current = document.querySelector("#table[data-poll]");
+    if (!current) return;
+    try {
+      const response = await fetch(window.location.href, { headers: { "X-Requested-With": "fetch" } });
+      if (response.ok) {
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        const fresh = page.getElementById("table");
+        if (fresh) current.replaceWith(fresh);
+      }
+    } finally {
+      const next = document.querySelector("#table[data-poll]");
+      if (next) setTimeout(poll, Number(next.dataset.poll));
+    }
+  };
+  const first = document.querySelector("#table[data-poll]");
+  if (first) setTimeout(poll, Number(first.dataset.poll));
+})();

@@ -53,7 +53,8 @@ def test_a_list_never_shows_another_partners_rows(url, partner, other_partner, m
     if not hasattr(model, "partner_field"):
         pytest.skip(f"{model.__name__} is the provider's shared catalogue")
     client = client_for(member())
-    own, foreign = object_of(model, partner), object_of(model, other_partner)
+    queryset = url.view_class.queryset
+    own, foreign = object_of(model, partner, queryset), object_of(model, other_partner, queryset)
     response = client.get(reverse(url.name))
     assert response.status_code == 200
     shown = {row.record.pk for row in response.context["table"].rows}

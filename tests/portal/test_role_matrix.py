@@ -71,6 +71,7 @@ PAGE_COLUMN = {
     "finance:partner_bonus": "finance.view",
     "finance:subaccount_bonus": "finance.view",
     "finance:commission_csv": "finance.view",
+    "finance:commission_report_request": "finance.view",
     "profiles:profile": "profile.view",
     "profiles:edit": "profile.edit",
     "profiles:payout": "profile.edit",

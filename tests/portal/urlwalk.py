@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 
+from django.db.models.lookups import Exact
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.views.generic import RedirectView
 
@@ -73,12 +74,24 @@ def partner_kwargs(factory_class, partner) -> dict:
     return kwargs
 
 
-def object_of(model, partner):
-    """An object of ``model`` owned by ``partner``, whatever path leads from the model to its partner."""
+def object_of(model, partner, queryset=None):
+    """An object of ``model`` owned by ``partner``, whatever path leads from the model to its partner; with a
+    view's ``queryset``, one that the queryset's exact filters (``kind=…``, ``status=…``) let through."""
     factory = FACTORIES[model]
+    values = exact_filters(queryset) if queryset is not None else {}
     if not hasattr(model, "partner_field"):
-        return factory()  # the provider's shared catalogue belongs to no partner
-    return factory(**partner_kwargs(factory, partner))
+        return factory(**values)  # the provider's shared catalogue belongs to no partner
+    return factory(**partner_kwargs(factory, partner), **values)
+
+
+def exact_filters(queryset) -> dict:
+    """``{field: value}`` for each ``field=value`` condition a queryset puts on its own model's columns."""
+    values = {}
+    for condition in queryset.query.where.children:
+        column = getattr(condition, "lhs", None)
+        if isinstance(condition, Exact) and getattr(column, "alias", None) == queryset.model._meta.db_table:
+            values[column.target.name] = condition.rhs
+    return values
 
 
 def fill(url: PortalUrl, partner) -> dict:
@@ -89,5 +102,5 @@ def fill(url: PortalUrl, partner) -> dict:
         queryset = getattr(url.view_class, "queryset", None)
         assert queryset is not None, f"{url.name}: a view with an id needs a queryset to scope"
         assert queryset.model in FACTORIES, f"{url.name}: no factory for {queryset.model.__name__}"
-        kwargs[param] = object_of(queryset.model, partner).pk
+        kwargs[param] = object_of(queryset.model, partner, queryset).pk
     return kwargs
