@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import Currency
+from portal.periods import DayRangeForm
 
 from .models import Pool, Withdrawal
 
@@ -19,3 +20,31 @@ class WithdrawalForm(forms.Form):
         label=_("Destination"), choices=Withdrawal.Destination.choices, widget=forms.RadioSelect
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class UsageForm(DayRangeForm):
+    """Subaccount details: which view, which grouping, which days (at most 92), optionally one subaccount."""
+
+    view = forms.ChoiceField(
+        label=_("By"),
+        required=False,
+        choices=[
+            ("service", _("Service")),
+            ("sku", _("Product (SKU)")),
+            ("cloud", _("Cloud")),
+            ("folder", _("Folder")),
+            ("subaccount", _("Subaccount")),
+        ],
+    )
+    group = forms.ChoiceField(
+        label=_("Grouping"),
+        required=False,
+        choices=[("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
+    )
+    q = forms.CharField(label=_("Subaccount"), required=False, help_text=_("name or billing account id"))
+    subaccount = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def choice(self, name: str) -> str:
+        """The valid choice of ``view`` or ``group``, else its first."""
+        value = self.cleaned_data.get(name) if self.is_valid() else ""
+        return value or self.fields[name].choices[0][0]

@@ -37,6 +37,8 @@ COLUMNS = (
     "credit",
     "currency",
 )
+# columns a file may leave out, with the value a line without them has
+OPTIONAL = {"adjustment": "0"}
 CURRENCIES = {"RUB", "USD", "KZT"}
 MAX_REPORTED = 200
 PROGRESS_EVERY = 10_000
@@ -71,6 +73,14 @@ class ImportRejected(Exception):
         self.checked = checked
 
 
+def _index(header: list[str]) -> dict[str, int | None]:
+    return {c: header.index(c) if c in header else None for c in (*COLUMNS, *OPTIONAL)}
+
+
+def _values(row: list[str], index: dict[str, int | None]) -> dict[str, str]:
+    return {c: row[i].strip() if i is not None else OPTIONAL[c] for c, i in index.items()}
+
+
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
     with open(path, newline="", encoding="utf-8-sig") as handle:
         yield from enumerate(csv.reader(handle), start=1)
@@ -98,7 +108,7 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
     if missing:
         checked.refuse(1, _("missing column(s): %(columns)s") % {"columns": ", ".join(missing)})
         return checked, {}
-    index = {c: header.index(c) for c in COLUMNS}
+    index = _index(header)
     subaccounts = {
         b: (s, p) for b, s, p in Subaccount.objects.values_list("billing_account_id", "pk", "partner_id")
     }
@@ -109,7 +119,7 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
                 number, _("expected %(n)d columns, found %(m)d") % {"n": len(header), "m": len(row)}
             )
             continue
-        value = {c: row[i].strip() for c, i in index.items()}
+        value = _values(row, index)
         if value["billing_account_id"] not in subaccounts:
             checked.refuse(
                 number, _("unknown billing account “%(id)s”") % {"id": value["billing_account_id"]}
@@ -119,7 +129,7 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
         except ValueError:
             checked.refuse(number, _("bad date “%(value)s” (expected YYYY-MM-DD)") % {"value": value["date"]})
             day = None
-        for name in ("quantity", "cost", "credit"):
+        for name in ("quantity", "cost", "credit", "adjustment"):
             amount = _decimal(value[name])
             if amount is None:
                 checked.refuse(
@@ -148,10 +158,10 @@ STAGING = """
 CREATE TEMPORARY TABLE consumption_staging (
     subaccount_id bigint, partner_id bigint, date date, cloud_id text, cloud_name text, folder_id text,
     folder_name text, service_id text, service_name text, sku_id text, sku_name text, quantity numeric,
-    unit text, cost numeric, credit numeric, currency text
+    unit text, cost numeric, credit numeric, currency text, adjustment numeric
 ) ON COMMIT DROP
 """
-TARGET = ("subaccount_id", "partner_id", *COLUMNS[1:])  # the file's billing account id resolved
+TARGET = ("subaccount_id", "partner_id", *COLUMNS[1:], *OPTIONAL)  # the file's billing account id resolved
 
 
 def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checked:
@@ -171,11 +181,11 @@ def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checke
         with cursor.cursor.copy(f"COPY consumption_staging ({columns}) FROM STDIN") as copy:
             lines = _lines(path)
             header = [h.strip() for h in next(lines)[1]]
-            index = {c: header.index(c) for c in COLUMNS}
+            index = _index(header)
             for _number, row in lines:
-                value = {c: row[i].strip() for c, i in index.items()}
+                value = _values(row, index)
                 subaccount_id, partner_id = subaccounts[value["billing_account_id"]]
-                copy.write_row((subaccount_id, partner_id, *(value[c] for c in COLUMNS[1:])))
+                copy.write_row((subaccount_id, partner_id, *(value[c] for c in TARGET[2:])))
         # the file's period is replaced as a whole: rows of that period not in the file go
         cursor.execute(
             "DELETE FROM finance_consumption WHERE date BETWEEN %s AND %s",

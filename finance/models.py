@@ -55,6 +55,9 @@ class Consumption(TenantModel):
     unit = models.CharField(max_length=32)
     cost = MoneyField(_("cost"))
     credit = MoneyField(_("credit"))
+    adjustment = MoneyField(
+        _("adjustment"), db_default=0, help_text=_("billing's correction of the day, signed; 0 when none")
+    )
     currency = models.CharField(max_length=3, choices=Currency.choices)
     is_marketplace = models.BooleanField(default=False)
 

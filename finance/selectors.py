@@ -6,12 +6,27 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import (
+    Case,
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least, Round, Trunc
 
 from portal.money import ZERO
 from portal.periods import MonthRange
 
-from .models import WITHDRAWABLE_POOLS, Accrual, LedgerEntry, MonthlyConsumption, Pool, Program
+from .models import WITHDRAWABLE_POOLS, Accrual, LedgerEntry, MonthlyConsumption, Pool, Program, RebateTerm
 
 
 @dataclass(frozen=True)
@@ -190,3 +205,129 @@ def excluded_consumption(*, subaccount) -> list[dict]:
         .values("month", "currency")
         .annotate(cost=Sum("cost"), credit=Sum("credit"), marketplace=Sum("marketplace_cost"))
     )
+
+
+# Subaccount details: what a row is (the key and the name shown) for each view users pick
+USAGE_VIEWS = {
+    "service": ("service_id", "service_name"),
+    "sku": ("sku_id", "sku_name"),
+    "cloud": ("cloud_id", "cloud_name"),
+    "folder": ("folder_id", "folder_name"),
+    "subaccount": ("subaccount__billing_account_id", "subaccount__name"),
+}
+USAGE_GROUPINGS = ("day", "week", "month")
+_MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+
+def partner_bonus_rate():
+    """The base partner bonus rate of a consumption row's day (0 when no term applies): the same rule as the
+    commission report's reward column."""
+    terms = (
+        RebateTerm.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=OuterRef("date")),
+            program=Program.PARTNER_BONUS,
+            condition="",
+            valid_from__lte=OuterRef("date"),
+        )
+        .order_by("-valid_from")
+        .values("rate")[:1]
+    )
+    return Coalesce(
+        Subquery(terms), Value(Decimal(0)), output_field=DecimalField(max_digits=7, decimal_places=4)
+    )
+
+
+# per daily row: the discount is the credit up to the cost; the client pays the rest; the partner's reward is
+# the bonus rate on what the client pays, none for the partner's own use or marketplace products
+DISCOUNT = Least(F("cost"), F("credit"), output_field=_MONEY)
+CLIENT_PAYS = ExpressionWrapper(F("cost") - Least(F("cost"), F("credit")), output_field=_MONEY)
+REWARD = Case(
+    When(Q(subaccount__is_partner_own=True) | Q(is_marketplace=True), then=Value(ZERO)),
+    default=Round(CLIENT_PAYS * partner_bonus_rate(), 2),
+    output_field=_MONEY,
+)
+# (named apart from the row's own columns: an annotation called "cost" would hide the column from the rest)
+USAGE_SUMS = {
+    "consumption": Sum("cost"),
+    "discount": Sum(DISCOUNT),
+    "client_pays": Sum(CLIENT_PAYS),
+    "reward": Sum(REWARD),
+    "adjustment": Sum("adjustment"),
+}
+PARTNER_PAYS = ExpressionWrapper(F("client_pays") - F("reward") + F("adjustment"), output_field=_MONEY)
+USAGE_COLUMNS = ("consumption", "discount", "client_pays", "reward", "adjustment", "partner_pays")
+
+
+@dataclass
+class UsageDetails:
+    """Consumption of a period by one view (service, SKU, cloud, folder, subaccount) and time bucket, with the
+    six money columns; totals per currency and the before/after discount series of the chart."""
+
+    rows: QuerySet  # dicts: bucket, key, name, currency and USAGE_COLUMNS
+    totals: list[dict]
+    buckets: list[datetime.date]
+    chart: dict[str, list[Decimal]]
+
+    def csv_header(self) -> list[str]:
+        return ["Period", "Id", "Name", "Currency", *USAGE_HEADERS]
+
+    def csv_rows(self):
+        """Every row of the period (not one page), then a total line per currency: the page's figures."""
+        for row in self.rows.iterator(chunk_size=2000):
+            yield [row["bucket"], row["key"], row["name"], row["currency"], *(row[c] for c in USAGE_COLUMNS)]
+        for total in self.totals:
+            yield ["Total", "", "", total["currency"], *(total[c] for c in USAGE_COLUMNS)]
+
+
+USAGE_HEADERS = (
+    "Consumption cost",
+    "Discount",
+    "To be paid by client",
+    "Reward",
+    "Adjustment",
+    "To be paid by partner",
+)
+
+
+def _buckets(start: datetime.date, finish: datetime.date, grouping: str) -> list[datetime.date]:
+    if grouping == "month":
+        return MonthRange(start.replace(day=1), finish.replace(day=1)).months
+    step = 7 if grouping == "week" else 1
+    day = start - datetime.timedelta(days=start.weekday()) if grouping == "week" else start
+    days = []
+    while day <= finish:
+        days.append(day)
+        day += datetime.timedelta(days=step)
+    return days
+
+
+def usage_details(
+    *, queryset, start: datetime.date, finish: datetime.date, view: str = "service", grouping: str = "day"
+) -> UsageDetails:
+    """From a scoped Consumption queryset: three queries whatever the number of rows (rows are paginated)."""
+    key, name = USAGE_VIEWS[view]
+    base = queryset.filter(date__gte=start, date__lte=finish).order_by()
+    bucketed = base.annotate(bucket=Trunc("date", grouping, output_field=DateField()))
+    rows = (
+        bucketed.annotate(key=F(key))
+        .values("bucket", "key", "currency")
+        .annotate(name=Max(name), **USAGE_SUMS)
+        .annotate(partner_pays=PARTNER_PAYS)
+        .order_by("bucket", "-consumption", "key")
+    )
+    totals = list(
+        base.values("currency")
+        .annotate(**USAGE_SUMS)
+        .annotate(partner_pays=PARTNER_PAYS)
+        .order_by("currency")
+    )
+    buckets = _buckets(start, finish, grouping)
+    index = {bucket: i for i, bucket in enumerate(buckets)}
+    chart: dict[str, list[Decimal]] = {}
+    per_bucket = bucketed.values("bucket", "currency").annotate(before=Sum("cost"), after=Sum(CLIENT_PAYS))
+    for cell in per_bucket.order_by("bucket"):
+        before = chart.setdefault(f"Before discount, {cell['currency']}", [ZERO] * len(buckets))
+        after = chart.setdefault(f"After discount, {cell['currency']}", [ZERO] * len(buckets))
+        before[index[cell["bucket"]]] = cell["before"]
+        after[index[cell["bucket"]]] = cell["after"]
+    return UsageDetails(rows=rows, totals=totals, buckets=buckets, chart=chart)

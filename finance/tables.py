@@ -78,3 +78,21 @@ class CommissionReportTable(ReportTable):
         fields = ("created_at", "subject", "created_by", "status", "progress", "rows")
         exclude = ("kind",)
         empty_text = _("No prepared report yet: long periods are prepared as a file you download here.")
+
+
+class UsageTable(PortalTable):
+    """Subaccount details: one row per time bucket and key of the chosen view (rows are dicts)."""
+
+    bucket = tables.DateColumn(verbose_name=_("Period"), format="Y-m-d")
+    name = tables.Column(verbose_name=_("Name"))
+    key = tables.Column(verbose_name=_("Id"))
+    currency = tables.Column(verbose_name=_("Currency"))
+    consumption = MoneyColumn(verbose_name=_("Consumption cost"))
+    discount = MoneyColumn(verbose_name=_("Discount"))
+    client_pays = MoneyColumn(verbose_name=_("To be paid by client"))
+    reward = MoneyColumn(verbose_name=_("Reward"))
+    adjustment = MoneyColumn(verbose_name=_("Adjustment"))
+    partner_pays = MoneyColumn(verbose_name=_("To be paid by partner"))
+
+    class Meta:
+        empty_text = _("No consumption in this period.")

@@ -6,6 +6,7 @@ app_name = "finance"
 urlpatterns = [
     path("", views.AccrualListView.as_view(), name="index"),
     path("accruals/<int:pk>/", views.AccrualDetailView.as_view(), name="accrual_detail"),
+    path("usage/", views.UsageView.as_view(), name="usage"),
     path("balance/", views.BalanceView.as_view(), name="balance"),
     path("balance/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
     path("commission/", views.CommissionView.as_view(), name="commission"),

@@ -8,13 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.http import FileResponse, StreamingHttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django_tables2 import RequestConfig
 
 from portal.charts import stacked_bars
+from portal.csv import csv_response
 from portal.periods import PeriodForm
 from portal.permissions import Right
 from portal.views import PortalDetailView, PortalListView, PortalMixin, PortalPageView
@@ -23,9 +25,16 @@ from subaccounts.models import Subaccount
 from . import selectors, services, tasks
 from .commission import commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
-from .forms import WithdrawalForm
-from .models import Accrual, LedgerEntry, Pool, Program, Report
-from .tables import AccrualTable, CommissionReportTable, LedgerEntryTable, PartnerBonusTable, ReportTable
+from .forms import UsageForm, WithdrawalForm
+from .models import Accrual, Consumption, LedgerEntry, Pool, Program, Report
+from .tables import (
+    AccrualTable,
+    CommissionReportTable,
+    LedgerEntryTable,
+    PartnerBonusTable,
+    ReportTable,
+    UsageTable,
+)
 
 
 class AccrualListView(PortalListView):
@@ -370,3 +379,62 @@ class ReportDownloadView(PortalDetailView):
         return FileResponse(
             report.file.open("rb"), as_attachment=True, filename=report.file.name.rsplit("/", 1)[-1]
         )
+
+
+class UsageView(PortalPageView):
+    """Subaccount details: consumption by service, SKU, cloud, folder or subaccount, grouped by day, week or
+    month, for at most 92 days — a chart before and after discount, the six money columns, and the same
+    figures as .csv (``?export=csv``)."""
+
+    template_name = "finance/usage.html"
+    right = Right.FINANCE_VIEW
+    section = "finance"
+
+    def get(self, request, *args, **kwargs):
+        self.form = UsageForm(request.GET or None)
+        self.subaccount = None
+        queryset = Consumption.objects.restrict(self.membership)
+        if self.form.is_valid() and self.form.cleaned_data.get("subaccount"):
+            self.subaccount = get_object_or_404(
+                Subaccount.objects.restrict(self.membership), pk=self.form.cleaned_data["subaccount"]
+            )
+            queryset = queryset.filter(subaccount=self.subaccount)
+        elif self.form.is_valid() and self.form.cleaned_data.get("q"):
+            q = self.form.cleaned_data["q"]
+            queryset = queryset.filter(
+                Q(subaccount__name__icontains=q) | Q(subaccount__billing_account_id__icontains=q)
+            )
+        self.start, self.finish = self.form.day_range()
+        self.details = selectors.usage_details(
+            queryset=queryset,
+            start=self.start,
+            finish=self.finish,
+            view=self.form.choice("view"),
+            grouping=self.form.choice("group"),
+        )
+        if request.GET.get("export") == "csv":
+            name = f"consumption-{self.start}-{self.finish}.csv"
+            return csv_response(name, self.details.csv_header(), self.details.csv_rows())
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        table = UsageTable(self.details.rows, membership=self.membership)
+        RequestConfig(self.request, paginate={"per_page": 50}).configure(table)
+        grouping = self.form.choice("group")
+        labels = [f"{b:%d %b}" if grouping != "month" else f"{b:%b %Y}" for b in self.details.buckets]
+        kwargs.update(
+            form=self.form,
+            table=table,
+            details=self.details,
+            subaccount=self.subaccount,
+            start=self.start,
+            finish=self.finish,
+        )
+        if self.details.totals:
+            kwargs["chart"] = stacked_bars(
+                title=str(_("Consumption before and after discount")),
+                labels=labels,
+                series=self.details.chart,
+                stacked=False,
+            )
+        return super().get_context_data(**kwargs)

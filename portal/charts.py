@@ -22,9 +22,11 @@ STYLE = Style(
 )
 
 
-def stacked_bars(*, title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]]) -> str:
-    """An SVG stacked bar chart; ``series`` maps a legend name to one value per label."""
-    chart = pygal.StackedBar(
+def stacked_bars(
+    *, title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]], stacked: bool = True
+) -> str:
+    """An SVG bar chart, stacked unless told; ``series`` maps a legend name to one value per label."""
+    chart = (pygal.StackedBar if stacked else pygal.Bar)(
         style=STYLE,
         js=[],
         disable_xml_declaration=True,
@@ -32,6 +34,8 @@ def stacked_bars(*, title: str, labels: Sequence[str], series: dict[str, Sequenc
         legend_at_bottom=True,
         legend_at_bottom_columns=4,
         x_label_rotation=0 if len(labels) <= 6 else 30,
+        show_minor_x_labels=len(labels) <= 31,
+        x_labels_major_every=max(1, len(labels) // 12),
         height=360,
         width=900,
         print_values=False,

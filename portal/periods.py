@@ -86,3 +86,56 @@ class PeriodForm(forms.Form):
         if data.get("period") == "custom":
             return MonthRange(data["start"].replace(day=1), data["finish"].replace(day=1))
         return preset_range(data.get("period") or "this_month")
+
+
+DAY_PRESETS = [
+    ("this_month", _("This month")),
+    ("last_month", _("Last month")),
+    ("last_7_days", _("Last 7 days")),
+    ("last_30_days", _("Last 30 days")),
+    ("custom", _("Custom")),
+]
+MAX_DAYS = 92
+
+
+def day_preset(preset: str, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """``(first, last)`` days of a preset, both included, in the provider's time zone (UTC+3)."""
+    today = today or timezone.localdate()
+    if preset == "last_month":
+        last = today.replace(day=1) - datetime.timedelta(days=1)
+        return last.replace(day=1), last
+    if preset == "last_7_days":
+        return today - datetime.timedelta(days=6), today
+    if preset == "last_30_days":
+        return today - datetime.timedelta(days=29), today
+    return today.replace(day=1), today
+
+
+class DayRangeForm(forms.Form):
+    """``?period=last_7_days`` or ``?period=custom&start=2026-10-01&finish=2026-10-31`` (at most 92 days)."""
+
+    period = forms.ChoiceField(label=_("Period"), choices=DAY_PRESETS, required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    finish = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") != "custom":
+            return data
+        start, finish = data.get("start"), data.get("finish")
+        if not start or not finish:
+            raise forms.ValidationError(_("Pick both days of a custom period."))
+        if finish < start:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        if (finish - start).days + 1 > MAX_DAYS:
+            raise forms.ValidationError(_("A period shows at most %(n)d days.") % {"n": MAX_DAYS})
+        return data
+
+    def day_range(self) -> tuple[datetime.date, datetime.date]:
+        """The chosen days; this month when nothing (or nothing valid) was chosen."""
+        if not self.is_valid():
+            return day_preset("this_month")
+        data = self.cleaned_data
+        if data.get("period") == "custom":
+            return data["start"], data["finish"]
+        return day_preset(data.get("period") or "this_month")

@@ -138,3 +138,20 @@ def test_the_admin_upload_runs_as_a_task_with_progress(
     job = ConsumptionImport.objects.get()
     assert (job.status, job.rows, job.lines_checked) == (ConsumptionImport.Status.DONE, 2, 2)
     assert Consumption.objects.count() == 2
+
+
+def test_an_optional_adjustment_column_is_loaded_signed_and_checked(tmp_path, sub):
+    header = HEADER + ",adjustment"
+    load(write(tmp_path, line(sku="a") + ",-12.30", line(sku="b") + ",0", header=header))
+    assert sorted(Consumption.objects.values_list("adjustment", flat=True)) == [
+        Decimal("-12.30"),
+        Decimal("0"),
+    ]
+    with pytest.raises(ImportRejected) as rejected:
+        load(write(tmp_path, line(sku="c") + ",lots", header=header))
+    assert [str(e) for e in rejected.value.checked.errors] == ["line 2: bad decimal “lots” in adjustment"]
+
+
+def test_without_the_adjustment_column_lines_have_none(tmp_path, sub):
+    load(write(tmp_path, line()))
+    assert Consumption.objects.get().adjustment == Decimal("0")

@@ -62,6 +62,7 @@ PAGE_COLUMN = {
     "finance:index": "finance.view",
     "finance:accrual_detail": "finance.view",
     "finance:balance": "finance.view",
+    "finance:usage": "finance.view",
     "finance:withdraw": "finance.withdraw",
     "finance:commission": "finance.view",
     "finance:bonuses": "finance.view",
