@@ -6,7 +6,8 @@ ledger entries of exactly the rows it inserted. Running a month twice, concurren
 died mid-way leaves the same accruals and the same ledger.
 
 Paid consumption is cost minus credits (grants) minus marketplace products; the partner's own subaccounts
-never earn anything.
+never earn anything. The specialization rebate is quarterly: it is accrued with the quarter's last month,
+on the increase over the previous quarter.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection, transaction
+
+from portal.periods import add_months
 
 from .models import POOL_OF_PROGRAM, Program
 
@@ -70,6 +73,36 @@ BASES = {
     """,
 }
 
+# specialization rebate: the increase of a quarter's paid consumption over the quarter before, across the
+# partner's customers (only the specialization's counted services when it names some)
+SPECIALIZATION_BASIS = """
+    SELECT m.partner_id, NULL::bigint AS subaccount_id, %(source)s AS source,
+           sum(CASE WHEN m.month >= %(quarter)s THEN 1 ELSE -1 END
+               * (m.cost - m.credit - m.marketplace_cost)) AS basis, m.currency
+    FROM finance_monthlyconsumption m
+    JOIN subaccounts_subaccount s ON s.id = m.subaccount_id AND NOT s.is_partner_own
+    WHERE m.partner_id = %(partner)s AND m.month >= %(previous)s AND m.month < %(end)s
+      AND (cardinality(%(services)s::text[]) = 0 OR m.service_id = ANY(%(services)s::text[]))
+    GROUP BY m.partner_id, m.currency
+"""
+
+# the partner's specializations active at some time in the quarter, with their rate: a term for the
+# specialization's own code wins over the general one
+SPECIALIZATIONS = """
+SELECT sp.code, sp.service_ids, t.id, t.rate, t.cap, t.threshold
+FROM profiles_partnerspecialization ps
+JOIN profiles_specialization sp ON sp.id = ps.specialization_id
+JOIN LATERAL (
+    SELECT id, rate, cap, threshold FROM finance_rebateterm
+    WHERE program = 'specialization_rebate' AND condition IN ('', sp.code) AND valid_from <= %(month)s
+      AND (valid_to IS NULL OR valid_to >= %(month)s)
+    ORDER BY condition = sp.code DESC, valid_from DESC LIMIT 1
+) t ON true
+WHERE ps.partner_id = %(partner)s AND ps.active_since IS NOT NULL AND ps.active_since < %(end)s
+  AND (ps.active_until IS NULL OR ps.active_until >= %(quarter)s)
+ORDER BY sp.code
+"""
+
 INSERT = """
 WITH basis AS ({basis}),
 inserted AS (
@@ -92,6 +125,49 @@ def _month_end(month: datetime.date) -> datetime.date:
     return (month + datetime.timedelta(days=32)).replace(day=1)
 
 
+def _quarter_start(month: datetime.date) -> datetime.date:
+    return month.replace(month=(month.month - 1) // 3 * 3 + 1)
+
+
+def _insert(cursor, basis: str, params: dict, program: str, term) -> int:
+    term_id, rate, cap, threshold = term
+    cursor.execute(
+        INSERT.format(basis=basis),
+        {
+            **params,
+            "program": program,
+            "pool": POOL_OF_PROGRAM[program],
+            "term": term_id,
+            "rate": rate,
+            "cap": cap,
+            "threshold": threshold,
+        },
+    )
+    return cursor.rowcount
+
+
+def _accrue_specializations(cursor, params: dict) -> int:
+    """At a quarter's last month: each active specialization's rebate on the quarter's increase."""
+    month = params["month"]
+    if month.month % 3:
+        return 0
+    quarter = _quarter_start(month)
+    params = {**params, "quarter": quarter, "previous": add_months(quarter, -3)}
+    cursor.execute(SPECIALIZATIONS, params)
+    added = 0
+    for code, service_ids, *term in cursor.fetchall():
+        services = [s.strip() for s in service_ids.split(",") if s.strip()]
+        source = f"specialization:{code}:{quarter.year}Q{(quarter.month + 2) // 3}"
+        added += _insert(
+            cursor,
+            SPECIALIZATION_BASIS,
+            {**params, "source": source, "services": services},
+            Program.SPECIALIZATION_REBATE,
+            term,
+        )
+    return added
+
+
 @transaction.atomic
 def accrue_month(*, partner_id: int, month: datetime.date) -> dict[str, int]:
     """Accrue every program for one partner and closed month; returns the rows added per program."""
@@ -104,21 +180,6 @@ def accrue_month(*, partner_id: int, month: datetime.date) -> dict[str, int]:
         for program, basis in BASES.items():
             cursor.execute(TERM, {"program": program, "month": month})
             term = cursor.fetchone()
-            if term is None:
-                added[program] = 0
-                continue
-            term_id, rate, cap, threshold = term
-            cursor.execute(
-                INSERT.format(basis=basis),
-                {
-                    **params,
-                    "program": program,
-                    "pool": POOL_OF_PROGRAM[program],
-                    "term": term_id,
-                    "rate": rate,
-                    "cap": cap,
-                    "threshold": threshold,
-                },
-            )
-            added[program] = cursor.rowcount
+            added[program] = _insert(cursor, basis, params, program, term) if term else 0
+        added[Program.SPECIALIZATION_REBATE] = _accrue_specializations(cursor, params)
     return added

@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel, TenantQuerySet
 from portal.money import Currency, MoneyField
+from portal.periods import add_months
 
 
 class Program(models.TextChoices):
@@ -158,6 +160,32 @@ class Accrual(TenantModel):
 
     def get_absolute_url(self):
         return reverse("finance:accrual_detail", args=[self.pk])
+
+    @property
+    def basis_explained(self) -> str:
+        """Which consumption the basis is, in words, so an amount can be traced to its months."""
+        month = date_format(self.period, "F Y")
+        if self.program == Program.SPECIALIZATION_REBATE:
+            quarter = self.period.replace(month=(self.period.month - 1) // 3 * 3 + 1)
+            previous = add_months(quarter, -3)
+            code = self.source.split(":")[1] if self.source.count(":") >= 2 else self.source
+            return _(
+                "Paid consumption of your customers in %(first)s – %(last)s minus %(prev_first)s – "
+                "%(prev_last)s (specialization %(code)s)"
+            ) % {
+                "first": date_format(quarter, "F Y"),
+                "last": month,
+                "prev_first": date_format(previous, "F Y"),
+                "prev_last": date_format(add_months(previous, 2), "F Y"),
+                "code": code,
+            }
+        if self.program == Program.PROJECT_REBATE:
+            return _("Consumption of the registered project's cloud or folder in %(month)s") % {
+                "month": month
+            }
+        return _("Paid consumption of the subaccount in %(month)s (credits and marketplace excluded)") % {
+            "month": month
+        }
 
 
 class Withdrawal(TenantModel):

@@ -15,9 +15,11 @@ from tests.factories import (
     AccountFactory,
     ConsumptionFactory,
     PartnerFactory,
+    PartnerSpecializationFactory,
     RebateTermFactory,
     ReferredCustomerFactory,
     RegistrationFactory,
+    SpecializationFactory,
     SubaccountFactory,
 )
 
@@ -203,3 +205,94 @@ def test_an_administrator_can_run_any_month_for_any_partner(terms, admin_client,
         {"action": "accrue_month", "_selected_action": [partner.pk], "month": "2026-10"},
     )
     assert accrued(partner, Program.PARTNER_BONUS) != {}
+
+
+@pytest.fixture
+def specialized(terms):
+    """A partner with DevOps active since spring and ML & AI (counting only the ML service) since July."""
+    RebateTermFactory(program=Program.SPECIALIZATION_REBATE, rate=Decimal("0.1000"))
+    partner = PartnerFactory()
+    sub = SubaccountFactory(account=AccountFactory(partner=partner))
+    own = SubaccountFactory(account=AccountFactory(partner=partner), is_partner_own=True)
+    devops = SpecializationFactory(code="devops")
+    ml = SpecializationFactory(code="ml-ai", service_ids="ml, datasphere")
+    PartnerSpecializationFactory(
+        partner=partner, specialization=devops, active_since=datetime.date(2026, 3, 1)
+    )
+    PartnerSpecializationFactory(partner=partner, specialization=ml, active_since=datetime.date(2026, 9, 30))
+    # Q2: 100,000 paid (of it 20,000 ML); Q3: 160,000 paid (of it 50,000 ML) plus a marketplace product,
+    # a grant and the partner's own use, none of which counts
+    for day, cost, service in [
+        (datetime.date(2026, 4, 10), "80000", "compute"),
+        (datetime.date(2026, 5, 10), "20000", "ml"),
+        (datetime.date(2026, 7, 10), "60000", "compute"),
+        (datetime.date(2026, 8, 10), "50000", "ml"),
+        (datetime.date(2026, 9, 10), "50000", "compute"),
+    ]:
+        ConsumptionFactory(subaccount=sub, date=day, cost=Decimal(cost), service_id=service)
+    ConsumptionFactory(
+        subaccount=sub, date=datetime.date(2026, 9, 11), cost=Decimal("9000"), is_marketplace=True
+    )
+    ConsumptionFactory(
+        subaccount=sub, date=datetime.date(2026, 9, 12), cost=Decimal("700"), credit=Decimal("700")
+    )
+    ConsumptionFactory(subaccount=own, date=datetime.date(2026, 9, 13), cost=Decimal("99999"))
+    monthly_consumption_rebuild(start=datetime.date(2026, 4, 1), end=datetime.date(2026, 9, 30))
+    return partner
+
+
+@pytest.mark.django_db
+def test_specialization_rebate_is_quarterly_on_the_increase_and_ml_counts_its_services(specialized):
+    for month in (7, 8):
+        assert (
+            accrue_month(partner_id=specialized.pk, month=datetime.date(2026, month, 1))[
+                Program.SPECIALIZATION_REBATE
+            ]
+            == 0
+        )  # not a quarter's last month
+    accrue_month(partner_id=specialized.pk, month=datetime.date(2026, 9, 1))
+    rebates = {
+        a.source: (a.basis, a.amount) for a in Accrual.objects.filter(program=Program.SPECIALIZATION_REBATE)
+    }
+    assert rebates == {
+        "specialization:devops:2026Q3": (Decimal("60000.00"), Decimal("6000.00")),  # 160,000 − 100,000
+        "specialization:ml-ai:2026Q3": (Decimal("30000.00"), Decimal("3000.00")),  # 50,000 − 20,000 of ML
+    }
+    entries = LedgerEntry.objects.filter(partner=specialized, program=Program.SPECIALIZATION_REBATE)
+    assert {e.pool for e in entries} == {Pool.REBATES} and sum(e.amount for e in entries) == Decimal(
+        "9000.00"
+    )
+    accrue_month(partner_id=specialized.pk, month=datetime.date(2026, 9, 1))  # twice: nothing more
+    assert entries.count() == 2
+
+
+@pytest.mark.django_db
+def test_no_specialization_rebate_without_growth_or_after_the_specialization_ended(specialized):
+    specialized.specializations.filter(specialization__code="devops").update(
+        active_until=datetime.date(2026, 6, 30)
+    )
+    specialized.specializations.filter(specialization__code="ml-ai").update(active_since=None)
+    accrue_month(partner_id=specialized.pk, month=datetime.date(2026, 9, 1))
+    assert not Accrual.objects.filter(program=Program.SPECIALIZATION_REBATE).exists()
+    specialized.specializations.update(active_since=datetime.date(2026, 1, 1), active_until=None)
+    accrue_month(partner_id=specialized.pk, month=datetime.date(2026, 12, 1))  # Q4 fell to zero: no growth
+    assert not Accrual.objects.filter(program=Program.SPECIALIZATION_REBATE).exists()
+
+
+@pytest.mark.django_db
+def test_a_term_for_the_specialization_itself_wins_over_the_general_one(specialized):
+    RebateTermFactory(program=Program.SPECIALIZATION_REBATE, condition="ml-ai", rate=Decimal("0.0500"))
+    accrue_month(partner_id=specialized.pk, month=datetime.date(2026, 9, 1))
+    ml = Accrual.objects.get(source="specialization:ml-ai:2026Q3")
+    assert (ml.rate, ml.amount) == (Decimal("0.0500"), Decimal("1500.00"))
+
+
+@pytest.mark.django_db
+def test_the_accrual_page_names_the_months_of_a_specialization_rebate(specialized, client_for):
+    from tests.factories import MembershipFactory
+
+    accrue_month(partner_id=specialized.pk, month=datetime.date(2026, 9, 1))
+    rebate = Accrual.objects.get(source="specialization:devops:2026Q3")
+    admin = MembershipFactory(partner=specialized)  # an Administrator
+    page = client_for(admin).get(rebate.get_absolute_url()).content.decode()
+    assert "July 2026 – September 2026 minus April 2026 – June 2026" in page and "6000.00" in page

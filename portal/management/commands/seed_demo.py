@@ -293,8 +293,9 @@ class Command(BaseCommand):
         terms = {t.program: t for t in RebateTerm.objects.filter(condition="")}
         closed = [m for m in months if m < today.replace(day=1)]
         for month in closed:
-            accrue_month(partner_id=partner.pk, month=month)  # the real engine: partner bonus and the rest
-            # demo rebates, so that the balances and withdrawals have something to show
+            # the real engine: partner bonus, deal extra, specialization rebates at quarter ends, referral
+            accrue_month(partner_id=partner.pk, month=month)
+            # demo project rebates, so that the rebate balance and withdrawals have something to show
             growth = MonthlyConsumption.objects.filter(partner=partner, month=month).values_list(
                 "subaccount_id", "cost"
             )
@@ -302,16 +303,15 @@ class Command(BaseCommand):
             for sub_id, cost in growth:
                 per_sub[sub_id] = per_sub.get(sub_id, Decimal("0")) + cost
             for sub_id, basis in per_sub.items():
-                for program in (Program.PROJECT_REBATE, Program.SPECIALIZATION_REBATE):
-                    term = terms[program]
-                    accrual_record(
-                        partner_id=partner.pk,
-                        subaccount_id=sub_id,
-                        period=month,
-                        program=program,
-                        source="demo",
-                        basis=basis / 10,
-                        rate=term.rate,
-                        currency=currency,
-                        term_id=term.pk,
-                    )
+                term = terms[Program.PROJECT_REBATE]
+                accrual_record(
+                    partner_id=partner.pk,
+                    subaccount_id=sub_id,
+                    period=month,
+                    program=Program.PROJECT_REBATE,
+                    source="demo",
+                    basis=basis / 10,
+                    rate=term.rate,
+                    currency=currency,
+                    term_id=term.pk,
+                )
