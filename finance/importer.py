@@ -1,19 +1,23 @@
-"""Billing consumption in: a CSV file is validated whole, then loaded with COPY into a staging table and
-swapped in for its period in one transaction, with the monthly aggregates rebuilt for the months touched.
+"""Billing consumption in: a CSV file is checked whole, loaded with COPY into a staging table and swapped in
+for its period in one transaction, with the monthly aggregates rebuilt for the months touched.
 
-Nothing is written unless every line is valid; every bad line is reported with its number and reason.
+Nothing is written unless every line is valid; every bad line is reported with its number and reason. The
+file's bytes go to PostgreSQL untouched and a clean file is checked by the load itself (see ``load``); the
+line-by-line Python ``check`` names the problems of files COPY cannot even read.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.db import connection, transaction
+import psycopg
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from subaccounts.models import Subaccount
@@ -82,16 +86,29 @@ def _values(row: list[str], index: dict[str, int | None]) -> dict[str, str]:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        yield from enumerate(csv.reader(handle), start=1)
+    """Numbered CSV records; each physical line is decoded on its own, so bad UTF-8 fails at its line."""
+    with open(path, "rb") as handle:
+        text = (raw.decode("utf-8-sig" if n == 0 else "utf-8") for n, raw in enumerate(handle))
+        yield from enumerate(csv.reader(text), start=1)
 
 
-def _decimal(value: str) -> Decimal | None:
+def _decimal(value: str, column: str) -> Decimal | None:
+    """The value as the column takes it, by the same pattern as the database check; None if it is not."""
+    if not re.match(DECIMAL_RE.format(digits=DIGITS[column]), value):
+        return None
     try:
-        number = Decimal(value)
+        return Decimal(value)
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+
+
+def _date(value: str) -> datetime.date | None:
+    if not re.match(DATE_RE, value):
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple[Checked, dict[str, tuple]]:
@@ -113,87 +130,270 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
         b: (s, p) for b, s, p in Subaccount.objects.values_list("billing_account_id", "pk", "partner_id")
     }
     seen: dict[tuple, int] = {}
-    for number, row in lines:
-        if len(row) != len(header):
-            checked.refuse(
-                number, _("expected %(n)d columns, found %(m)d") % {"n": len(header), "m": len(row)}
-            )
-            continue
-        value = _values(row, index)
-        if value["billing_account_id"] not in subaccounts:
-            checked.refuse(
-                number, _("unknown billing account “%(id)s”") % {"id": value["billing_account_id"]}
-            )
-        try:
-            day = datetime.date.fromisoformat(value["date"])
-        except ValueError:
-            checked.refuse(number, _("bad date “%(value)s” (expected YYYY-MM-DD)") % {"value": value["date"]})
-            day = None
-        for name in ("quantity", "cost", "credit", "adjustment"):
-            amount = _decimal(value[name])
-            if amount is None:
+    number = 1
+    try:
+        for number, row in lines:
+            if len(row) != len(header):
                 checked.refuse(
-                    number,
-                    _("bad decimal “%(value)s” in %(column)s") % {"value": value[name], "column": name},
+                    number, _("expected %(n)d columns, found %(m)d") % {"n": len(header), "m": len(row)}
                 )
-            elif name == "cost" and amount < 0:
-                checked.refuse(number, _("negative cost %(value)s") % {"value": value[name]})
-        if value["currency"] not in CURRENCIES:
-            checked.refuse(number, _("unknown currency “%(value)s”") % {"value": value["currency"]})
-        key = (value["billing_account_id"], value["date"], value["folder_id"], value["sku_id"])
-        if key in seen:
-            checked.refuse(number, _("duplicate of line %(line)d") % {"line": seen[key]})
-        else:
-            seen[key] = number
-        if day:
-            checked.first_day = min(checked.first_day or day, day)
-            checked.last_day = max(checked.last_day or day, day)
-        checked.rows += 1
-        if progress and checked.rows % PROGRESS_EVERY == 0:
-            progress(checked.rows)
+                continue
+            value = _values(row, index)
+            if value["billing_account_id"] not in subaccounts:
+                checked.refuse(
+                    number, _("unknown billing account “%(id)s”") % {"id": value["billing_account_id"]}
+                )
+            day = _date(value["date"])
+            if day is None:
+                checked.refuse(
+                    number, _("bad date “%(value)s” (expected YYYY-MM-DD)") % {"value": value["date"]}
+                )
+            for name in ("quantity", "cost", "credit", "adjustment"):
+                amount = _decimal(value[name], name)
+                if amount is None:
+                    checked.refuse(
+                        number,
+                        _("bad decimal “%(value)s” in %(column)s") % {"value": value[name], "column": name},
+                    )
+                elif name == "cost" and amount < 0:
+                    checked.refuse(number, _("negative cost %(value)s") % {"value": value[name]})
+            if value["currency"] not in CURRENCIES:
+                checked.refuse(number, _("unknown currency “%(value)s”") % {"value": value["currency"]})
+            key = (value["billing_account_id"], value["date"], value["folder_id"], value["sku_id"])
+            if key in seen:
+                checked.refuse(number, _("duplicate of line %(line)d") % {"line": seen[key]})
+            else:
+                seen[key] = number
+            if day:
+                checked.first_day = min(checked.first_day or day, day)
+                checked.last_day = max(checked.last_day or day, day)
+            checked.rows += 1
+            if progress and checked.rows % PROGRESS_EVERY == 0:
+                progress(checked.rows)
+    except UnicodeDecodeError:
+        checked.refuse(number + 1, _("the file is not UTF-8 text from here on"))
     return checked, subaccounts
 
 
-STAGING = """
-CREATE TEMPORARY TABLE consumption_staging (
-    subaccount_id bigint, partner_id bigint, date date, cloud_id text, cloud_name text, folder_id text,
-    folder_name text, service_id text, service_name text, sku_id text, sku_name text, quantity numeric,
-    unit text, cost numeric, credit numeric, currency text, adjustment numeric
-) ON COMMIT DROP
+# Loading: the file's bytes go to PostgreSQL as they are (COPY into a text staging table, one column per
+# header column), the whole file is checked there in one pass, and only then is anything written. Python
+# never touches a row on this path; a file COPY itself cannot read (a line with the wrong number of
+# columns, a broken quote, bad UTF-8) is checked line by line by ``check`` above, which names every bad line.
+
+# The checks are plain anchored patterns, cheap per line; a value that passes them always casts. Amounts have
+# at most 16 digits before the point (the columns' precision), quantities 18; no exponents.
+DECIMAL_RE = "^[+-]?([0-9]{{1,{digits}}}([.][0-9]*)?|[.][0-9]+)$"
+DIGITS = {"quantity": 18, "cost": 16, "credit": 16, "adjustment": 16}
+DATE_RE = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+BLOCK = 1 << 20
+
+
+def _valid_decimal(name: str) -> str:
+    return f"v_{name} ~ '{DECIMAL_RE.format(digits=DIGITS[name])}'"
+
+
+# past the pattern, only a 29th, 30th or 31st needs its month's length checked
+VALID_DATE = f"""CASE WHEN v_date ~ '{DATE_RE}'
+  THEN substr(v_date, 9, 2) <= '28' OR substr(v_date, 9, 2)::int <= extract(day from
+       make_date(substr(v_date, 1, 4)::int, substr(v_date, 6, 2)::int, 1) + interval '1 month - 1 day')
+  ELSE false END"""
+
+# one row per bad line (the first MAX_REPORTED by line), with what is wrong with it and the total error count
+PROBLEMS = """
+WITH staged AS (
+    SELECT line + 1 AS line, {values} FROM pg_temp.consumption_staging
+), v AS (
+    SELECT *, {first_line} AS first_line FROM staged
+), flagged AS (
+    SELECT v.*, sub.id IS NULL AS bad_account, NOT ({valid_date}) AS bad_date,
+           NOT ({valid_quantity}) AS bad_quantity, NOT ({valid_cost}) AS bad_cost,
+           NOT ({valid_credit}) AS bad_credit, NOT ({valid_adjustment}) AS bad_adjustment,
+           v_currency NOT IN ('RUB', 'USD', 'KZT') AS bad_currency
+    FROM v LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
+), counted AS (
+    SELECT *, (CASE WHEN bad_cost THEN false ELSE v_cost::numeric < 0 END) AS negative_cost FROM flagged
+), bad AS (
+    SELECT *, bad_account::int + bad_date::int + bad_quantity::int + bad_cost::int + bad_credit::int
+              + bad_adjustment::int + negative_cost::int + bad_currency::int
+              + (line > first_line)::int AS errors
+    FROM counted
+)
+SELECT line, v_billing_account_id, v_date, v_quantity, v_cost, v_credit, v_adjustment, v_currency,
+       bad_account, bad_date, bad_quantity, bad_cost, bad_credit, bad_adjustment, negative_cost,
+       bad_currency, CASE WHEN line > first_line THEN first_line END, sum(errors) OVER ()
+FROM bad WHERE errors > 0 ORDER BY line LIMIT %(limit)s
 """
-TARGET = ("subaccount_id", "partner_id", *COLUMNS[1:], *OPTIONAL)  # the file's billing account id resolved
+
+# A value that is not what the column wants becomes NULL, which the NOT NULL column refuses (IntegrityError);
+# PostgreSQL's casts refuse malformed dates and numbers (DataError). Either way the load is rolled back and
+# PROBLEMS names every bad line. (No WHERE: a filter would hide lines, and skew the planner's estimates.)
+INSERT = """
+INSERT INTO finance_consumption (subaccount_id, partner_id, date, cloud_id, cloud_name, folder_id,
+    folder_name, service_id, service_name, sku_id, sku_name, quantity, unit, cost, credit, adjustment,
+    currency, is_marketplace)
+SELECT sub.id, sub.partner_id, v_date::date, v_cloud_id, v_cloud_name, v_folder_id, v_folder_name,
+       v_service_id, v_service_name, v_sku_id, v_sku_name,
+       CASE WHEN v_quantity ~ '^[+-]?[0-9.]+$' THEN v_quantity::numeric END, v_unit,
+       CASE WHEN v_cost ~ '^[0-9.]+$' THEN v_cost::numeric END,
+       CASE WHEN v_credit ~ '^[+-]?[0-9.]+$' THEN v_credit::numeric END,
+       CASE WHEN v_adjustment ~ '^[+-]?[0-9.]+$' THEN v_adjustment::numeric END,
+       CASE WHEN v_currency IN ('RUB', 'USD', 'KZT') THEN v_currency END, false
+FROM (SELECT {values} FROM pg_temp.consumption_staging) v
+LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
+ORDER BY sub.id, v_date, v_folder_id, v_sku_id  -- the unique index's order: its pages fill in turn
+"""
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        return [h.strip() for h in next(_lines(path))[1]]
+    except StopIteration:
+        return []
+
+
+CHECKED = ("billing_account_id", "date", "folder_id", "sku_id", *DIGITS, "currency")
+
+
+def _staged_values(header: list[str], names=None) -> str:
+    """``btrim(cN) AS v_name`` for the columns ``names`` (all the importer reads by default), constants for
+    absent optional ones."""
+    index = _index(header)
+    return ", ".join(
+        f"btrim(c{i}) AS v_{name}" if i is not None else f"'{OPTIONAL[name]}'::text AS v_{name}"
+        for name, i in index.items()
+        if names is None or name in names
+    )
+
+
+def _problems(cursor, header: list[str]) -> Checked:
+    """What is wrong with the staged lines, each named with its line (the first MAX_REPORTED)."""
+    checked = Checked()
+    key = "v_billing_account_id, v_date, v_folder_id, v_sku_id"
+    query = PROBLEMS.format(
+        values=_staged_values(header, CHECKED),
+        first_line=f"min(line) OVER (PARTITION BY {key})",
+        valid_date=VALID_DATE,
+        **{f"valid_{c}": _valid_decimal(c) for c in DIGITS},
+    )
+    cursor.execute(query, {"limit": MAX_REPORTED})
+    for row in cursor.fetchall():
+        line, account, day, quantity, cost, credit, adjustment, currency, *flags, duplicate_of, total = row
+        bad_account, bad_date, bad_quantity, bad_cost, bad_credit, bad_adjustment, negative, bad_currency = (
+            flags
+        )
+        value = {"quantity": quantity, "cost": cost, "credit": credit, "adjustment": adjustment}
+        messages = []
+        if bad_account:
+            messages.append(_("unknown billing account “%(id)s”") % {"id": account})
+        if bad_date:
+            messages.append(_("bad date “%(value)s” (expected YYYY-MM-DD)") % {"value": day})
+        for name, bad in zip(DIGITS, (bad_quantity, bad_cost, bad_credit, bad_adjustment), strict=True):
+            if bad:
+                messages.append(
+                    _("bad decimal “%(value)s” in %(column)s") % {"value": value[name], "column": name}
+                )
+        if negative:
+            messages.append(_("negative cost %(value)s") % {"value": cost})
+        if bad_currency:
+            messages.append(_("unknown currency “%(value)s”") % {"value": currency})
+        if duplicate_of:
+            messages.append(_("duplicate of line %(line)d") % {"line": duplicate_of})
+        for message in messages:
+            if len(checked.errors) < MAX_REPORTED:
+                checked.errors.append(LineError(line, message))
+        checked.error_count = int(total)
+    return checked
+
+
+def _copy_file(cursor, path: Path, columns: int, progress: Callable[[int], None] | None) -> None:
+    names = ", ".join(f"c{i}" for i in range(columns))
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.consumption_staging")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE consumption_staging (line bigint GENERATED ALWAYS AS IDENTITY, "
+        f"{', '.join(f'c{i} text' for i in range(columns))}) ON COMMIT DROP"
+    )
+    lines, reported = 0, 0
+    with (
+        open(path, "rb") as handle,
+        cursor.cursor.copy(
+            f"COPY consumption_staging ({names}) FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+        ) as copy,
+    ):
+        while block := handle.read(BLOCK):
+            copy.write(block)
+            lines += block.count(b"\n")
+            if progress and lines - reported >= PROGRESS_EVERY:
+                progress(lines - 1)
+                reported = lines
+    cursor.execute("ANALYZE pg_temp.consumption_staging")  # true row counts: the joins below hash
+
+
+# the period and the line count, with a cheap look at the dates' shape (the cast checks the rest)
+PERIOD = """
+SELECT count(*), min(v_date), max(v_date),
+       bool_and(length(v_date) = 10 AND substr(v_date, 5, 1) = '-' AND substr(v_date, 8, 1) = '-'
+                AND v_date ~ '^[0-9-]+$')
+FROM (SELECT {values} FROM pg_temp.consumption_staging) v
+"""
+
+
+class _Unclean(Exception):
+    """The fast path met a line it will not load: PROBLEMS names what is wrong."""
 
 
 def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checked:
-    """Validate the whole file, then replace its period with its rows (atomic); ImportRejected if any line
-    is bad, in which case nothing at all is written."""
+    """Check the whole file, then replace its period with its rows (atomic); ImportRejected if any line is
+    bad, in which case nothing at all is written.
+
+    A clean file costs one pass after COPY: the INSERT loads only lines whose billing account, currency and
+    amounts' characters are right, its casts refuse malformed dates and numbers, and the table's
+    constraints refuse negative costs and repeated lines; if it loads fewer lines than the file has, or
+    anything refuses, everything is rolled back and PROBLEMS names every bad line.
+    """
     path = Path(path)
-    checked, subaccounts = check(path, progress=progress)
-    if checked.error_count:
+    header = _header(path)
+    missing = [c for c in COLUMNS if c not in header]
+    if not header or missing:
+        checked, _subaccounts = check(path)  # names the empty file or the missing columns
         raise ImportRejected(checked)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _copy_file(cursor, path, len(header), progress)
+            checked = _replace_period(cursor, header)
+    except (DataError, psycopg.DataError):
+        # COPY could not read the file (column count, quoting, encoding): name every bad line
+        checked, _subaccounts = check(path)
+        if not checked.error_count:
+            raise
+        raise ImportRejected(checked) from None
+    if progress:
+        progress(checked.rows)
+    return checked
+
+
+def _replace_period(cursor, header: list[str]) -> Checked:
+    checked = Checked()
+    cursor.execute(PERIOD.format(values=_staged_values(header, ["date"])))
+    checked.rows, first, last, dates_shaped = cursor.fetchone()
     if not checked.rows:
         return checked
-    columns = ", ".join(TARGET)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # ON COMMIT DROP ends it with the transaction; when nested in an outer one, drop last load's first
-        cursor.execute("DROP TABLE IF EXISTS pg_temp.consumption_staging")
-        cursor.execute(STAGING)
-        with cursor.cursor.copy(f"COPY consumption_staging ({columns}) FROM STDIN") as copy:
-            lines = _lines(path)
-            header = [h.strip() for h in next(lines)[1]]
-            index = _index(header)
-            for _number, row in lines:
-                value = _values(row, index)
-                subaccount_id, partner_id = subaccounts[value["billing_account_id"]]
-                copy.write_row((subaccount_id, partner_id, *(value[c] for c in TARGET[2:])))
-        # the file's period is replaced as a whole: rows of that period not in the file go
-        cursor.execute(
-            "DELETE FROM finance_consumption WHERE date BETWEEN %s AND %s",
-            [checked.first_day, checked.last_day],
-        )
-        cursor.execute(
-            f"INSERT INTO finance_consumption ({columns}, is_marketplace) "  # noqa: S608 - fixed column names
-            f"SELECT {columns}, false FROM consumption_staging"
-        )
-        monthly_consumption_rebuild(start=checked.first_day.replace(day=1), end=checked.last_day)
+    try:
+        with transaction.atomic():
+            if not dates_shaped:
+                raise _Unclean
+            checked.first_day, checked.last_day = map(datetime.date.fromisoformat, (first, last))
+            # the file's period is replaced as a whole: rows of that period not in the file go
+            cursor.execute(
+                "DELETE FROM finance_consumption WHERE date BETWEEN %s AND %s",
+                [checked.first_day, checked.last_day],
+            )
+            cursor.execute(INSERT.format(values=_staged_values(header)))
+            if cursor.rowcount != checked.rows:
+                raise _Unclean
+    except (_Unclean, ValueError, DataError, IntegrityError):
+        problems = _problems(cursor, header)
+        if not problems.error_count:
+            raise
+        raise ImportRejected(problems) from None
+    monthly_consumption_rebuild(start=checked.first_day.replace(day=1), end=checked.last_day)
     return checked

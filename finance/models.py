@@ -40,9 +40,12 @@ class Consumption(TenantModel):
 
     account_field = "subaccount__account_id"
 
-    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
+    # no single-column indexes: (partner, date) and the unique (subaccount, date, …) lead with them
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     subaccount = models.ForeignKey(
-        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="consumption"
+        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="consumption", db_index=False
     )
     date = models.DateField()
     cloud_id = models.CharField(max_length=64)
@@ -70,7 +73,7 @@ class Consumption(TenantModel):
             ),
             models.CheckConstraint(condition=models.Q(cost__gte=0), name="consumption_cost_not_negative"),
         ]
-        indexes = [models.Index(fields=["partner", "date"]), models.Index(fields=["subaccount", "date"])]
+        indexes = [models.Index(fields=["partner", "date"])]
 
     def __str__(self):
         return f"{self.subaccount_id} {self.date} {self.sku_name}"

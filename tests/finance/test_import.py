@@ -83,6 +83,13 @@ def test_a_valid_file_is_loaded_and_the_months_aggregated(tmp_path, sub):
         (line(cost="-1.00"), "line 3: negative cost -1.00"),
         (line(currency="EUR"), "line 3: unknown currency “EUR”"),
         (line(sku="first"), "line 3: duplicate of line 2"),
+        (line(day="2026-02-30"), "line 3: bad date “2026-02-30” (expected YYYY-MM-DD)"),
+        (line(cost="1e99"), "line 3: bad decimal “1e99” in cost"),
+        (line(cost="12345678901234567.00"), "line 3: bad decimal “12345678901234567.00” in cost"),
+        (line(day="2026-04-31"), "line 3: bad date “2026-04-31” (expected YYYY-MM-DD)"),
+        (line(day="0000-01-01"), "line 3: bad date “0000-01-01” (expected YYYY-MM-DD)"),
+        (line(credit="1,5"), "line 3: expected 15 columns, found 16"),
+        (line(sku='"broken'), "line 3: expected 15 columns, found 9"),
     ],
 )
 def test_every_bad_line_is_reported_and_nothing_is_written(tmp_path, sub, bad, message):
@@ -155,3 +162,23 @@ def test_an_optional_adjustment_column_is_loaded_signed_and_checked(tmp_path, su
 def test_without_the_adjustment_column_lines_have_none(tmp_path, sub):
     load(write(tmp_path, line()))
     assert Consumption.objects.get().adjustment == Decimal("0")
+
+
+def test_a_file_that_is_not_utf8_is_refused_and_nothing_written(tmp_path, sub):
+    path = write(tmp_path, line(sku="a"))
+    path.write_bytes(path.read_bytes() + line(sku="caf\xe9").encode("latin-1") + b"\n")
+    with pytest.raises(ImportRejected) as rejected:
+        load(path)
+    assert [str(e) for e in rejected.value.checked.errors] == [
+        "line 3: the file is not UTF-8 text from here on"
+    ]
+    assert not Consumption.objects.exists()
+
+
+def test_many_problems_on_many_lines_are_all_counted(tmp_path, sub):
+    bad = [line(ba="nobody", currency="EUR", sku=f"s{n}") for n in range(300)]
+    with pytest.raises(ImportRejected) as rejected:
+        load(write(tmp_path, *bad))
+    assert rejected.value.checked.error_count == 600  # two problems on each of 300 lines
+    assert len(rejected.value.checked.errors) == 200  # the first 200 named
+    assert str(rejected.value.checked.errors[1]) == "line 2: unknown currency “EUR”"
