@@ -121,7 +121,7 @@ def main() -> None:
         "-X",
         "-q",
         "-h",
-        settings["HOST"] or "localhost",
+        settings["HOST"] or settings.get("OPTIONS", {}).get("host") or "localhost",
         *port,
         "-U",
         settings["USER"] or "postgres",

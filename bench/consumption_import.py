@@ -78,7 +78,7 @@ def psql(sql: str) -> None:
 
     settings = connection.settings_dict
     port = ["-p", str(settings["PORT"])] if settings.get("PORT") else []
-    host = settings["HOST"] or "localhost"
+    host = settings["HOST"] or settings.get("OPTIONS", {}).get("host") or "localhost"
     user = settings["USER"] or "postgres"
     cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, *port, "-U", user, "-d", settings["NAME"]]
     env = {**os.environ, "PGPASSWORD": settings.get("PASSWORD") or ""}

@@ -31,7 +31,9 @@ def use_bench_database() -> None:
     import environ
 
     cfg = environ.Env.db_url_config(url)
-    conninfo = {"dbname": "postgres", "user": cfg["USER"] or "postgres", "host": cfg["HOST"] or None}
+    # the embedded server is reached by its socket directory, given as the URL's ?host= option
+    host = cfg["HOST"] or cfg.get("OPTIONS", {}).get("host")
+    conninfo = {"dbname": "postgres", "user": cfg["USER"] or "postgres", "host": host or None}
     if cfg.get("PORT"):
         conninfo["port"] = cfg["PORT"]
     with psycopg.connect(**conninfo, autocommit=True) as conn:
