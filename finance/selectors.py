@@ -138,6 +138,17 @@ class CustomerMonths:
             sums[currency] = [(a + c, b + d) for (a, b), (c, d) in zip(acc, cells, strict=True)]
         return sorted(sums.items())
 
+    def csv_header(self) -> list[str]:
+        months = [m.strftime("%Y-%m") for m in self.months]
+        return ["Customer", "Currency", *(f"{m} {what}" for m in months for what in ("paid", "bonus"))]
+
+    def csv_rows(self):
+        """A line per customer, a total line per currency: the page's table, cell for cell."""
+        for customer, currency, cells in self.rows:
+            yield [customer, currency, *(v for cell in cells for v in cell)]
+        for currency, cells in self.totals():
+            yield ["Total", currency, *(v for cell in cells for v in cell)]
+
 
 def _scoped(model, membership=None, partner_id=None):
     """A membership's view of a model, or the whole partner's (statements are partner-wide)."""

@@ -250,13 +250,19 @@ class BonusesView(PortalPageView):
     right = Right.FINANCE_VIEW
     section = "finance"
 
-    def get_context_data(self, **kwargs):
-        period = PeriodForm(self.request.GET or {"period": "last_12_months"})
-        months = period.month_range()
-        series = selectors.bonus_schedule(membership=self.membership, months=months)
-        kwargs.update(
-            period=period, grid=selectors.customer_months(membership=self.membership, months=months)
+    def get(self, request, *args, **kwargs):
+        self.period = PeriodForm(
+            {k: v for k, v in request.GET.items() if k != "export"} or {"period": "last_12_months"}
         )
+        self.grid = selectors.customer_months(membership=self.membership, months=self.period.month_range())
+        if request.GET.get("export") == "csv":
+            return csv_response("bonuses-by-month.csv", self.grid.csv_header(), self.grid.csv_rows())
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        period, months = self.period, self.period.month_range()
+        series = selectors.bonus_schedule(membership=self.membership, months=months)
+        kwargs.update(period=period, grid=self.grid)
         if series:
             kwargs["chart"] = stacked_bars(
                 title=str(_("Bonus accrued by month")),

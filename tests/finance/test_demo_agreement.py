@@ -1,0 +1,69 @@
+"""Rules of money 5 on the demo data: page, CSV and PDF carry the same figures, to the cent."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from access.models import Membership
+from finance.models import Report
+from portal.permissions import Role
+from profiles.models import Partner
+
+
+def csv_of(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+@pytest.mark.django_db
+def test_page_csv_and_pdf_agree_to_the_cent_on_the_demo_data(
+    client, celery_eager, django_capture_on_commit_callbacks
+):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    partner = Partner.objects.get(name="Alpha Cloud Integrator")
+    admin = Membership.objects.filter(partner=partner, role=Role.ADMINISTRATOR).first()
+    client.force_login(admin.user)
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    period = {"period": "custom", "start": f"{month:%Y-%m}", "finish": f"{month:%Y-%m}"}
+
+    # bonuses by month: the page's table, its CSV and the PDF statement
+    grid = client.get(reverse("finance:bonuses"), period).context["grid"]
+    assert grid.rows, "the demo has paying customers last month"
+    page_rows = [[name, currency, str(paid), str(bonus)] for name, currency, [(paid, bonus)] in grid.rows]
+    page_rows += [["Total", currency, str(paid), str(bonus)] for currency, [(paid, bonus)] in grid.totals()]
+    assert csv_of(client.get(reverse("finance:bonuses"), {**period, "export": "csv"}))[1:] == page_rows
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("finance:statement_request") + f"?month={month:%Y-%m}")
+    report = Report.objects.get(partner=partner, kind=Report.Kind.STATEMENT)
+    pdf = b"".join(client.get(reverse("finance:report", args=[report.pk])).streaming_content)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    for name, _currency, paid, bonus in page_rows:
+        assert name in text and paid in text and bonus in text, (name, paid, bonus)
+
+    # subaccount details against the detailed commission report of the same days: cost and reward
+    first, last = month, (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    days = {"period": "custom", "start": first.isoformat(), "finish": last.isoformat()}
+    totals = {t["currency"]: t for t in client.get(reverse("finance:usage"), days).context["details"].totals}
+    usage_csv = csv_of(client.get(reverse("finance:usage"), {**days, "export": "csv"}))
+    for line in usage_csv:
+        if line[0] == "Total":
+            assert line[4:] == [
+                str(totals[line[3]][c])
+                for c in ("consumption", "discount", "client_pays", "reward", "adjustment", "partner_pays")
+            ]
+    commission = csv_of(client.get(reverse("finance:commission_csv"), {"start": first, "finish": last}))
+    header, rows = commission[0], commission[1:]
+    sums: dict[str, dict[str, Decimal]] = {}
+    for row in rows:
+        cells = dict(zip(header, row, strict=True))
+        acc = sums.setdefault(cells["currency"], {"cost": Decimal(0), "reward": Decimal(0)})
+        acc["cost"] += Decimal(cells["cost"])
+        acc["reward"] += Decimal(cells["reward"])
+    assert sums == {c: {"cost": t["consumption"], "reward": t["reward"]} for c, t in totals.items()}
