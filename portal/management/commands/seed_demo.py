@@ -267,6 +267,9 @@ class Command(BaseCommand):
             while day <= today:
                 for service_id, service_name, sku_id, sku_name, unit, price in SKUS:
                     quantity = Decimal(rng.randint(10, 400))
+                    cost = (quantity * price).quantize(Decimal("0.01"))
+                    # now and then a grant pays part of the day (the discount), which earns no bonus
+                    credit = (cost * Decimal("0.3")).quantize(Decimal("0.01")) if rng.random() < 0.15 else 0
                     rows.append(
                         Consumption(
                             partner=partner,
@@ -282,8 +285,8 @@ class Command(BaseCommand):
                             sku_name=sku_name,
                             quantity=quantity,
                             unit=unit,
-                            cost=(quantity * price).quantize(Decimal("0.01")),
-                            credit=Decimal("0.00"),
+                            cost=cost,
+                            credit=Decimal(credit),
                             currency=currency,
                         )
                     )
