@@ -64,6 +64,7 @@ def seed(partner_id: int, subaccount_ids: list[int]) -> None:
 def main() -> None:
     use_bench_database()
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -100,6 +101,8 @@ def main() -> None:
     client.force_login(user)
 
     period = {"start": "2026-01-01", "finish": "2026-12-31"}
+    # the page prepares periods over COMMISSION_STREAM_MAX_DAYS in the background; this measures the stream
+    settings.COMMISSION_STREAM_MAX_DAYS = 366
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     response = client.get("/finance/commission/report.csv", period)
@@ -113,20 +116,20 @@ def main() -> None:
 
     query = SELECT.format(partner=partner.pk, start="'2026-01-01'", finish="'2026-12-31'", scope="")
     query = query.replace("%%", "%")
-    settings = connection.settings_dict
-    env = {**os.environ, "PGPASSWORD": settings.get("PASSWORD") or ""}
-    port = ["-p", str(settings["PORT"])] if settings.get("PORT") else []
+    db = connection.settings_dict
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    port = ["-p", str(db["PORT"])] if db.get("PORT") else []
     cmd = [
         "psql",
         "-X",
         "-q",
         "-h",
-        settings["HOST"] or settings.get("OPTIONS", {}).get("host") or "localhost",
+        db["HOST"] or db.get("OPTIONS", {}).get("host") or "localhost",
         *port,
         "-U",
-        settings["USER"] or "postgres",
+        db["USER"] or "postgres",
         "-d",
-        settings["NAME"],
+        db["NAME"],
         "-c",
         f"COPY ({query}) TO STDOUT WITH (FORMAT csv)",
     ]
