@@ -299,19 +299,46 @@ class Report(TenantModel):
 
 
 class ReferralLink(TenantModel):
+    """A link a referral partner shares: ``/r/<code>`` counts the click and sends the visitor on."""
+
     partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="referral_links")
     code = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=100, default="", help_text=_("for you, e.g. the campaign"))
+    landing_url = models.URLField(_("landing page"), default="", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
 
     def __str__(self):
-        return self.code
+        return self.name or self.code
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
+
+    def get_absolute_url(self):
+        return reverse("tools:referral_links")
+
+    @property
+    def public_url(self) -> str:
+        return settings.PORTAL_BASE_URL.rstrip("/") + reverse("referral_redirect", args=[self.code])
 
 
 class ReferralClick(TenantModel):
+    """One counted click. No address or browser is kept: ``visitor`` is a keyed hash of them that changes
+    every day, enough to not count a visitor's repeated clicks twice and useless for tracking anyone."""
+
     partner_field = "link__partner"
 
     link = models.ForeignKey(ReferralLink, on_delete=models.CASCADE, related_name="clicks")
+    visitor = models.CharField(max_length=32, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["link", "visitor", "created_at"])]
 
 
 class ReferredCustomer(TenantModel):

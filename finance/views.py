@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, Sum
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -19,14 +19,14 @@ from portal.charts import stacked_bars
 from portal.csv import csv_response
 from portal.periods import PeriodForm
 from portal.permissions import Right
-from portal.views import PortalDetailView, PortalListView, PortalMixin, PortalPageView
+from portal.views import PortalDetailView, PortalListView, PortalMixin, PortalPageView, PublicView
 from subaccounts.models import Subaccount
 
-from . import selectors, services, tasks
+from . import referral, selectors, services, tasks
 from .commission import commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
 from .forms import UsageForm, WithdrawalForm
-from .models import Accrual, Consumption, LedgerEntry, Pool, Program, Report
+from .models import Accrual, Consumption, LedgerEntry, Pool, Program, ReferralLink, Report
 from .tables import (
     AccrualTable,
     CommissionReportTable,
@@ -444,3 +444,31 @@ class UsageView(PortalPageView):
                 stacked=False,
             )
         return super().get_context_data(**kwargs)
+
+
+class ReferralRedirectView(PublicView):
+    """``/r/<code>``: count the click (once per visitor and window, never a bot's), remember the link in a
+    signed cookie for the sign-up, and send the visitor to the link's landing page. An unknown or
+    deactivated link still lands on the provider's home page, attributing nothing."""
+
+    def get(self, request, code):
+        link = ReferralLink.objects.filter(code=code).first()
+        if link is None or not link.is_active:
+            return HttpResponseRedirect(settings.REFERRAL_DEFAULT_LANDING)
+        referral.click_record(
+            link=link,
+            ip=request.META.get("REMOTE_ADDR", ""),
+            user_agent=request.headers.get("User-Agent", ""),
+            headers=request.headers,
+        )
+        response = HttpResponseRedirect(link.landing_url or settings.REFERRAL_DEFAULT_LANDING)
+        response.set_signed_cookie(
+            referral.COOKIE,
+            link.code,
+            salt=referral.COOKIE,
+            max_age=settings.REFERRAL_COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+        return response

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from finance.views import ReferralRedirectView
 from portal.dashboard import DashboardView, SwitchPartnerView
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("subaccounts/", include("subaccounts.urls")),
     path("tools/", include("tools.urls")),
+    path("r/<slug:code>", ReferralRedirectView.as_view(), name="referral_redirect"),
     path("finance/", include("finance.urls")),
     path("profile/", include("profiles.urls")),
     path("access/", include("access.urls")),

@@ -188,7 +188,14 @@ class ProgramSettingsAdmin(admin.ModelAdmin):
         "deal_subaccount_days",
         "review_business_days",
         "presale_business_days",
+        "referral_enrollment_open",
     )
+
+    def has_add_permission(self, request):
+        return not ProgramSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Resource)

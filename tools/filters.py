@@ -1,6 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from finance.models import ReferralLink
+
 from .models import PresaleRequest, Registration, Resource
 
 
@@ -26,3 +28,21 @@ class ResourceFilter(django_filters.FilterSet):
     class Meta:
         model = Resource
         fields = ["q", "group"]
+
+
+class ReferralLinkFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    active = django_filters.BooleanFilter(
+        field_name="deactivated_at", lookup_expr="isnull", label=_("Active")
+    )
+
+    class Meta:
+        model = ReferralLink
+        fields = ["q", "active"]
+
+    def search(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(
+            Q(name__icontains=value) | Q(code__icontains=value) | Q(landing_url__icontains=value)
+        )

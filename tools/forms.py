@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from finance.models import ReferralLink
 from portal.forms import PortalModelForm
 
 from .models import PresaleRequest, Registration
@@ -77,3 +78,12 @@ class CommentForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     files = MultipleFileField(label=_("Files"), required=True, help_text=ATTACHMENT_HELP)
+
+
+class ReferralLinkForm(PortalModelForm):
+    class Meta:
+        model = ReferralLink
+        fields = ["name", "landing_url"]
+        help_texts = {
+            "landing_url": _("A page of the provider's site; empty sends visitors to its home page.")
+        }

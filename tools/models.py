@@ -21,6 +21,14 @@ class ProgramSettings(models.Model):
     expiry_warning_days = models.PositiveSmallIntegerField(
         _("warn partners this many days before"), default=7
     )
+    referral_enrollment_open = models.BooleanField(
+        _("new partners may join the referral program"),
+        default=False,
+        help_text=_("Partners already in it keep their links and terms either way."),
+    )
+    referral_click_window_minutes = models.PositiveSmallIntegerField(
+        _("a visitor's repeated clicks on a link count once within (minutes)"), default=30
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = _("program settings")
@@ -28,9 +36,14 @@ class ProgramSettings(models.Model):
     def __str__(self):
         return str(_("Program settings"))
 
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one row: whatever admin adds or edits is the row current() reads
+        super().save(*args, **kwargs)
+
     @classmethod
     def current(cls) -> "ProgramSettings":
-        return cls.objects.get_or_create(pk=1)[0]
+        """The one row, or the defaults while administrators have not saved it (reading never writes)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class Registration(TenantModel):

@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from finance.models import ReferralLink
 from portal.tables import MoneyColumn, PortalTable, StatusColumn
 
 from .models import PresaleRequest, Registration, Resource
@@ -39,3 +40,48 @@ class ResourceTable(PortalTable):
         model = Resource
         fields = ("group", "title", "description")
         empty_text = _("The resource catalogue is empty.")
+
+
+class ReferralLinkTable(PortalTable):
+    name = tables.Column(verbose_name=_("Name"))
+    url = tables.TemplateColumn(
+        template_name="tools/_referral_link_copy.html", verbose_name=_("Link"), orderable=False
+    )
+    landing_url = tables.Column(verbose_name=_("Landing page"))
+    status = tables.Column(accessor="deactivated_at", verbose_name=_("Status"), empty_values=())
+    click_count = tables.Column(verbose_name=_("Clicks"), attrs={"td": {"class": "numeric"}})
+    signups = tables.Column(verbose_name=_("Sign-ups"), attrs={"td": {"class": "numeric"}})
+    active_customers = tables.Column(verbose_name=_("Active customers"), attrs={"td": {"class": "numeric"}})
+    commission = MoneyColumn(verbose_name=_("Commission so far"))
+    actions = tables.TemplateColumn(
+        "{% load i18n %}{% if record.is_active %}"
+        "<a href=\"{% url 'tools:referral_link_deactivate' record.pk %}\">"
+        '{% translate "Deactivate" %}</a>{% endif %}',
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = ReferralLink
+        fields = ("name", "url", "landing_url", "created_at", "status", "click_count", "signups")
+        sequence = ("name", "url", "landing_url", "created_at", "status", "click_count", "signups", "...")
+        empty_text = _(
+            "No referral link yet. Create one and share it: customers who sign up through it are yours."
+        )
+
+    def render_status(self, value):
+        from django.utils.html import format_html
+
+        if value is None:
+            return format_html('<span class="badge badge--active">{}</span>', _("Active"))
+        return format_html('<span class="badge badge--inactive">{}</span>', _("Deactivated"))
+
+    def value_status(self, value):
+        return _("Active") if value is None else _("Deactivated")
+
+    def value_url(self, record):
+        return record.public_url
+
+    def render_landing_url(self, value):
+        return value or _("Home page")

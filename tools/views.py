@@ -1,8 +1,10 @@
 from django.contrib import messages
 from django.http import FileResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from finance import referral
+from finance.models import ReferralLink
 from portal.permissions import Right
 from portal.views import (
     PortalActionView,
@@ -13,10 +15,10 @@ from portal.views import (
 )
 
 from . import services
-from .filters import PresaleRequestFilter, RegistrationFilter, ResourceFilter
-from .forms import AttachmentForm, CommentForm, PresaleRequestForm, RegistrationForm
-from .models import Attachment, PresaleRequest, Registration, Resource
-from .tables import PresaleRequestTable, RegistrationTable, ResourceTable
+from .filters import PresaleRequestFilter, ReferralLinkFilter, RegistrationFilter, ResourceFilter
+from .forms import AttachmentForm, CommentForm, PresaleRequestForm, ReferralLinkForm, RegistrationForm
+from .models import Attachment, PresaleRequest, ProgramSettings, Registration, Resource
+from .tables import PresaleRequestTable, ReferralLinkTable, RegistrationTable, ResourceTable
 
 SECTION = "tools"
 
@@ -250,3 +252,74 @@ class ResourceFileView(PortalDetailView):
         return FileResponse(
             resource.file.open("rb"), as_attachment=True, filename=resource.file.name.rsplit("/", 1)[-1]
         )
+
+
+class ReferralLinkListView(PortalListView):
+    """Referral links with what each brought: clicks, sign-ups, active customers and (for roles that see
+    money) commission so far. A banner says so when the program is closed to new partners."""
+
+    queryset = ReferralLink.objects.all()
+    filterset_class = ReferralLinkFilter
+    table_class = ReferralLinkTable
+    right = Right.TOOLS_VIEW
+    section = SECTION
+    title = _("Referral links")
+    create_url_name = "tools:referral_link_create"
+    create_label = _("New referral link")
+    template_name = "tools/referral_links.html"
+
+    def get_queryset(self):
+        return referral.with_figures(super().get_queryset())
+
+    def get_table_kwargs(self):
+        shows_money = self.membership.has(Right.FINANCE_VIEW) and not self.membership.restricted
+        return {**super().get_table_kwargs(), "exclude": () if shows_money else ("commission",)}
+
+    def get_context_data(self, **kwargs):
+        kwargs["may_create_links"] = referral.may_create_links(self.partner)
+        kwargs["closed_message"] = referral.CLOSED
+        kwargs["click_window"] = ProgramSettings.current().referral_click_window_minutes
+        return super().get_context_data(**kwargs)
+
+
+class ReferralLinkCreateView(PortalCreateView):
+    model = ReferralLink
+    queryset = ReferralLink.objects.all()
+    form_class = ReferralLinkForm
+    right = Right.TOOLS_USE
+    section = SECTION
+    title = _("New referral link")
+
+    def get(self, request, *args, **kwargs):
+        if not referral.may_create_links(self.partner):
+            context = {"section": SECTION, "title": self.title, "message": referral.CLOSED}
+            return render(request, "tools/referral_closed.html", context)
+        return super().get(request, *args, **kwargs)
+
+    def save_object(self, form):
+        link = referral.link_create(
+            partner=self.partner,
+            name=form.cleaned_data["name"],
+            landing_url=form.cleaned_data["landing_url"],
+            actor=self.request.user,
+        )
+        messages.success(self.request, _("Link created: %(url)s") % {"url": link.public_url})
+        return link
+
+
+class ReferralLinkDeactivateView(PortalActionView):
+    queryset = ReferralLink.objects.all()
+    right = Right.TOOLS_USE
+    section = SECTION
+    confirm_title = _("Deactivate referral link")
+    confirm_text = _(
+        "The link stops counting clicks and bringing customers; visitors still reach the landing page. "
+        "Customers it already brought stay yours."
+    )
+    confirm_button = _("Deactivate")
+    danger = True
+
+    def act(self, link):
+        referral.link_deactivate(link=link, actor=self.request.user)
+        messages.success(self.request, _("Link deactivated."))
+        return redirect("tools:referral_links")

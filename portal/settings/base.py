@@ -169,6 +169,10 @@ COUNTRIES_FIRST = ["RU", "KZ"]
 
 # Public links customers open from emails are built on this address.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# referral links send visitors only to the provider's own sites; the attribution cookie lasts this long
+REFERRAL_DEFAULT_LANDING = env("REFERRAL_DEFAULT_LANDING", default="https://cloud.example.com/")
+REFERRAL_LANDING_HOSTS = env.list("REFERRAL_LANDING_HOSTS", default=["cloud.example.com"])
+REFERRAL_COOKIE_DAYS = env.int("REFERRAL_COOKIE_DAYS", default=30)
 # a commission report of a longer period is prepared by Celery into a file instead of streamed
 COMMISSION_STREAM_MAX_DAYS = env.int("COMMISSION_STREAM_MAX_DAYS", default=92)
 SUBACCOUNT_INVITATION_MAX_AGE = env.int("SUBACCOUNT_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600

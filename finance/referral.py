@@ -1,0 +1,156 @@
+"""The referral program's links and clicks: who may create links, and the public redirect's counting.
+
+A click is counted once per visitor and link within the admin-set window; bots and browser prefetches are
+not counted; no address or browser string is stored (``ReferralClick.visitor`` is a keyed hash of them
+that changes every day).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import re
+import secrets
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.audit import audit
+
+from .models import ReferralClick, ReferralLink
+
+BOTS = re.compile(
+    r"bot|crawl|spider|slurp|preview|facebookexternalhit|headless|curl|wget|python-|java/|go-http|okhttp",
+    re.I,
+)
+COOKIE = "portal_referral"
+CLOSED = _(
+    "The referral program is closed to new partners. Partners already in it keep their links and terms."
+)
+
+
+def program_open() -> bool:
+    from tools.models import ProgramSettings
+
+    return ProgramSettings.current().referral_enrollment_open
+
+
+def in_program(partner) -> bool:
+    """A referral partner, or one that already has links, is in the program whatever the enrollment says."""
+    return partner.partner_type == partner.Type.REFERRAL or partner.referral_links.exists()
+
+
+def may_create_links(partner) -> bool:
+    return in_program(partner) or program_open()
+
+
+def landing_allowed(url: str) -> bool:
+    """Only the provider's own sites: a referral link must never become an open redirect."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" and (parts.hostname or "") in settings.REFERRAL_LANDING_HOSTS
+
+
+@transaction.atomic
+def link_create(*, partner, name: str, landing_url: str, actor) -> ReferralLink:
+    if not may_create_links(partner):
+        raise ValidationError(CLOSED)
+    if landing_url and not landing_allowed(landing_url):
+        raise ValidationError(
+            {
+                "landing_url": _("Use a page of %(hosts)s.")
+                % {"hosts": ", ".join(settings.REFERRAL_LANDING_HOSTS)}
+            }
+        )
+    link = ReferralLink.objects.create(
+        partner=partner,
+        code=secrets.token_urlsafe(6).replace("_", "x").replace("-", "y").lower(),
+        name=name,
+        landing_url=landing_url,
+        created_by=actor,
+    )
+    audit(partner_id=partner.pk, actor=actor, action="referral.link_created", target=link.public_url)
+    return link
+
+
+@transaction.atomic
+def link_deactivate(*, link: ReferralLink, actor) -> ReferralLink:
+    """The link stops counting and attributing; visitors still reach the landing page. Customers it brought
+    stay attributed."""
+    if link.deactivated_at is None:
+        link.deactivated_at = timezone.now()
+        link.save(update_fields=["deactivated_at"])
+        audit(
+            partner_id=link.partner_id,
+            actor=actor,
+            action="referral.link_deactivated",
+            target=link.public_url,
+        )
+    return link
+
+
+def visitor_key(*, ip: str, user_agent: str, day: datetime.date) -> str:
+    key = (settings.SECRET_KEY + ":referral-visitor").encode()
+    return hmac.new(key, f"{day.isoformat()}|{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def is_bot(*, user_agent: str, headers) -> bool:
+    if not user_agent.strip() or BOTS.search(user_agent):
+        return True
+    purpose = (headers.get("Sec-Purpose") or headers.get("Purpose") or "").lower()
+    return "prefetch" in purpose or "prerender" in purpose
+
+
+@transaction.atomic
+def click_record(*, link: ReferralLink, ip: str, user_agent: str, headers) -> bool:
+    """Count the click unless it is a bot's, a prefetch, or the same visitor's again within the window."""
+    from tools.models import ProgramSettings
+
+    if not link.is_active or is_bot(user_agent=user_agent, headers=headers):
+        return False
+    now = timezone.now()
+    visitor = visitor_key(ip=ip, user_agent=user_agent, day=timezone.localdate(now))
+    with connection.cursor() as cursor:  # two tabs opening the link at once still count once
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"referral:{link.pk}:{visitor}"])
+    window = datetime.timedelta(minutes=ProgramSettings.current().referral_click_window_minutes)
+    if ReferralClick.objects.filter(link=link, visitor=visitor, created_at__gte=now - window).exists():
+        return False
+    ReferralClick.objects.create(link=link, visitor=visitor)
+    return True
+
+
+def _count(queryset, **outer) -> Coalesce:
+    counted = queryset.filter(**outer).order_by().values(*outer).annotate(n=Count("pk", distinct=True))
+    return Coalesce(Subquery(counted.values("n")), 0)
+
+
+def with_figures(links):
+    """Per link: counted clicks, sign-ups, customers with an active subaccount, commission accrued so far.
+    One query for the page whatever the number of links (a correlated subquery each)."""
+    from subaccounts.models import Subaccount
+
+    from .models import Accrual, Program, ReferredCustomer
+
+    commission = (
+        Accrual.objects.filter(program=Program.REFERRAL, subaccount__account__referral__link=OuterRef("pk"))
+        .order_by()
+        .values("subaccount__account__referral__link")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return links.annotate(
+        click_count=_count(ReferralClick.objects.all(), link=OuterRef("pk")),
+        signups=_count(ReferredCustomer.objects.all(), link=OuterRef("pk")),
+        active_customers=_count(
+            ReferredCustomer.objects.filter(account__subaccounts__status=Subaccount.Status.ACTIVE),
+            link=OuterRef("pk"),
+        ),
+        commission=Coalesce(Subquery(commission), Value(Decimal("0.00")), output_field=DecimalField()),
+    )

@@ -1,0 +1,174 @@
+"""Referral links: created only by partners in the program (or while it is open), the public redirect's
+click counting (once per visitor and window, no bots, nothing personal stored), the attribution cookie,
+deactivation, and each link's figures."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.http import HttpRequest
+from django.urls import reverse
+
+from access.models import AuditEvent
+from finance import referral
+from finance.models import Program, ReferralClick, ReferralLink
+from portal.permissions import Role
+from profiles.models import Partner
+from tests.factories import (
+    AccountFactory,
+    AccrualFactory,
+    ReferralLinkFactory,
+    ReferredCustomerFactory,
+    SubaccountFactory,
+)
+from tools.models import ProgramSettings
+
+pytestmark = pytest.mark.django_db
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
+LANDING = "https://cloud.example.com/prices"
+
+
+@pytest.fixture
+def referral_partner(partner):
+    partner.partner_type = Partner.Type.REFERRAL
+    partner.save()
+    return partner
+
+
+def visit(client, link, ua=BROWSER, ip="203.0.113.7", **headers):
+    return client.get(f"/r/{link.code}", HTTP_USER_AGENT=ua, REMOTE_ADDR=ip, **headers)
+
+
+def test_a_referral_partner_creates_a_link_and_sees_it_to_copy(referral_partner, member, client_for):
+    client = client_for(member())
+    response = client.post(
+        reverse("tools:referral_link_create"), {"name": "Spring webinar", "landing_url": LANDING}, follow=True
+    )
+    link = ReferralLink.objects.get()
+    assert (link.partner, link.name, link.landing_url) == (referral_partner, "Spring webinar", LANDING)
+    assert re.fullmatch(r"[a-z0-9]{8}", link.code)
+    page = response.content.decode()
+    assert f"http://127.0.0.1:8000/r/{link.code}" in page and 'data-copy="ref-' in page
+    assert AuditEvent.objects.filter(action="referral.link_created").exists()
+
+
+def test_a_landing_page_off_the_providers_sites_is_refused(referral_partner, member, client_for):
+    response = client_for(member()).post(
+        reverse("tools:referral_link_create"), {"name": "x", "landing_url": "https://evil.example.net/"}
+    )
+    assert "Use a page of cloud.example.com." in response.content.decode()
+    assert not ReferralLink.objects.exists()
+
+
+def test_closed_enrollment_keeps_new_partners_out_and_says_so(partner, member, client_for):
+    client = client_for(member())
+    assert "closed to new partners" in client.get(reverse("tools:referral_links")).content.decode()
+    assert "closed to new partners" in client.get(reverse("tools:referral_link_create")).content.decode()
+    refused = client.post(reverse("tools:referral_link_create"), {"name": "x", "landing_url": ""})
+    assert "closed to new partners" in refused.content.decode() and not ReferralLink.objects.exists()
+
+    ProgramSettings.objects.update_or_create(pk=1, defaults={"referral_enrollment_open": True})
+    client.post(reverse("tools:referral_link_create"), {"name": "x", "landing_url": ""})
+    assert ReferralLink.objects.count() == 1
+
+    ProgramSettings.objects.filter(pk=1).update(referral_enrollment_open=False)  # closed again:
+    assert referral.in_program(partner)  # a partner already in keeps going
+    client.post(reverse("tools:referral_link_create"), {"name": "y", "landing_url": ""})
+    assert ReferralLink.objects.count() == 2
+
+
+def test_a_click_is_counted_once_per_visitor_within_the_window(client, referral_partner):
+    link = ReferralLinkFactory(partner=referral_partner, landing_url=LANDING)
+    start = datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        response = visit(client, link)
+        assert response.status_code == 302 and response["Location"] == LANDING
+        visit(client, link)  # the same visitor again
+        visit(client, link, ip="198.51.100.4")  # somebody else
+    assert ReferralClick.objects.count() == 2
+    with time_machine.travel(start + datetime.timedelta(minutes=31), tick=False):
+        visit(client, link)  # the window has passed
+    assert ReferralClick.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("ua", "headers"),
+    [
+        ("Googlebot/2.1 (+http://www.google.com/bot.html)", {}),
+        ("facebookexternalhit/1.1", {}),
+        ("", {}),
+        ("curl/8.5.0", {}),
+        (BROWSER, {"HTTP_SEC_PURPOSE": "prefetch"}),
+    ],
+)
+def test_bots_and_prefetches_are_not_counted_but_still_land(client, referral_partner, ua, headers):
+    link = ReferralLinkFactory(partner=referral_partner, landing_url=LANDING)
+    response = visit(client, link, ua=ua, **headers)
+    assert response.status_code == 302 and response["Location"] == LANDING
+    assert not ReferralClick.objects.exists()
+
+
+def test_nothing_personal_is_stored_and_the_cookie_is_signed(client, referral_partner):
+    link = ReferralLinkFactory(partner=referral_partner)
+    response = visit(client, link, ip="203.0.113.7")
+    click = ReferralClick.objects.get()
+    assert re.fullmatch(r"[0-9a-f]{32}", click.visitor) and "203.0.113.7" not in click.visitor
+    cookie = response.cookies[referral.COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie.value != link.code
+    signed = HttpRequest()
+    signed.COOKIES = {referral.COOKIE: cookie.value}
+    assert signed.get_signed_cookie(referral.COOKIE, salt=referral.COOKIE) == link.code
+    assert response["Location"] == "https://cloud.example.com/"  # no landing page: the home page
+
+
+def test_a_deactivated_or_unknown_link_lands_home_and_counts_nothing(
+    client, referral_partner, member, client_for
+):
+    link = ReferralLinkFactory(partner=referral_partner, landing_url=LANDING)
+    admin = client_for(member())
+    admin.post(reverse("tools:referral_link_deactivate", args=[link.pk]))
+    link.refresh_from_db()
+    assert not link.is_active
+    assert AuditEvent.objects.filter(action="referral.link_deactivated").exists()
+    for code in (link.code, "nosuchcode"):
+        response = client.get(f"/r/{code}", HTTP_USER_AGENT=BROWSER)
+        assert (
+            response["Location"] == "https://cloud.example.com/" and referral.COOKIE not in response.cookies
+        )
+    assert not ReferralClick.objects.exists()
+
+
+def test_each_link_shows_what_it_brought_and_money_only_to_roles_that_see_it(
+    client, referral_partner, member, client_for
+):
+    link = ReferralLinkFactory(partner=referral_partner, name="Webinar")
+    ReferralLinkFactory(partner=referral_partner, name="Unused")
+    visit(client, link)
+    visit(client, link, ip="198.51.100.4")
+    active = ReferredCustomerFactory(link=link, account=AccountFactory(partner=referral_partner))
+    sub = SubaccountFactory(account=active.account, status="active")
+    ReferredCustomerFactory(link=link, account=AccountFactory(partner=referral_partner))  # no subaccount yet
+    AccrualFactory(subaccount=sub, program=Program.REFERRAL, amount=Decimal("1234.50"), source="referral:1")
+
+    rows = {
+        r.record.name: r.record
+        for r in client_for(member()).get(reverse("tools:referral_links")).context["table"].rows
+    }
+    webinar = rows["Webinar"]
+    assert (webinar.click_count, webinar.signups, webinar.active_customers) == (2, 2, 1)
+    assert webinar.commission == Decimal("1234.50") and rows["Unused"].commission == Decimal("0")
+
+    editor_page = client_for(member(Role.EDITOR)).get(reverse("tools:referral_links"))
+    assert "Commission so far" not in editor_page.content.decode()
+    assert "1234.50" not in editor_page.content.decode()
+
+
+def test_the_program_settings_are_one_row_and_reading_them_writes_nothing():
+    assert ProgramSettings.current().referral_enrollment_open is False
+    assert not ProgramSettings.objects.exists()
+    ProgramSettings(referral_enrollment_open=True).save()
+    ProgramSettings(referral_enrollment_open=True, referral_click_window_minutes=10).save()
+    assert ProgramSettings.objects.count() == 1
+    assert ProgramSettings.current().referral_click_window_minutes == 10
