@@ -1,6 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
+from accounts.tax_ids import validate_tax_id
 from portal.money import Currency
 from portal.periods import DayRangeForm
 
@@ -48,3 +51,25 @@ class UsageForm(DayRangeForm):
         """The valid choice of ``view`` or ``group``, else its first."""
         value = self.cleaned_data.get(name) if self.is_valid() else ""
         return value or self.fields[name].choices[0][0]
+
+
+class ReferralSignupForm(forms.Form):
+    """A customer joining through a partner's link; the consent is required."""
+
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    country = CountryField().formfield(label=_("Country"), initial="RU")
+    tax_id = forms.CharField(
+        label=_("Tax id"), max_length=32, help_text=_("INN in Russia, BIN or IIN in Kazakhstan")
+    )
+    contact_name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(label=_("Work email"))
+    consent = forms.BooleanField(label=_("I agree"), required=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("tax_id") and data.get("country"):
+            try:
+                data["tax_id"] = validate_tax_id(str(data["country"]), data["tax_id"])
+            except ValidationError as error:
+                self.add_error("tax_id", error)
+        return data

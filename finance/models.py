@@ -350,6 +350,9 @@ class ReferredCustomer(TenantModel):
     link = models.ForeignKey(ReferralLink, on_delete=models.PROTECT, related_name="customers")
     account = models.OneToOneField("accounts.Account", on_delete=models.PROTECT, related_name="referral")
     signed_up_at = models.DateField()
+    consent_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("when the customer agreed to the partner seeing their consumption")
+    )
 
     def __str__(self):
         return str(self.account)

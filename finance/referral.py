@@ -154,3 +154,64 @@ def with_figures(links):
         ),
         commission=Coalesce(Subquery(commission), Value(Decimal("0.00")), output_field=DecimalField()),
     )
+
+
+NO_USAGE_DAYS = 32
+INELIGIBLE = _(
+    "This company already uses the cloud, so it cannot join through a referral link. Only new customers, "
+    "or customers whose services have been stopped with no usage for more than 32 days, can."
+)
+ALREADY = _("This company has already joined through this partner.")
+INACTIVE_LINK = _("This referral link is no longer active. Ask the partner for a current one.")
+
+
+def eligible(tax_id: str) -> bool:
+    """New to the cloud (no billing account anywhere), or every billing account stopped with no usage for
+    more than 32 days."""
+    from subaccounts.models import Subaccount
+
+    from .models import Consumption
+
+    subaccounts = Subaccount.objects.filter(account__tax_id=tax_id)
+    if not subaccounts.exists():
+        return True
+    if subaccounts.exclude(status__in=(Subaccount.Status.SUSPENDED, Subaccount.Status.INACTIVE)).exists():
+        return False
+    since = timezone.localdate() - datetime.timedelta(days=NO_USAGE_DAYS)
+    return not Consumption.objects.filter(subaccount__in=subaccounts, date__gte=since).exists()
+
+
+@transaction.atomic
+def signup(*, link: ReferralLink, name: str, country: str, tax_id: str, contact_name: str, email: str):
+    """The customer, having consented, becomes an account of the link's partner marked as referred."""
+    from accounts.models import Account, AccountContact
+
+    from .models import ReferredCustomer
+
+    if not link.is_active:
+        raise ValidationError(INACTIVE_LINK)
+    if not eligible(tax_id):
+        raise ValidationError(INELIGIBLE)
+    account, _created = Account.objects.get_or_create(
+        partner=link.partner,
+        tax_id=tax_id,
+        defaults={"name": name, "country": country, "stage": Account.Stage.CUSTOMER},
+    )
+    if ReferredCustomer.objects.filter(account=account).exists():
+        raise ValidationError(ALREADY)
+    AccountContact.objects.create(account=account, name=contact_name, email=email)
+    customer = ReferredCustomer.objects.create(
+        link=link, account=account, signed_up_at=timezone.localdate(), consent_at=timezone.now()
+    )
+    audit(
+        partner_id=link.partner_id, actor=None, action="referral.signup", target=f"{account} via {link.code}"
+    )
+    return customer
+
+
+def link_from_cookie(request) -> ReferralLink | None:
+    """The active link the visitor came through (the signed cookie /r/<code> set), if any."""
+    code = request.get_signed_cookie(COOKIE, default=None, salt=COOKIE)
+    if not code:
+        return None
+    return ReferralLink.objects.select_related("partner").filter(code=code, deactivated_at=None).first()

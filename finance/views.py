@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +25,7 @@ from subaccounts.models import Subaccount
 from . import referral, selectors, services, tasks
 from .commission import commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
-from .forms import UsageForm, WithdrawalForm
+from .forms import ReferralSignupForm, UsageForm, WithdrawalForm
 from .models import Accrual, Consumption, LedgerEntry, Pool, Program, ReferralLink, Report
 from .tables import (
     AccrualTable,
@@ -472,3 +472,31 @@ class ReferralRedirectView(PublicView):
             secure=request.is_secure(),
         )
         return response
+
+
+class ReferralSignupView(PublicView):
+    """A customer who came through a partner's link signs up and consents to the partner seeing their total
+    consumption for 12 months; without the link (its cookie) there is nothing to join."""
+
+    template_name = "finance/referral_signup.html"
+
+    def get(self, request):
+        link = referral.link_from_cookie(request)
+        return render(
+            request, self.template_name, {"link": link, "form": ReferralSignupForm() if link else None}
+        )
+
+    def post(self, request):
+        link = referral.link_from_cookie(request)
+        if link is None:
+            return render(request, self.template_name, {"link": None, "form": None}, status=400)
+        form = ReferralSignupForm(request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "consent"}
+            try:
+                referral.signup(link=link, **data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return render(request, "finance/referral_signup_done.html", {"link": link})
+        return render(request, self.template_name, {"link": link, "form": form})

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from finance.views import ReferralRedirectView
+from finance.views import ReferralRedirectView, ReferralSignupView
 from portal.dashboard import DashboardView, SwitchPartnerView
 
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("subaccounts/", include("subaccounts.urls")),
     path("tools/", include("tools.urls")),
     path("r/<slug:code>", ReferralRedirectView.as_view(), name="referral_redirect"),
+    path("referral/join/", ReferralSignupView.as_view(), name="referral_signup"),
     path("finance/", include("finance.urls")),
     path("profile/", include("profiles.urls")),
     path("access/", include("access.urls")),

@@ -138,6 +138,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Moscow"
 USE_I18N = True
 USE_TZ = True
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6.0's default now: a typed address without scheme is https
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
