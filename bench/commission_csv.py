@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
 
 import django  # noqa: E402
 
-from bench.list_pages import use_bench_database  # noqa: E402
+from bench.list_pages import psql, use_bench_database  # noqa: E402
 
 ROWS = int(os.environ.get("ROWS", "1000000"))
 
@@ -66,7 +65,6 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
     from django.test import Client
 
     from access.models import Membership
@@ -116,26 +114,9 @@ def main() -> None:
 
     query = SELECT.format(partner=partner.pk, start="'2026-01-01'", finish="'2026-12-31'", scope="")
     query = query.replace("%%", "%")
-    db = connection.settings_dict
-    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-    port = ["-p", str(db["PORT"])] if db.get("PORT") else []
-    cmd = [
-        "psql",
-        "-X",
-        "-q",
-        "-h",
-        db["HOST"] or db.get("OPTIONS", {}).get("host") or "localhost",
-        *port,
-        "-U",
-        db["USER"] or "postgres",
-        "-d",
-        db["NAME"],
-        "-c",
-        f"COPY ({query}) TO STDOUT WITH (FORMAT csv)",
-    ]
     started = time.perf_counter()
     with open(os.devnull, "wb") as devnull:
-        subprocess.run(cmd, check=True, stdout=devnull, env=env)
+        psql("-c", f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", stdout=devnull)
     psql_s = time.perf_counter() - started
 
     print(f"Commission report, {ROWS:,} rows ({size / 1e6:.0f} MB of CSV), measured in this run:")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import datetime
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
 
 import django  # noqa: E402
 
-from bench.list_pages import use_bench_database  # noqa: E402
+from bench.list_pages import psql, use_bench_database  # noqa: E402
 
 ROWS = int(os.environ.get("ROWS", "1000000"))
 SUBACCOUNTS = 2000
@@ -73,18 +72,6 @@ def rows():
         )
 
 
-def psql(sql: str) -> None:
-    from django.db import connection
-
-    settings = connection.settings_dict
-    port = ["-p", str(settings["PORT"])] if settings.get("PORT") else []
-    host = settings["HOST"] or settings.get("OPTIONS", {}).get("host") or "localhost"
-    user = settings["USER"] or "postgres"
-    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, *port, "-U", user, "-d", settings["NAME"]]
-    env = {**os.environ, "PGPASSWORD": settings.get("PASSWORD") or ""}
-    subprocess.run([*cmd, "-c", sql], check=True, env=env)
-
-
 def main() -> None:
     use_bench_database()
     django.setup()
@@ -118,7 +105,7 @@ def main() -> None:
         connection.close()  # psql and the import each on their own connection
 
         started = time.perf_counter()
-        psql(f"\\copy finance_consumption ({TABLE_COLUMNS}) FROM '{table_path}' WITH (FORMAT csv)")
+        psql("-c", f"\\copy finance_consumption ({TABLE_COLUMNS}) FROM '{table_path}' WITH (FORMAT csv)")
         baseline_s = time.perf_counter() - started
         assert Consumption.objects.count() == ROWS
         Consumption.objects.all()._raw_delete("default")

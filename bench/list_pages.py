@@ -42,6 +42,20 @@ def use_bench_database() -> None:
     os.environ["DATABASE_URL"] = url.replace(f"/{cfg['NAME']}", f"/{BENCH_DB}", 1)
 
 
+def psql(*args: str, stdout=None) -> None:
+    """Run the machine's psql against the benchmark database (the baselines measured beside the portal)."""
+    import subprocess
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    host = db["HOST"] or db.get("OPTIONS", {}).get("host") or "localhost"
+    port = ["-p", str(db["PORT"])] if db.get("PORT") else []
+    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, *port, "-U", db["USER"] or "postgres"]
+    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    subprocess.run([*cmd, "-d", db["NAME"], *args], check=True, env=env, stdout=stdout)
+
+
 def grow(partner, target: int) -> None:
     from accounts.models import Account
     from subaccounts.models import Subaccount

@@ -58,12 +58,14 @@ class MonthInput(forms.DateInput):
         return value.strftime("%Y-%m") if isinstance(value, datetime.date) else value
 
 
-class PeriodForm(forms.Form):
-    """``?period=last_3_months`` or ``?period=custom&start=2026-01&finish=2026-06``."""
+class CustomRangeForm(forms.Form):
+    """A preset ``period``, or ``custom`` with ``start`` and ``finish`` given, in order, not too long."""
 
-    period = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False)
-    start = forms.DateField(label=_("From month"), required=False, input_formats=["%Y-%m"], widget=MonthInput)
-    finish = forms.DateField(label=_("To month"), required=False, input_formats=["%Y-%m"], widget=MonthInput)
+    pick_both = ""
+
+    def too_long(self, start: datetime.date, finish: datetime.date) -> str:
+        """The message when the custom range is longer than allowed, else ""."""
+        raise NotImplementedError
 
     def clean(self):
         data = super().clean()
@@ -71,12 +73,26 @@ class PeriodForm(forms.Form):
             return data
         start, finish = data.get("start"), data.get("finish")
         if not start or not finish:
-            raise forms.ValidationError(_("Pick both months of a custom period."))
+            raise forms.ValidationError(self.pick_both)
         if finish < start:
             raise forms.ValidationError(_("The period ends before it starts."))
-        if len(MonthRange(start, finish).months) > MAX_MONTHS:
-            raise forms.ValidationError(_("A period covers at most %(n)d months.") % {"n": MAX_MONTHS})
+        if message := self.too_long(start, finish):
+            raise forms.ValidationError(message)
         return data
+
+
+class PeriodForm(CustomRangeForm):
+    """``?period=last_3_months`` or ``?period=custom&start=2026-01&finish=2026-06``."""
+
+    period = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False)
+    start = forms.DateField(label=_("From month"), required=False, input_formats=["%Y-%m"], widget=MonthInput)
+    finish = forms.DateField(label=_("To month"), required=False, input_formats=["%Y-%m"], widget=MonthInput)
+    pick_both = _("Pick both months of a custom period.")
+
+    def too_long(self, start, finish):
+        if len(MonthRange(start, finish).months) > MAX_MONTHS:
+            return _("A period covers at most %(n)d months.") % {"n": MAX_MONTHS}
+        return ""
 
     def month_range(self) -> MonthRange:
         """The chosen period; this month when nothing (or nothing valid) was chosen."""
@@ -111,25 +127,18 @@ def day_preset(preset: str, today: datetime.date | None = None) -> tuple[datetim
     return today.replace(day=1), today
 
 
-class DayRangeForm(forms.Form):
+class DayRangeForm(CustomRangeForm):
     """``?period=last_7_days`` or ``?period=custom&start=2026-10-01&finish=2026-10-31`` (at most 92 days)."""
 
     period = forms.ChoiceField(label=_("Period"), choices=DAY_PRESETS, required=False)
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     finish = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    pick_both = _("Pick both days of a custom period.")
 
-    def clean(self):
-        data = super().clean()
-        if data.get("period") != "custom":
-            return data
-        start, finish = data.get("start"), data.get("finish")
-        if not start or not finish:
-            raise forms.ValidationError(_("Pick both days of a custom period."))
-        if finish < start:
-            raise forms.ValidationError(_("The period ends before it starts."))
+    def too_long(self, start, finish):
         if (finish - start).days + 1 > MAX_DAYS:
-            raise forms.ValidationError(_("A period shows at most %(n)d days.") % {"n": MAX_DAYS})
-        return data
+            return _("A period shows at most %(n)d days.") % {"n": MAX_DAYS}
+        return ""
 
     def day_range(self) -> tuple[datetime.date, datetime.date]:
         """The chosen days; this month when nothing (or nothing valid) was chosen."""
