@@ -32,13 +32,19 @@ class ResourceFilter(django_filters.FilterSet):
 
 class ReferralLinkFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    active = django_filters.BooleanFilter(
-        field_name="deactivated_at", lookup_expr="isnull", label=_("Active")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[("active", _("Active")), ("deactivated", _("Deactivated"))],
+        empty_label=_("All"),
+        method="by_status",
     )
 
     class Meta:
         model = ReferralLink
-        fields = ["q", "active"]
+        fields = ["q", "status"]
+
+    def by_status(self, queryset, name, value):
+        return queryset.filter(deactivated_at__isnull=value == "active")
 
     def search(self, queryset, name, value):
         from django.db.models import Q

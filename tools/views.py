@@ -5,12 +5,16 @@ from django.utils.translation import gettext_lazy as _
 
 from finance import referral
 from finance.models import ReferralLink
+from portal.charts import stacked_bars
+from portal.csv import csv_response
+from portal.periods import PeriodForm
 from portal.permissions import Right
 from portal.views import (
     PortalActionView,
     PortalCreateView,
     PortalDetailView,
     PortalListView,
+    PortalPageView,
     PortalUpdateView,
 )
 
@@ -254,6 +258,11 @@ class ResourceFileView(PortalDetailView):
         )
 
 
+def shows_referral_money(membership) -> bool:
+    """Commission is partner-wide money: for roles that see balances, and not restricted to some accounts."""
+    return membership.has(Right.FINANCE_VIEW) and not membership.restricted
+
+
 class ReferralLinkListView(PortalListView):
     """Referral links with what each brought: clicks, sign-ups, active customers and (for roles that see
     money) commission so far. A banner says so when the program is closed to new partners."""
@@ -272,8 +281,8 @@ class ReferralLinkListView(PortalListView):
         return referral.with_figures(super().get_queryset())
 
     def get_table_kwargs(self):
-        shows_money = self.membership.has(Right.FINANCE_VIEW) and not self.membership.restricted
-        return {**super().get_table_kwargs(), "exclude": () if shows_money else ("commission",)}
+        shows = shows_referral_money(self.membership)
+        return {**super().get_table_kwargs(), "exclude": () if shows else ("commission",)}
 
     def get_context_data(self, **kwargs):
         kwargs["may_create_links"] = referral.may_create_links(self.partner)
@@ -323,3 +332,48 @@ class ReferralLinkDeactivateView(PortalActionView):
         referral.link_deactivate(link=link, actor=self.request.user)
         messages.success(self.request, _("Link deactivated."))
         return redirect("tools:referral_links")
+
+
+class ReferralStatisticsView(PortalPageView):
+    """Clicks, sign-ups and conversion by month (chart, table, CSV); commission to roles that see money."""
+
+    template_name = "tools/referral_statistics.html"
+    right = Right.TOOLS_VIEW
+    section = SECTION
+
+    def get(self, request, *args, **kwargs):
+        self.period = PeriodForm(
+            {k: v for k, v in request.GET.items() if k != "export"} or {"period": "last_12_months"}
+        )
+        self.rows = referral.monthly_statistics(partner_id=self.partner.pk, months=self.period.month_range())
+        self.shows_money = shows_referral_money(self.membership)
+        if request.GET.get("export") == "csv":
+            header = ["Month", "Clicks", "Sign-ups", "Conversion, %"] + (
+                ["Commission"] if self.shows_money else []
+            )
+            lines = (
+                [f"{r.month:%Y-%m}", r.clicks, r.signups, r.conversion if r.conversion is not None else ""]
+                + ([r.commission] if self.shows_money else [])
+                for r in self.rows
+            )
+            return csv_response("referral-statistics.csv", header, lines)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            period=self.period,
+            rows=self.rows,
+            shows_money=self.shows_money,
+            has_figures=any(r.clicks or r.signups or r.commission for r in self.rows),
+        )
+        if any(r.clicks or r.signups for r in self.rows):
+            kwargs["chart"] = stacked_bars(
+                title=str(_("Clicks and sign-ups by month")),
+                labels=[f"{r.month:%b %Y}" for r in self.rows],
+                series={
+                    str(_("Clicks")): [r.clicks for r in self.rows],
+                    str(_("Sign-ups")): [r.signups for r in self.rows],
+                },
+                stacked=False,
+            )
+        return super().get_context_data(**kwargs)

@@ -172,3 +172,82 @@ def test_the_program_settings_are_one_row_and_reading_them_writes_nothing():
     ProgramSettings(referral_enrollment_open=True, referral_click_window_minutes=10).save()
     assert ProgramSettings.objects.count() == 1
     assert ProgramSettings.current().referral_click_window_minutes == 10
+
+
+def test_statistics_by_month_with_conversion_and_money_only_for_roles_that_see_it(
+    client, referral_partner, member, client_for
+):
+    import csv
+    import io
+
+    link = ReferralLinkFactory(partner=referral_partner)
+    with time_machine.travel(datetime.datetime(2026, 10, 5, 9, 0, tzinfo=datetime.UTC), tick=False):
+        for n in range(4):
+            visit(client, link, ip=f"203.0.113.{n}")
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC), tick=False):
+        visit(client, link)
+        customer = ReferredCustomerFactory(
+            link=link,
+            account=AccountFactory(partner=referral_partner),
+            signed_up_at=datetime.date(2026, 10, 20),
+        )
+        sub = SubaccountFactory(account=customer.account)
+        AccrualFactory(
+            subaccount=sub,
+            program=Program.REFERRAL,
+            period=datetime.date(2026, 10, 1),
+            amount=Decimal("99.90"),
+        )
+        period = {"period": "custom", "start": "2026-10", "finish": "2026-11"}
+        admin = client_for(member())
+        rows = {
+            f"{r.month:%Y-%m}": r
+            for r in admin.get(reverse("tools:referral_statistics"), period).context["rows"]
+        }
+        october = rows["2026-10"]
+        assert (october.clicks, october.signups, october.conversion, october.commission) == (
+            4,
+            1,
+            Decimal("25.0"),
+            Decimal("99.90"),
+        )
+        assert (rows["2026-11"].clicks, rows["2026-11"].signups, rows["2026-11"].conversion) == (
+            1,
+            0,
+            Decimal("0.0"),
+        )
+        exported = admin.get(reverse("tools:referral_statistics"), {**period, "export": "csv"})
+        lines = list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode())))
+        assert lines == [
+            ["Month", "Clicks", "Sign-ups", "Conversion, %", "Commission"],
+            ["2026-10", "4", "1", "25.0", "99.90"],
+            ["2026-11", "1", "0", "0.0", "0.00"],
+        ]
+        editor = client_for(member(Role.EDITOR))
+        page = editor.get(reverse("tools:referral_statistics"), period).content.decode()
+        assert "<svg" in page and "99.90" not in page
+        assert (
+            "Commission"
+            not in b"".join(
+                editor.get(
+                    reverse("tools:referral_statistics"), {**period, "export": "csv"}
+                ).streaming_content
+            ).decode()
+        )
+
+
+def test_links_filter_by_status_and_search(referral_partner, member, client_for):
+    from django.utils import timezone
+
+    ReferralLinkFactory(partner=referral_partner, name="Spring webinar")
+    ReferralLinkFactory(partner=referral_partner, name="Old banner", deactivated_at=timezone.now())
+    client = client_for(member())
+
+    def names(**params):
+        response = client.get(reverse("tools:referral_links"), params)
+        return {r.record.name for r in response.context["table"].rows}
+
+    assert names(status="active") == {"Spring webinar"}
+    assert names(status="deactivated") == {"Old banner"}
+    assert names(q="webinar") == {"Spring webinar"}
+    assert names() == {"Spring webinar", "Old banner"}
