@@ -63,13 +63,13 @@ BASES = {
           AND c.date >= %(month)s AND c.date < %(end)s
         GROUP BY c.partner_id, c.subaccount_id, r.id, c.currency
     """,
-    # referral commission: referred customers, for 12 months from sign-up
+    # referral commission: referred customers, for 12 months from sign-up (its month is the first)
     Program.REFERRAL: f"""
         SELECT p.partner_id, p.subaccount_id, 'referral:' || rc.id AS source, p.paid AS basis, p.currency
         FROM ({PAID}) p
         JOIN finance_referredcustomer rc ON rc.account_id = p.account_id
         WHERE %(month)s >= date_trunc('month', rc.signed_up_at)
-          AND %(month)s < rc.signed_up_at + interval '12 months'
+          AND %(month)s < date_trunc('month', rc.signed_up_at) + interval '12 months'
     """,
 }
 

@@ -118,10 +118,12 @@ def test_referral_commission_is_capped_per_customer_and_month(terms):
     consume(big, cost="2000000.00")
     accrue_month(partner_id=partner.pk, month=OCT)
     assert accrued(partner, Program.REFERRAL) == {(big.pk, f"referral:{referred.pk}"): Decimal("100000.00")}
-    # and 12 months after sign-up it stops
-    consume(big, cost="10.00", day=datetime.date(2027, 6, 1))
-    accrue_month(partner_id=partner.pk, month=datetime.date(2027, 6, 1))
-    assert len(accrued(partner, Program.REFERRAL)) == 1
+    # 12 months from sign-up, the sign-up month being the first: May 2027 is the last, June 2027 is not
+    for month in (datetime.date(2027, 5, 1), datetime.date(2027, 6, 1)):
+        consume(big, cost="10.00", day=month)
+        accrue_month(partner_id=partner.pk, month=month)
+    periods = Accrual.objects.filter(program=Program.REFERRAL).values_list("period", flat=True)
+    assert sorted(periods) == [OCT, datetime.date(2027, 5, 1)]
 
 
 def ledger(partner):
