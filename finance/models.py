@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -356,6 +358,11 @@ class ReferredCustomer(TenantModel):
 
     def __str__(self):
         return str(self.account)
+
+    @property
+    def commission_until(self) -> datetime.date:
+        """The commission runs for 12 months from sign-up: the last day it covers."""
+        return add_months(self.signed_up_at.replace(day=1), 12) - datetime.timedelta(days=1)
 
 
 class ConsumptionImport(models.Model):

@@ -268,3 +268,19 @@ def monthly_statistics(*, partner_id: int, months) -> list[MonthFigures]:
     for row in commission:
         index[row["period"]].commission = row["total"]
     return list(index.values())
+
+
+def with_commission(customers):
+    """Each referred customer with the commission accrued on it so far (one correlated subquery)."""
+    from .models import Accrual, Program
+
+    total = (
+        Accrual.objects.filter(program=Program.REFERRAL, subaccount__account=OuterRef("account"))
+        .order_by()
+        .values("subaccount__account")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return customers.annotate(
+        commission=Coalesce(Subquery(total), Value(Decimal("0.00")), output_field=DecimalField())
+    )

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import ReferralLink
+from finance.models import ReferralLink, ReferredCustomer
 
 from .models import PresaleRequest, Registration, Resource
 
@@ -52,3 +52,14 @@ class ReferralLinkFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(name__icontains=value) | Q(code__icontains=value) | Q(landing_url__icontains=value)
         )
+
+
+class ReferredCustomerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="account__name", lookup_expr="icontains", label=_("Search"))
+    link = django_filters.CharFilter(
+        field_name="link__name", lookup_expr="icontains", label=_("Referral link")
+    )
+
+    class Meta:
+        model = ReferredCustomer
+        fields = ["q", "link"]

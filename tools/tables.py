@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import ReferralLink
+from finance.models import ReferralLink, ReferredCustomer
 from portal.tables import MoneyColumn, PortalTable, StatusColumn
 
 from .models import PresaleRequest, Registration, Resource
@@ -85,3 +85,21 @@ class ReferralLinkTable(PortalTable):
 
     def render_landing_url(self, value):
         return value or _("Home page")
+
+
+class ReferredCustomerTable(PortalTable):
+    account = tables.Column(
+        verbose_name=_("Customer"),
+        linkify=lambda record: record.account.get_absolute_url(),
+        order_by="account__name",
+    )
+    link = tables.Column(verbose_name=_("Referral link"), order_by="link__name")
+    signed_up_at = tables.DateColumn(verbose_name=_("Signed up"))
+    consent_at = tables.DateTimeColumn(verbose_name=_("Consent given"))
+    commission_until = tables.DateColumn(verbose_name=_("Commission until"), orderable=False)
+    commission = MoneyColumn(verbose_name=_("Commission so far"))
+
+    class Meta:
+        model = ReferredCustomer
+        fields = ("account", "link", "signed_up_at", "consent_at", "commission_until", "commission")
+        empty_text = _("No customer has joined through your links yet.")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.AttachmentDownloadView.as_view(), name="attachment"),
     path("resources/", views.ResourceListView.as_view(), name="resources"),
     path("referral-links/", views.ReferralLinkListView.as_view(), name="referral_links"),
+    path("referred-customers/", views.ReferredCustomerListView.as_view(), name="referred_customers"),
     path("referral-statistics/", views.ReferralStatisticsView.as_view(), name="referral_statistics"),
     path("referral-links/new/", views.ReferralLinkCreateView.as_view(), name="referral_link_create"),
     path(

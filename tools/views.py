@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from finance import referral
-from finance.models import ReferralLink
+from finance.models import ReferralLink, ReferredCustomer
 from portal.charts import stacked_bars
 from portal.csv import csv_response
 from portal.periods import PeriodForm
@@ -19,10 +19,22 @@ from portal.views import (
 )
 
 from . import services
-from .filters import PresaleRequestFilter, ReferralLinkFilter, RegistrationFilter, ResourceFilter
+from .filters import (
+    PresaleRequestFilter,
+    ReferralLinkFilter,
+    ReferredCustomerFilter,
+    RegistrationFilter,
+    ResourceFilter,
+)
 from .forms import AttachmentForm, CommentForm, PresaleRequestForm, ReferralLinkForm, RegistrationForm
 from .models import Attachment, PresaleRequest, ProgramSettings, Registration, Resource
-from .tables import PresaleRequestTable, ReferralLinkTable, RegistrationTable, ResourceTable
+from .tables import (
+    PresaleRequestTable,
+    ReferralLinkTable,
+    ReferredCustomerTable,
+    RegistrationTable,
+    ResourceTable,
+)
 
 SECTION = "tools"
 
@@ -332,6 +344,25 @@ class ReferralLinkDeactivateView(PortalActionView):
         referral.link_deactivate(link=link, actor=self.request.user)
         messages.success(self.request, _("Link deactivated."))
         return redirect("tools:referral_links")
+
+
+class ReferredCustomerListView(PortalListView):
+    """The customers who joined through the partner's links, with their 12-month commission window."""
+
+    queryset = ReferredCustomer.objects.select_related("account", "link")
+    filterset_class = ReferredCustomerFilter
+    table_class = ReferredCustomerTable
+    right = Right.TOOLS_VIEW
+    section = SECTION
+    title = _("Referred customers")
+    template_name = "tools/registration_list.html"
+
+    def get_queryset(self):
+        return referral.with_commission(super().get_queryset()).order_by("-signed_up_at", "pk")
+
+    def get_table_kwargs(self):
+        shows = shows_referral_money(self.membership)
+        return {**super().get_table_kwargs(), "exclude": () if shows else ("commission",)}
 
 
 class ReferralStatisticsView(PortalPageView):

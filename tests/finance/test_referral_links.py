@@ -251,3 +251,36 @@ def test_links_filter_by_status_and_search(referral_partner, member, client_for)
     assert names(status="deactivated") == {"Old banner"}
     assert names(q="webinar") == {"Spring webinar"}
     assert names() == {"Spring webinar", "Old banner"}
+
+
+def test_referred_customers_with_their_window_commission_and_scope(referral_partner, member, client_for):
+    from guardian.shortcuts import assign_perm
+
+    link = ReferralLinkFactory(partner=referral_partner, name="Webinar")
+    gamma = ReferredCustomerFactory(
+        link=link,
+        account=AccountFactory(partner=referral_partner, name="Gamma"),
+        signed_up_at=datetime.date(2026, 3, 14),
+    )
+    ReferredCustomerFactory(link=link, account=AccountFactory(partner=referral_partner, name="Delta"))
+    sub = SubaccountFactory(account=gamma.account)
+    AccrualFactory(
+        subaccount=sub, program=Program.REFERRAL, amount=Decimal("40.00"), period=datetime.date(2026, 4, 1)
+    )
+    AccrualFactory(
+        subaccount=sub, program=Program.REFERRAL, amount=Decimal("2.50"), period=datetime.date(2026, 5, 1)
+    )
+
+    rows = {
+        r.record.account.name: r
+        for r in client_for(member()).get(reverse("tools:referred_customers")).context["table"].rows
+    }
+    assert set(rows) == {"Gamma", "Delta"}
+    assert rows["Gamma"].record.commission == Decimal("42.50")
+    assert rows["Gamma"].record.commission_until == datetime.date(2027, 2, 28)  # 12 months from March 2026
+
+    viewer = member(Role.VIEWER, restricted=True)
+    assign_perm("accounts.access_account", viewer.user, gamma.account)
+    page = client_for(viewer).get(reverse("tools:referred_customers"))
+    assert [r.record.account.name for r in page.context["table"].rows] == ["Gamma"]
+    assert "42.50" not in page.content.decode()  # a Viewer sees no money

@@ -75,6 +75,7 @@ PAGE_COLUMN = {
     "finance:commission_report_request": "finance.view",
     "tools:referral_links": "tools.view",
     "tools:referral_statistics": "tools.view",
+    "tools:referred_customers": "tools.view",
     "tools:referral_link_create": "tools.use",
     "tools:referral_link_deactivate": "tools.use",
     "profiles:profile": "profile.view",
