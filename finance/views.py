@@ -251,9 +251,7 @@ class BonusesView(PortalPageView):
     section = "finance"
 
     def get(self, request, *args, **kwargs):
-        self.period = PeriodForm(
-            {k: v for k, v in request.GET.items() if k != "export"} or {"period": "last_12_months"}
-        )
+        self.period = PeriodForm.from_query(request.GET)
         self.grid = selectors.customer_months(membership=self.membership, months=self.period.month_range())
         if request.GET.get("export") == "csv":
             return csv_response("bonuses-by-month.csv", self.grid.csv_header(), self.grid.csv_rows())

@@ -84,6 +84,12 @@ class CustomRangeForm(forms.Form):
 class PeriodForm(CustomRangeForm):
     """``?period=last_3_months`` or ``?period=custom&start=2026-01&finish=2026-06``."""
 
+    @classmethod
+    def from_query(cls, query, default: str = "last_12_months") -> PeriodForm:
+        """The period a query asks for (other parameters, like ``export``, aside), else ``default``."""
+        data = {name: query.get(name) for name in ("period", "start", "finish") if name in query}
+        return cls(data or {"period": default})
+
     period = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False)
     start = forms.DateField(label=_("From month"), required=False, input_formats=["%Y-%m"], widget=MonthInput)
     finish = forms.DateField(label=_("To month"), required=False, input_formats=["%Y-%m"], widget=MonthInput)

@@ -373,9 +373,7 @@ class ReferralStatisticsView(PortalPageView):
     section = SECTION
 
     def get(self, request, *args, **kwargs):
-        self.period = PeriodForm(
-            {k: v for k, v in request.GET.items() if k != "export"} or {"period": "last_12_months"}
-        )
+        self.period = PeriodForm.from_query(request.GET)
         self.rows = referral.monthly_statistics(partner_id=self.partner.pk, months=self.period.month_range())
         self.shows_money = shows_referral_money(self.membership)
         if request.GET.get("export") == "csv":
