@@ -6,8 +6,10 @@ ledger entries of exactly the rows it inserted. Running a month twice, concurren
 died mid-way leaves the same accruals and the same ledger.
 
 Paid consumption is cost minus credits (grants) minus marketplace products; the partner's own subaccounts
-never earn anything. The specialization rebate is quarterly: it is accrued with the quarter's last month,
-on the increase over the previous quarter.
+never earn anything. The referral commission is the exception: its basis is what the referred customer was
+invoiced including VAT, accrued only once the customer has paid the month (billing's invoices import starts
+a run for each closed month it completes). The specialization rebate is quarterly: it is accrued with the
+quarter's last month, on the increase over the previous quarter.
 """
 
 from __future__ import annotations
@@ -63,13 +65,20 @@ BASES = {
           AND c.date >= %(month)s AND c.date < %(end)s
         GROUP BY c.partner_id, c.subaccount_id, r.id, c.currency
     """,
-    # referral commission: referred customers, for 12 months from sign-up (its month is the first)
-    Program.REFERRAL: f"""
-        SELECT p.partner_id, p.subaccount_id, 'referral:' || rc.id AS source, p.paid AS basis, p.currency
-        FROM ({PAID}) p
-        JOIN finance_referredcustomer rc ON rc.account_id = p.account_id
-        WHERE %(month)s >= date_trunc('month', rc.signed_up_at)
+    # referral commission: per referred customer (the cap is per customer), its month's invoices including
+    # VAT once every one of them is paid in full, for 12 months from sign-up (its month is the first); the
+    # accrual is kept on the customer's first invoiced subaccount
+    Program.REFERRAL: """
+        SELECT i.partner_id, min(i.subaccount_id) AS subaccount_id, 'referral:' || rc.id AS source,
+               sum(i.amount) AS basis, i.currency
+        FROM finance_referredcustomer rc
+        JOIN subaccounts_subaccount s ON s.account_id = rc.account_id AND NOT s.is_partner_own
+        JOIN finance_customerinvoice i ON i.subaccount_id = s.id AND i.month = %(month)s
+        WHERE i.partner_id = %(partner)s AND rc.consent_at IS NOT NULL
+          AND %(month)s >= date_trunc('month', rc.signed_up_at)
           AND %(month)s < date_trunc('month', rc.signed_up_at) + interval '12 months'
+        GROUP BY i.partner_id, rc.id, i.currency
+        HAVING bool_and(i.paid_amount >= i.amount)
     """,
 }
 

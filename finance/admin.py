@@ -12,6 +12,7 @@ from .models import (
     Accrual,
     Consumption,
     ConsumptionImport,
+    CustomerInvoice,
     LedgerEntry,
     MonthlyConsumption,
     RebateTerm,
@@ -42,6 +43,7 @@ class ConsumptionImportAdmin(admin.ModelAdmin):
 
     list_display = (
         "created_at",
+        "kind",
         "file",
         "status",
         "lines_checked",
@@ -50,7 +52,7 @@ class ConsumptionImportAdmin(admin.ModelAdmin):
         "last_day",
         "error_count",
     )
-    list_filter = ("status",)
+    list_filter = ("kind", "status")
     readonly_fields = (
         "status",
         "lines_checked",
@@ -59,15 +61,20 @@ class ConsumptionImportAdmin(admin.ModelAdmin):
         "last_day",
         "error_count",
         "error_list",
+        "skipped_list",
         "created_by",
         "created_at",
         "finished_at",
     )
-    fields = ("file", *readonly_fields)
+    fields = ("kind", "file", *readonly_fields)
 
     @admin.display(description=_("Bad lines"))
     def error_list(self, obj):
         return format_html_join("\n", "<div>{}</div>", ((e,) for e in obj.errors)) or "—"
+
+    @admin.display(description=_("Lines not attributed"))
+    def skipped_list(self, obj):
+        return format_html_join("\n", "<div>{}</div>", ((e,) for e in obj.skipped)) or "—"
 
     def has_change_permission(self, request, obj=None):
         return obj is None
@@ -95,6 +102,15 @@ class ConsumptionAdmin(ReadOnlyAdmin):
     search_fields = ("subaccount__billing_account_id", "service_name", "sku_name")
     date_hierarchy = "date"
     show_full_result_count = False
+
+
+@admin.register(CustomerInvoice)
+class CustomerInvoiceAdmin(ReadOnlyAdmin):
+    """Invoices and payments come from billing's file (Billing imports); they gate referral commission."""
+
+    list_display = ("number", "subaccount", "month", "amount", "paid_amount", "paid_on", "currency")
+    list_filter = ("currency", "month")
+    search_fields = ("number", "subaccount__billing_account_id")
 
 
 @admin.register(MonthlyConsumption)

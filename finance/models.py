@@ -188,6 +188,11 @@ class Accrual(TenantModel):
             return _("Consumption of the registered project's cloud or folder in %(month)s") % {
                 "month": month
             }
+        if self.program == Program.REFERRAL:
+            return _(
+                "The referred customer's invoices for %(month)s including VAT, all its subaccounts, "
+                "paid in full"
+            ) % {"month": month}
         return _("Paid consumption of the subaccount in %(month)s (credits and marketplace excluded)") % {
             "month": month
         }
@@ -365,8 +370,48 @@ class ReferredCustomer(TenantModel):
         return add_months(self.signed_up_at.replace(day=1), 12) - datetime.timedelta(days=1)
 
 
+class CustomerInvoice(TenantModel):
+    """Billing's invoice of a subaccount for a month and what the customer has paid of it. A referred
+    customer's commission for a month is accrued only once every invoice of that month is paid in full."""
+
+    account_field = "subaccount__account_id"
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
+    subaccount = models.ForeignKey(
+        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="invoices", db_index=False
+    )
+    number = models.CharField(_("invoice number"), max_length=64, unique=True)
+    month = models.DateField(_("month"), help_text=_("First day of the month invoiced"))
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    amount = MoneyField(_("amount"), help_text=_("the month's cloud consumption including VAT"))
+    paid_amount = MoneyField(_("paid"), default=0)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0, paid_amount__gte=0), name="invoice_amounts_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["subaccount", "month"])]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_amount >= self.amount
+
+
 class ConsumptionImport(models.Model):
-    """A billing file uploaded by a portal administrator and loaded by a Celery task (progress shown)."""
+    """A billing file uploaded by a portal administrator and loaded by a Celery task (progress shown):
+    daily consumption, invoices with their payments, or customers who signed up with a referral code."""
+
+    class Kind(models.TextChoices):
+        CONSUMPTION = "consumption", _("Daily consumption")
+        INVOICES = "invoices", _("Invoices and payments")
+        REFERRAL_SIGNUPS = "referral_signups", _("Sign-ups with a referral code")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -375,6 +420,7 @@ class ConsumptionImport(models.Model):
         REJECTED = "rejected", _("Rejected: nothing imported")
         FAILED = "failed", _("Failed")
 
+    kind = models.CharField(_("file"), max_length=24, choices=Kind.choices, default=Kind.CONSUMPTION)
     file = models.FileField(_("CSV file"), upload_to="imports/%Y/%m/")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     lines_checked = models.PositiveIntegerField(default=0)
@@ -383,6 +429,9 @@ class ConsumptionImport(models.Model):
     last_day = models.DateField(null=True, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    skipped = models.JSONField(
+        default=list, blank=True, help_text=_("valid lines not attributed, with the reason")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -391,6 +440,7 @@ class ConsumptionImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("billing import")
 
     def __str__(self):
         return f"{self.file.name} ({self.get_status_display()})"

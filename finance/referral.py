@@ -183,8 +183,19 @@ def eligible(tax_id: str) -> bool:
 
 
 @transaction.atomic
-def signup(*, link: ReferralLink, name: str, country: str, tax_id: str, contact_name: str, email: str):
-    """The customer, having consented, becomes an account of the link's partner marked as referred."""
+def signup(
+    *,
+    link: ReferralLink,
+    name: str,
+    country: str,
+    tax_id: str,
+    contact_name: str,
+    email: str,
+    signed_up_at: datetime.date | None = None,
+    consent_at: datetime.datetime | None = None,
+):
+    """The customer, having consented, becomes an account of the link's partner marked as referred (the
+    public form signs up now; billing's file says when the customer signed up and consented)."""
     from accounts.models import Account, AccountContact
 
     from .models import ReferredCustomer
@@ -202,7 +213,10 @@ def signup(*, link: ReferralLink, name: str, country: str, tax_id: str, contact_
         raise ValidationError(ALREADY)
     AccountContact.objects.create(account=account, name=contact_name, email=email)
     customer = ReferredCustomer.objects.create(
-        link=link, account=account, signed_up_at=timezone.localdate(), consent_at=timezone.now()
+        link=link,
+        account=account,
+        signed_up_at=signed_up_at or timezone.localdate(),
+        consent_at=consent_at or timezone.now(),
     )
     audit(
         partner_id=link.partner_id, actor=None, action="referral.signup", target=f"{account} via {link.code}"

@@ -16,9 +16,11 @@ def refresh_monthly_consumption(partner_id: int, start: str, end: str) -> None:
 
 @shared_task(acks_late=True)
 def import_consumption_file(import_id: int) -> str:
-    """Load an uploaded billing file. The load is one transaction, so a retry after a crash starts clean."""
+    """Load an uploaded billing file of any kind. The load is one transaction, so a retry after a crash
+    starts clean."""
     from django.utils import timezone
 
+    from .billing import load_invoices, load_referral_signups
     from .importer import ImportRejected, load
     from .models import ConsumptionImport
 
@@ -28,8 +30,13 @@ def import_consumption_file(import_id: int) -> str:
     def progress(lines: int) -> None:
         ConsumptionImport.objects.filter(pk=import_id).update(lines_checked=lines)
 
+    loader = {
+        ConsumptionImport.Kind.CONSUMPTION: load,
+        ConsumptionImport.Kind.INVOICES: load_invoices,
+        ConsumptionImport.Kind.REFERRAL_SIGNUPS: load_referral_signups,
+    }[job.kind]
     try:
-        checked = load(job.file.path, progress=progress)
+        loaded = loader(job.file.path, progress=progress)
     except ImportRejected as rejected:
         ConsumptionImport.objects.filter(pk=import_id).update(
             status=ConsumptionImport.Status.REJECTED,
@@ -39,12 +46,14 @@ def import_consumption_file(import_id: int) -> str:
             finished_at=timezone.now(),
         )
         return "rejected"
+    skipped = getattr(loaded, "skipped", [])
     ConsumptionImport.objects.filter(pk=import_id).update(
         status=ConsumptionImport.Status.DONE,
-        rows=checked.rows,
-        lines_checked=checked.rows,
-        first_day=checked.first_day,
-        last_day=checked.last_day,
+        rows=loaded.rows,
+        lines_checked=loaded.rows + len(skipped),
+        first_day=getattr(loaded, "first_day", None),
+        last_day=getattr(loaded, "last_day", None),
+        skipped=[str(e) for e in skipped],
         finished_at=timezone.now(),
     )
     return "done"

@@ -14,6 +14,7 @@ from finance.models import (
     Accrual,
     Consumption,
     ConsumptionImport,
+    CustomerInvoice,
     LedgerEntry,
     MonthlyConsumption,
     Pool,
@@ -288,6 +289,23 @@ class ReferredCustomerFactory(factory.django.DjangoModelFactory):
     link = factory.SubFactory(ReferralLinkFactory)
     account = factory.SubFactory(AccountFactory, partner=factory.SelfAttribute("..link.partner"))
     signed_up_at = datetime.date(2026, 1, 1)
+    consent_at = datetime.datetime(2026, 1, 1, 10, tzinfo=datetime.UTC)
+
+
+class CustomerInvoiceFactory(factory.django.DjangoModelFactory):
+    """Paid in full unless told otherwise."""
+
+    class Meta:
+        model = CustomerInvoice
+
+    subaccount = factory.SubFactory(SubaccountFactory)
+    partner = factory.SelfAttribute("subaccount.partner")
+    number = factory.Sequence(lambda n: f"INV-{n:06d}")
+    month = datetime.date(2026, 10, 1)
+    currency = "RUB"
+    amount = Decimal("1200.00")
+    paid_amount = factory.SelfAttribute("amount")
+    paid_on = datetime.date(2026, 11, 10)
 
 
 class RegistrationFactory(factory.django.DjangoModelFactory):

@@ -14,6 +14,7 @@ from finance.services import monthly_consumption_rebuild
 from tests.factories import (
     AccountFactory,
     ConsumptionFactory,
+    CustomerInvoiceFactory,
     PartnerFactory,
     PartnerSpecializationFactory,
     RebateTermFactory,
@@ -114,16 +115,53 @@ def test_project_rebate_only_in_months_at_or_over_the_threshold(terms, cost, exp
 def test_referral_commission_is_capped_per_customer_and_month(terms):
     partner = PartnerFactory()
     referred = ReferredCustomerFactory(link__partner=partner, signed_up_at=datetime.date(2026, 6, 10))
-    big = SubaccountFactory(account=referred.account, partner=partner)
-    consume(big, cost="2000000.00")
+    first = SubaccountFactory(account=referred.account, partner=partner)
+    second = SubaccountFactory(account=referred.account, partner=partner)
+    # two subaccounts of one customer: 600,000 + 600,000 invoiced would earn 120,000; the cap is per customer
+    CustomerInvoiceFactory(subaccount=first, amount=Decimal("600000.00"))
+    CustomerInvoiceFactory(subaccount=second, amount=Decimal("600000.00"))
     accrue_month(partner_id=partner.pk, month=OCT)
-    assert accrued(partner, Program.REFERRAL) == {(big.pk, f"referral:{referred.pk}"): Decimal("100000.00")}
+    assert accrued(partner, Program.REFERRAL) == {(first.pk, f"referral:{referred.pk}"): Decimal("100000.00")}
     # 12 months from sign-up, the sign-up month being the first: May 2027 is the last, June 2027 is not
     for month in (datetime.date(2027, 5, 1), datetime.date(2027, 6, 1)):
-        consume(big, cost="10.00", day=month)
+        CustomerInvoiceFactory(subaccount=first, month=month, amount=Decimal("10.00"))
         accrue_month(partner_id=partner.pk, month=month)
     periods = Accrual.objects.filter(program=Program.REFERRAL).values_list("period", flat=True)
     assert sorted(periods) == [OCT, datetime.date(2027, 5, 1)]
+
+
+@pytest.mark.django_db
+def test_referral_commission_is_ten_percent_of_the_invoice_with_vat_once_the_customer_paid_it(terms):
+    partner = PartnerFactory()
+    referred = ReferredCustomerFactory(link__partner=partner, signed_up_at=datetime.date(2026, 9, 3))
+    sub = SubaccountFactory(account=referred.account, partner=partner)
+    other = SubaccountFactory(account=referred.account, partner=partner)
+    consume(sub, cost="1000.00")  # consumption alone earns the partner bonus, never the commission
+    paid = CustomerInvoiceFactory(subaccount=sub, amount=Decimal("1220.00"))  # 1,000 + VAT 22%
+    unpaid = CustomerInvoiceFactory(
+        subaccount=other, amount=Decimal("610.00"), paid_amount=Decimal("600.00"), paid_on=None
+    )
+    accrue_month(partner_id=partner.pk, month=OCT)
+    assert accrued(partner, Program.REFERRAL) == {}  # the month is not paid until every invoice is
+    unpaid.paid_amount, unpaid.paid_on = Decimal("610.00"), datetime.date(2026, 11, 20)
+    unpaid.save()
+    accrue_month(partner_id=partner.pk, month=OCT)
+    accrue_month(partner_id=partner.pk, month=OCT)  # and again: nothing more
+    assert accrued(partner, Program.REFERRAL) == {(sub.pk, f"referral:{referred.pk}"): Decimal("183.00")}
+    accrual = Accrual.objects.get(program=Program.REFERRAL)
+    assert (accrual.basis, paid.is_paid) == (Decimal("1830.00"), True)
+    assert LedgerEntry.objects.get(accrual=accrual).pool == Pool.REFERRAL
+    assert "including VAT" in accrual.basis_explained
+
+
+@pytest.mark.django_db
+def test_no_commission_without_the_customers_consent_or_for_a_customer_not_referred(terms):
+    partner = PartnerFactory()
+    referred = ReferredCustomerFactory(link__partner=partner, consent_at=None)
+    CustomerInvoiceFactory(subaccount=SubaccountFactory(account=referred.account, partner=partner))
+    CustomerInvoiceFactory(subaccount=SubaccountFactory(account=AccountFactory(partner=partner)))
+    accrue_month(partner_id=partner.pk, month=OCT)
+    assert accrued(partner, Program.REFERRAL) == {}
 
 
 def ledger(partner):

@@ -141,7 +141,7 @@ def test_the_admin_upload_runs_as_a_task_with_progress(
         open(write(tmp_path, line(), line(day="2026-10-02")), "rb") as handle,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        admin_client.post("/admin/finance/consumptionimport/add/", {"file": handle})
+        admin_client.post("/admin/finance/consumptionimport/add/", {"kind": "consumption", "file": handle})
     job = ConsumptionImport.objects.get()
     assert (job.status, job.rows, job.lines_checked) == (ConsumptionImport.Status.DONE, 2, 2)
     assert Consumption.objects.count() == 2

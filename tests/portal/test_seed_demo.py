@@ -3,6 +3,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from access.models import Membership
+from finance.models import Accrual, CustomerInvoice, Program
 from portal.permissions import Role
 from profiles.models import Partner
 from subaccounts.models import Subaccount
@@ -26,6 +27,15 @@ def test_seed_demo_fills_every_status_and_role_and_a_second_run_changes_nothing(
         assert set(partner.subaccounts.values_list("status", flat=True)) == set(Subaccount.Status)
     assert first["finance.Consumption"] > 0 and first["finance.Accrual"] > 0
     assert first["finance.MonthlyConsumption"] >= 2 * 24  # 24 months of aggregates per partner at least
+    # referral: each partner's two referred customers earn commission on their paid months, and the one
+    # unpaid month waits for its payment
+    for partner in Partner.objects.all():
+        referral = Accrual.objects.filter(partner=partner, program=Program.REFERRAL)
+        assert not referral.filter(subaccount__account__referral__isnull=True).exists()
+        assert referral.values("subaccount__account").distinct().count() == 2
+        unpaid = CustomerInvoice.objects.get(partner=partner, paid_on=None)
+        assert not referral.filter(subaccount=unpaid.subaccount, period=unpaid.month).exists()
+        assert referral.filter(period=unpaid.month).count() == 1
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert model_counts() == first

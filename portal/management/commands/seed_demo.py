@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from stdnum.ru import inn as ru_inn
 
@@ -18,9 +19,19 @@ from access.models import Membership
 from accounts.models import Account, AccountContact
 from accounts.tax_ids import kz_check_digit
 from finance.accruals import accrue_month
-from finance.models import Consumption, MonthlyConsumption, Program, RebateTerm
+from finance.models import (
+    Consumption,
+    CustomerInvoice,
+    MonthlyConsumption,
+    Program,
+    RebateTerm,
+    ReferralClick,
+    ReferralLink,
+    ReferredCustomer,
+)
 from finance.services import accrual_record, monthly_consumption_rebuild
 from portal.business_days import add_business_days
+from portal.periods import add_months
 from portal.permissions import Role
 from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
 from subaccounts.models import Subaccount, SubaccountEvent
@@ -221,8 +232,55 @@ class Command(BaseCommand):
                 submitted_at=now,
                 review_due=add_business_days(now, ProgramSettings.current().review_business_days),
             )
+        self.seed_referrals(partner, slug, owner)
         self.seed_consumption(partner, subaccounts, currency)
         return logins
+
+    def seed_referrals(self, partner, slug, owner):
+        """A referral link that brought customers 1 and 2 six months ago, with its clicks."""
+        link, created = ReferralLink.objects.get_or_create(
+            code=f"{slug}demo", defaults={"partner": partner, "name": "Webinar, spring", "created_by": owner}
+        )
+        if created:
+            ReferralClick.objects.bulk_create(
+                ReferralClick(link=link, visitor=f"demo-{n}") for n in range(40)
+            )
+        signed_up = add_months(timezone.localdate().replace(day=1), -6)
+        for i in (1, 2):
+            ReferredCustomer.objects.get_or_create(
+                account=Account.objects.get(partner=partner, tax_id=demo_tax_id(partner.country, i)),
+                defaults={"link": link, "signed_up_at": signed_up, "consent_at": timezone.now()},
+            )
+
+    def seed_invoices(self, partner, months, currency):
+        """Billing's invoices of the referred customers, with VAT; the last closed month of customer 2 is
+        not paid yet, so its commission waits for the payment."""
+        vat = Decimal("1.22") if currency == "RUB" else Decimal("1.16")
+        paid = (
+            MonthlyConsumption.objects.filter(
+                partner=partner, month__in=months, subaccount__account__referral__isnull=False
+            )
+            .order_by()
+            .values("subaccount_id", "subaccount__billing_account_id", "month")
+            .annotate(total=Sum(F("cost") - F("credit") - F("marketplace_cost")))
+        )
+        today = timezone.localdate()
+        for row in paid:
+            paid_on = min(today, add_months(row["month"], 1) + datetime.timedelta(days=9))
+            amount = (row["total"] * vat).quantize(Decimal("0.01"))
+            unpaid = row["month"] == months[-1] and row["subaccount__billing_account_id"].endswith("-0002")
+            CustomerInvoice.objects.get_or_create(
+                number=f"{row['subaccount__billing_account_id']}-{row['month']:%Y%m}",
+                defaults={
+                    "partner": partner,
+                    "subaccount_id": row["subaccount_id"],
+                    "month": row["month"],
+                    "currency": currency,
+                    "amount": amount,
+                    "paid_amount": 0 if unpaid else amount,
+                    "paid_on": None if unpaid else paid_on,
+                },
+            )
 
     def seed_subaccount(self, partner, account, i, status, actor):
         sub, created = Subaccount.objects.get_or_create(
@@ -295,6 +353,7 @@ class Command(BaseCommand):
         monthly_consumption_rebuild(partner_id=partner.pk, start=months[0], end=today)
         terms = {t.program: t for t in RebateTerm.objects.filter(condition="")}
         closed = [m for m in months if m < today.replace(day=1)]
+        self.seed_invoices(partner, closed, currency)
         for month in closed:
             # the real engine: partner bonus, deal extra, specialization rebates at quarter ends, referral
             accrue_month(partner_id=partner.pk, month=month)
