@@ -6,12 +6,15 @@ from django_countries.fields import CountryField
 from accounts.tax_ids import validate_tax_id
 from portal.money import Currency
 from portal.periods import DayRangeForm
+from subaccounts.models import Subaccount
 
-from .models import Pool, Withdrawal
+from .models import DESTINATIONS, Pool, Withdrawal
 
 
 class WithdrawalForm(forms.Form):
-    """Step one asks; step two (``confirmed``) shows the same values back before anything is held."""
+    """Step one asks; step two (``confirmed``) shows the same values back before anything is held. The
+    destinations are the balance's own: invoice or bank for rebates, a grant or bank for referral commission;
+    a grant names one of the partner's own active billing accounts."""
 
     pool = forms.ChoiceField(
         choices=[(Pool.REBATES, Pool.REBATES.label), (Pool.REFERRAL, Pool.REFERRAL.label)],
@@ -22,7 +25,33 @@ class WithdrawalForm(forms.Form):
     destination = forms.ChoiceField(
         label=_("Destination"), choices=Withdrawal.Destination.choices, widget=forms.RadioSelect
     )
+    billing_account = forms.ModelChoiceField(
+        label=_("Billing account for the grant"),
+        queryset=Subaccount.objects.none(),
+        required=False,
+        to_field_name="billing_account_id",
+        help_text=_("one of your own billing accounts"),
+    )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, partner, pool: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        pool = pool if pool in DESTINATIONS else Pool.REBATES
+        self.fields["destination"].choices = [
+            (value, label) for value, label in Withdrawal.Destination.choices if value in DESTINATIONS[pool]
+        ]
+        if Withdrawal.Destination.GRANT in DESTINATIONS[pool]:
+            self.fields["billing_account"].queryset = Subaccount.objects.filter(
+                partner=partner, is_partner_own=True, status=Subaccount.Status.ACTIVE
+            )
+        else:
+            del self.fields["billing_account"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("destination") == Withdrawal.Destination.GRANT and not data.get("billing_account"):
+            self.add_error("billing_account", _("Choose the billing account to credit."))
+        return data
 
 
 class UsageForm(DayRangeForm):

@@ -35,6 +35,11 @@ POOL_OF_PROGRAM = {
     Program.REFERRAL: Pool.REFERRAL,
 }
 WITHDRAWABLE_POOLS = (Pool.REBATES, Pool.REFERRAL)
+# where each balance can go: rebates reduce the partner's invoice, referral commission becomes a grant
+DESTINATIONS = {
+    Pool.REBATES: ("invoice", "bank"),
+    Pool.REFERRAL: ("grant", "bank"),
+}
 
 
 class Consumption(TenantModel):
@@ -202,6 +207,7 @@ class Withdrawal(TenantModel):
     class Destination(models.TextChoices):
         INVOICE = "invoice", _("Deduction from this month's invoice")
         BANK = "bank", _("Payout to the bank account of the partner agreement")
+        GRANT = "grant", _("Grant on your own billing account")
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Requested")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit
 from portal.money import round_money
 
-from .models import POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Withdrawal
+from .models import DESTINATIONS, POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Withdrawal
 from .selectors import balance
 
 MONTHLY_UPSERT_SQL = """
@@ -114,8 +114,18 @@ def _lock_pool(partner_id: int, pool: str, currency: str) -> None:
 
 
 @transaction.atomic
-def withdrawal_request(*, partner, pool: str, amount: Decimal, currency: str, destination: str, requested_by):
-    """Hold ``amount`` of a withdrawable balance for payout or invoice deduction (Rules of money 4).
+def withdrawal_request(
+    *,
+    partner,
+    pool: str,
+    amount: Decimal,
+    currency: str,
+    destination: str,
+    requested_by,
+    grant_subaccount=None,
+):
+    """Hold ``amount`` of a withdrawable balance for payout, invoice deduction or a grant (Rules of money 4).
+    A grant goes to one of the partner's own billing accounts (``grant_subaccount``).
 
     Under the balance's lock: check the available amount, record the request and its negative ledger entry.
     Concurrent requests queue on the lock, so together they never take more than the balance.
@@ -129,6 +139,15 @@ def withdrawal_request(*, partner, pool: str, amount: Decimal, currency: str, de
         raise ValidationError({"amount": _("Enter an amount above zero.")})
     if pool == Pool.REFERRAL and currency == "RUB" and amount < REFERRAL_MINIMUM:
         raise ValidationError({"amount": _("The referral program pays out from 500 RUB.")})
+    if destination not in DESTINATIONS[pool]:
+        raise ValidationError({"destination": _("This balance cannot be withdrawn that way.")})
+    if destination == Withdrawal.Destination.GRANT and not (
+        grant_subaccount is not None
+        and grant_subaccount.partner_id == partner.pk
+        and grant_subaccount.is_partner_own
+        and grant_subaccount.status == grant_subaccount.Status.ACTIVE
+    ):
+        raise ValidationError({"billing_account": _("Choose one of your own active billing accounts.")})
     payout = PayoutDetails.objects.filter(partner=partner).first()
     if destination == Withdrawal.Destination.BANK and payout is None:
         raise ValidationError({"destination": _("Add the payout details in the partner profile first.")})
@@ -142,6 +161,8 @@ def withdrawal_request(*, partner, pool: str, amount: Decimal, currency: str, de
             }
         )
     snapshot = {}
+    if destination == Withdrawal.Destination.GRANT:
+        snapshot = {"billing_account_id": grant_subaccount.billing_account_id, "name": grant_subaccount.name}
     if destination == Withdrawal.Destination.BANK:
         snapshot = {
             f: getattr(payout, f) for f in ("bank_name", "bic", "account_number", "correspondent_account")

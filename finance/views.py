@@ -1,5 +1,5 @@
 import datetime
-from functools import partial
+from functools import cached_property, partial
 
 from django import forms
 from django.conf import settings
@@ -22,11 +22,11 @@ from portal.permissions import Right
 from portal.views import PortalDetailView, PortalListView, PortalMixin, PortalPageView, PublicView
 from subaccounts.models import Subaccount
 
-from . import referral, selectors, services, tasks
+from . import referral, selectors, services, switch, tasks
 from .commission import commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
 from .forms import ReferralSignupForm, UsageForm, WithdrawalForm
-from .models import Accrual, Consumption, LedgerEntry, Pool, Program, ReferralLink, Report
+from .models import Accrual, Consumption, LedgerEntry, Pool, Program, ReferralLink, Report, Withdrawal
 from .tables import (
     AccrualTable,
     CommissionReportTable,
@@ -38,21 +38,37 @@ from .tables import (
 
 
 class AccrualListView(PortalListView):
+    """Accruals of the program chosen with the switch ("Bonus" in the referral program)."""
+
     queryset = Accrual.objects.select_related("subaccount", "term")
     filterset_class = AccrualFilter
     table_class = AccrualTable
     right = Right.FINANCE_VIEW
     section = "finance"
-    title = _("Accruals")
     template_name = "finance/accrual_list.html"
 
+    @cached_property
+    def program(self) -> str:
+        return switch.chosen(self.request)
+
+    @property
+    def title(self):
+        return _("Referral bonus") if self.program == switch.REFERRAL else _("Accruals")
+
+    def get_queryset(self):
+        return switch.accruals_of(self.program, super().get_queryset())
+
     def get_context_data(self, **kwargs):
-        kwargs["balances"] = selectors.balances(partner=self.partner)
+        pools = [switch.POOL[self.program]]
+        if self.program == switch.RESELLER:
+            pools.append(Pool.BONUS)
+        kwargs["balances"] = selectors.balances(partner=self.partner, pools=pools)
         return super().get_context_data(**kwargs)
 
 
 class BalanceView(PortalListView):
-    """The withdrawable balance of one pool (rebates, or referral with the switch): its ledger and totals."""
+    """The withdrawable balance of the program chosen with the switch ("Payments" in the referral program):
+    its ledger with the withdrawals, and the available amount."""
 
     queryset = LedgerEntry.objects.select_related("accrual", "withdrawal")
     filterset_class = LedgerEntryFilter
@@ -61,13 +77,13 @@ class BalanceView(PortalListView):
     section = "finance"
     template_name = "finance/balance.html"
 
-    @property
+    @cached_property
     def pool(self) -> str:
-        return Pool.REFERRAL if self.request.GET.get("pool") == Pool.REFERRAL else Pool.REBATES
+        return switch.POOL[switch.chosen(self.request)]
 
     @property
     def title(self):
-        return Pool(self.pool).label
+        return _("Referral payments") if self.pool == Pool.REFERRAL else _("Rebate balance")
 
     def get_queryset(self):
         return super().get_queryset().filter(pool=self.pool)
@@ -76,26 +92,33 @@ class BalanceView(PortalListView):
         kwargs["pool"] = self.pool
         kwargs["balances"] = selectors.balances(partner=self.partner, pools=[self.pool])
         kwargs["may_withdraw"] = self.membership.has(Right.FINANCE_WITHDRAW)
+        if self.pool == Pool.REFERRAL:
+            kwargs["minimum"] = services.REFERRAL_MINIMUM
         return super().get_context_data(**kwargs)
 
 
 class WithdrawView(PortalPageView):
-    """Withdraw: amount and destination, then a confirmation page, then the hold on the balance."""
+    """Withdraw from the balance the switch shows: amount and destination, then a confirmation page, then
+    the hold on the balance."""
 
     template_name = "finance/withdraw.html"
     right = Right.FINANCE_WITHDRAW
     section = "finance"
 
     def get(self, request):
-        pool = request.GET.get("pool", Pool.REBATES)
+        pool = switch.POOL[switch.chosen(request)]
+        destination = Withdrawal.Destination.BANK
         form = WithdrawalForm(
-            initial={"pool": pool, "currency": self.partner.currency, "destination": "bank"}
+            partner=self.partner,
+            pool=pool,
+            initial={"pool": pool, "currency": self.partner.currency, "destination": destination},
         )
         return self.render_to_response(self.get_context_data(form=form, pool=pool))
 
     def post(self, request):
-        form = WithdrawalForm(request.POST)
-        context = {"form": form, "pool": request.POST.get("pool", Pool.REBATES)}
+        pool = request.POST.get("pool", Pool.REBATES)
+        form = WithdrawalForm(request.POST, partner=self.partner, pool=pool)
+        context = {"form": form, "pool": pool}
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(**context))
         data = form.cleaned_data
@@ -113,6 +136,7 @@ class WithdrawView(PortalPageView):
                 amount=data["amount"],
                 currency=data["currency"],
                 destination=data["destination"],
+                grant_subaccount=data.get("billing_account"),
                 requested_by=request.user,
             )
         except ValidationError as error:
@@ -124,7 +148,7 @@ class WithdrawView(PortalPageView):
             _("Withdrawal of %(amount)s %(currency)s requested.")
             % {"amount": data["amount"], "currency": data["currency"]},
         )
-        return redirect(f"{reverse('finance:balance')}?pool={data['pool']}")
+        return redirect(reverse("finance:balance"))
 
 
 class AccrualDetailView(PortalDetailView):
