@@ -17,6 +17,7 @@ from .models import (
     MonthlyConsumption,
     RebateTerm,
     ReferralClick,
+    ReferralInvitation,
     ReferralLink,
     ReferredCustomer,
     Report,
@@ -206,6 +207,12 @@ class ReferralLinkAdmin(admin.ModelAdmin):
 @admin.register(ReferralClick)
 class ReferralClickAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "link")
+
+
+@admin.register(ReferralInvitation)
+class ReferralInvitationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "link", "email", "sent_by", "sent_at")
+    search_fields = ("email", "link__code", "link__partner__name")
 
 
 @admin.register(ReferredCustomer)

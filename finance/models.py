@@ -354,6 +354,29 @@ class ReferralClick(TenantModel):
         indexes = [models.Index(fields=["link", "visitor", "created_at"])]
 
 
+class ReferralInvitation(TenantModel):
+    """A referral link sent by email from the portal on the partner's behalf (counted against a daily limit
+    so the provider's mail is never a spam channel)."""
+
+    partner_field = "link__partner"
+
+    link = models.ForeignKey(ReferralLink, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    message = models.TextField(_("message"), blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["link", "created_at"])]
+
+    def __str__(self):
+        return self.email
+
+
 class ReferredCustomer(TenantModel):
     """A customer attributed to the partner by a referral link; commissions run 12 months from sign-up."""
 

@@ -14,6 +14,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -95,6 +96,43 @@ def link_deactivate(*, link: ReferralLink, actor) -> ReferralLink:
             target=link.public_url,
         )
     return link
+
+
+INVITATIONS_PER_DAY = 100
+INVITE_AT_ONCE = 20
+
+
+@transaction.atomic
+def link_invite(*, link: ReferralLink, emails: list[str], message: str, actor) -> int:
+    """Email the link to each address (a Celery task each, after the commit); at most ``INVITATIONS_PER_DAY``
+    per partner in 24 hours. Returns how many were sent."""
+    from .models import ReferralInvitation
+    from .tasks import send_referral_invitation
+
+    if not link.is_active:
+        raise ValidationError(INACTIVE_LINK)
+    with connection.cursor() as cursor:  # two senders at once still respect the limit
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"referral-invite:{link.partner_id}"])
+    since = timezone.now() - datetime.timedelta(days=1)
+    sent = ReferralInvitation.objects.filter(link__partner_id=link.partner_id, created_at__gte=since).count()
+    if sent + len(emails) > INVITATIONS_PER_DAY:
+        raise ValidationError(
+            _("You can send %(left)d more invitations today (%(limit)d a day).")
+            % {"left": max(INVITATIONS_PER_DAY - sent, 0), "limit": INVITATIONS_PER_DAY}
+        )
+    invitations = ReferralInvitation.objects.bulk_create(
+        ReferralInvitation(link=link, email=email, message=message, sent_by=actor) for email in emails
+    )
+    for invitation in invitations:
+        transaction.on_commit(partial(send_referral_invitation.delay, invitation.pk))
+    audit(
+        partner_id=link.partner_id,
+        actor=actor,
+        action="referral.link_sent",
+        target=link.public_url,
+        details={"recipients": len(emails)},
+    )
+    return len(invitations)
 
 
 def visitor_key(*, ip: str, user_agent: str, day: datetime.date) -> str:

@@ -144,3 +144,28 @@ def generate_commission_report(report_id: int) -> int:
         file=report.file.name, status=Report.Status.DONE, progress=100, params={**params, "rows": written - 1}
     )
     return written - 1
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_referral_invitation(invitation_id: int) -> bool:
+    """Email one referral invitation on the partner's behalf (replies go to the partner's user); a retry
+    after it was sent sends nothing."""
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from .models import ReferralInvitation
+
+    invitation = ReferralInvitation.objects.select_related("link__partner", "sent_by").get(pk=invitation_id)
+    if invitation.sent_at is not None:
+        return False
+    context = {"invitation": invitation, "link": invitation.link, "partner": invitation.link.partner}
+    sender = invitation.sent_by.email if invitation.sent_by else ""
+    EmailMessage(
+        subject=render_to_string("finance/email/referral_invitation_subject.txt", context).strip(),
+        body=render_to_string("finance/email/referral_invitation.txt", context),
+        to=[invitation.email],
+        reply_to=[sender] if sender else None,
+    ).send()
+    ReferralInvitation.objects.filter(pk=invitation_id).update(sent_at=timezone.now())
+    return True

@@ -21,6 +21,7 @@ from finance.models import (
     Program,
     RebateTerm,
     ReferralClick,
+    ReferralInvitation,
     ReferralLink,
     ReferredCustomer,
     Report,
@@ -290,6 +291,14 @@ class ReferredCustomerFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory, partner=factory.SelfAttribute("..link.partner"))
     signed_up_at = datetime.date(2026, 1, 1)
     consent_at = datetime.datetime(2026, 1, 1, 10, tzinfo=datetime.UTC)
+
+
+class ReferralInvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReferralInvitation
+
+    link = factory.SubFactory(ReferralLinkFactory)
+    email = factory.Sequence(lambda n: f"prospect{n}@example.com")
 
 
 class CustomerInvoiceFactory(factory.django.DjangoModelFactory):

@@ -54,7 +54,8 @@ class ReferralLinkTable(PortalTable):
     active_customers = tables.Column(verbose_name=_("Active customers"), attrs={"td": {"class": "numeric"}})
     commission = MoneyColumn(verbose_name=_("Commission so far"))
     actions = tables.TemplateColumn(
-        "{% load i18n %}{% if record.is_active %}"
+        "{% load i18n %}{% if record.is_active and 'tools.use' in rights %}"
+        '<a href="{% url \'tools:referral_link_send\' record.pk %}">{% translate "Send by email" %}</a> · '
         "<a href=\"{% url 'tools:referral_link_deactivate' record.pk %}\">"
         '{% translate "Deactivate" %}</a>{% endif %}',
         verbose_name="",

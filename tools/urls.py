@@ -35,6 +35,7 @@ urlpatterns = [
     path("referred-customers/", views.ReferredCustomerListView.as_view(), name="referred_customers"),
     path("referral-statistics/", views.ReferralStatisticsView.as_view(), name="referral_statistics"),
     path("referral-links/new/", views.ReferralLinkCreateView.as_view(), name="referral_link_create"),
+    path("referral-links/<int:pk>/send/", views.ReferralLinkSendView.as_view(), name="referral_link_send"),
     path(
         "referral-links/<int:pk>/deactivate/",
         views.ReferralLinkDeactivateView.as_view(),

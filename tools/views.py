@@ -26,7 +26,14 @@ from .filters import (
     RegistrationFilter,
     ResourceFilter,
 )
-from .forms import AttachmentForm, CommentForm, PresaleRequestForm, ReferralLinkForm, RegistrationForm
+from .forms import (
+    AttachmentForm,
+    CommentForm,
+    PresaleRequestForm,
+    ReferralInviteForm,
+    ReferralLinkForm,
+    RegistrationForm,
+)
 from .models import Attachment, PresaleRequest, ProgramSettings, Registration, Resource
 from .tables import (
     PresaleRequestTable,
@@ -343,6 +350,26 @@ class ReferralLinkDeactivateView(PortalActionView):
     def act(self, link):
         referral.link_deactivate(link=link, actor=self.request.user)
         messages.success(self.request, _("Link deactivated."))
+        return redirect("tools:referral_links")
+
+
+class ReferralLinkSendView(PortalActionView):
+    """Send a link by email as an invitation from the partner."""
+
+    queryset = ReferralLink.objects.filter(deactivated_at=None)
+    form_class = ReferralInviteForm
+    right = Right.TOOLS_USE
+    section = SECTION
+    confirm_title = _("Send the referral link by email")
+    confirm_text = _(
+        "Each address gets an invitation from your company with this link; replies come to your email. "
+        "Send it only to people who expect to hear from you."
+    )
+    confirm_button = _("Send")
+
+    def act(self, link, *, emails, message):
+        sent = referral.link_invite(link=link, emails=emails, message=message, actor=self.request.user)
+        messages.success(self.request, _("Invitations sent: %(n)d.") % {"n": sent})
         return redirect("tools:referral_links")
 
 

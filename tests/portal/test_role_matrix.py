@@ -78,6 +78,7 @@ PAGE_COLUMN = {
     "tools:referred_customers": "tools.view",
     "tools:referral_link_create": "tools.use",
     "tools:referral_link_deactivate": "tools.use",
+    "tools:referral_link_send": "tools.use",
     "profiles:profile": "profile.view",
     "profiles:edit": "profile.edit",
     "profiles:payout": "profile.edit",
