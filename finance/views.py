@@ -130,7 +130,7 @@ class WithdrawView(PortalPageView):
                 self.get_context_data(confirm=True, available=available, **context)
             )
         try:
-            services.withdrawal_request(
+            withdrawal = services.withdrawal_request(
                 partner=self.partner,
                 pool=data["pool"],
                 amount=data["amount"],
@@ -146,7 +146,7 @@ class WithdrawView(PortalPageView):
         messages.success(
             request,
             _("Withdrawal of %(amount)s %(currency)s requested.")
-            % {"amount": data["amount"], "currency": data["currency"]},
+            % {"amount": withdrawal.amount, "currency": withdrawal.currency},
         )
         return redirect(reverse("finance:balance"))
 
