@@ -178,8 +178,10 @@ def _accrue_specializations(cursor, params: dict) -> int:
 
 
 @transaction.atomic
-def accrue_month(*, partner_id: int, month: datetime.date) -> dict[str, int]:
-    """Accrue every program for one partner and closed month; returns the rows added per program."""
+def accrue_month(*, partner_id: int, month: datetime.date, programs=None) -> dict[str, int]:
+    """Accrue every program (or only ``programs``) for one partner and closed month; returns the rows added
+    per program. Billing's payments run the referral commission alone: the month's consumption may still be
+    arriving, and a program accrued too early would keep its early figure."""
     month = month.replace(day=1)
     params = {"partner": partner_id, "month": month, "end": _month_end(month)}
     added = {}
@@ -187,8 +189,11 @@ def accrue_month(*, partner_id: int, month: datetime.date) -> dict[str, int]:
         # one run at a time per partner and month; a second run waits, then adds nothing
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [partner_id, f"accrue:{month}"])
         for program, basis in BASES.items():
+            if programs is not None and program not in programs:
+                continue
             cursor.execute(TERM, {"program": program, "month": month})
             term = cursor.fetchone()
             added[program] = _insert(cursor, basis, params, program, term) if term else 0
-        added[Program.SPECIALIZATION_REBATE] = _accrue_specializations(cursor, params)
+        if programs is None or Program.SPECIALIZATION_REBATE in programs:
+            added[Program.SPECIALIZATION_REBATE] = _accrue_specializations(cursor, params)
     return added

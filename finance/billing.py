@@ -29,7 +29,7 @@ from subaccounts.models import Subaccount
 
 from . import referral
 from .importer import Checked, ImportRejected, LineError
-from .models import CustomerInvoice, ReferralLink
+from .models import CustomerInvoice, Program, ReferralLink
 
 
 @dataclass
@@ -120,8 +120,9 @@ def _read(path: Path, line_form, progress) -> tuple[list[tuple[int, dict]], Chec
 
 
 def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) -> Loaded:
-    """Create or update invoices by number; then accrue the closed months whose payments may now complete a
-    referred customer's month (the accrual skips what it has already accrued)."""
+    """Create or update invoices by number; then accrue the referral commission of the closed months whose
+    payments may now complete a referred customer's month (the accrual skips what it has already accrued;
+    the other programs wait for the monthly run, when the month's consumption is complete)."""
     from .tasks import accrue_partner_month
 
     lines, checked = _read(Path(path), InvoiceLine, progress)
@@ -166,7 +167,7 @@ def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) 
             if data["month"] < this_month and data["paid_amount"] >= data["amount"]:
                 to_accrue.add((subaccount.partner_id, data["month"].isoformat()))
         for partner_id, month in sorted(to_accrue):
-            transaction.on_commit(partial(accrue_partner_month.delay, partner_id, month))
+            transaction.on_commit(partial(accrue_partner_month.delay, partner_id, month, [Program.REFERRAL]))
     return Loaded(rows=len(lines))
 
 

@@ -60,11 +60,12 @@ def import_consumption_file(import_id: int) -> str:
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def accrue_partner_month(partner_id: int, month: str) -> dict:
-    """One partner and month; safe to retry or to run twice (the natural key refuses repeats)."""
+def accrue_partner_month(partner_id: int, month: str, programs: list[str] | None = None) -> dict:
+    """One partner and month (every program, or only ``programs``); safe to retry or to run twice (the
+    natural key refuses repeats)."""
     from .accruals import accrue_month
 
-    return accrue_month(partner_id=partner_id, month=datetime.date.fromisoformat(month))
+    return accrue_month(partner_id=partner_id, month=datetime.date.fromisoformat(month), programs=programs)
 
 
 @shared_task

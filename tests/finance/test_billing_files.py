@@ -12,6 +12,7 @@ from accounts.models import Account
 from finance.billing import load_invoices, load_referral_signups
 from finance.importer import ImportRejected
 from finance.models import Accrual, ConsumptionImport, CustomerInvoice, Program, ReferredCustomer
+from finance.services import monthly_consumption_rebuild
 from subaccounts.models import Subaccount
 from tests.factories import (
     ConsumptionFactory,
@@ -40,8 +41,13 @@ def errors(rejected):
 @pytest.fixture
 def referred():
     RebateTermFactory(program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("100000.00"))
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=Decimal("0.1000"))
     customer = ReferredCustomerFactory(signed_up_at=datetime.date(2026, 9, 1))
-    SubaccountFactory(account=customer.account, partner=customer.link.partner, billing_account_id="ba-7")
+    sub = SubaccountFactory(
+        account=customer.account, partner=customer.link.partner, billing_account_id="ba-7"
+    )
+    ConsumptionFactory(subaccount=sub, date=datetime.date(2026, 10, 5), cost=Decimal("1000.00"))
+    monthly_consumption_rebuild(start=datetime.date(2026, 10, 1), end=datetime.date(2026, 10, 31))
     return customer
 
 
@@ -53,6 +59,8 @@ def test_a_paid_invoice_is_stored_and_its_closed_month_accrued(
     with django_capture_on_commit_callbacks(execute=True):
         assert load_invoices(path).rows == 1
     invoice = CustomerInvoice.objects.get()
+    # only the referral commission: the month's consumption may still be arriving for the other programs
+    assert set(Accrual.objects.values_list("program", flat=True)) == {"referral"}
     assert (invoice.month, invoice.amount, invoice.is_paid) == (
         datetime.date(2026, 10, 1),
         Decimal("1220.00"),
