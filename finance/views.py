@@ -58,6 +58,17 @@ class AccrualListView(PortalListView):
     def get_queryset(self):
         return switch.accruals_of(self.program, super().get_queryset())
 
+    def get_filterset(self, filterset_class):
+        """The program filter offers the chosen side's programs only (none on the referral side)."""
+        filterset = super().get_filterset(filterset_class)
+        if self.program == switch.REFERRAL:
+            del filterset.filters["program"]
+        else:
+            filterset.filters["program"].extra["choices"] = [
+                c for c in Program.choices if c[0] != Program.REFERRAL
+            ]
+        return filterset
+
     def get_context_data(self, **kwargs):
         pools = [switch.POOL[self.program]]
         if self.program == switch.RESELLER:

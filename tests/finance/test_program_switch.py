@@ -69,8 +69,12 @@ def test_the_switch_shows_one_program_and_is_remembered(both, member, client_for
     assert figures(accruals) == ["700.00"]
     assert ">Payments</a>" in accruals.content.decode()
 
+    assert "program" not in accruals.context["filter"].form.fields
+
     accruals = client.get(reverse("finance:index"), {"switch": "reseller"})
     assert {a.program for a in accruals.context["table"].data} == {Program.PROJECT_REBATE}
+    offered = {v for v, _label in accruals.context["filter"].form.fields["program"].choices}
+    assert Program.REFERRAL.value not in offered and Program.PARTNER_BONUS.value in offered
     assert figures(accruals) == ["1000.00"]  # the bonus pool is empty here; the referral one is not shown
 
 
