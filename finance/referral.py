@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, DateField, DecimalField, F, Func, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -322,9 +322,34 @@ def monthly_statistics(*, partner_id: int, months) -> list[MonthFigures]:
     return list(index.values())
 
 
+class MonthStart(Func):
+    """The first day of the month ``months`` after the expression's month (``months=0``: its own)."""
+
+    template = "(date_trunc('month', %(expressions)s) + interval '%(months)d months')::date"
+    output_field = DateField()
+
+    def __init__(self, expression, *, months: int = 0):
+        super().__init__(expression, months=int(months))
+
+
 def with_commission(customers):
-    """Each referred customer with the commission accrued on it so far (one correlated subquery)."""
-    from .models import Accrual, Program
+    """Each referred customer with the commission accrued on it so far and the months of its commission
+    window whose invoices are not paid in full yet (commission waits for them): two correlated subqueries."""
+    from .models import Accrual, CustomerInvoice, Program
+
+    unpaid = (
+        CustomerInvoice.objects.filter(
+            subaccount__account=OuterRef("account"),
+            paid_amount__lt=F("amount"),
+            # the commission's 12 months, the sign-up month first
+            month__gte=MonthStart(OuterRef("signed_up_at")),
+            month__lt=MonthStart(OuterRef("signed_up_at"), months=12),
+        )
+        .order_by()
+        .values("subaccount__account")
+        .annotate(n=Count("month", distinct=True))
+        .values("n")
+    )
 
     total = (
         Accrual.objects.filter(program=Program.REFERRAL, subaccount__account=OuterRef("account"))
@@ -334,5 +359,6 @@ def with_commission(customers):
         .values("total")
     )
     return customers.annotate(
-        commission=Coalesce(Subquery(total), Value(Decimal("0.00")), output_field=DecimalField())
+        commission=Coalesce(Subquery(total), Value(Decimal("0.00")), output_field=DecimalField()),
+        awaiting_payment=Coalesce(Subquery(unpaid), 0),
     )

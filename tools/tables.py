@@ -99,8 +99,22 @@ class ReferredCustomerTable(PortalTable):
     consent_at = tables.DateTimeColumn(verbose_name=_("Consent given"))
     commission_until = tables.DateColumn(verbose_name=_("Commission until"), orderable=False)
     commission = MoneyColumn(verbose_name=_("Commission so far"))
+    awaiting_payment = tables.Column(
+        verbose_name=_("Months awaiting payment"),
+        attrs={"td": {"class": "numeric"}},
+        # commission for a month is accrued once the customer has paid it
+        empty_values=(),
+    )
 
     class Meta:
         model = ReferredCustomer
-        fields = ("account", "link", "signed_up_at", "consent_at", "commission_until", "commission")
+        fields = (
+            "account",
+            "link",
+            "signed_up_at",
+            "consent_at",
+            "commission_until",
+            "commission",
+            "awaiting_payment",
+        )
         empty_text = _("No customer has joined through your links yet.")

@@ -382,7 +382,7 @@ class ReferredCustomerListView(PortalListView):
     right = Right.TOOLS_VIEW
     section = SECTION
     title = _("Referred customers")
-    template_name = "tools/registration_list.html"
+    template_name = "tools/referred_customers.html"
 
     def get_queryset(self):
         return referral.with_commission(super().get_queryset()).order_by("-signed_up_at", "pk")

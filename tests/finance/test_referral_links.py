@@ -19,6 +19,7 @@ from profiles.models import Partner
 from tests.factories import (
     AccountFactory,
     AccrualFactory,
+    CustomerInvoiceFactory,
     ReferralLinkFactory,
     ReferredCustomerFactory,
     SubaccountFactory,
@@ -271,11 +272,21 @@ def test_referred_customers_with_their_window_commission_and_scope(referral_part
         subaccount=sub, program=Program.REFERRAL, amount=Decimal("2.50"), period=datetime.date(2026, 5, 1)
     )
 
+    # months whose invoices are not paid in full wait for the payment: within the window only
+    for month, paid in [("2026-02-01", "0"), ("2026-03-01", "0"), ("2026-04-01", "50"), ("2027-03-01", "0")]:
+        CustomerInvoiceFactory(
+            subaccount=sub, month=datetime.date.fromisoformat(month), amount=Decimal("100"), paid_amount=paid
+        )
+    CustomerInvoiceFactory(
+        subaccount=SubaccountFactory(account=gamma.account), month=datetime.date(2026, 3, 1)
+    )
+
     rows = {
         r.record.account.name: r
         for r in client_for(member()).get(reverse("tools:referred_customers")).context["table"].rows
     }
     assert set(rows) == {"Gamma", "Delta"}
+    assert (rows["Gamma"].record.awaiting_payment, rows["Delta"].record.awaiting_payment) == (2, 0)
     assert rows["Gamma"].record.commission == Decimal("42.50")
     assert rows["Gamma"].record.commission_until == datetime.date(2027, 2, 28)  # 12 months from March 2026
 
