@@ -113,6 +113,17 @@ class MonthlyConsumption(TenantModel):
         return f"{self.subaccount_id} {self.month:%Y-%m} {self.service_name}"
 
 
+class RebateTermQuerySet(models.QuerySet):
+    def in_force(self, program: str, day: datetime.date):
+        """The general term of ``program`` valid on ``day`` (the latest that started by then), or None."""
+        return (
+            self.filter(program=program, condition="", valid_from__lte=day)
+            .filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=day))
+            .order_by("-valid_from")
+            .first()
+        )
+
+
 class RebateTerm(models.Model):
     """An admin-managed term of a program: rate, cap, threshold and validity."""
 
@@ -124,6 +135,8 @@ class RebateTerm(models.Model):
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.RUB)
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)
+
+    objects = RebateTermQuerySet.as_manager()
 
     class Meta:
         ordering = ["program", "-valid_from"]

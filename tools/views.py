@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from finance import referral
-from finance.models import ReferralLink, ReferredCustomer
+from finance.models import Program, RebateTerm, ReferralLink, ReferredCustomer
 from portal.charts import stacked_bars
 from portal.csv import csv_response
 from portal.periods import PeriodForm
@@ -386,6 +387,10 @@ class ReferredCustomerListView(PortalListView):
 
     def get_queryset(self):
         return referral.with_commission(super().get_queryset()).order_by("-signed_up_at", "pk")
+
+    def get_context_data(self, **kwargs):
+        kwargs["term"] = RebateTerm.objects.in_force(Program.REFERRAL, timezone.localdate())
+        return super().get_context_data(**kwargs)
 
     def get_table_kwargs(self):
         shows = shows_referral_money(self.membership)

@@ -20,6 +20,7 @@ from tests.factories import (
     AccountFactory,
     AccrualFactory,
     CustomerInvoiceFactory,
+    RebateTermFactory,
     ReferralLinkFactory,
     ReferredCustomerFactory,
     SubaccountFactory,
@@ -287,6 +288,9 @@ def test_referred_customers_with_their_window_commission_and_scope(referral_part
     }
     assert set(rows) == {"Gamma", "Delta"}
     assert (rows["Gamma"].record.awaiting_payment, rows["Delta"].record.awaiting_payment) == (2, 0)
+    RebateTermFactory(program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("100000.00"))
+    help_text = client_for(member()).get(reverse("tools:referred_customers")).content.decode()
+    assert "10% of the customer's invoices including VAT, at most 100,000 RUB a month" in help_text
     assert rows["Gamma"].record.commission == Decimal("42.50")
     assert rows["Gamma"].record.commission_until == datetime.date(2027, 2, 28)  # 12 months from March 2026
 
