@@ -99,7 +99,7 @@ def main() -> None:
 
     from accounts.models import Account
     from finance.accruals import accrue_month
-    from finance.models import Accrual, Program, RebateTerm, ReferralLink, ReferredCustomer
+    from finance.models import Accrual, CustomerInvoice, Program, RebateTerm, ReferralLink, ReferredCustomer
     from finance.services import monthly_consumption_rebuild
     from profiles.models import Partner
     from subaccounts.models import Subaccount
@@ -146,8 +146,25 @@ def main() -> None:
     )
     link = ReferralLink.objects.create(partner=partner, code="bench")
     ReferredCustomer.objects.bulk_create(
-        ReferredCustomer(link=link, account=a, signed_up_at=datetime.date(2026, 3, 1))
+        ReferredCustomer(
+            link=link, account=a, signed_up_at=datetime.date(2026, 3, 1), consent_at=timezone.now()
+        )
         for i, a in enumerate(accounts)
+        if i % 10 == 5
+    )
+    # the referred customers' invoices of the month, paid (the commission waits for payment); every
+    # fourth one not yet in full
+    CustomerInvoice.objects.bulk_create(
+        CustomerInvoice(
+            partner=partner,
+            subaccount=s,
+            number=f"inv-{i}",
+            month=MONTH,
+            currency="RUB",
+            amount="12000.00",
+            paid_amount="12000.00" if (i // 10) % 4 else "100.00",
+        )
+        for i, s in enumerate(subs)
         if i % 10 == 5
     )
     seed(partner, accounts, subs)
