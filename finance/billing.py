@@ -23,11 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries.fields import CountryField
 
-from accounts.tax_ids import validate_tax_id
 from portal.money import Currency
 from subaccounts.models import Subaccount
 
 from . import referral
+from .forms import TaxIdMixin
 from .importer import Checked, ImportRejected, LineError
 from .models import CustomerInvoice, Program, ReferralLink
 
@@ -59,7 +59,7 @@ class InvoiceLine(forms.Form):
         return data
 
 
-class SignupLine(forms.Form):
+class SignupLine(TaxIdMixin, forms.Form):
     referral_code = forms.SlugField()
     billing_account_id = forms.CharField(max_length=64)
     name = forms.CharField(max_length=200)
@@ -69,15 +69,6 @@ class SignupLine(forms.Form):
     email = forms.EmailField()
     signed_up_on = forms.DateField(input_formats=["%Y-%m-%d"])
     consent_at = forms.DateTimeField(required=False, help_text="ISO 8601")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("tax_id") and data.get("country"):
-            try:
-                data["tax_id"] = validate_tax_id(str(data["country"]), data["tax_id"])
-            except ValidationError as error:
-                self.add_error("tax_id", error)
-        return data
 
 
 def _lines(path: Path, line_form: type[forms.Form], checked: Checked) -> Iterator[tuple[int, dict]]:

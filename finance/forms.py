@@ -82,7 +82,20 @@ class UsageForm(DayRangeForm):
         return value or self.fields[name].choices[0][0]
 
 
-class ReferralSignupForm(forms.Form):
+class TaxIdMixin:
+    """A form with ``country`` and ``tax_id``: the tax id checked for its country and kept compact."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("tax_id") and data.get("country"):
+            try:
+                data["tax_id"] = validate_tax_id(str(data["country"]), data["tax_id"])
+            except ValidationError as error:
+                self.add_error("tax_id", error)
+        return data
+
+
+class ReferralSignupForm(TaxIdMixin, forms.Form):
     """A customer joining through a partner's link; the consent is required."""
 
     name = forms.CharField(label=_("Company name"), max_length=200)
@@ -93,12 +106,3 @@ class ReferralSignupForm(forms.Form):
     contact_name = forms.CharField(label=_("Your name"), max_length=200)
     email = forms.EmailField(label=_("Work email"))
     consent = forms.BooleanField(label=_("I agree"), required=True)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("tax_id") and data.get("country"):
-            try:
-                data["tax_id"] = validate_tax_id(str(data["country"]), data["tax_id"])
-            except ValidationError as error:
-                self.add_error("tax_id", error)
-        return data

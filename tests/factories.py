@@ -394,3 +394,20 @@ class ConsumptionImportFactory(factory.django.DjangoModelFactory):
         model = ConsumptionImport
 
     file = factory.django.FileField(filename="billing.csv", data=b"billing_account_id\n")
+
+
+def accrue(partner, amount: str, program: str, *, source: str = "t", subaccount=None):
+    """An accrual of ``amount`` RUB for ``program`` through the real service, with its ledger entry."""
+    from finance import services
+
+    subaccount = subaccount or SubaccountFactory(account__partner=partner, partner=partner)
+    return services.accrual_record(
+        partner_id=partner.pk,
+        subaccount_id=subaccount.pk,
+        period=datetime.date(2026, 1, 1),
+        program=program,
+        source=source,
+        basis=Decimal(amount),
+        rate=Decimal("1.0000"),
+        currency="RUB",
+    )

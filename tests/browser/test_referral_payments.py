@@ -1,16 +1,12 @@
 """The referral program in Finance, in a browser: the switch changes the balance shown, and a referral
 partner withdraws commission as a grant on its own billing account, confirming first."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
 from playwright.sync_api import expect
 
-from finance import services
 from finance.models import Program, Withdrawal
 from portal.permissions import Role
-from tests.factories import PASSWORD, MembershipFactory, ReferralLinkFactory, SubaccountFactory
+from tests.factories import PASSWORD, MembershipFactory, ReferralLinkFactory, SubaccountFactory, accrue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,17 +18,8 @@ def test_switch_to_the_referral_program_and_withdraw_as_a_grant(live_server, pag
         account__partner=partner, partner=partner, is_partner_own=True, status="active", name="Alpha own"
     )
     customer = SubaccountFactory(account__partner=partner, partner=partner)
-    for program, amount in ((Program.PROJECT_REBATE, "1000.00"), (Program.REFERRAL, "740.50")):
-        services.accrual_record(
-            partner_id=partner.pk,
-            subaccount_id=customer.pk,
-            period=datetime.date(2026, 10, 1),
-            program=program,
-            source="t",
-            basis=Decimal(amount),
-            rate=Decimal("1.0000"),
-            currency="RUB",
-        )
+    accrue(partner, "1000.00", Program.PROJECT_REBATE, subaccount=customer)
+    accrue(partner, "740.50", Program.REFERRAL, subaccount=customer)
 
     page.goto(f"{live_server.url}/auth/login/")
     page.get_by_label("Email").fill("anna@alpha.example")

@@ -2,7 +2,6 @@
 balance and withdrawals only, is remembered for the session, and referral commission is paid out as a grant
 on one of the partner's own billing accounts or to the bank (from 500 RUB), never deducted from an invoice."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -18,23 +17,10 @@ from tests.factories import (
     PayoutDetailsFactory,
     ReferralLinkFactory,
     SubaccountFactory,
+    accrue,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def accrue(partner, amount, program):
-    sub = SubaccountFactory(account__partner=partner, partner=partner, name=f"{program} customer")
-    services.accrual_record(
-        partner_id=partner.pk,
-        subaccount_id=sub.pk,
-        period=datetime.date(2026, 10, 1),
-        program=program,
-        source="t",
-        basis=Decimal(amount),
-        rate=Decimal("1.0000"),
-        currency="RUB",
-    )
 
 
 @pytest.fixture

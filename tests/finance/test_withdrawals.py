@@ -14,10 +14,10 @@ from finance import services
 from finance.models import LedgerEntry, Pool, Program, Withdrawal
 from finance.selectors import balance
 from portal.permissions import Role
+from tests import factories
 from tests.factories import (
     PartnerFactory,
     PayoutDetailsFactory,
-    SubaccountFactory,
     UserFactory,
 )
 
@@ -25,17 +25,7 @@ BANK = Withdrawal.Destination.BANK
 
 
 def accrue(partner, amount: str, program=Program.PROJECT_REBATE, source="t"):
-    sub = SubaccountFactory(account__partner=partner, partner=partner)
-    return services.accrual_record(
-        partner_id=partner.pk,
-        subaccount_id=sub.pk,
-        period=__import__("datetime").date(2026, 1, 1),
-        program=program,
-        source=source,
-        basis=Decimal(amount),
-        rate=Decimal("1.0000"),
-        currency="RUB",
-    )
+    return factories.accrue(partner, amount, program, source=source)
 
 
 def withdraw(partner, amount: str, pool=Pool.REBATES, requested_by=None):
