@@ -41,9 +41,14 @@ class WithdrawalForm(forms.Form):
             (value, label) for value, label in Withdrawal.Destination.choices if value in DESTINATIONS[pool]
         ]
         if Withdrawal.Destination.GRANT in DESTINATIONS[pool]:
-            self.fields["billing_account"].queryset = Subaccount.objects.filter(
+            own = Subaccount.objects.filter(
                 partner=partner, is_partner_own=True, status=Subaccount.Status.ACTIVE
             )
+            self.fields["billing_account"].queryset = own
+            if not own.exists():
+                self.fields["billing_account"].help_text = _(
+                    "You have no active billing account of your own in the portal: choose the bank account."
+                )
         else:
             del self.fields["billing_account"]
 

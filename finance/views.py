@@ -26,7 +26,17 @@ from . import referral, selectors, services, switch, tasks
 from .commission import commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
 from .forms import ReferralSignupForm, UsageForm, WithdrawalForm
-from .models import Accrual, Consumption, LedgerEntry, Pool, Program, ReferralLink, Report, Withdrawal
+from .models import (
+    DESTINATIONS,
+    Accrual,
+    Consumption,
+    LedgerEntry,
+    Pool,
+    Program,
+    ReferralLink,
+    Report,
+    Withdrawal,
+)
 from .tables import (
     AccrualTable,
     CommissionReportTable,
@@ -115,6 +125,15 @@ class WithdrawView(PortalPageView):
     template_name = "finance/withdraw.html"
     right = Right.FINANCE_WITHDRAW
     section = "finance"
+
+    def get_context_data(self, **kwargs):
+        pool = kwargs["pool"] if kwargs["pool"] in DESTINATIONS else Pool.REBATES
+        kwargs.update(
+            title=_("Withdraw: %(balance)s") % {"balance": Pool(pool).label},
+            balances=selectors.balances(partner=self.partner, pools=[pool]),
+            minimum=services.REFERRAL_MINIMUM if pool == Pool.REFERRAL else None,
+        )
+        return super().get_context_data(**kwargs)
 
     def get(self, request):
         pool = switch.POOL[switch.chosen(request)]

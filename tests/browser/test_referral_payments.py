@@ -34,6 +34,8 @@ def test_switch_to_the_referral_program_and_withdraw_as_a_grant(live_server, pag
     expect(page.locator(".figure")).to_have_text(["740.50"])
 
     page.get_by_role("link", name="Withdraw").click()
+    expect(page.get_by_role("heading", name="Withdraw: Referral commissions")).to_be_visible()
+    expect(page.get_by_text("Available: 740.50 RUB · paid out from 500 RUB")).to_be_visible()
     page.get_by_label("Amount").fill("600")
     page.get_by_label("Grant on your own billing account").check()
     page.get_by_label("Billing account for the grant").select_option(label="Alpha own")
