@@ -110,6 +110,13 @@ def _read(path: Path, line_form, progress) -> tuple[list[tuple[int, dict]], Chec
     return lines, checked
 
 
+def _refuse_if_any(checked: Checked) -> None:
+    """Reject the whole file when any line was refused, its problems in line order."""
+    if checked.error_count:
+        checked.errors.sort(key=lambda error: error.line)
+        raise ImportRejected(checked)
+
+
 def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) -> Loaded:
     """Create or update invoices by number; then accrue the referral commission of the closed months whose
     payments may now complete a referred customer's month (the accrual skips what it has already accrued;
@@ -136,8 +143,7 @@ def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) 
         if data["number"] in seen:
             checked.refuse(line, _("invoice %(n)s appears twice in the file") % {"n": data["number"]})
         seen.add(data["number"])
-    if checked.error_count:
-        raise ImportRejected(checked)
+    _refuse_if_any(checked)
     this_month = timezone.localdate().replace(day=1)
     to_accrue = set()
     with transaction.atomic():
@@ -172,8 +178,7 @@ def load_referral_signups(path: Path, *, progress: Callable[[int], None] | None 
             checked.refuse(
                 line, _("no referral link has the code %(code)s") % {"code": data["referral_code"]}
             )
-    if checked.error_count:
-        raise ImportRejected(checked)
+    _refuse_if_any(checked)
     loaded = Loaded()
     with transaction.atomic():
         for line, data in lines:
