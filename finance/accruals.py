@@ -32,12 +32,20 @@ WHERE m.month = %(month)s AND m.partner_id = %(partner)s AND NOT s.is_partner_ow
 GROUP BY m.partner_id, m.subaccount_id, s.account_id, m.currency
 """
 
-# The term of a program valid in the month (the latest one that started by then).
-TERM = """
-SELECT id, rate, cap, threshold FROM finance_rebateterm
-WHERE program = %(program)s AND condition = '' AND valid_from <= %(month)s
-  AND (valid_to IS NULL OR valid_to >= %(month)s)
-ORDER BY valid_from DESC LIMIT 1
+# The term of each currency the basis has: the latest one of the program valid in the month, in that
+# currency — or, for a term that is only a rate (no cap, no threshold: amounts need a currency, a rate does
+# not), in any currency; the specialization rebate's term for the specialization's own code wins.
+TERMS = """
+SELECT c.currency, t.id, t.rate, t.cap, t.threshold
+FROM (SELECT DISTINCT currency FROM basis) c
+JOIN LATERAL (
+    SELECT id, rate, cap, threshold FROM finance_rebateterm
+    WHERE program = %(program)s AND condition IN ('', %(condition)s) AND valid_from <= %(month)s
+      AND (valid_to IS NULL OR valid_to >= %(month)s)
+      AND (currency = c.currency OR (cap IS NULL AND threshold IS NULL))
+    ORDER BY condition = %(condition)s DESC, currency = c.currency DESC, valid_from DESC
+    LIMIT 1
+) t ON true
 """
 
 BASES = {
@@ -95,33 +103,26 @@ SPECIALIZATION_BASIS = """
     GROUP BY m.partner_id, m.currency
 """
 
-# the partner's specializations active at some time in the quarter, with their rate: a term for the
-# specialization's own code wins over the general one
+# the partner's specializations active at some time in the quarter
 SPECIALIZATIONS = """
-SELECT sp.code, sp.service_ids, t.id, t.rate, t.cap, t.threshold
+SELECT sp.code, sp.service_ids
 FROM profiles_partnerspecialization ps
 JOIN profiles_specialization sp ON sp.id = ps.specialization_id
-JOIN LATERAL (
-    SELECT id, rate, cap, threshold FROM finance_rebateterm
-    WHERE program = 'specialization_rebate' AND condition IN ('', sp.code) AND valid_from <= %(month)s
-      AND (valid_to IS NULL OR valid_to >= %(month)s)
-    ORDER BY condition = sp.code DESC, valid_from DESC LIMIT 1
-) t ON true
 WHERE ps.partner_id = %(partner)s AND ps.active_since IS NOT NULL AND ps.active_since < %(end)s
   AND (ps.active_until IS NULL OR ps.active_until >= %(quarter)s)
 ORDER BY sp.code
 """
 
-INSERT = """
-WITH basis AS ({basis}),
+INSERT = f"""
+WITH basis AS ({{basis}}),
+terms AS ({TERMS}),
 inserted AS (
     INSERT INTO finance_accrual (partner_id, subaccount_id, period, program, source, term_id, basis, rate,
                                  amount, currency, created_at)
-    SELECT b.partner_id, b.subaccount_id, %(month)s, %(program)s, b.source, %(term)s, round(b.basis, 2),
-           %(rate)s, round(LEAST(b.basis * %(rate)s, COALESCE(%(cap)s, b.basis * %(rate)s)), 2),
-           b.currency, now()
-    FROM basis b
-    WHERE b.basis > 0 AND (%(threshold)s::numeric IS NULL OR b.basis >= %(threshold)s)
+    SELECT b.partner_id, b.subaccount_id, %(month)s, %(program)s, b.source, t.id, round(b.basis, 2),
+           t.rate, round(LEAST(b.basis * t.rate, COALESCE(t.cap, b.basis * t.rate)), 2), b.currency, now()
+    FROM basis b JOIN terms t ON t.currency = b.currency
+    WHERE b.basis > 0 AND (t.threshold IS NULL OR b.basis >= t.threshold)
     ON CONFLICT ON CONSTRAINT uniq_accrual_natural_key DO NOTHING
     RETURNING id, partner_id, amount, currency
 )
@@ -138,19 +139,10 @@ def _quarter_start(month: datetime.date) -> datetime.date:
     return month.replace(month=(month.month - 1) // 3 * 3 + 1)
 
 
-def _insert(cursor, basis: str, params: dict, program: str, term) -> int:
-    term_id, rate, cap, threshold = term
+def _insert(cursor, basis: str, params: dict, program: str, condition: str = "") -> int:
     cursor.execute(
         INSERT.format(basis=basis),
-        {
-            **params,
-            "program": program,
-            "pool": POOL_OF_PROGRAM[program],
-            "term": term_id,
-            "rate": rate,
-            "cap": cap,
-            "threshold": threshold,
-        },
+        {**params, "program": program, "pool": POOL_OF_PROGRAM[program], "condition": condition},
     )
     return cursor.rowcount
 
@@ -164,7 +156,7 @@ def _accrue_specializations(cursor, params: dict) -> int:
     params = {**params, "quarter": quarter, "previous": add_months(quarter, -3)}
     cursor.execute(SPECIALIZATIONS, params)
     added = 0
-    for code, service_ids, *term in cursor.fetchall():
+    for code, service_ids in cursor.fetchall():
         services = [s.strip() for s in service_ids.split(",") if s.strip()]
         source = f"specialization:{code}:{quarter.year}Q{(quarter.month + 2) // 3}"
         added += _insert(
@@ -172,7 +164,7 @@ def _accrue_specializations(cursor, params: dict) -> int:
             SPECIALIZATION_BASIS,
             {**params, "source": source, "services": services},
             Program.SPECIALIZATION_REBATE,
-            term,
+            condition=code,
         )
     return added
 
@@ -189,11 +181,8 @@ def accrue_month(*, partner_id: int, month: datetime.date, programs=None) -> dic
         # one run at a time per partner and month; a second run waits, then adds nothing
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [partner_id, f"accrue:{month}"])
         for program, basis in BASES.items():
-            if programs is not None and program not in programs:
-                continue
-            cursor.execute(TERM, {"program": program, "month": month})
-            term = cursor.fetchone()
-            added[program] = _insert(cursor, basis, params, program, term) if term else 0
+            if programs is None or program in programs:
+                added[program] = _insert(cursor, basis, params, program)
         if programs is None or Program.SPECIALIZATION_REBATE in programs:
             added[Program.SPECIALIZATION_REBATE] = _accrue_specializations(cursor, params)
     return added

@@ -68,7 +68,8 @@ LEFT JOIN LATERAL (
     SELECT rate FROM finance_rebateterm
     WHERE program = 'partner_bonus' AND condition = '' AND valid_from <= c.date
       AND (valid_to IS NULL OR valid_to >= c.date)
-    ORDER BY valid_from DESC LIMIT 1
+      AND (currency = c.currency OR (cap IS NULL AND threshold IS NULL))
+    ORDER BY currency = c.currency DESC, valid_from DESC LIMIT 1
 ) t ON true
 WHERE c.partner_id = {{partner}} AND c.date >= {{start}} AND c.date <= {{finish}} {{scope}}
 ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id

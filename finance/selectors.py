@@ -231,16 +231,20 @@ _MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 
 def partner_bonus_rate():
-    """The base partner bonus rate of a consumption row's day (0 when no term applies): the same rule as the
-    commission report's reward column."""
+    """The base partner bonus rate of a consumption row's day and currency (0 when no term applies): the same
+    rule as the commission report's reward column and the accrual (a term in the row's currency first, else
+    a plain rate in any)."""
+    same_currency = Q(currency=OuterRef("currency"))
     terms = (
         RebateTerm.objects.filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=OuterRef("date")),
+            same_currency | Q(cap__isnull=True, threshold__isnull=True),
             program=Program.PARTNER_BONUS,
             condition="",
             valid_from__lte=OuterRef("date"),
         )
-        .order_by("-valid_from")
+        .annotate(other_currency=Case(When(same_currency, then=0), default=1))
+        .order_by("other_currency", "-valid_from")
         .values("rate")[:1]
     )
     return Coalesce(

@@ -1,11 +1,14 @@
 """The accrual engine: worked examples checked by hand, exclusions, idempotency, crash-and-retry."""
 
+import csv
 import datetime
+import io
 import threading
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from finance import accruals
 from finance.accruals import accrue_month
@@ -162,6 +165,41 @@ def test_no_commission_without_the_customers_consent_or_for_a_customer_not_refer
     CustomerInvoiceFactory(subaccount=SubaccountFactory(account=AccountFactory(partner=partner)))
     accrue_month(partner_id=partner.pk, month=OCT)
     assert accrued(partner, Program.REFERRAL) == {}
+
+
+@pytest.mark.django_db
+def test_a_terms_cap_and_threshold_are_in_its_currency_and_a_plain_rate_fits_any(terms):
+    """The RUB terms' 100,000 cap and 30,000 threshold never apply to tenge; the 10% bonus rate does."""
+    partner = PartnerFactory(currency="KZT")
+    referred = ReferredCustomerFactory(link__partner=partner)
+    sub = SubaccountFactory(account=referred.account, partner=partner)
+    RegistrationFactory(
+        account=referred.account,
+        kind="project",
+        status="approved",
+        project_scope="f1",
+        decided_at=datetime.datetime(2026, 9, 15, tzinfo=datetime.UTC),
+    )
+    ConsumptionFactory(subaccount=sub, date=OCT, cost=Decimal("50000.00"), currency="KZT", folder_id="f1")
+    monthly_consumption_rebuild(start=OCT, end=OCT)
+    CustomerInvoiceFactory(subaccount=sub, amount=Decimal("6000000.00"), currency="KZT")
+    accrue_month(partner_id=partner.pk, month=OCT)
+    got = Accrual.objects.filter(partner=partner)
+    # only the plain rate: 10% of 50,000 KZT; no KZT project or referral term, so neither is accrued
+    assert sorted(got.values_list("program", "amount", "currency")) == [
+        ("partner_bonus", Decimal("5000.00"), "KZT")
+    ]
+
+    RebateTermFactory(
+        program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("550000.00"), currency="KZT"
+    )
+    RebateTermFactory(
+        program=Program.PROJECT_REBATE, rate=Decimal("0.1500"), threshold=Decimal("165000.00"), currency="KZT"
+    )
+    accrue_month(partner_id=partner.pk, month=OCT)
+    # the KZT cap holds the commission to 550,000 KZT; 50,000 KZT is under the KZT project threshold
+    assert got.get(program=Program.REFERRAL).amount == Decimal("550000.00")
+    assert not got.filter(program=Program.PROJECT_REBATE).exists()
 
 
 def ledger(partner):
@@ -336,3 +374,28 @@ def test_the_accrual_page_names_the_months_of_a_specialization_rebate(specialize
     admin = MembershipFactory(partner=specialized)  # an Administrator
     page = client_for(admin).get(rebate.get_absolute_url()).content.decode()
     assert "July 2026 – September 2026 minus April 2026 – June 2026" in page and "6000.00" in page
+
+
+@pytest.mark.django_db
+def test_a_currencys_own_bonus_rate_is_the_same_in_accrual_usage_and_commission(
+    terms, partner, member, client_for
+):
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=Decimal("0.1200"), currency="KZT")
+    for currency in ("RUB", "KZT"):
+        sub = SubaccountFactory(account=AccountFactory(partner=partner), partner=partner)
+        ConsumptionFactory(subaccount=sub, date=OCT, cost=Decimal("1000.00"), currency=currency)
+    monthly_consumption_rebuild(start=OCT, end=OCT)
+    accrue_month(partner_id=partner.pk, month=OCT)
+    bonus = Accrual.objects.filter(partner=partner, program=Program.PARTNER_BONUS)
+    assert dict(bonus.values_list("currency", "amount")) == {
+        "RUB": Decimal("100.00"),
+        "KZT": Decimal("120.00"),
+    }
+
+    client = client_for(member())
+    days = {"period": "custom", "start": "2026-10-01", "finish": "2026-10-31"}
+    usage = client.get(reverse("finance:usage"), days).context["details"].totals
+    assert {t["currency"]: t["reward"] for t in usage} == {"RUB": Decimal("100.00"), "KZT": Decimal("120.00")}
+    report = client.get(reverse("finance:commission_csv"), {"start": "2026-10-01", "finish": "2026-10-31"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert {r["currency"]: r["reward"] for r in rows} == {"RUB": "100.00", "KZT": "120.00"}

@@ -130,17 +130,21 @@ class Command(BaseCommand):
                 code=code, defaults={"name": name, "yearly_threshold": Decimal("3000000.00")}
             )
         start = datetime.date(2024, 1, 1)
-        for program, rate, cap, threshold in [
-            (Program.PARTNER_BONUS, "0.1000", None, None),
-            (Program.DEAL_EXTRA, "0.1500", None, None),
-            (Program.PROJECT_REBATE, "0.1500", None, "30000.00"),
-            (Program.SPECIALIZATION_REBATE, "0.1000", None, None),
-            (Program.REFERRAL, "0.1000", "100000.00", None),
+        # a plain rate serves every currency; a cap or threshold is an amount, so tenge has its own terms
+        for program, rate, cap, threshold, currency in [
+            (Program.PARTNER_BONUS, "0.1000", None, None, "RUB"),
+            (Program.DEAL_EXTRA, "0.1500", None, None, "RUB"),
+            (Program.PROJECT_REBATE, "0.1500", None, "30000.00", "RUB"),
+            (Program.PROJECT_REBATE, "0.1500", None, "165000.00", "KZT"),
+            (Program.SPECIALIZATION_REBATE, "0.1000", None, None, "RUB"),
+            (Program.REFERRAL, "0.1000", "100000.00", None, "RUB"),
+            (Program.REFERRAL, "0.1000", "550000.00", None, "KZT"),
         ]:
             RebateTerm.objects.get_or_create(
                 program=program,
                 condition="",
                 valid_from=start,
+                currency=currency,
                 defaults={
                     "rate": Decimal(rate),
                     "cap": cap and Decimal(cap),
@@ -351,7 +355,7 @@ class Command(BaseCommand):
                 day += datetime.timedelta(days=1)
         Consumption.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
         monthly_consumption_rebuild(partner_id=partner.pk, start=months[0], end=today)
-        terms = {t.program: t for t in RebateTerm.objects.filter(condition="")}
+        project_term = RebateTerm.objects.get(program=Program.PROJECT_REBATE, condition="", currency=currency)
         closed = [m for m in months if m < today.replace(day=1)]
         self.seed_invoices(partner, closed, currency)
         for month in closed:
@@ -365,7 +369,6 @@ class Command(BaseCommand):
             for sub_id, cost in growth:
                 per_sub[sub_id] = per_sub.get(sub_id, Decimal("0")) + cost
             for sub_id, basis in per_sub.items():
-                term = terms[Program.PROJECT_REBATE]
                 accrual_record(
                     partner_id=partner.pk,
                     subaccount_id=sub_id,
@@ -373,7 +376,7 @@ class Command(BaseCommand):
                     program=Program.PROJECT_REBATE,
                     source="demo",
                     basis=basis / 10,
-                    rate=term.rate,
+                    rate=project_term.rate,
                     currency=currency,
-                    term_id=term.pk,
+                    term_id=project_term.pk,
                 )
