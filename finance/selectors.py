@@ -39,6 +39,11 @@ class Balance:
     def pool_label(self) -> str:
         return Pool(self.pool).label
 
+    @property
+    def switch(self) -> str:
+        """Finance's switch position that shows this balance."""
+        return "referral" if self.pool == Pool.REFERRAL else "reseller"
+
 
 def balances(*, partner, pools=WITHDRAWABLE_POOLS) -> list[Balance]:
     """Balance per pool and currency: the sum of the append-only ledger, nothing stored."""

@@ -8,8 +8,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
+from finance import referral
 from finance.models import MonthlyConsumption
 from finance.selectors import balances, month_consumption
+from portal.periods import MonthRange
 from portal.permissions import Right
 from portal.tenancy import switch_partner
 from portal.views import PortalMixin, PortalPageView
@@ -40,6 +42,11 @@ class DashboardView(PortalPageView):
             )
             kwargs["balances"] = balances(partner=self.partner)
         kwargs["month"] = month
+        kwargs["referral"] = None
+        if referral.in_program(self.partner):  # this month's clicks and sign-ups (commission: the balance)
+            kwargs["referral"] = referral.monthly_statistics(
+                partner_id=self.partner.pk, months=MonthRange(month, month)
+            )[0]
         return super().get_context_data(**kwargs)
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from finance import services
-from finance.models import Pool, Program, Withdrawal
+from finance.models import Pool, Program, ReferralClick, Withdrawal
 from finance.selectors import balance
 from portal.permissions import Role
 from tests.factories import (
@@ -142,3 +142,20 @@ def test_the_referral_tabs_offer_bonus_and_payments_only_to_roles_that_see_finan
     html = client_for(member(role)).get(reverse("tools:referral_links")).content.decode()
     assert ">Referral links</a>" in html and ">Referrals</a>" in html and ">Statistics</a>" in html
     assert (">Payments</a>" in html and ">Bonus</a>" in html) is sees_money_tabs
+
+
+def test_the_dashboard_links_each_balance_to_its_side_and_shows_this_months_referral_figures(
+    both, member, client_for
+):
+    link = both.referral_links.get()
+    ReferralClick.objects.create(link=link, visitor="a")
+    ReferralClick.objects.create(link=link, visitor="b")
+    html = client_for(member(Role.VIEWER_PD)).get(reverse("dashboard")).content.decode()
+    assert '?switch=referral">Referral commissions · RUB</a>' in html
+    assert '?switch=reseller">Rebates (project and specialization) · RUB</a>' in html
+    referral_card = html[html.index('id="dash-referral"') :]
+    assert "<span>Clicks</span><strong>2</strong>" in referral_card
+
+
+def test_a_partner_outside_the_referral_program_has_no_referral_card(partner, member, client_for):
+    assert 'id="dash-referral"' not in client_for(member()).get(reverse("dashboard")).content.decode()
