@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -30,12 +29,6 @@ from . import referral
 from .forms import TaxIdMixin
 from .importer import Checked, ImportRejected, LineError
 from .models import CustomerInvoice, Program, ReferralLink
-
-
-@dataclass
-class Loaded:
-    rows: int = 0
-    skipped: list[LineError] = field(default_factory=list)
 
 
 def _money(**kwargs) -> forms.DecimalField:
@@ -117,7 +110,7 @@ def _refuse_if_any(checked: Checked) -> None:
         raise ImportRejected(checked)
 
 
-def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) -> Loaded:
+def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) -> Checked:
     """Create or update invoices by number; then accrue the referral commission of the closed months whose
     payments may now complete a referred customer's month (the accrual skips what it has already accrued;
     the other programs wait for the monthly run, when the month's consumption is complete)."""
@@ -165,10 +158,10 @@ def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) 
                 to_accrue.add((subaccount.partner_id, data["month"].isoformat()))
         for partner_id, month in sorted(to_accrue):
             transaction.on_commit(partial(accrue_partner_month.delay, partner_id, month, [Program.REFERRAL]))
-    return Loaded(rows=len(lines))
+    return checked
 
 
-def load_referral_signups(path: Path, *, progress: Callable[[int], None] | None = None) -> Loaded:
+def load_referral_signups(path: Path, *, progress: Callable[[int], None] | None = None) -> Checked:
     """Customers who signed up in the console with a referral code: each eligible one with consent becomes an
     account of the link's partner marked as referred, with its billing account as an active subaccount."""
     lines, checked = _read(Path(path), SignupLine, progress)
@@ -179,15 +172,13 @@ def load_referral_signups(path: Path, *, progress: Callable[[int], None] | None 
                 line, _("no referral link has the code %(code)s") % {"code": data["referral_code"]}
             )
     _refuse_if_any(checked)
-    loaded = Loaded()
     with transaction.atomic():
         for line, data in lines:
             reason = _signup(links[data["referral_code"]], data)
             if reason:
-                loaded.skipped.append(LineError(line, reason))
-            else:
-                loaded.rows += 1
-    return loaded
+                checked.skipped.append(LineError(line, reason))
+    checked.rows = len(lines) - len(checked.skipped)
+    return checked
 
 
 def _signup(link: ReferralLink, data: dict) -> str:

@@ -36,7 +36,6 @@ class WithdrawalForm(forms.Form):
 
     def __init__(self, *args, partner, pool: str, **kwargs):
         super().__init__(*args, **kwargs)
-        pool = pool if pool in DESTINATIONS else Pool.REBATES
         self.fields["destination"].choices = [
             (value, label) for value, label in Withdrawal.Destination.choices if value in DESTINATIONS[pool]
         ]

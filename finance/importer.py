@@ -64,6 +64,8 @@ class Checked:
     last_day: datetime.date | None = None
     errors: list[LineError] = field(default_factory=list)
     error_count: int = 0
+    # valid lines a load did not apply, with the reason (billing's sign-ups that cannot be attributed)
+    skipped: list[LineError] = field(default_factory=list)
 
     def refuse(self, line: int, message: str) -> None:
         self.error_count += 1

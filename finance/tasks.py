@@ -46,14 +46,13 @@ def import_consumption_file(import_id: int) -> str:
             finished_at=timezone.now(),
         )
         return "rejected"
-    skipped = getattr(loaded, "skipped", [])
     ConsumptionImport.objects.filter(pk=import_id).update(
         status=ConsumptionImport.Status.DONE,
         rows=loaded.rows,
-        lines_checked=loaded.rows + len(skipped),
-        first_day=getattr(loaded, "first_day", None),
-        last_day=getattr(loaded, "last_day", None),
-        skipped=[str(e) for e in skipped],
+        lines_checked=loaded.rows + len(loaded.skipped),
+        first_day=loaded.first_day,
+        last_day=loaded.last_day,
+        skipped=[str(e) for e in loaded.skipped],
         finished_at=timezone.now(),
     )
     return "done"

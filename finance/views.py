@@ -127,7 +127,7 @@ class WithdrawView(PortalPageView):
     section = "finance"
 
     def get_context_data(self, **kwargs):
-        pool = kwargs["pool"] if kwargs["pool"] in DESTINATIONS else Pool.REBATES
+        pool = kwargs["pool"]
         kwargs.update(
             title=_("Withdraw: %(balance)s") % {"balance": Pool(pool).label},
             balances=selectors.balances(partner=self.partner, pools=[pool]),
@@ -146,7 +146,8 @@ class WithdrawView(PortalPageView):
         return self.render_to_response(self.get_context_data(form=form, pool=pool))
 
     def post(self, request):
-        pool = request.POST.get("pool", Pool.REBATES)
+        pool = request.POST.get("pool")
+        pool = pool if pool in DESTINATIONS else Pool.REBATES
         form = WithdrawalForm(request.POST, partner=self.partner, pool=pool)
         context = {"form": form, "pool": pool}
         if not form.is_valid():

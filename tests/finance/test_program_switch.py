@@ -159,3 +159,10 @@ def test_the_dashboard_links_each_balance_to_its_side_and_shows_this_months_refe
 
 def test_a_partner_outside_the_referral_program_has_no_referral_card(partner, member, client_for):
     assert 'id="dash-referral"' not in client_for(member()).get(reverse("dashboard")).content.decode()
+
+
+def test_a_tampered_balance_name_is_refused_not_a_server_error(both, member, client_for):
+    data = {"pool": "bonus", "amount": "10.00", "currency": "RUB", "destination": "bank", "confirmed": "on"}
+    page = client_for(member(Role.EDITOR_PD)).post(reverse("finance:withdraw"), data)
+    assert page.status_code == 200 and "pool" in page.context["form"].errors
+    assert not Withdrawal.objects.exists()
