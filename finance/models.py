@@ -149,7 +149,8 @@ class RebateTerm(models.Model):
 
 
 class Accrual(TenantModel):
-    """An amount a program earned for a period; unique on its natural key so a rerun adds nothing."""
+    """An amount a program earned for a period; unique on its natural key (its currency included: a partner
+    with rouble and tenge customers earns both) so a rerun adds nothing."""
 
     account_field = "subaccount__account_id"
 
@@ -171,7 +172,7 @@ class Accrual(TenantModel):
         ordering = ["-period", "program", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["partner", "subaccount", "period", "program", "source"],
+                fields=["partner", "subaccount", "period", "program", "source", "currency"],
                 nulls_distinct=False,
                 name="uniq_accrual_natural_key",
             )

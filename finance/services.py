@@ -80,11 +80,11 @@ def accrual_record(
         period=period,
         program=program,
         source=source,
+        currency=currency,
         defaults={
             "basis": round_money(basis),
             "rate": rate,
             "amount": round_money(basis * rate),
-            "currency": currency,
             "term_id": term_id,
         },
     )
