@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 
-from portal.periods import add_months
+from portal.periods import add_months, window_sql
 
 from .models import POOL_OF_PROGRAM, Program
 
@@ -60,8 +61,8 @@ BASES = {
         JOIN tools_registration r ON r.account_id = p.account_id AND r.partner_id = p.partner_id
         WHERE r.kind = 'deal' AND r.status = 'approved' AND r.decided_at < %(end)s
     """,
-    # project rebate: the registered project's consumption, for 12 months from approval
-    Program.PROJECT_REBATE: """
+    # project rebate: the registered project's consumption, for the window from the approval month
+    Program.PROJECT_REBATE: f"""
         SELECT c.partner_id, c.subaccount_id, 'registration:' || r.id AS source,
                sum(c.cost - c.credit) FILTER (WHERE NOT c.is_marketplace) AS basis, c.currency
         FROM tools_registration r
@@ -69,22 +70,21 @@ BASES = {
         JOIN finance_consumption c ON c.subaccount_id = s.id
              AND (c.cloud_id = r.project_scope OR c.folder_id = r.project_scope)
         WHERE r.partner_id = %(partner)s AND r.kind = 'project' AND r.status = 'approved'
-          AND r.decided_at < %(end)s AND %(month)s < r.decided_at + interval '12 months'
+          AND r.decided_at < %(end)s AND {window_sql("(r.decided_at AT TIME ZONE %(zone)s)")}
           AND c.date >= %(month)s AND c.date < %(end)s
         GROUP BY c.partner_id, c.subaccount_id, r.id, c.currency
     """,
     # referral commission: per referred customer (the cap is per customer), its month's invoices including
-    # VAT once every one of them is paid in full, for 12 months from sign-up (its month is the first); the
+    # VAT once every one of them is paid in full, for the window from the sign-up month; the
     # accrual is kept on the customer's first invoiced subaccount
-    Program.REFERRAL: """
+    Program.REFERRAL: f"""
         SELECT i.partner_id, min(i.subaccount_id) AS subaccount_id, 'referral:' || rc.id AS source,
                sum(i.amount) AS basis, i.currency
         FROM finance_referredcustomer rc
         JOIN subaccounts_subaccount s ON s.account_id = rc.account_id AND NOT s.is_partner_own
         JOIN finance_customerinvoice i ON i.subaccount_id = s.id AND i.month = %(month)s
         WHERE i.partner_id = %(partner)s AND rc.consent_at IS NOT NULL
-          AND %(month)s >= date_trunc('month', rc.signed_up_at)
-          AND %(month)s < date_trunc('month', rc.signed_up_at) + interval '12 months'
+          AND {window_sql("rc.signed_up_at")}
         GROUP BY i.partner_id, rc.id, i.currency
         HAVING bool_and(i.paid_amount >= i.amount)
     """,
@@ -175,7 +175,7 @@ def accrue_month(*, partner_id: int, month: datetime.date, programs=None) -> dic
     per program. Billing's payments run the referral commission alone: the month's consumption may still be
     arriving, and a program accrued too early would keep its early figure."""
     month = month.replace(day=1)
-    params = {"partner": partner_id, "month": month, "end": _month_end(month)}
+    params = {"partner": partner_id, "month": month, "end": _month_end(month), "zone": settings.TIME_ZONE}
     added = {}
     with connection.cursor() as cursor:
         # one run at a time per partner and month; a second run waits, then adds nothing

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel, TenantQuerySet
 from portal.money import Currency, MoneyField
-from portal.periods import add_months
+from portal.periods import add_months, program_window
 
 
 class Program(models.TextChoices):
@@ -409,8 +409,8 @@ class ReferredCustomer(TenantModel):
 
     @property
     def commission_until(self) -> datetime.date:
-        """The commission runs for 12 months from sign-up: the last day it covers."""
-        return add_months(self.signed_up_at.replace(day=1), 12) - datetime.timedelta(days=1)
+        """The last day of the commission's window (the sign-up month first)."""
+        return program_window(self.signed_up_at).end - datetime.timedelta(days=1)
 
 
 class CustomerInvoice(TenantModel):

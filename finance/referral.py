@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit import audit
+from portal.periods import WINDOW_MONTHS
 
 from .models import ReferralClick, ReferralLink
 
@@ -341,9 +342,9 @@ def with_commission(customers):
         CustomerInvoice.objects.filter(
             subaccount__account=OuterRef("account"),
             paid_amount__lt=F("amount"),
-            # the commission's 12 months, the sign-up month first
+            # the commission's window, the sign-up month first
             month__gte=MonthStart(OuterRef("signed_up_at")),
-            month__lt=MonthStart(OuterRef("signed_up_at"), months=12),
+            month__lt=MonthStart(OuterRef("signed_up_at"), months=WINDOW_MONTHS),
         )
         .order_by()
         .values("subaccount__account")

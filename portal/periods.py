@@ -24,6 +24,17 @@ def add_months(month: datetime.date, n: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+# The programs' windows (a project's rebate, a referred customer's commission) count calendar months and
+# start with the month of the event: approval in the provider's time zone, or sign-up. 12 means exactly 12.
+WINDOW_MONTHS = 12
+
+
+def window_sql(event: str) -> str:
+    """SQL: the month ``%(month)s`` is inside the window that starts with the month of ``event``."""
+    start = f"date_trunc('month', {event})::date"
+    return f"%(month)s >= {start} AND %(month)s < {start} + interval '{WINDOW_MONTHS} months'"
+
+
 @dataclass(frozen=True)
 class MonthRange:
     first: datetime.date  # first day of the first month
@@ -154,3 +165,9 @@ class DayRangeForm(CustomRangeForm):
         if data.get("period") == "custom":
             return data["start"], data["finish"]
         return day_preset(data.get("period") or "this_month")
+
+
+def program_window(event: datetime.date) -> MonthRange:
+    """The months a program pays for an event on ``event`` (a local date): that month and the 11 after."""
+    first = event.replace(day=1)
+    return MonthRange(first, add_months(first, WINDOW_MONTHS - 1))

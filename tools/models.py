@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel
 from portal.money import Currency, MoneyField
+from portal.periods import MonthRange, program_window
 
 
 class ProgramSettings(models.Model):
@@ -101,6 +102,13 @@ class Registration(TenantModel):
 
     def get_absolute_url(self):
         return reverse("tools:registration_detail", args=[self.pk])
+
+    @property
+    def rebate_window(self) -> MonthRange | None:
+        """The months an approved project's rebate runs: the approval month (provider's time zone) first."""
+        if self.kind != self.Kind.PROJECT or self.decided_at is None or self.status != self.Status.APPROVED:
+            return None
+        return program_window(timezone.localdate(self.decided_at))
 
     @property
     def review_overdue(self) -> bool:

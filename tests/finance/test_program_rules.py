@@ -8,12 +8,14 @@ import pytest
 from finance.accruals import accrue_month
 from finance.models import Accrual, Program
 from finance.services import monthly_consumption_rebuild
+from portal.periods import add_months
 from tests.factories import (
     AccountFactory,
     ConsumptionFactory,
     PartnerFactory,
     PartnerSpecializationFactory,
     RebateTermFactory,
+    RegistrationFactory,
     SpecializationFactory,
     SubaccountFactory,
 )
@@ -50,3 +52,37 @@ def test_a_partner_with_rouble_and_tenge_customers_keeps_both_specialization_reb
         ("KZT", Decimal("90000.00")),
         ("RUB", Decimal("20000.00")),
     ]
+
+
+@pytest.mark.django_db
+def test_a_project_rebate_runs_exactly_twelve_months_the_approval_month_first(terms):
+    partner = PartnerFactory()
+    account = AccountFactory(partner=partner)
+    sub = SubaccountFactory(account=account, partner=partner)
+    project = RegistrationFactory(
+        account=account,
+        kind="project",
+        status="approved",
+        project_scope="folder-new",
+        decided_at=datetime.datetime(2026, 9, 15, 12, tzinfo=datetime.UTC),
+    )
+    last, after = datetime.date(2027, 8, 1), datetime.date(2027, 9, 1)
+    for month in (SEP, last, after):
+        consume(sub, month, "40000.00", folder_id="folder-new")
+        accrue_month(partner_id=partner.pk, month=month)
+    rebates = Accrual.objects.filter(program=Program.PROJECT_REBATE)
+    assert sorted(rebates.values_list("period", flat=True)) == [SEP, last]  # Sep 2026 … Aug 2027
+    assert project.rebate_window.months == [add_months(SEP, n) for n in range(12)]
+
+
+@pytest.mark.django_db
+def test_the_registration_page_names_the_twelve_rebate_months(client_for, member):
+    admin = member()
+    project = RegistrationFactory(
+        account=AccountFactory(partner=admin.partner),
+        kind="project",
+        status="approved",
+        decided_at=datetime.datetime(2026, 9, 30, 22, tzinfo=datetime.UTC),  # 1 October in Moscow
+    )
+    page = client_for(admin).get(project.get_absolute_url()).content.decode()
+    assert "October 2026 – September 2027" in page
