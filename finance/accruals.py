@@ -23,13 +23,15 @@ from portal.periods import add_months, window_sql
 
 from .models import POOL_OF_PROGRAM, Program
 
-# One month's paid consumption per subaccount, from the monthly aggregates.
+# One month's paid consumption per subaccount the partner resells, from the monthly aggregates: a customer
+# who came through the partner's referral link earns the referral commission instead.
 PAID = """
 SELECT m.partner_id, m.subaccount_id, s.account_id, m.currency,
        sum(m.cost - m.credit - m.marketplace_cost) AS paid
 FROM finance_monthlyconsumption m
 JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
 WHERE m.month = %(month)s AND m.partner_id = %(partner)s AND NOT s.is_partner_own
+  AND NOT EXISTS (SELECT 1 FROM finance_referredcustomer rc WHERE rc.account_id = s.account_id)
 GROUP BY m.partner_id, m.subaccount_id, s.account_id, m.currency
 """
 

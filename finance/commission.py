@@ -55,15 +55,17 @@ TEXT = (
     "c.sku_name",
 )
 
-# reward: the partner bonus rate of the day on the row's paid cost (none for own use or marketplace)
+# reward: the partner bonus rate of the day on the row's paid cost (none for own use, marketplace products or
+# a referred customer, which earns the referral commission instead)
 SELECT = f"""
 SELECT {", ".join(_safe(t) for t in TEXT)}, to_char(c.date, 'YYYY-MM-DD'), c.currency,
        c.quantity, c.unit, to_char(c.cost, 'FM999999999999990.00'), to_char(c.credit, 'FM999999999999990.00'),
-       to_char(CASE WHEN s.is_partner_own OR c.is_marketplace THEN 0
+       to_char(CASE WHEN s.is_partner_own OR c.is_marketplace OR rc.id IS NOT NULL THEN 0
                     ELSE round(GREATEST(c.cost - c.credit, 0) * COALESCE(t.rate, 0), 2) END,
                'FM999999999999990.00')
 FROM finance_consumption c
 JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+LEFT JOIN finance_referredcustomer rc ON rc.account_id = s.account_id
 LEFT JOIN LATERAL (
     SELECT rate FROM finance_rebateterm
     WHERE program = 'partner_bonus' AND condition = '' AND valid_from <= c.date

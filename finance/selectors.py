@@ -258,11 +258,17 @@ def partner_bonus_rate():
 
 
 # per daily row: the discount is the credit up to the cost; the client pays the rest; the partner's reward is
-# the bonus rate on what the client pays, none for the partner's own use or marketplace products
+# the bonus rate on what the client pays, none for the partner's own use, marketplace products or a customer
+# who came through the partner's referral link (it earns the referral commission instead)
 DISCOUNT = Least(F("cost"), F("credit"), output_field=_MONEY)
 CLIENT_PAYS = ExpressionWrapper(F("cost") - Least(F("cost"), F("credit")), output_field=_MONEY)
 REWARD = Case(
-    When(Q(subaccount__is_partner_own=True) | Q(is_marketplace=True), then=Value(ZERO)),
+    When(
+        Q(subaccount__is_partner_own=True)
+        | Q(is_marketplace=True)
+        | Q(subaccount__account__referral__isnull=False),
+        then=Value(ZERO),
+    ),
     default=Round(CLIENT_PAYS * partner_bonus_rate(), 2),
     output_field=_MONEY,
 )

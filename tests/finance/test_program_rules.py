@@ -1,9 +1,12 @@
 """The programs' rules that the accrual once broke (issue 11), each worked out by hand from DESIGN.md."""
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from finance.accruals import accrue_month
 from finance.models import Accrual, Program
@@ -12,9 +15,11 @@ from portal.periods import add_months
 from tests.factories import (
     AccountFactory,
     ConsumptionFactory,
+    CustomerInvoiceFactory,
     PartnerFactory,
     PartnerSpecializationFactory,
     RebateTermFactory,
+    ReferredCustomerFactory,
     RegistrationFactory,
     SpecializationFactory,
     SubaccountFactory,
@@ -86,3 +91,32 @@ def test_the_registration_page_names_the_twelve_rebate_months(client_for, member
     )
     page = client_for(admin).get(project.get_absolute_url()).content.decode()
     assert "October 2026 – September 2027" in page
+
+
+@pytest.mark.django_db
+def test_a_referred_customer_earns_the_referral_commission_only(terms, client_for, member):
+    RebateTermFactory(program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("100000.00"))
+    admin = member()
+    partner = admin.partner
+    referred = ReferredCustomerFactory(link__partner=partner, signed_up_at=SEP)
+    sub = SubaccountFactory(account=referred.account, partner=partner)
+    RegistrationFactory(
+        account=referred.account,
+        kind="deal",
+        status="approved",
+        decided_at=datetime.datetime(2026, 8, 1, tzinfo=datetime.UTC),
+    )
+    consume(sub, SEP, "1000.00")
+    CustomerInvoiceFactory(subaccount=sub, month=SEP, amount=Decimal("1220.00"))
+    accrue_month(partner_id=partner.pk, month=SEP)
+    assert list(Accrual.objects.filter(partner=partner).values_list("program", "amount")) == [
+        (Program.REFERRAL, Decimal("122.00"))
+    ]
+    # and no page or report shows a reward on its consumption
+    client = client_for(admin)
+    days = {"period": "custom", "start": "2026-09-01", "finish": "2026-09-30"}
+    usage = client.get(reverse("finance:usage"), days).context["details"].totals
+    assert [t["reward"] for t in usage] == [Decimal("0")]
+    report = client.get(reverse("finance:commission_csv"), {"start": "2026-09-01", "finish": "2026-09-30"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert [Decimal(r["reward"]) for r in rows] == [Decimal("0")]
