@@ -181,6 +181,9 @@ def test_a_terms_cap_and_threshold_are_in_its_currency_and_a_plain_rate_fits_any
         decided_at=datetime.datetime(2026, 9, 15, tzinfo=datetime.UTC),
     )
     ConsumptionFactory(subaccount=sub, date=OCT, cost=Decimal("50000.00"), currency="KZT", folder_id="f1")
+    # a customer the partner resells earns the partner bonus (a referred one earns the commission instead)
+    resold = SubaccountFactory(account=AccountFactory(partner=partner), partner=partner)
+    ConsumptionFactory(subaccount=resold, date=OCT, cost=Decimal("50000.00"), currency="KZT")
     monthly_consumption_rebuild(start=OCT, end=OCT)
     CustomerInvoiceFactory(subaccount=sub, amount=Decimal("6000000.00"), currency="KZT")
     accrue_month(partner_id=partner.pk, month=OCT)
