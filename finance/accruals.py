@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from portal.periods import add_months, window_sql
+from tools.models import ProgramSettings
 
 from .models import POOL_OF_PROGRAM, Program
 
@@ -56,12 +57,20 @@ BASES = {
     Program.PARTNER_BONUS: f"""
         SELECT p.partner_id, p.subaccount_id, '' AS source, p.paid AS basis, p.currency FROM ({PAID}) p
     """,
-    # deal extra: subaccounts of customers with an approved deal registration
+    # deal extra: subaccounts of customers with an approved deal registration whose subaccount was created
+    # within the window after approval; a procurement deal's extra runs for the months of its contract. At
+    # most one deal per subaccount and month: the earliest approved.
     Program.DEAL_EXTRA: f"""
-        SELECT p.partner_id, p.subaccount_id, 'registration:' || r.id AS source, p.paid AS basis, p.currency
+        SELECT DISTINCT ON (p.subaccount_id, p.currency)
+               p.partner_id, p.subaccount_id, 'registration:' || r.id AS source, p.paid AS basis, p.currency
         FROM ({PAID}) p
         JOIN tools_registration r ON r.account_id = p.account_id AND r.partner_id = p.partner_id
-        WHERE r.kind = 'deal' AND r.status = 'approved' AND r.decided_at < %(end)s
+        WHERE r.kind = 'deal' AND r.status IN ('approved', 'expired') AND r.decided_at < %(end)s
+          AND EXISTS (
+              SELECT 1 FROM subaccounts_subaccount f WHERE f.account_id = r.account_id
+                AND f.created_at <= r.decided_at + make_interval(days => %(deal_days)s))
+          AND (NOT r.procurement OR (r.contract_start < %(end)s AND r.contract_end >= %(month)s))
+        ORDER BY p.subaccount_id, p.currency, r.decided_at, r.id
     """,
     # project rebate: the registered project's consumption, for the window from the approval month
     Program.PROJECT_REBATE: f"""
@@ -177,7 +186,13 @@ def accrue_month(*, partner_id: int, month: datetime.date, programs=None) -> dic
     per program. Billing's payments run the referral commission alone: the month's consumption may still be
     arriving, and a program accrued too early would keep its early figure."""
     month = month.replace(day=1)
-    params = {"partner": partner_id, "month": month, "end": _month_end(month), "zone": settings.TIME_ZONE}
+    params = {
+        "partner": partner_id,
+        "month": month,
+        "end": _month_end(month),
+        "zone": settings.TIME_ZONE,
+        "deal_days": ProgramSettings.current().deal_subaccount_days,
+    }
     added = {}
     with connection.cursor() as cursor:
         # one run at a time per partner and month; a second run waits, then adds nothing

@@ -411,3 +411,10 @@ def accrue(partner, amount: str, program: str, *, source: str = "t", subaccount=
         rate=Decimal("1.0000"),
         currency="RUB",
     )
+
+
+def created_on(obj, day: datetime.date):
+    """``obj`` as if created at noon (UTC) on ``day``: models stamp ``created_at`` when they are saved."""
+    obj.created_at = datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
+    type(obj).objects.filter(pk=obj.pk).update(created_at=obj.created_at)
+    return obj

@@ -46,6 +46,18 @@ def eligibility_errors(registration: Registration) -> list[str]:
             errors.append(
                 _("A deal registration is for customers new to the cloud; this customer already uses it.")
             )
+        if (
+            Registration.objects.filter(
+                partner_id=registration.partner_id,
+                account__tax_id=account.tax_id,
+                kind=R.Kind.DEAL,
+                status=R.Status.APPROVED,
+            )
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+            .exclude(pk=registration.pk)
+            .exists()
+        ):
+            errors.append(_("You already hold this customer under an approved deal registration."))
         minimum = {"RUB": terms.deal_min_rub, "KZT": terms.deal_min_kzt}.get(registration.currency)
         if minimum is None:
             errors.append(_("Deal targets are set in RUB or KZT."))

@@ -25,6 +25,7 @@ from tests.factories import (
     RegistrationFactory,
     SpecializationFactory,
     SubaccountFactory,
+    created_on,
 )
 
 OCT = datetime.date(2026, 10, 1)
@@ -83,6 +84,7 @@ def test_an_approved_deal_adds_its_extra(terms):
         status="approved",
         decided_at=datetime.datetime(2026, 9, 1, tzinfo=datetime.UTC),
     )
+    created_on(sub, datetime.date(2026, 9, 20))  # within the deal's 60 days
     consume(sub, cost="1234.56")
     accrue_month(partner_id=partner.pk, month=OCT)
     # 15% of 1234.56 = 185.184 -> 185.18
@@ -233,6 +235,7 @@ def test_a_run_that_dies_midway_leaves_nothing_and_a_retry_completes(terms, monk
         status="approved",
         decided_at=datetime.datetime(2026, 9, 1, tzinfo=datetime.UTC),
     )
+    created_on(sub, datetime.date(2026, 9, 20))
     consume(sub, cost="1000.00")
     real = dict(accruals.BASES)
     # the worker "dies" on the second program, after the first has inserted its rows

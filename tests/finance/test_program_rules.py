@@ -23,6 +23,7 @@ from tests.factories import (
     RegistrationFactory,
     SpecializationFactory,
     SubaccountFactory,
+    created_on,
 )
 
 SEP = datetime.date(2026, 9, 1)
@@ -120,3 +121,26 @@ def test_a_referred_customer_earns_the_referral_commission_only(terms, client_fo
     report = client.get(reverse("finance:commission_csv"), {"start": "2026-09-01", "finish": "2026-09-30"})
     rows = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
     assert [Decimal(r["reward"]) for r in rows] == [Decimal("0")]
+
+
+def approved_deal(account, decided_on: datetime.date, **fields):
+    return RegistrationFactory(
+        account=account,
+        kind="deal",
+        status="approved",
+        decided_at=datetime.datetime.combine(decided_on, datetime.time(9), tzinfo=datetime.UTC),
+        **fields,
+    )
+
+
+@pytest.mark.django_db
+def test_two_approved_deals_for_one_customer_pay_one_extra(terms):
+    partner = PartnerFactory()
+    account = AccountFactory(partner=partner)
+    first = approved_deal(account, datetime.date(2026, 7, 1))
+    approved_deal(account, datetime.date(2026, 8, 1))
+    sub = created_on(SubaccountFactory(account=account, partner=partner), datetime.date(2026, 8, 15))
+    consume(sub, SEP, "1000.00")
+    accrue_month(partner_id=partner.pk, month=SEP)
+    extra = Accrual.objects.filter(program=Program.DEAL_EXTRA)
+    assert list(extra.values_list("source", "amount")) == [(f"registration:{first.pk}", Decimal("150.00"))]

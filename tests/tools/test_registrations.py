@@ -184,9 +184,10 @@ def test_an_ineligible_submission_shows_why_and_changes_nothing(partner, member,
 # Expiry by the daily beat
 
 
-def approved_deal(partner, when):
+def approved_deal(partner, when, **fields):
+    fields.setdefault("account", AccountFactory(partner=partner))
     with time_machine.travel(when, tick=False):
-        registration = deal(account=AccountFactory(partner=partner), status=S.SUBMITTED)
+        registration = deal(status=S.SUBMITTED, **fields)
         services.registration_approve(registration=registration, actor=None)
     registration.refresh_from_db()
     return registration
@@ -280,3 +281,16 @@ def test_the_conflict_check_costs_the_same_queries_either_way(partner, other_par
     held.refresh_from_db(), free.refresh_from_db()
     assert (held.conflict, free.conflict) == (True, False)
     assert counts[0] == counts[1]
+
+
+def test_a_second_deal_for_a_customer_held_under_an_approved_one_is_refused(partner):
+    account = AccountFactory(partner=partner)
+    approved_deal(partner, timezone.now(), account=account)
+    again = deal(account=account)
+    assert services.eligibility_errors(again) == [
+        "You already hold this customer under an approved deal registration."
+    ]
+    with pytest.raises(ValidationError):
+        services.registration_submit(registration=again, actor=None)
+    again.refresh_from_db()
+    assert again.status == S.DRAFT
