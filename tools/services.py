@@ -142,14 +142,19 @@ def registration_withdraw(*, registration: Registration, actor) -> Registration:
     return workflow.transition(registration, workflow.WITHDRAW, actor=actor)
 
 
+def _contract_ends(registration: Registration) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(registration.contract_end, datetime.time.max))
+
+
 def registration_approve(*, registration: Registration, actor) -> Registration:
-    """Provider's approval: a deal gets its window to create the customer's subaccount (60 days)."""
+    """Provider's approval: a deal (procurement or not) gets its window to create the customer's subaccount
+    (60 days); a registration with a contract and no such window runs to the contract's end."""
     now = timezone.now()
     expires = None
     if registration.kind == R.Kind.DEAL:
         expires = now + datetime.timedelta(days=ProgramSettings.current().deal_subaccount_days)
     elif registration.contract_end:
-        expires = timezone.make_aware(datetime.datetime.combine(registration.contract_end, datetime.time.max))
+        expires = _contract_ends(registration)
     return workflow.transition(registration, workflow.APPROVE, actor=actor, expires_at=expires)
 
 
@@ -159,21 +164,19 @@ def registration_reject(*, registration: Registration, actor, reason: str) -> Re
 
 def registrations_expire(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """The daily beat: expire approved deals whose 60 days passed without the customer's subaccount, and
-    registrations whose contract ended; warn partners beforehand. Idempotent."""
+    registrations whose contract ended; warn partners beforehand. A deal whose subaccount was created in time
+    is fulfilled: an ordinary one keeps running while the customer stays, a procurement one runs to its
+    contract's end. Idempotent."""
     now = now or timezone.now()
     terms = ProgramSettings.current()
     expired = warned = 0
     due = Registration.objects.filter(status=R.Status.APPROVED, expires_at__lte=now)
     for registration in due.select_related("account"):
-        if (
-            registration.kind == R.Kind.DEAL
-            and not registration.procurement
-            and _subaccount_created(registration)
-        ):
-            Registration.objects.filter(pk=registration.pk).update(
-                expires_at=None
-            )  # fulfilled: keeps running
-            continue
+        if registration.kind == R.Kind.DEAL and _subaccount_created(registration, terms):
+            runs_until = _contract_ends(registration) if registration.procurement else None
+            if runs_until is None or runs_until > now:
+                Registration.objects.filter(pk=registration.pk).update(expires_at=runs_until)
+                continue
         workflow.transition(registration, workflow.EXPIRE, note=_("The registration expired."))
         expired += 1
     soon = Registration.objects.filter(
@@ -183,7 +186,12 @@ def registrations_expire(*, now: datetime.datetime | None = None) -> dict[str, i
         expires_at__lte=now + datetime.timedelta(days=terms.expiry_warning_days),
     )
     for registration in soon:
-        if registration.kind == R.Kind.DEAL and _subaccount_created(registration):
+        # a fulfilled deal's window ends without expiring it: warn only before a contract's end
+        if (
+            registration.kind == R.Kind.DEAL
+            and _subaccount_created(registration, terms)
+            and (not registration.procurement or _contract_ends(registration) > registration.expires_at)
+        ):
             continue
         with transaction.atomic():
             if Registration.objects.filter(pk=registration.pk, expiry_warned_at__isnull=True).update(
@@ -194,8 +202,11 @@ def registrations_expire(*, now: datetime.datetime | None = None) -> dict[str, i
     return {"expired": expired, "warned": warned}
 
 
-def _subaccount_created(registration: Registration) -> bool:
-    return registration.account.subaccounts.filter(created_at__gte=registration.decided_at).exists()
+def _subaccount_created(registration: Registration, terms: ProgramSettings) -> bool:
+    """Whether the customer's subaccount was created within the deal's window after approval (the same rule
+    as the accrual's deal extra)."""
+    window_ends = registration.decided_at + datetime.timedelta(days=terms.deal_subaccount_days)
+    return registration.account.subaccounts.filter(created_at__lte=window_ends).exists()
 
 
 # Presale requests -----------------------------------------------------------------------------------------

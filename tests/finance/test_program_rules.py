@@ -144,3 +144,38 @@ def test_two_approved_deals_for_one_customer_pay_one_extra(terms):
     accrue_month(partner_id=partner.pk, month=SEP)
     extra = Accrual.objects.filter(program=Program.DEAL_EXTRA)
     assert list(extra.values_list("source", "amount")) == [(f"registration:{first.pk}", Decimal("150.00"))]
+
+
+@pytest.mark.django_db
+def test_a_procurement_deal_pays_its_extra_for_the_contracts_months_even_when_it_starts_late(terms):
+    partner = PartnerFactory()
+    account = AccountFactory(partner=partner)
+    # approved in March, the subaccount created in time, the contract from July (after approval + 60 days)
+    deal = approved_deal(
+        account,
+        datetime.date(2026, 3, 2),
+        procurement=True,
+        contract_start=datetime.date(2026, 7, 1),
+        contract_end=datetime.date(2026, 9, 30),
+    )
+    sub = created_on(SubaccountFactory(account=account, partner=partner), datetime.date(2026, 3, 20))
+    months = [datetime.date(2026, m, 1) for m in (6, 7, 9, 10)]
+    for month in months:
+        consume(sub, month, "1000.00")
+        accrue_month(partner_id=partner.pk, month=month)
+    extra = Accrual.objects.filter(program=Program.DEAL_EXTRA).order_by("period")
+    assert list(extra.values_list("period", "source", "amount")) == [
+        (datetime.date(2026, 7, 1), f"registration:{deal.pk}", Decimal("150.00")),
+        (SEP, f"registration:{deal.pk}", Decimal("150.00")),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_deal_whose_subaccount_came_after_its_window_pays_no_extra(terms):
+    partner = PartnerFactory()
+    account = AccountFactory(partner=partner)
+    approved_deal(account, datetime.date(2026, 6, 1))
+    sub = created_on(SubaccountFactory(account=account, partner=partner), datetime.date(2026, 8, 5))
+    consume(sub, SEP, "1000.00")
+    accrue_month(partner_id=partner.pk, month=SEP)
+    assert not Accrual.objects.filter(program=Program.DEAL_EXTRA).exists()

@@ -294,3 +294,28 @@ def test_a_second_deal_for_a_customer_held_under_an_approved_one_is_refused(part
         services.registration_submit(registration=again, actor=None)
     again.refresh_from_db()
     assert again.status == S.DRAFT
+
+
+def procurement_deal(partner, start: datetime.date, end: datetime.date):
+    return approved_deal(partner, START, procurement=True, contract_start=start, contract_end=end)
+
+
+def test_a_procurement_deal_with_its_subaccount_in_time_runs_to_its_contracts_end(partner):
+    registration = procurement_deal(partner, datetime.date(2026, 7, 1), datetime.date(2027, 6, 30))
+    with time_machine.travel(START + datetime.timedelta(days=10), tick=False):
+        SubaccountFactory(account=registration.account)
+    with time_machine.travel(START + datetime.timedelta(days=61), tick=False):
+        assert expire_registrations()["expired"] == 0
+    registration.refresh_from_db()
+    assert registration.status == S.APPROVED
+    assert timezone.localdate(registration.expires_at) == datetime.date(2027, 6, 30)
+    with time_machine.travel(datetime.datetime(2027, 7, 1, 9, tzinfo=datetime.UTC), tick=False):
+        assert expire_registrations()["expired"] == 1
+    registration.refresh_from_db()
+    assert registration.status == S.EXPIRED
+
+
+def test_a_procurement_deal_without_its_subaccount_in_time_expires_with_the_window(partner):
+    procurement_deal(partner, datetime.date(2026, 7, 1), datetime.date(2027, 6, 30))
+    with time_machine.travel(START + datetime.timedelta(days=61), tick=False):
+        assert expire_registrations()["expired"] == 1
