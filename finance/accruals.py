@@ -18,6 +18,7 @@ import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from portal.periods import add_months, window_sql
 from tools.models import ProgramSettings
@@ -203,3 +204,19 @@ def accrue_month(*, partner_id: int, month: datetime.date, programs=None) -> dic
         if programs is None or Program.SPECIALIZATION_REBATE in programs:
             added[Program.SPECIALIZATION_REBATE] = _accrue_specializations(cursor, params)
     return added
+
+
+def months_to_reaccrue(
+    first: datetime.date, last: datetime.date, *, today: datetime.date | None = None
+) -> list[datetime.date]:
+    """The closed months whose accruals data of the months ``first`` … ``last`` feeds: those months, and the
+    last month of their quarter and of the quarter after (a specialization rebate compares a quarter with the
+    one before). Months not closed yet are left to the monthly run."""
+    current = (today or timezone.localdate()).replace(day=1)
+    months = set()
+    month = first.replace(day=1)
+    while month <= last:
+        quarter_end = add_months(_quarter_start(month), 2)
+        months.update({month, quarter_end, add_months(quarter_end, 3)})
+        month = add_months(month, 1)
+    return sorted(m for m in months if m < current)

@@ -13,6 +13,7 @@ from .models import (
     Consumption,
     ConsumptionImport,
     CustomerInvoice,
+    Exclusion,
     LedgerEntry,
     MonthlyConsumption,
     RebateTerm,
@@ -119,6 +120,32 @@ class MonthlyConsumptionAdmin(ReadOnlyAdmin):
     list_display = ("month", "subaccount", "service_name", "cost", "credit", "currency")
     list_filter = ("currency",)
     search_fields = ("subaccount__billing_account_id", "service_name")
+
+
+@admin.register(Exclusion)
+class ExclusionAdmin(admin.ModelAdmin):
+    """Services (or SKUs) that earn no program. A change is re-applied to the consumption already imported
+    and the closed months concerned are re-accrued, in the background."""
+
+    list_display = ("kind", "service_id", "sku_id", "note", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("service_id", "sku_id", "note")
+
+    def _reapply(self, service_ids) -> None:
+        transaction.on_commit(partial(tasks.exclusions_reapply.delay, sorted(set(service_ids))))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._reapply([obj.service_id, form.initial.get("service_id") or obj.service_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._reapply([obj.service_id])
+
+    def delete_queryset(self, request, queryset):
+        service_ids = list(queryset.values_list("service_id", flat=True))
+        super().delete_queryset(request, queryset)
+        self._reapply(service_ids)
 
 
 @admin.register(RebateTerm)

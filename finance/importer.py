@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from subaccounts.models import Subaccount
 
-from .services import monthly_consumption_rebuild
+from .services import EXCLUDED_SQL, monthly_consumption_rebuild
 
 COLUMNS = (
     "billing_account_id",
@@ -239,7 +239,7 @@ SELECT sub.id, sub.partner_id, v_date::date, v_cloud_id, v_cloud_name, v_folder_
        CASE WHEN v_cost ~ '^[0-9.]+$' THEN v_cost::numeric END,
        CASE WHEN v_credit ~ '^[+-]?[0-9.]+$' THEN v_credit::numeric END,
        CASE WHEN v_adjustment ~ '^[+-]?[0-9.]+$' THEN v_adjustment::numeric END,
-       CASE WHEN v_currency IN ('RUB', 'USD', 'KZT') THEN v_currency END, false
+       CASE WHEN v_currency IN ('RUB', 'USD', 'KZT') THEN v_currency END, {excluded}
 FROM (SELECT {values} FROM pg_temp.consumption_staging) v
 LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
 ORDER BY sub.id, v_date, v_folder_id, v_sku_id  -- the unique index's order: its pages fill in turn
@@ -389,7 +389,12 @@ def _replace_period(cursor, header: list[str]) -> Checked:
                 "DELETE FROM finance_consumption WHERE date BETWEEN %s AND %s",
                 [checked.first_day, checked.last_day],
             )
-            cursor.execute(INSERT.format(values=_staged_values(header)))
+            cursor.execute(
+                INSERT.format(
+                    values=_staged_values(header),
+                    excluded=EXCLUDED_SQL.format(service="v_service_id", sku="v_sku_id"),
+                )
+            )
             if cursor.rowcount != checked.rows:
                 raise _Unclean
     except (_Unclean, ValueError, DataError, IntegrityError):

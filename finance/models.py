@@ -71,7 +71,9 @@ class Consumption(TenantModel):
         _("adjustment"), db_default=0, help_text=_("billing's correction of the day, signed; 0 when none")
     )
     currency = models.CharField(max_length=3, choices=Currency.choices)
-    is_marketplace = models.BooleanField(default=False)
+    is_marketplace = models.BooleanField(
+        default=False, help_text=_("an excluded service or SKU (see Exclusion): earns no program")
+    )
 
     class Meta:
         constraints = [
@@ -84,6 +86,34 @@ class Consumption(TenantModel):
 
     def __str__(self):
         return f"{self.subaccount_id} {self.date} {self.sku_name}"
+
+
+class Exclusion(models.Model):
+    """A service, or one SKU of it, whose consumption earns no program (marketplace products, StoreDoc,
+    Interconnect). Admin-managed: applied to consumption as it is imported, and re-applied to the months
+    concerned when the list changes."""
+
+    class Kind(models.TextChoices):
+        MARKETPLACE = "marketplace", _("Marketplace")
+        STOREDOC = "storedoc", _("StoreDoc")
+        INTERCONNECT = "interconnect", _("Interconnect")
+        OTHER = "other", _("Other")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    service_id = models.CharField(_("service id"), max_length=64)
+    sku_id = models.CharField(
+        _("SKU id"), max_length=64, blank=True, default="", help_text=_("empty: every SKU of the service")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "service_id", "sku_id"]
+        verbose_name = _("excluded service")
+        constraints = [models.UniqueConstraint(fields=["service_id", "sku_id"], name="uniq_exclusion")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.service_id}{' / ' + self.sku_id if self.sku_id else ''}"
 
 
 class MonthlyConsumption(TenantModel):
@@ -99,7 +129,7 @@ class MonthlyConsumption(TenantModel):
     currency = models.CharField(max_length=3, choices=Currency.choices)
     cost = MoneyField()
     credit = MoneyField()
-    marketplace_cost = MoneyField()
+    marketplace_cost = MoneyField(help_text=_("what excluded services cost after their credits"))
 
     class Meta:
         constraints = [

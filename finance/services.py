@@ -20,7 +20,8 @@ MONTHLY_UPSERT_SQL = """
 INSERT INTO finance_monthlyconsumption
     (partner_id, subaccount_id, month, service_id, service_name, currency, cost, credit, marketplace_cost)
 SELECT c.partner_id, c.subaccount_id, date_trunc('month', c.date)::date, c.service_id, max(c.service_name),
-       c.currency, sum(c.cost), sum(c.credit), sum(CASE WHEN c.is_marketplace THEN c.cost ELSE 0 END)
+       c.currency, sum(c.cost), sum(c.credit),
+       sum(CASE WHEN c.is_marketplace THEN c.cost - c.credit ELSE 0 END)
 FROM finance_consumption c
 WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
 GROUP BY c.partner_id, c.subaccount_id, date_trunc('month', c.date), c.service_id, c.currency
@@ -58,6 +59,35 @@ def monthly_consumption_rebuild(
     with connection.cursor() as cursor:
         cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=only_c), params)
         cursor.execute(MONTHLY_STALE_SQL.format(only_m=only_m), params)
+
+
+# whether a consumption row ``c`` is of an excluded service or SKU: the one rule the import and a change of
+# the exclusion list apply
+EXCLUDED_SQL = """EXISTS (SELECT 1 FROM finance_exclusion e
+    WHERE e.service_id = {service} AND (e.sku_id = '' OR e.sku_id = {sku}))"""
+
+EXCLUSIONS_APPLY_SQL = f"""
+WITH changed AS (
+    UPDATE finance_consumption c SET is_marketplace = NOT c.is_marketplace
+    WHERE c.service_id = ANY(%(services)s)
+      AND c.is_marketplace <> {EXCLUDED_SQL.format(service="c.service_id", sku="c.sku_id")}
+    RETURNING c.partner_id, date_trunc('month', c.date)::date AS month
+)
+SELECT partner_id, min(month), max(month) FROM changed GROUP BY partner_id
+"""  # noqa: S608 (constant fragments only; the services are a bound parameter)
+
+
+@transaction.atomic
+def exclusions_apply(*, service_ids: list[str]) -> dict[int, tuple[datetime.date, datetime.date]]:
+    """Bring the consumption of ``service_ids`` in line with the exclusion list as it is now, and the monthly
+    aggregates of the months whose rows changed; returns each partner's first and last month changed (the
+    caller re-accrues them). Idempotent: a rerun changes nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute(EXCLUSIONS_APPLY_SQL, {"services": sorted(set(service_ids))})
+        changed = {partner_id: (first, last) for partner_id, first, last in cursor.fetchall()}
+    for partner_id, (first, last) in changed.items():
+        monthly_consumption_rebuild(start=first, end=last, partner_id=partner_id)
+    return changed
 
 
 @transaction.atomic

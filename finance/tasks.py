@@ -67,6 +67,24 @@ def accrue_partner_month(partner_id: int, month: str, programs: list[str] | None
     return accrue_month(partner_id=partner_id, month=datetime.date.fromisoformat(month), programs=programs)
 
 
+def reaccrue(changed: dict[int, tuple[datetime.date, datetime.date]]) -> None:
+    """Bring every closed month that changed data feeds up to date, a task per partner and month."""
+    from .accruals import months_to_reaccrue
+
+    for partner_id, (first, last) in changed.items():
+        for month in months_to_reaccrue(first, last):
+            accrue_partner_month.delay(partner_id, month.isoformat())
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def exclusions_reapply(service_ids: list[str]) -> int:
+    """The exclusion list changed for ``service_ids``: re-apply it to their consumption, then re-accrue the
+    months concerned. Idempotent."""
+    changed = services.exclusions_apply(service_ids=service_ids)
+    reaccrue(changed)
+    return len(changed)
+
+
 @shared_task
 def accrue_closed_month() -> int:
     """The monthly beat: the month that just closed, for every partner, one task each."""

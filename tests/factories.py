@@ -15,6 +15,7 @@ from finance.models import (
     Consumption,
     ConsumptionImport,
     CustomerInvoice,
+    Exclusion,
     LedgerEntry,
     MonthlyConsumption,
     Pool,
@@ -387,6 +388,14 @@ class AttachmentFactory(factory.django.DjangoModelFactory):
     name = "offer.pdf"
     content_type = "application/pdf"
     size = 14
+
+
+class ExclusionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Exclusion
+
+    kind = Exclusion.Kind.MARKETPLACE
+    service_id = factory.Sequence(lambda n: f"marketplace-{n}")
 
 
 class ConsumptionImportFactory(factory.django.DjangoModelFactory):

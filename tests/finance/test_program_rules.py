@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from finance.accruals import accrue_month
-from finance.models import Accrual, Program
+from finance.importer import COLUMNS, load
+from finance.models import Accrual, Consumption, Exclusion, MonthlyConsumption, Program
 from finance.services import monthly_consumption_rebuild
 from portal.periods import add_months
 from tests.factories import (
@@ -179,3 +180,56 @@ def test_a_deal_whose_subaccount_came_after_its_window_pays_no_extra(terms):
     consume(sub, SEP, "1000.00")
     accrue_month(partner_id=partner.pk, month=SEP)
     assert not Accrual.objects.filter(program=Program.DEAL_EXTRA).exists()
+
+
+MARKETPLACE = "dn2marketplace"
+
+
+def billing_file(tmp_path, *rows):
+    header = ",".join(COLUMNS)
+    lines = [
+        f"{ba},{day},c1,prod,f1,default,{service},Product,{sku},Product,1,unit,{cost},0,RUB"
+        for ba, day, service, sku, cost in rows
+    ]
+    path = tmp_path / "billing.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.django_db
+def test_marketplace_consumption_earns_nothing_and_a_changed_list_is_reapplied(
+    terms, tmp_path, admin_client, celery_eager, django_capture_on_commit_callbacks
+):
+    partner = PartnerFactory()
+    account = AccountFactory(partner=partner)
+    SubaccountFactory(account=account, partner=partner, billing_account_id="ba-1")
+    RegistrationFactory(
+        account=account,
+        kind="project",
+        status="approved",
+        project_scope="c1",
+        decided_at=datetime.datetime(2026, 9, 1, 9, tzinfo=datetime.UTC),
+    )
+    Exclusion.objects.create(kind=Exclusion.Kind.MARKETPLACE, service_id=MARKETPLACE)
+    load(
+        billing_file(
+            tmp_path,
+            ("ba-1", "2026-09-01", "compute", "vcpu", "20000.00"),
+            ("ba-1", "2026-09-02", MARKETPLACE, "image", "15000.00"),  # would lift it over 30,000
+            ("ba-1", "2026-09-03", "storage", "storedoc-page", "1000.00"),
+        )
+    )
+    assert Consumption.objects.filter(is_marketplace=True).count() == 1
+    accrue_month(partner_id=partner.pk, month=SEP)
+    earned = Accrual.objects.filter(partner=partner)
+    # 10% of 21,000; the project's 21,000 is under the 30,000 threshold
+    assert sorted(earned.values_list("program", "amount")) == [(Program.PARTNER_BONUS, Decimal("2100.00"))]
+
+    # an administrator excludes one SKU of the storage service: September is brought up to date
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:finance_exclusion_add"),
+            {"kind": Exclusion.Kind.STOREDOC, "service_id": "storage", "sku_id": "storedoc-page", "note": ""},
+        )
+    assert Consumption.objects.filter(is_marketplace=True).count() == 2
+    assert MonthlyConsumption.objects.get(service_id="storage").marketplace_cost == Decimal("1000.00")
