@@ -1,9 +1,12 @@
 """Monthly accrual of the programs, set-based in PostgreSQL (Rules of money 3).
 
-Each program is one ``INSERT … SELECT … GROUP BY`` into ``finance_accrual`` that skips natural keys already
-accrued (``ON CONFLICT … DO NOTHING`` on the unique constraint) and, in the same statement, appends the
-ledger entries of exactly the rows it inserted. Running a month twice, concurrently, or again after a worker
-died mid-way leaves the same accruals and the same ledger.
+Each program is one ``INSERT … SELECT … GROUP BY`` into ``finance_accrual`` that compares what the data
+says now with what was accrued for each natural key (its currency included) and writes only the difference:
+a new key is accrued, a changed one gets a correcting accrual (an original is never updated), and, in the
+same statement, the ledger entries of exactly the rows it wrote. Running a month twice, concurrently (one
+run at a time per partner and month), or again after a worker died mid-way leaves the same accruals and the
+same ledger; data that arrived late (a supplementary invoice, a re-imported period, a changed exclusion
+list) is brought in by the next run.
 
 Paid consumption is cost minus credits (grants) minus marketplace products; the partner's own subaccounts
 never earn anything. The referral commission is the exception: its basis is what the referred customer was
@@ -23,7 +26,7 @@ from django.utils import timezone
 from portal.periods import add_months, window_sql
 from tools.models import ProgramSettings
 
-from .models import POOL_OF_PROGRAM, Program
+from .models import POOL_OF_PROGRAM, CorrectionReason, Program
 
 # One month's paid consumption per subaccount the partner resells, from the monthly aggregates: a customer
 # who came through the partner's referral link earns the referral commission instead.
@@ -76,7 +79,7 @@ BASES = {
     # project rebate: the registered project's consumption, for the window from the approval month
     Program.PROJECT_REBATE: f"""
         SELECT c.partner_id, c.subaccount_id, 'registration:' || r.id AS source,
-               sum(c.cost - c.credit) FILTER (WHERE NOT c.is_marketplace) AS basis, c.currency
+               COALESCE(sum(c.cost - c.credit) FILTER (WHERE NOT c.is_marketplace), 0) AS basis, c.currency
         FROM tools_registration r
         JOIN subaccounts_subaccount s ON s.account_id = r.account_id AND NOT s.is_partner_own
         JOIN finance_consumption c ON c.subaccount_id = s.id
@@ -87,18 +90,22 @@ BASES = {
         GROUP BY c.partner_id, c.subaccount_id, r.id, c.currency
     """,
     # referral commission: per referred customer (the cap is per customer), its month's invoices including
-    # VAT once every one of them is paid in full, for the window from the sign-up month; the
-    # accrual is kept on the customer's first invoiced subaccount
+    # VAT once every one of them is paid in full, for the window from the sign-up month; the accrual is kept
+    # on the customer's first subaccount. A month with an invoice not paid in full has no basis (NULL): it
+    # is left as it was accrued until that invoice is paid (a supplementary invoice then adds its share).
     Program.REFERRAL: f"""
-        SELECT i.partner_id, min(i.subaccount_id) AS subaccount_id, 'referral:' || rc.id AS source,
-               sum(i.amount) AS basis, i.currency
+        SELECT i.partner_id, min(first.id) AS subaccount_id, 'referral:' || rc.id AS source,
+               CASE WHEN bool_and(i.paid_amount >= i.amount) THEN sum(i.amount) END AS basis, i.currency
         FROM finance_referredcustomer rc
         JOIN subaccounts_subaccount s ON s.account_id = rc.account_id AND NOT s.is_partner_own
         JOIN finance_customerinvoice i ON i.subaccount_id = s.id AND i.month = %(month)s
+        JOIN LATERAL (
+            SELECT min(f.id) AS id FROM subaccounts_subaccount f
+            WHERE f.account_id = rc.account_id AND NOT f.is_partner_own
+        ) first ON true
         WHERE i.partner_id = %(partner)s AND rc.consent_at IS NOT NULL
           AND {window_sql("rc.signed_up_at")}
         GROUP BY i.partner_id, rc.id, i.currency
-        HAVING bool_and(i.paid_amount >= i.amount)
     """,
 }
 
@@ -125,21 +132,58 @@ WHERE ps.partner_id = %(partner)s AND ps.active_since IS NOT NULL AND ps.active_
 ORDER BY sp.code
 """
 
+# Brings the program's accruals of the month to what the data says now: a key seen for the first time is
+# accrued; a key whose amount differs gets a correcting accrual of the difference (never an update); a key
+# that no longer earns anything is corrected to zero. With nothing changed it writes nothing. Each row
+# written gets its ledger entry in the same statement. (FULL JOIN needs hashable conditions: a missing
+# subaccount is matched as 0.)
 INSERT = f"""
 WITH basis AS ({{basis}}),
 terms AS ({TERMS}),
-inserted AS (
-    INSERT INTO finance_accrual (partner_id, subaccount_id, period, program, source, term_id, basis, rate,
-                                 amount, currency, created_at)
-    SELECT b.partner_id, b.subaccount_id, %(month)s, %(program)s, b.source, t.id, round(b.basis, 2),
-           t.rate, round(LEAST(b.basis * t.rate, COALESCE(t.cap, b.basis * t.rate)), 2), b.currency, now()
+target AS (
+    SELECT b.partner_id, b.subaccount_id, b.source, b.currency, t.id AS term_id, t.rate,
+           round(b.basis, 2) AS basis,
+           round(LEAST(b.basis * t.rate, COALESCE(t.cap, b.basis * t.rate)), 2) AS amount
     FROM basis b JOIN terms t ON t.currency = b.currency
     WHERE b.basis > 0 AND (t.threshold IS NULL OR b.basis >= t.threshold)
-    ON CONFLICT ON CONSTRAINT uniq_accrual_natural_key DO NOTHING
-    RETURNING id, partner_id, amount, currency
+),
+accrued AS (
+    SELECT a.subaccount_id, a.source, a.currency, min(a.id) FILTER (WHERE a.corrects_id IS NULL) AS original,
+           sum(a.basis) AS basis, sum(a.amount) AS amount
+    FROM finance_accrual a
+    WHERE a.partner_id = %(partner)s AND a.period = %(month)s AND a.program = %(program)s
+      AND (%(sources)s::text[] IS NULL OR a.source = ANY(%(sources)s::text[]))
+    GROUP BY a.subaccount_id, a.source, a.currency
+),
+changed AS (
+    SELECT COALESCE(t.subaccount_id, a.subaccount_id) AS subaccount_id,
+           COALESCE(t.source, a.source) AS source,
+           COALESCE(t.currency, a.currency) AS currency, t.term_id, COALESCE(t.rate, 0) AS rate,
+           COALESCE(t.basis, 0) - COALESCE(a.basis, 0) AS basis,
+           COALESCE(t.amount, 0) - COALESCE(a.amount, 0) AS amount, a.original
+    FROM target t
+    FULL JOIN accrued a ON COALESCE(a.subaccount_id, 0) = COALESCE(t.subaccount_id, 0)
+                       AND a.source = t.source AND a.currency = t.currency
+    WHERE COALESCE(t.amount, 0) <> COALESCE(a.amount, 0)
+      AND NOT EXISTS (  -- a key whose basis is not settled yet (NULL) stays as it is
+          SELECT 1 FROM basis p
+          WHERE p.basis IS NULL AND COALESCE(p.subaccount_id, 0) = COALESCE(a.subaccount_id, 0)
+            AND p.source = a.source AND p.currency = a.currency)
+),
+inserted AS (
+    INSERT INTO finance_accrual (partner_id, subaccount_id, period, program, source, term_id, basis, rate,
+                                 amount, currency, created_at, corrects_id, reason)
+    SELECT %(partner)s, subaccount_id, %(month)s, %(program)s, source, term_id, basis, rate, amount, currency,
+           now(), original, CASE WHEN original IS NULL THEN '' ELSE %(reason)s END
+    FROM changed
+    ON CONFLICT (partner_id, subaccount_id, period, program, source, currency) WHERE corrects_id IS NULL
+    DO NOTHING
+    RETURNING id, amount, currency, corrects_id
 )
 INSERT INTO finance_ledgerentry (partner_id, pool, program, kind, amount, currency, accrual_id, created_at)
-SELECT partner_id, %(pool)s, %(program)s, 'accrual', amount, currency, id, now() FROM inserted
+SELECT %(partner)s, %(pool)s, %(program)s,
+       CASE WHEN corrects_id IS NULL THEN 'accrual' ELSE 'correction' END, amount, currency, id, now()
+FROM inserted
 """
 
 
@@ -151,10 +195,27 @@ def _quarter_start(month: datetime.date) -> datetime.date:
     return month.replace(month=(month.month - 1) // 3 * 3 + 1)
 
 
-def _insert(cursor, basis: str, params: dict, program: str, condition: str = "") -> int:
+# a basis of nothing: brings the accruals of the sources given to zero
+NOTHING = (
+    "SELECT NULL::bigint AS partner_id, NULL::bigint AS subaccount_id, ''::text AS source, "
+    "0::numeric AS basis, ''::text AS currency WHERE false"
+)
+
+
+def _insert(
+    cursor, basis: str, params: dict, program: str, condition: str = "", sources: list[str] | None = None
+) -> int:
+    """Write one program's accruals and corrections; ``sources`` limits which of the month's accruals the
+    basis stands for (all of the program's by default)."""
     cursor.execute(
         INSERT.format(basis=basis),
-        {**params, "program": program, "pool": POOL_OF_PROGRAM[program], "condition": condition},
+        {
+            **params,
+            "program": program,
+            "pool": POOL_OF_PROGRAM[program],
+            "condition": condition,
+            "sources": sources,
+        },
     )
     return cursor.rowcount
 
@@ -167,25 +228,40 @@ def _accrue_specializations(cursor, params: dict) -> int:
     quarter = _quarter_start(month)
     params = {**params, "quarter": quarter, "previous": add_months(quarter, -3)}
     cursor.execute(SPECIALIZATIONS, params)
-    added = 0
+    added, sources = 0, []
     for code, service_ids in cursor.fetchall():
         services = [s.strip() for s in service_ids.split(",") if s.strip()]
         source = f"specialization:{code}:{quarter.year}Q{(quarter.month + 2) // 3}"
+        sources.append(source)
         added += _insert(
             cursor,
             SPECIALIZATION_BASIS,
             {**params, "source": source, "services": services},
             Program.SPECIALIZATION_REBATE,
             condition=code,
+            sources=[source],
         )
+    # a specialization accrued before but no longer active in the quarter: corrected to zero
+    cursor.execute(
+        "SELECT coalesce(array_agg(DISTINCT source), '{}') FROM finance_accrual"
+        " WHERE partner_id = %(partner)s AND period = %(month)s AND program = %(program)s"
+        " AND NOT source = ANY(%(sources)s::text[])",
+        {**params, "program": Program.SPECIALIZATION_REBATE, "sources": sources},
+    )
+    stale = cursor.fetchone()[0]
+    if stale:
+        added += _insert(cursor, NOTHING, params, Program.SPECIALIZATION_REBATE, sources=stale)
     return added
 
 
 @transaction.atomic
-def accrue_month(*, partner_id: int, month: datetime.date, programs=None) -> dict[str, int]:
-    """Accrue every program (or only ``programs``) for one partner and closed month; returns the rows added
-    per program. Billing's payments run the referral commission alone: the month's consumption may still be
-    arriving, and a program accrued too early would keep its early figure."""
+def accrue_month(
+    *, partner_id: int, month: datetime.date, programs=None, reason: str = CorrectionReason.DATA
+) -> dict[str, int]:
+    """Bring every program (or only ``programs``) of one partner and closed month to what the data says now;
+    returns the rows written per program (accruals and corrections, each with its ledger entry). Idempotent:
+    a rerun with nothing changed writes nothing. ``reason`` is what a correction says changed. Billing's
+    payments run the referral commission alone: the month's consumption may still be arriving."""
     month = month.replace(day=1)
     params = {
         "partner": partner_id,
@@ -193,6 +269,7 @@ def accrue_month(*, partner_id: int, month: datetime.date, programs=None) -> dic
         "end": _month_end(month),
         "zone": settings.TIME_ZONE,
         "deal_days": ProgramSettings.current().deal_subaccount_days,
+        "reason": reason,
     }
     added = {}
     with connection.cursor() as cursor:

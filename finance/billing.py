@@ -28,7 +28,7 @@ from subaccounts.models import Subaccount
 from . import referral
 from .forms import TaxIdMixin
 from .importer import Checked, ImportRejected, LineError
-from .models import CustomerInvoice, Program, ReferralLink
+from .models import CorrectionReason, CustomerInvoice, Program, ReferralLink
 
 
 def _money(**kwargs) -> forms.DecimalField:
@@ -157,7 +157,15 @@ def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) 
             if data["month"] < this_month and data["paid_amount"] >= data["amount"]:
                 to_accrue.add((subaccount.partner_id, data["month"].isoformat()))
         for partner_id, month in sorted(to_accrue):
-            transaction.on_commit(partial(accrue_partner_month.delay, partner_id, month, [Program.REFERRAL]))
+            transaction.on_commit(
+                partial(
+                    accrue_partner_month.delay,
+                    partner_id,
+                    month,
+                    [Program.REFERRAL],
+                    reason=CorrectionReason.INVOICES,
+                )
+            )
     return checked
 
 

@@ -22,7 +22,9 @@ from django.utils.translation import gettext as _
 
 from subaccounts.models import Subaccount
 
+from .models import CorrectionReason
 from .services import EXCLUDED_SQL, monthly_consumption_rebuild
+from .tasks import reaccrue
 
 COLUMNS = (
     "billing_account_id",
@@ -66,6 +68,8 @@ class Checked:
     error_count: int = 0
     # valid lines a load did not apply, with the reason (billing's sign-ups that cannot be attributed)
     skipped: list[LineError] = field(default_factory=list)
+    # partners whose consumption of the period was replaced (before or after): their accruals are re-run
+    partners: list[int] = field(default_factory=list)
 
     def refuse(self, line: int, message: str) -> None:
         self.error_count += 1
@@ -370,6 +374,8 @@ def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checke
         raise ImportRejected(checked) from None
     if progress:
         progress(checked.rows)
+    # the closed months the period feeds are brought up to date once the load is committed
+    reaccrue({p: (checked.first_day, checked.last_day) for p in checked.partners}, CorrectionReason.DATA)
     return checked
 
 
@@ -384,6 +390,7 @@ def _replace_period(cursor, header: list[str]) -> Checked:
             if not dates_shaped:
                 raise _Unclean
             checked.first_day, checked.last_day = map(datetime.date.fromisoformat, (first, last))
+            partners = _partners_of(cursor, checked)
             # the file's period is replaced as a whole: rows of that period not in the file go
             cursor.execute(
                 "DELETE FROM finance_consumption WHERE date BETWEEN %s AND %s",
@@ -403,4 +410,14 @@ def _replace_period(cursor, header: list[str]) -> Checked:
             raise
         raise ImportRejected(problems) from None
     monthly_consumption_rebuild(start=checked.first_day.replace(day=1), end=checked.last_day)
+    checked.partners = sorted(partners | _partners_of(cursor, checked))
     return checked
+
+
+def _partners_of(cursor, checked: Checked) -> set[int]:
+    """The partners with consumption in the months of the file's period (from the monthly aggregates)."""
+    cursor.execute(
+        "SELECT DISTINCT partner_id FROM finance_monthlyconsumption WHERE month >= %s AND month <= %s",
+        [checked.first_day.replace(day=1), checked.last_day],
+    )
+    return {partner_id for (partner_id,) in cursor.fetchall()}

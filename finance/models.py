@@ -2,12 +2,13 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel, TenantQuerySet
-from portal.money import Currency, MoneyField
+from portal.money import ZERO, Currency, MoneyField
 from portal.periods import add_months, program_window
 
 
@@ -178,6 +179,31 @@ class RebateTerm(models.Model):
         return f"{self.get_program_display()} {self.rate:%} from {self.valid_from}"
 
 
+class CorrectionReason(models.TextChoices):
+    DATA = "data", _("Billing's data for the month changed")
+    EXCLUSIONS = "exclusions", _("The list of excluded services changed")
+    INVOICES = "invoices", _("The customer's invoices or payments changed")
+
+
+class AccrualQuerySet(TenantQuerySet):
+    def with_corrections(self):
+        """Originals only, each with ``basis_now`` and ``amount_now``: itself plus its corrections."""
+        corrections = (
+            Accrual.objects.filter(corrects=models.OuterRef("pk"))
+            .order_by()
+            .values("corrects")
+            .annotate(basis=models.Sum("basis"), amount=models.Sum("amount"))
+        )
+        money = MoneyField()
+        return self.filter(corrects__isnull=True).annotate(
+            corrected=models.Exists(Accrual.objects.filter(corrects=models.OuterRef("pk"))),
+            basis_now=models.F("basis")
+            + Coalesce(models.Subquery(corrections.values("basis")), ZERO, output_field=money),
+            amount_now=models.F("amount")
+            + Coalesce(models.Subquery(corrections.values("amount")), ZERO, output_field=money),
+        )
+
+
 class Accrual(TenantModel):
     """An amount a program earned for a period; unique on its natural key (its currency included: a partner
     with rouble and tenge customers earns both) so a rerun adds nothing."""
@@ -197,12 +223,21 @@ class Accrual(TenantModel):
     amount = MoneyField(_("amount"))
     currency = models.CharField(max_length=3, choices=Currency.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # a correction: what a re-run found changed since (its basis and amount are the differences), never an
+    # edit of the original — the accrual's figure is the sum of the original and its corrections
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    reason = models.CharField(_("why"), max_length=16, choices=CorrectionReason.choices, blank=True)
+
+    objects = AccrualQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period", "program", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["partner", "subaccount", "period", "program", "source", "currency"],
+                condition=models.Q(corrects__isnull=True),
                 nulls_distinct=False,
                 name="uniq_accrual_natural_key",
             )
@@ -284,6 +319,7 @@ class LedgerEntry(TenantModel):
 
     class Kind(models.TextChoices):
         ACCRUAL = "accrual", _("Accrual")
+        CORRECTION = "correction", _("Correction of an accrual")
         WITHDRAWAL = "withdrawal", _("Withdrawal")
         REVERSAL = "reversal", _("Reversal")
 

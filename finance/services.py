@@ -105,6 +105,7 @@ def accrual_record(
 ) -> Accrual | None:
     """Record one accrual and its ledger entry; None if that natural key was accrued before (idempotent)."""
     accrual, created = Accrual.objects.get_or_create(
+        corrects=None,
         partner_id=partner_id,
         subaccount_id=subaccount_id,
         period=period,

@@ -8,15 +8,18 @@ from .models import Accrual, LedgerEntry, Report
 
 
 class AccrualTable(PortalTable):
+    """Each accrual as it stands now: the original with its corrections summed in, marked when corrected."""
+
     period = tables.DateColumn(format="Y-m", linkify=True)
     subaccount = tables.Column(order_by="subaccount__name")
-    basis = MoneyColumn()
+    basis = MoneyColumn(accessor="basis_now", order_by="basis_now")
     rate = tables.Column(attrs={"td": {"class": "numeric"}, "th": {"class": "numeric"}})
-    amount = MoneyColumn()
+    amount = MoneyColumn(accessor="amount_now", order_by="amount_now")
+    corrected = tables.BooleanColumn(verbose_name=_("Corrected"), orderable=False)
 
     class Meta:
         model = Accrual
-        fields = ("period", "program", "subaccount", "basis", "rate", "amount", "currency")
+        fields = ("period", "program", "subaccount", "basis", "rate", "amount", "currency", "corrected")
         empty_text = _("Nothing accrued yet: accruals appear after a month closes.")
 
 

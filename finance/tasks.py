@@ -1,8 +1,11 @@
 import datetime
+from functools import partial
 
 from celery import shared_task
+from django.db import transaction
 
 from . import services
+from .models import CorrectionReason
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -59,21 +62,28 @@ def import_consumption_file(import_id: int) -> str:
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def accrue_partner_month(partner_id: int, month: str, programs: list[str] | None = None) -> dict:
-    """One partner and month (every program, or only ``programs``); safe to retry or to run twice (the
-    natural key refuses repeats)."""
+def accrue_partner_month(
+    partner_id: int, month: str, programs: list[str] | None = None, reason: str = CorrectionReason.DATA
+) -> dict:
+    """One partner and month (every program, or only ``programs``); safe to retry or to run twice (a rerun
+    writes only what changed)."""
     from .accruals import accrue_month
 
-    return accrue_month(partner_id=partner_id, month=datetime.date.fromisoformat(month), programs=programs)
+    return accrue_month(
+        partner_id=partner_id, month=datetime.date.fromisoformat(month), programs=programs, reason=reason
+    )
 
 
-def reaccrue(changed: dict[int, tuple[datetime.date, datetime.date]]) -> None:
-    """Bring every closed month that changed data feeds up to date, a task per partner and month."""
+def reaccrue(changed: dict[int, tuple[datetime.date, datetime.date]], reason: str) -> None:
+    """Bring every closed month that changed data feeds up to date, a task per partner and month, queued once
+    the change is committed."""
     from .accruals import months_to_reaccrue
 
     for partner_id, (first, last) in changed.items():
         for month in months_to_reaccrue(first, last):
-            accrue_partner_month.delay(partner_id, month.isoformat())
+            transaction.on_commit(
+                partial(accrue_partner_month.delay, partner_id, month.isoformat(), reason=reason)
+            )
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -81,7 +91,7 @@ def exclusions_reapply(service_ids: list[str]) -> int:
     """The exclusion list changed for ``service_ids``: re-apply it to their consumption, then re-accrue the
     months concerned. Idempotent."""
     changed = services.exclusions_apply(service_ids=service_ids)
-    reaccrue(changed)
+    reaccrue(changed, CorrectionReason.EXCLUSIONS)
     return len(changed)
 
 

@@ -48,9 +48,10 @@ from .tables import (
 
 
 class AccrualListView(PortalListView):
-    """Accruals of the program chosen with the switch ("Bonus" in the referral program)."""
+    """Accruals of the program chosen with the switch ("Bonus" in the referral program), each with its
+    corrections summed in."""
 
-    queryset = Accrual.objects.select_related("subaccount", "term")
+    queryset = Accrual.objects.with_corrections().select_related("subaccount", "term")
     filterset_class = AccrualFilter
     table_class = AccrualTable
     right = Right.FINANCE_VIEW
@@ -183,9 +184,15 @@ class WithdrawView(PortalPageView):
 
 
 class AccrualDetailView(PortalDetailView):
-    queryset = Accrual.objects.select_related("subaccount", "term")
+    """An accrual as it stands, with its history: the original and each correction, when and why."""
+
+    queryset = Accrual.objects.with_corrections().select_related("subaccount", "term")
     right = Right.FINANCE_VIEW
     section = "finance"
+
+    def get_context_data(self, **kwargs):
+        kwargs["corrections"] = self.object.corrections.order_by("created_at", "id")
+        return super().get_context_data(**kwargs)
 
 
 class CommissionPeriodForm(forms.Form):
@@ -375,8 +382,10 @@ class SubaccountBonusView(PortalDetailView):
     template_name = "finance/subaccount_bonus.html"
 
     def get_context_data(self, **kwargs):
-        kwargs["accruals"] = self.object.accruals.filter(program__in=selectors.BONUS_PROGRAMS).select_related(
-            "term"
+        kwargs["accruals"] = (
+            self.object.accruals.with_corrections()
+            .filter(program__in=selectors.BONUS_PROGRAMS)
+            .select_related("term")
         )
         kwargs["excluded"] = selectors.excluded_consumption(subaccount=self.object)
         return super().get_context_data(**kwargs)

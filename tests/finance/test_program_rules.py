@@ -6,12 +6,23 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 from django.urls import reverse
+from django.utils.html import escape
 
 from finance.accruals import accrue_month
 from finance.importer import COLUMNS, load
-from finance.models import Accrual, Consumption, Exclusion, MonthlyConsumption, Program
-from finance.services import monthly_consumption_rebuild
+from finance.models import (
+    Accrual,
+    Consumption,
+    CorrectionReason,
+    Exclusion,
+    LedgerEntry,
+    MonthlyConsumption,
+    Pool,
+    Program,
+)
+from finance.services import monthly_consumption_rebuild, withdrawal_request
 from portal.periods import add_months
 from tests.factories import (
     AccountFactory,
@@ -233,3 +244,96 @@ def test_marketplace_consumption_earns_nothing_and_a_changed_list_is_reapplied(
         )
     assert Consumption.objects.filter(is_marketplace=True).count() == 2
     assert MonthlyConsumption.objects.get(service_id="storage").marketplace_cost == Decimal("1000.00")
+    assert earned.aggregate(total=Sum("amount"))["total"] == Decimal("2000.00")  # a correction of −100
+
+
+def ledger_of(partner):
+    return sorted(LedgerEntry.objects.filter(partner=partner).values_list("kind", "program", "amount"))
+
+
+@pytest.mark.django_db
+def test_a_reimported_period_is_brought_in_by_a_correcting_entry_and_an_unchanged_rerun_adds_nothing(
+    terms, tmp_path, celery_eager, django_capture_on_commit_callbacks
+):
+    partner = PartnerFactory()
+    SubaccountFactory(account=AccountFactory(partner=partner), partner=partner, billing_account_id="ba-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        load(billing_file(tmp_path, ("ba-1", "2026-09-01", "compute", "vcpu", "1000.00")))
+    accrue_month(partner_id=partner.pk, month=SEP)
+    original = Accrual.objects.get(partner=partner)
+    # billing re-sends September with different figures: the closed month is re-accrued on its own
+    with django_capture_on_commit_callbacks(execute=True):
+        load(billing_file(tmp_path, ("ba-1", "2026-09-01", "compute", "vcpu", "1234.50")))
+    assert ledger_of(partner) == [
+        ("accrual", "partner_bonus", Decimal("100.00")),
+        ("correction", "partner_bonus", Decimal("23.45")),
+    ]
+    correction = original.corrections.get()
+    assert (correction.basis, correction.amount, correction.reason) == (
+        Decimal("234.50"),
+        Decimal("23.45"),
+        CorrectionReason.DATA,
+    )
+    original.refresh_from_db()
+    assert (original.basis, original.amount) == (Decimal("1000.00"), Decimal("100.00"))  # never updated
+    assert accrue_month(partner_id=partner.pk, month=SEP)[Program.PARTNER_BONUS] == 0
+    assert len(ledger_of(partner)) == 2
+
+
+@pytest.mark.django_db
+def test_a_paid_supplementary_invoice_adds_its_commission_and_an_unpaid_one_takes_nothing_back(terms):
+    RebateTermFactory(program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("100000.00"))
+    partner = PartnerFactory()
+    referred = ReferredCustomerFactory(link__partner=partner, signed_up_at=SEP)
+    sub = SubaccountFactory(account=referred.account, partner=partner)
+    CustomerInvoiceFactory(subaccount=sub, month=SEP, amount=Decimal("1220.00"))
+    accrue_month(partner_id=partner.pk, month=SEP)
+    supplementary = CustomerInvoiceFactory(
+        subaccount=sub, month=SEP, amount=Decimal("610.00"), paid_amount=Decimal("0"), paid_on=None
+    )
+    accrue_month(partner_id=partner.pk, month=SEP)
+    assert ledger_of(partner) == [("accrual", "referral", Decimal("122.00"))]  # awaiting its payment
+    supplementary.paid_amount = Decimal("610.00")
+    supplementary.save()
+    accrue_month(partner_id=partner.pk, month=SEP, programs=[Program.REFERRAL])
+    assert ledger_of(partner) == [
+        ("accrual", "referral", Decimal("122.00")),
+        ("correction", "referral", Decimal("61.00")),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_correction_that_takes_back_more_than_is_left_shows_a_negative_balance_plainly(
+    terms, client_for, member
+):
+    admin = member()
+    partner = admin.partner
+    account = AccountFactory(partner=partner)
+    sub = SubaccountFactory(account=account, partner=partner)
+    RegistrationFactory(
+        account=account,
+        kind="project",
+        status="approved",
+        project_scope="folder-new",
+        decided_at=datetime.datetime(2026, 9, 1, 9, tzinfo=datetime.UTC),
+    )
+    day = ConsumptionFactory(subaccount=sub, date=SEP, cost=Decimal("40000.00"), folder_id="folder-new")
+    monthly_consumption_rebuild(start=SEP, end=SEP)
+    accrue_month(partner_id=partner.pk, month=SEP)  # 6,000.00 project rebate
+    withdrawal_request(
+        partner=partner,
+        pool=Pool.REBATES,
+        amount=Decimal("5000.00"),
+        currency="RUB",
+        destination="invoice",
+        requested_by=admin.user,
+    )
+    Consumption.objects.filter(pk=day.pk).update(cost=Decimal("10000.00"))  # billing's figure was wrong
+    monthly_consumption_rebuild(start=SEP, end=SEP)
+    accrue_month(partner_id=partner.pk, month=SEP)  # under the threshold now: −6,000.00
+    rebate = Accrual.objects.with_corrections().get(program=Program.PROJECT_REBATE)
+    assert (rebate.amount, rebate.amount_now, rebate.corrected) == (Decimal("6000.00"), Decimal("0"), True)
+    page = client_for(admin).get(reverse("finance:balance")).content.decode()
+    assert "-5,000.00" in page and "took back more than was left" in page
+    detail = client_for(admin).get(rebate.get_absolute_url()).content.decode()
+    assert "-6000.00" in detail and escape(str(CorrectionReason.DATA.label)) in detail

@@ -29,7 +29,7 @@ from finance.models import (
     ReferralLink,
     ReferredCustomer,
 )
-from finance.services import accrual_record, monthly_consumption_rebuild
+from finance.services import monthly_consumption_rebuild
 from portal.business_days import add_business_days
 from portal.periods import add_months
 from portal.permissions import Role
@@ -322,13 +322,17 @@ class Command(BaseCommand):
         today = timezone.localdate()
         months = month_starts(today, MONTHS)
         consuming = [s for s in subaccounts if s.status != Subaccount.Status.ACCEPTANCE_REQUIRED]
+        # the first customer's project (all of its folder) consumes about 95,000 a month: over the project
+        # rebate's 30,000 RUB threshold in every month
+        project = consuming[0] if consuming else None
         rows = []
         for sub in consuming:
             rng = random.Random(sub.billing_account_id)  # deterministic: a rerun produces the same rows
+            scale = 3 if sub == project else 1
             day = months[0]
             while day <= today:
                 for service_id, service_name, sku_id, sku_name, unit, price in SKUS:
-                    quantity = Decimal(rng.randint(10, 400))
+                    quantity = Decimal(rng.randint(10, 400) * scale)
                     cost = (quantity * price).quantize(Decimal("0.01"))
                     # now and then a grant pays part of the day (the discount), which earns no bonus
                     credit = (cost * Decimal("0.3")).quantize(Decimal("0.01")) if rng.random() < 0.15 else 0
@@ -355,28 +359,24 @@ class Command(BaseCommand):
                 day += datetime.timedelta(days=1)
         Consumption.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
         monthly_consumption_rebuild(partner_id=partner.pk, start=months[0], end=today)
-        project_term = RebateTerm.objects.get(program=Program.PROJECT_REBATE, condition="", currency=currency)
+        if project:
+            Registration.objects.get_or_create(
+                partner=partner,
+                account=project.account,
+                kind=Registration.Kind.PROJECT,
+                project_scope=f"folder-{project.pk}",
+                defaults={
+                    "status": Registration.Status.APPROVED,
+                    "expected_monthly": Decimal("90000.00"),
+                    "currency": currency,
+                    "services": "Compute Cloud, Managed PostgreSQL",
+                    "decided_at": timezone.make_aware(
+                        datetime.datetime.combine(months[0], datetime.time(10))
+                    ),
+                },
+            )
         closed = [m for m in months if m < today.replace(day=1)]
         self.seed_invoices(partner, closed, currency)
         for month in closed:
-            # the real engine: partner bonus, deal extra, specialization rebates at quarter ends, referral
+            # the real engine: partner bonus, deal extra, project and specialization rebates, referral
             accrue_month(partner_id=partner.pk, month=month)
-            # demo project rebates, so that the rebate balance and withdrawals have something to show
-            growth = MonthlyConsumption.objects.filter(partner=partner, month=month).values_list(
-                "subaccount_id", "cost"
-            )
-            per_sub = {}
-            for sub_id, cost in growth:
-                per_sub[sub_id] = per_sub.get(sub_id, Decimal("0")) + cost
-            for sub_id, basis in per_sub.items():
-                accrual_record(
-                    partner_id=partner.pk,
-                    subaccount_id=sub_id,
-                    period=month,
-                    program=Program.PROJECT_REBATE,
-                    source="demo",
-                    basis=basis / 10,
-                    rate=project_term.rate,
-                    currency=currency,
-                    term_id=project_term.pk,
-                )
