@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accounts.tax_ids import validate_tax_id
-from portal.money import Currency
+from portal.money import CENT, Currency
 from portal.periods import DayRangeForm
 from subaccounts.models import Subaccount
 
@@ -20,7 +20,7 @@ class WithdrawalForm(forms.Form):
         choices=[(Pool.REBATES, Pool.REBATES.label), (Pool.REFERRAL, Pool.REFERRAL.label)],
         widget=forms.HiddenInput,
     )
-    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=0.01)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=CENT)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
     destination = forms.ChoiceField(
         label=_("Destination"), choices=Withdrawal.Destination.choices, widget=forms.RadioSelect

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finance import services
+from finance.forms import WithdrawalForm
 from finance.models import LedgerEntry, Pool, Program, Withdrawal
 from finance.selectors import balance
 from portal.permissions import Role
@@ -218,3 +219,23 @@ def test_admin_rejects_with_a_reversal(partner, admin_client):
     w.refresh_from_db()
     assert w.status == Withdrawal.Status.REJECTED and w.reason == "Duplicate"
     assert LedgerEntry.objects.filter(kind="reversal", amount=Decimal("100.00")).exists()
+
+
+@pytest.mark.django_db
+def test_a_withdrawal_of_one_kopeck_goes_through_both_steps(partner, member, client_for):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "0.01")
+    client = client_for(member(Role.ADMINISTRATOR))
+    data = {"pool": "rebates", "amount": "0.01", "currency": "RUB", "destination": "bank"}
+    first = client.post(reverse("finance:withdraw"), data)
+    assert first.context["form"].errors == {} and first.context["confirm"]
+    done = client.post(reverse("finance:withdraw"), {**data, "confirmed": "on"})
+    assert done.status_code == 302 and Withdrawal.objects.get().amount == Decimal("0.01")
+    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("0.00")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("amount", "valid"), [("0.01", True), ("0.00", False), ("-0.01", False)])
+def test_the_form_takes_amounts_from_one_kopeck(partner, amount, valid):
+    data = {"pool": "rebates", "amount": amount, "currency": "RUB", "destination": "bank"}
+    assert WithdrawalForm(data, partner=partner, pool=Pool.REBATES).is_valid() is valid
