@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from portal.audit import audit
@@ -138,6 +139,36 @@ def accrual_record(
 REFERRAL_MINIMUM = Decimal("500.00")  # RUB; DESIGN.md, referral program
 
 
+def withdrawal_amount_check(*, pool: str, amount: Decimal, currency: str, available: Decimal) -> None:
+    """Refuse, on ``amount``, what the balance cannot pay: under the referral minimum, nothing available in
+    the currency, or more than ``available``. The withdraw page's first step asks with the balance as it
+    reads it (no lock, nothing held); withdrawal_request asks again under the pool's lock, and that decides.
+    """
+    if pool == Pool.REFERRAL and currency == "RUB" and amount < REFERRAL_MINIMUM:
+        raise ValidationError(
+            {
+                "amount": _("The referral program pays out from %(minimum)s %(currency)s.")
+                % {"minimum": number_format(REFERRAL_MINIMUM, 2), "currency": "RUB"}
+            }
+        )
+    if available <= 0:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "There is nothing to withdraw in %(currency)s: %(available)s %(currency)s is available."
+                )
+                % {"available": number_format(available, 2), "currency": currency}
+            }
+        )
+    if amount > available:
+        raise ValidationError(
+            {
+                "amount": _("At most %(available)s %(currency)s is available.")
+                % {"available": number_format(available, 2), "currency": currency}
+            }
+        )
+
+
 def _lock_pool(partner_id: int, pool: str, currency: str) -> None:
     """Serialise every change of one balance (partner × pool × currency) until the transaction ends."""
     with connection.cursor() as cursor:
@@ -158,8 +189,8 @@ def withdrawal_request(
     """Hold ``amount`` of a withdrawable balance for payout, invoice deduction or a grant (Rules of money 4).
     A grant goes to one of the partner's own billing accounts (``grant_subaccount``).
 
-    Under the balance's lock: check the available amount, record the request and its negative ledger entry.
-    Concurrent requests queue on the lock, so together they never take more than the balance.
+    Under the balance's lock: check the amount (withdrawal_amount_check), record the request and its negative
+    ledger entry. Concurrent requests queue on the lock, so together they never take more than the balance.
     """
     from profiles.models import PayoutDetails
 
@@ -168,8 +199,6 @@ def withdrawal_request(
     amount = round_money(amount)
     if amount <= 0:
         raise ValidationError({"amount": _("Enter an amount above zero.")})
-    if pool == Pool.REFERRAL and currency == "RUB" and amount < REFERRAL_MINIMUM:
-        raise ValidationError({"amount": _("The referral program pays out from 500 RUB.")})
     if destination not in DESTINATIONS[pool]:
         raise ValidationError({"destination": _("This balance cannot be withdrawn that way.")})
     if destination == Withdrawal.Destination.GRANT and not (
@@ -184,13 +213,7 @@ def withdrawal_request(
         raise ValidationError({"destination": _("Add the payout details in the partner profile first.")})
     _lock_pool(partner.pk, pool, currency)
     available = balance(partner_id=partner.pk, pool=pool, currency=currency)
-    if amount > available:
-        raise ValidationError(
-            {
-                "amount": _("At most %(available)s %(currency)s is available.")
-                % {"available": available, "currency": currency}
-            }
-        )
+    withdrawal_amount_check(pool=pool, amount=amount, currency=currency, available=available)
     snapshot = {}
     if destination == Withdrawal.Destination.GRANT:
         snapshot = {"billing_account_id": grant_subaccount.billing_account_id, "name": grant_subaccount.name}

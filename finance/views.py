@@ -158,6 +158,13 @@ class WithdrawView(PortalPageView):
             available = selectors.balance(
                 partner_id=self.partner.pk, pool=data["pool"], currency=data["currency"]
             )
+            try:
+                services.withdrawal_amount_check(
+                    pool=data["pool"], amount=data["amount"], currency=data["currency"], available=available
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+                return self.render_to_response(self.get_context_data(**context))
             return self.render_to_response(
                 self.get_context_data(confirm=True, available=available, **context)
             )
@@ -172,8 +179,7 @@ class WithdrawView(PortalPageView):
                 requested_by=request.user,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _add_errors(form, error)
             return self.render_to_response(self.get_context_data(**context))
         messages.success(
             request,
@@ -181,6 +187,12 @@ class WithdrawView(PortalPageView):
             % {"amount": withdrawal.amount, "currency": withdrawal.currency},
         )
         return redirect(reverse("finance:balance"))
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal on the form: under its field where the form has one, else above the form."""
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 class AccrualDetailView(PortalDetailView):

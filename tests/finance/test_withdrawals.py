@@ -74,7 +74,7 @@ def test_too_much_or_nothing_is_refused_and_nothing_is_written(partner, amount, 
 def test_the_referral_program_pays_out_from_500_rub(partner):
     PayoutDetailsFactory(partner=partner)
     accrue(partner, "1000.00", program=Program.REFERRAL)
-    with pytest.raises(ValidationError, match="from 500 RUB"):
+    with pytest.raises(ValidationError, match="pays out from 500.00 RUB"):
         withdraw(partner, "499.99", pool=Pool.REFERRAL)
     withdraw(partner, "500.00", pool=Pool.REFERRAL)
 
@@ -83,7 +83,7 @@ def test_the_referral_program_pays_out_from_500_rub(partner):
 def test_pools_do_not_mix(partner):
     PayoutDetailsFactory(partner=partner)
     accrue(partner, "1000.00", program=Program.REFERRAL)
-    with pytest.raises(ValidationError, match="At most 0"):
+    with pytest.raises(ValidationError, match="nothing to withdraw in RUB: 0.00 RUB is available"):
         withdraw(partner, "10.00")
 
 
@@ -239,3 +239,65 @@ def test_a_withdrawal_of_one_kopeck_goes_through_both_steps(partner, member, cli
 def test_the_form_takes_amounts_from_one_kopeck(partner, amount, valid):
     data = {"pool": "rebates", "amount": amount, "currency": "RUB", "destination": "bank"}
     assert WithdrawalForm(data, partner=partner, pool=Pool.REBATES).is_valid() is valid
+
+
+def first_step(client, **data):
+    """Step one of the withdraw page: the amount refused on the form, or the confirmation offered."""
+    data = {"pool": "rebates", "currency": "RUB", "destination": "bank", **data}
+    return client.post(reverse("finance:withdraw"), data)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"amount": "1000.01"}, "At most 1000.00 RUB is available."),
+        (
+            {"amount": "10.00", "currency": "USD"},
+            "There is nothing to withdraw in USD: 0.00 USD is available.",
+        ),
+        (
+            {"amount": "499.99", "pool": "referral"},
+            "The referral program pays out from 500.00 RUB.",
+        ),
+    ],
+    ids=["over-the-balance", "nothing-in-the-currency", "under-the-referral-minimum"],
+)
+def test_the_first_step_refuses_on_the_amount_and_offers_no_confirm(
+    partner, member, client_for, data, message
+):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    accrue(partner, "1000.00", program=Program.REFERRAL)
+    response = first_step(client_for(member(Role.ADMINISTRATOR)), **data)
+    assert response.context["form"].errors == {"amount": [message]}
+    assert "confirm" not in response.context and "Confirm withdrawal" not in response.content.decode()
+    assert not Withdrawal.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [{"amount": "1000.00"}, {"amount": "500.00", "pool": "referral"}],
+    ids=["the-balance", "the-minimum"],
+)
+def test_the_first_step_offers_confirm_up_to_the_balance_and_from_the_minimum(
+    partner, member, client_for, data
+):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    accrue(partner, "1000.00", program=Program.REFERRAL)
+    response = first_step(client_for(member(Role.ADMINISTRATOR)), **data)
+    assert response.context["form"].errors == {} and "Confirm withdrawal" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_second_step_still_refuses_what_the_balance_no_longer_holds(partner, member, client_for):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    client = client_for(member(Role.ADMINISTRATOR))
+    assert "Confirm withdrawal" in first_step(client, amount="800.00").content.decode()
+    withdraw(partner, "300.00")  # another request held part of the balance between the two steps
+    second = first_step(client, amount="800.00", confirmed="on")
+    assert second.context["form"].errors == {"amount": ["At most 700.00 RUB is available."]}
+    assert Withdrawal.objects.count() == 1
