@@ -105,8 +105,10 @@ class PayoutDetailsFactory(factory.django.DjangoModelFactory):
 
     partner = factory.SubFactory(PartnerFactory)
     bank_name = "Demo Bank"
+    # valid by profiles.banking: Sberbank's BIC and correspondent account, an account keyed to that BIC
     bic = "044525225"
-    account_number = "40702810900000012345"
+    account_number = "40702810200000012345"
+    correspondent_account = "30101810400000000225"
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

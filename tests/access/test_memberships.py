@@ -134,22 +134,22 @@ def test_a_partner_can_require_two_factor_for_every_user(member, client_for, par
 
 def test_payout_details_need_the_second_factor_when_the_user_has_one(member, client_for, partner):
     admin = member()
-    PayoutDetailsFactory(partner=partner, account_number="40702810900000012345")
+    PayoutDetailsFactory(partner=partner, account_number="40702810200000012345")
     secret = with_totp(admin.user)
     client = client_for(admin)
     data = {
         "bank_name": "New Bank",
         "bic": "044525999",
-        "account_number": "40702810900000099999",
+        "account_number": "40702810600000099999",
         "correspondent_account": "",
     }
     refused = client.post(reverse("profiles:payout"), {**data, "code": "000000"})
     assert "Enter the current code from your authenticator app." in str(refused.context["form"].errors)
-    assert PayoutDetails.objects.get().account_number == "40702810900000012345"
+    assert PayoutDetails.objects.get().account_number == "40702810200000012345"
 
     code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
     assert client.post(reverse("profiles:payout"), {**data, "code": code}).status_code == 302
-    assert PayoutDetails.objects.get().account_number == "40702810900000099999"
+    assert PayoutDetails.objects.get().account_number == "40702810600000099999"
     entry = AuditEvent.objects.get(action="payout.change")
     assert entry.details["after"]["account_number"] == "4***"  # the trail never keeps the number itself
 

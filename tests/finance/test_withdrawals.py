@@ -47,7 +47,7 @@ def test_a_withdrawal_holds_the_amount_and_a_rejection_reverses_it(partner):
     user = UserFactory()
     withdrawal = withdraw(partner, "400.00", requested_by=user)
     assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("600.00")
-    assert withdrawal.payout_details_snapshot["account_number"] == "40702810900000012345"
+    assert withdrawal.payout_details_snapshot["account_number"] == "40702810200000012345"
     services.withdrawal_decide(withdrawal=withdrawal, step="reject", actor=user, reason="Wrong bank")
     assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("1000.00")
     assert list(LedgerEntry.objects.order_by("id").values_list("kind", "amount")) == [

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from access.models import Membership
 from finance.models import Accrual, CustomerInvoice, Program
 from portal.permissions import Role
-from profiles.models import Partner
+from profiles.models import Partner, PayoutDetails
 from subaccounts.models import Subaccount
 
 
@@ -39,3 +39,12 @@ def test_seed_demo_fills_every_status_and_role_and_a_second_run_changes_nothing(
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert model_counts() == first
+
+
+@pytest.mark.django_db
+def test_seed_demo_payout_details_pass_the_bank_checks():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    details = PayoutDetails.objects.select_related("partner")
+    assert {d.partner.country for d in details} == {"RU", "KZ"}
+    for payout in details:
+        payout.full_clean()

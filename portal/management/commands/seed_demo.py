@@ -45,6 +45,17 @@ PARTNERS = [
     ("alpha", "Alpha Cloud Integrator", "7707083893", "RU", "RUB"),
     ("beta", "Beta Systems KZ", "990340005977", "KZ", "KZT"),
 ]
+# details that pass profiles.banking: Sberbank's BIC and correspondent account with an account keyed to that
+# BIC; in Kazakhstan, Halyk Bank's SWIFT BIC and an IBAN with valid check digits
+PAYOUT_DETAILS = {
+    "RU": {
+        "bank_name": "Sberbank",
+        "bic": "044525225",
+        "account_number": "40702810200000012345",
+        "correspondent_account": "30101810400000000225",
+    },
+    "KZ": {"bank_name": "Halyk Bank", "bic": "HSBKKZKX", "account_number": "KZ496010000000012345"},
+}
 SKUS = [
     ("compute", "Compute Cloud", "vcpu", "Intel Ice Lake, 100% vCPU", "core*hour", Decimal("1.20")),
     ("storage", "Object Storage", "std", "Standard storage", "GB*month", Decimal("0.08")),
@@ -184,10 +195,7 @@ class Command(BaseCommand):
             email=f"ceo@{slug}.example",
             defaults={"name": "Irina Petrova", "position": "CEO"},
         )
-        PayoutDetails.objects.get_or_create(
-            partner=partner,
-            defaults={"bank_name": "Demo Bank", "bic": "044525225", "account_number": "40702810900000012345"},
-        )
+        PayoutDetails.objects.get_or_create(partner=partner, defaults=PAYOUT_DETAILS[country])
         for code in ("infrastructure", "devops"):
             PartnerSpecialization.objects.get_or_create(
                 partner=partner,
