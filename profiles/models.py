@@ -6,6 +6,8 @@ from phonenumber_field.modelfields import PhoneNumberField
 from portal.models import TenantModel
 from portal.money import Currency, MoneyField
 
+from .banking import validate_payout_details
+
 
 class Partner(models.Model):
     """The tenant: a reseller or referral partner organisation."""
@@ -115,3 +117,16 @@ class PayoutDetails(TenantModel):
 
     def __str__(self):
         return f"{self.bank_name} ···{self.account_number[-4:]}"
+
+    def clean(self):
+        """The BIC and accounts checked by the rules of profiles.banking and kept compact; the portal's form
+        and Django admin both come here."""
+        country = self.partner.country if self.partner_id else ""  # an admin inline of a new partner: unknown
+        values = validate_payout_details(
+            country=country,
+            bic=self.bic,
+            account_number=self.account_number,
+            correspondent_account=self.correspondent_account,
+        )
+        for name, value in values.items():
+            setattr(self, name, value)
