@@ -32,8 +32,8 @@ MONTH = datetime.date(2026, 10, 1)
 BASELINE = """
 INSERT INTO finance_accrual (partner_id, subaccount_id, period, program, source, basis, rate, amount,
                              currency, created_at)
-SELECT c.partner_id, c.subaccount_id, %(month)s, 'partner_bonus', 'bench', sum(c.cost - c.credit), 0.1,
-       round(sum(c.cost - c.credit) * 0.1, 2), c.currency, now()
+SELECT c.partner_id, c.subaccount_id, %(month)s, 'partner_bonus', 'bench', sum(c.cost + c.credit), 0.1,
+       round(sum(c.cost + c.credit) * 0.1, 2), c.currency, now()
 FROM finance_consumption c
 WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s
 GROUP BY c.partner_id, c.subaccount_id, c.currency
@@ -69,7 +69,7 @@ def seed(partner, accounts, subs) -> None:
                     "1",
                     "core*hour",
                     f"{(n % 9000) / 10 + 100:.2f}",
-                    "5.00" if n % 10 == 0 else "0.00",
+                    "-5.00" if n % 10 == 0 else "0.00",  # billing's credits are negative
                     "RUB",
                     n % 40 == 0,
                 )

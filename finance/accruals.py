@@ -8,7 +8,8 @@ run at a time per partner and month), or again after a worker died mid-way leave
 same ledger; data that arrived late (a supplementary invoice, a re-imported period, a changed exclusion
 list) is brought in by the next run.
 
-Paid consumption is cost minus credits (grants) minus marketplace products; the partner's own subaccounts
+Paid consumption is cost plus credits (billing's credits are negative) of the services that are not excluded
+(marketplace products and the like, an admin-managed list); the partner's own subaccounts
 never earn anything. The referral commission is the exception: its basis is what the referred customer was
 invoiced including VAT, accrued only once the customer has paid the month (billing's invoices import starts
 a run for each closed month it completes). The specialization rebate is quarterly: it is accrued with the
@@ -32,7 +33,7 @@ from .models import POOL_OF_PROGRAM, CorrectionReason, Program
 # who came through the partner's referral link earns the referral commission instead.
 PAID = """
 SELECT m.partner_id, m.subaccount_id, s.account_id, m.currency,
-       sum(m.cost - m.credit - m.marketplace_cost) AS paid
+       sum(m.paid) AS paid
 FROM finance_monthlyconsumption m
 JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
 WHERE m.month = %(month)s AND m.partner_id = %(partner)s AND NOT s.is_partner_own
@@ -79,7 +80,7 @@ BASES = {
     # project rebate: the registered project's consumption, for the window from the approval month
     Program.PROJECT_REBATE: f"""
         SELECT c.partner_id, c.subaccount_id, 'registration:' || r.id AS source,
-               COALESCE(sum(c.cost - c.credit) FILTER (WHERE NOT c.is_marketplace), 0) AS basis, c.currency
+               COALESCE(sum(c.cost + c.credit) FILTER (WHERE NOT c.is_marketplace), 0) AS basis, c.currency
         FROM tools_registration r
         JOIN subaccounts_subaccount s ON s.account_id = r.account_id AND NOT s.is_partner_own
         JOIN finance_consumption c ON c.subaccount_id = s.id
@@ -114,7 +115,7 @@ BASES = {
 SPECIALIZATION_BASIS = """
     SELECT m.partner_id, NULL::bigint AS subaccount_id, %(source)s AS source,
            sum(CASE WHEN m.month >= %(quarter)s THEN 1 ELSE -1 END
-               * (m.cost - m.credit - m.marketplace_cost)) AS basis, m.currency
+               * m.paid) AS basis, m.currency
     FROM finance_monthlyconsumption m
     JOIN subaccounts_subaccount s ON s.id = m.subaccount_id AND NOT s.is_partner_own
     WHERE m.partner_id = %(partner)s AND m.month >= %(previous)s AND m.month < %(end)s

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 from django.db import connection
 
+# billing's detailed export, column for column: a provider's file and the portal's own read alike (credits
+# negative, amounts in billing's precision, the reward unrounded so a month's rows sum to what was accrued)
 HEADER = (
     "billing_account_id",
     "billing_account_name",
@@ -19,18 +21,34 @@ HEADER = (
     "cloud_name",
     "folder_id",
     "folder_name",
+    "resource_id",
     "service_id",
     "service_name",
     "sku_id",
     "sku_name",
     "date",
     "currency",
-    "quantity",
-    "unit",
+    "pricing_quantity",
+    "pricing_unit",
     "cost",
-    "credits",
+    "credit",
+    "monetary_grant_credit",
+    "volume_incentive_credit",
+    "cud_credit",
+    "misc_credit",
     "reward",
+    "locale",
+    "updated_at",
+    "exported_at",
 )
+
+
+def _amount(column: str) -> str:
+    """An amount as text with a dot: at least two decimals, and every decimal billing gave (no rounding)."""
+    return (
+        f"CASE WHEN scale(trim_scale({column})) <= 2 THEN to_char({column}, 'FM999999999999990.00') "
+        f"ELSE trim_scale({column})::text END"
+    )
 
 
 def _safe(column: str) -> str:
@@ -57,12 +75,21 @@ TEXT = (
 
 # reward: the partner bonus rate of the day on the row's paid cost (none for own use, marketplace products or
 # a referred customer, which earns the referral commission instead)
+REWARD = """CASE WHEN s.is_partner_own OR c.is_marketplace OR rc.id IS NOT NULL THEN 0
+    ELSE GREATEST(c.cost + c.credit, 0) * COALESCE(t.rate, 0) END"""
+AMOUNTS = (
+    "c.cost",
+    "c.credit",
+    "c.monetary_grant_credit",
+    "c.volume_incentive_credit",
+    "c.cud_credit",
+    "c.misc_credit",
+)
 SELECT = f"""
-SELECT {", ".join(_safe(t) for t in TEXT)}, to_char(c.date, 'YYYY-MM-DD'), c.currency,
-       c.quantity, c.unit, to_char(c.cost, 'FM999999999999990.00'), to_char(c.credit, 'FM999999999999990.00'),
-       to_char(CASE WHEN s.is_partner_own OR c.is_marketplace OR rc.id IS NOT NULL THEN 0
-                    ELSE round(GREATEST(c.cost - c.credit, 0) * COALESCE(t.rate, 0), 2) END,
-               'FM999999999999990.00')
+SELECT {", ".join(_safe(t) for t in TEXT[:6])}, '', {", ".join(_safe(t) for t in TEXT[6:])},
+       to_char(c.date, 'YYYY-MM-DD'), c.currency, trim_scale(c.quantity)::text, c.unit,
+       {", ".join(_amount(a) for a in (*AMOUNTS, f"({REWARD})"))},
+       'en', '', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 FROM finance_consumption c
 JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
 LEFT JOIN finance_referredcustomer rc ON rc.account_id = s.account_id

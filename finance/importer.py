@@ -26,6 +26,9 @@ from .models import CorrectionReason
 from .services import EXCLUDED_SQL, monthly_consumption_rebuild
 from .tasks import reaccrue
 
+# billing's detailed export as the provider writes it: these columns are required, the credit breakdown and
+# a correction optional; any other column (billing_account_name, resource_id, reward, label.user_labels.*,
+# locale, updated_at, exported_at, …) is accepted and not read
 COLUMNS = (
     "billing_account_id",
     "date",
@@ -37,14 +40,22 @@ COLUMNS = (
     "service_name",
     "sku_id",
     "sku_name",
-    "quantity",
-    "unit",
+    "pricing_quantity",
+    "pricing_unit",
     "cost",
     "credit",
     "currency",
 )
 # columns a file may leave out, with the value a line without them has
-OPTIONAL = {"adjustment": "0"}
+OPTIONAL = {
+    "monetary_grant_credit": "0",
+    "volume_incentive_credit": "0",
+    "cud_credit": "0",
+    "misc_credit": "0",
+    "adjustment": "0",
+}
+# billing gives credits as negative amounts
+CREDITS = ("credit", "monetary_grant_credit", "volume_incentive_credit", "cud_credit", "misc_credit")
 CURRENCIES = {"RUB", "USD", "KZT"}
 MAX_REPORTED = 200
 PROGRESS_EVERY = 10_000
@@ -154,7 +165,7 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
                 checked.refuse(
                     number, _("bad date “%(value)s” (expected YYYY-MM-DD)") % {"value": value["date"]}
                 )
-            for name in ("quantity", "cost", "credit", "adjustment"):
+            for name in DIGITS:
                 amount = _decimal(value[name], name)
                 if amount is None:
                     checked.refuse(
@@ -163,6 +174,8 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
                     )
                 elif name == "cost" and amount < 0:
                     checked.refuse(number, _("negative cost %(value)s") % {"value": value[name]})
+                elif name in CREDITS and amount > 0:
+                    checked.refuse(number, _positive_credit(name, value[name]))
             if value["currency"] not in CURRENCIES:
                 checked.refuse(number, _("unknown currency “%(value)s”") % {"value": value["currency"]})
             key = (value["billing_account_id"], value["date"], value["folder_id"], value["sku_id"])
@@ -187,9 +200,18 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
 # columns, a broken quote, bad UTF-8) is checked line by line by ``check`` above, which names every bad line.
 
 # The checks are plain anchored patterns, cheap per line; a value that passes them always casts. Amounts have
-# at most 16 digits before the point (the columns' precision), quantities 18; no exponents.
-DECIMAL_RE = "^[+-]?([0-9]{{1,{digits}}}([.][0-9]*)?|[.][0-9]+)$"
-DIGITS = {"quantity": 18, "cost": 16, "credit": 16, "adjustment": 16}
+# at most 16 digits before the point and 10 after (billing's precision, kept), quantities 18; no exponents.
+DECIMAL_RE = "^[+-]?([0-9]{{1,{digits}}}([.][0-9]{{0,10}})?|[.][0-9]{{1,10}})$"
+DIGITS = {"pricing_quantity": 18, "cost": 16, **dict.fromkeys(CREDITS, 16), "adjustment": 16}
+
+
+def _positive_credit(column: str, value: str) -> str:
+    return _("%(column)s %(value)s is positive: billing gives credits as negative amounts") % {
+        "column": column,
+        "value": value,
+    }
+
+
 DATE_RE = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 BLOCK = 1 << 20
 
@@ -204,7 +226,8 @@ VALID_DATE = f"""CASE WHEN v_date ~ '{DATE_RE}'
        make_date(substr(v_date, 1, 4)::int, substr(v_date, 6, 2)::int, 1) + interval '1 month - 1 day')
   ELSE false END"""
 
-# one row per bad line (the first MAX_REPORTED by line), with what is wrong with it and the total error count
+# one row per bad line (the first MAX_REPORTED by line), with what is wrong with it and the total error count:
+# per amount column its value and whether it is malformed (bad_x) or has the wrong sign (sign_x)
 PROBLEMS = """
 WITH staged AS (
     SELECT line + 1 AS line, {values} FROM pg_temp.consumption_staging
@@ -212,37 +235,49 @@ WITH staged AS (
     SELECT *, {first_line} AS first_line FROM staged
 ), flagged AS (
     SELECT v.*, sub.id IS NULL AS bad_account, NOT ({valid_date}) AS bad_date,
-           NOT ({valid_quantity}) AS bad_quantity, NOT ({valid_cost}) AS bad_cost,
-           NOT ({valid_credit}) AS bad_credit, NOT ({valid_adjustment}) AS bad_adjustment,
-           v_currency NOT IN ('RUB', 'USD', 'KZT') AS bad_currency
+           v_currency NOT IN ('RUB', 'USD', 'KZT') AS bad_currency, {bad}
     FROM v LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
 ), counted AS (
-    SELECT *, (CASE WHEN bad_cost THEN false ELSE v_cost::numeric < 0 END) AS negative_cost FROM flagged
+    SELECT *, {sign} FROM flagged
 ), bad AS (
-    SELECT *, bad_account::int + bad_date::int + bad_quantity::int + bad_cost::int + bad_credit::int
-              + bad_adjustment::int + negative_cost::int + bad_currency::int
+    SELECT *, bad_account::int + bad_date::int + bad_currency::int + {count}
               + (line > first_line)::int AS errors
     FROM counted
 )
-SELECT line, v_billing_account_id, v_date, v_quantity, v_cost, v_credit, v_adjustment, v_currency,
-       bad_account, bad_date, bad_quantity, bad_cost, bad_credit, bad_adjustment, negative_cost,
-       bad_currency, CASE WHEN line > first_line THEN first_line END, sum(errors) OVER ()
+SELECT line, v_billing_account_id, v_date, v_currency, bad_account, bad_date, bad_currency,
+       CASE WHEN line > first_line THEN first_line END, sum(errors) OVER (), {amounts}
 FROM bad WHERE errors > 0 ORDER BY line LIMIT %(limit)s
 """
+
+
+def _sign_sql(name: str) -> str:
+    """SQL: the amount has the wrong sign for its column (a negative cost, a positive credit)."""
+    if name == "cost":
+        return f"CASE WHEN bad_{name} THEN false ELSE v_{name}::numeric < 0 END"
+    if name in CREDITS:
+        return f"CASE WHEN bad_{name} THEN false ELSE v_{name}::numeric > 0 END"
+    return "false"
+
+
+def _cast_sql(name: str) -> str:
+    """SQL: the staged value as a number when its characters are right, else NULL (the column refuses it); a
+    number with more decimals than billing's precision is refused too, never rounded."""
+    shaped = f"v_{name} ~ '^[+-]?[0-9.]+$' AND scale(v_{name}::numeric) <= 10"
+    return f"CASE WHEN {shaped} THEN v_{name}::numeric END"
+
 
 # A value that is not what the column wants becomes NULL, which the NOT NULL column refuses (IntegrityError);
 # PostgreSQL's casts refuse malformed dates and numbers (DataError). Either way the load is rolled back and
 # PROBLEMS names every bad line. (No WHERE: a filter would hide lines, and skew the planner's estimates.)
 INSERT = """
 INSERT INTO finance_consumption (subaccount_id, partner_id, date, cloud_id, cloud_name, folder_id,
-    folder_name, service_id, service_name, sku_id, sku_name, quantity, unit, cost, credit, adjustment,
-    currency, is_marketplace)
+    folder_name, service_id, service_name, sku_id, sku_name, quantity, unit, cost, credit,
+    monetary_grant_credit, volume_incentive_credit, cud_credit, misc_credit, adjustment, currency,
+    is_marketplace)
 SELECT sub.id, sub.partner_id, v_date::date, v_cloud_id, v_cloud_name, v_folder_id, v_folder_name,
-       v_service_id, v_service_name, v_sku_id, v_sku_name,
-       CASE WHEN v_quantity ~ '^[+-]?[0-9.]+$' THEN v_quantity::numeric END, v_unit,
-       CASE WHEN v_cost ~ '^[0-9.]+$' THEN v_cost::numeric END,
-       CASE WHEN v_credit ~ '^[+-]?[0-9.]+$' THEN v_credit::numeric END,
-       CASE WHEN v_adjustment ~ '^[+-]?[0-9.]+$' THEN v_adjustment::numeric END,
+       v_service_id, v_service_name, v_sku_id, v_sku_name, {pricing_quantity}, v_pricing_unit, {cost},
+       {credit}, {monetary_grant_credit}, {volume_incentive_credit}, {cud_credit}, {misc_credit},
+       {adjustment},
        CASE WHEN v_currency IN ('RUB', 'USD', 'KZT') THEN v_currency END, {excluded}
 FROM (SELECT {values} FROM pg_temp.consumption_staging) v
 LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
@@ -279,27 +314,27 @@ def _problems(cursor, header: list[str]) -> Checked:
         values=_staged_values(header, CHECKED),
         first_line=f"min(line) OVER (PARTITION BY {key})",
         valid_date=VALID_DATE,
-        **{f"valid_{c}": _valid_decimal(c) for c in DIGITS},
+        bad=", ".join(f"NOT ({_valid_decimal(c)}) AS bad_{c}" for c in DIGITS),
+        sign=", ".join(f"{_sign_sql(c)} AS sign_{c}" for c in DIGITS),
+        count=" + ".join(f"bad_{c}::int + sign_{c}::int" for c in DIGITS),
+        amounts=", ".join(f"v_{c}, bad_{c}, sign_{c}" for c in DIGITS),
     )
     cursor.execute(query, {"limit": MAX_REPORTED})
     for row in cursor.fetchall():
-        line, account, day, quantity, cost, credit, adjustment, currency, *flags, duplicate_of, total = row
-        bad_account, bad_date, bad_quantity, bad_cost, bad_credit, bad_adjustment, negative, bad_currency = (
-            flags
-        )
-        value = {"quantity": quantity, "cost": cost, "credit": credit, "adjustment": adjustment}
+        line, account, day, currency, bad_account, bad_date, bad_currency, duplicate_of, total, *amounts = row
         messages = []
         if bad_account:
             messages.append(_("unknown billing account “%(id)s”") % {"id": account})
         if bad_date:
             messages.append(_("bad date “%(value)s” (expected YYYY-MM-DD)") % {"value": day})
-        for name, bad in zip(DIGITS, (bad_quantity, bad_cost, bad_credit, bad_adjustment), strict=True):
+        for n, name in enumerate(DIGITS):
+            value, bad, wrong_sign = amounts[3 * n : 3 * n + 3]
             if bad:
-                messages.append(
-                    _("bad decimal “%(value)s” in %(column)s") % {"value": value[name], "column": name}
-                )
-        if negative:
-            messages.append(_("negative cost %(value)s") % {"value": cost})
+                messages.append(_("bad decimal “%(value)s” in %(column)s") % {"value": value, "column": name})
+            elif wrong_sign and name == "cost":
+                messages.append(_("negative cost %(value)s") % {"value": value})
+            elif wrong_sign:
+                messages.append(_positive_credit(name, value))
         if bad_currency:
             messages.append(_("unknown currency “%(value)s”") % {"value": currency})
         if duplicate_of:
@@ -400,6 +435,7 @@ def _replace_period(cursor, header: list[str]) -> Checked:
                 INSERT.format(
                     values=_staged_values(header),
                     excluded=EXCLUDED_SQL.format(service="v_service_id", sku="v_sku_id"),
+                    **{name: _cast_sql(name) for name in DIGITS},
                 )
             )
             if cursor.rowcount != checked.rows:

@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel, TenantQuerySet
-from portal.money import ZERO, Currency, MoneyField
+from portal.money import ZERO, BillingAmountField, Currency, MoneyField
 from portal.periods import add_months, program_window
 
 
@@ -64,11 +64,16 @@ class Consumption(TenantModel):
     service_name = models.CharField(max_length=200)
     sku_id = models.CharField(max_length=64)
     sku_name = models.CharField(max_length=300)
-    quantity = models.DecimalField(max_digits=24, decimal_places=6)
+    quantity = models.DecimalField(max_digits=28, decimal_places=10)
     unit = models.CharField(max_length=32)
-    cost = MoneyField(_("cost"))
-    credit = MoneyField(_("credit"))
-    adjustment = MoneyField(
+    # as billing gives them: its precision, credits negative (paid consumption is cost + credit)
+    cost = BillingAmountField(_("cost"))
+    credit = BillingAmountField(_("credit"), help_text=_("all credits, negative (billing's sign)"))
+    monetary_grant_credit = BillingAmountField(db_default=0)
+    volume_incentive_credit = BillingAmountField(db_default=0)
+    cud_credit = BillingAmountField(db_default=0)
+    misc_credit = BillingAmountField(db_default=0)
+    adjustment = BillingAmountField(
         _("adjustment"), db_default=0, help_text=_("billing's correction of the day, signed; 0 when none")
     )
     currency = models.CharField(max_length=3, choices=Currency.choices)
@@ -82,6 +87,16 @@ class Consumption(TenantModel):
                 fields=["subaccount", "date", "folder_id", "sku_id"], name="uniq_consumption_day"
             ),
             models.CheckConstraint(condition=models.Q(cost__gte=0), name="consumption_cost_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    credit__lte=0,
+                    monetary_grant_credit__lte=0,
+                    volume_incentive_credit__lte=0,
+                    cud_credit__lte=0,
+                    misc_credit__lte=0,
+                ),
+                name="consumption_credits_negative",
+            ),
         ]
         indexes = [models.Index(fields=["partner", "date"])]
 
@@ -128,9 +143,12 @@ class MonthlyConsumption(TenantModel):
     service_id = models.CharField(max_length=64)
     service_name = models.CharField(max_length=200)
     currency = models.CharField(max_length=3, choices=Currency.choices)
-    cost = MoneyField()
-    credit = MoneyField()
-    marketplace_cost = MoneyField(help_text=_("what excluded services cost after their credits"))
+    cost = BillingAmountField()
+    credit = BillingAmountField(help_text=_("negative, as billing gives it"))
+    marketplace_cost = BillingAmountField(help_text=_("what excluded services cost after their credits"))
+    paid = BillingAmountField(
+        help_text=_("paid consumption: cost + credit of the services that are not excluded"), db_default=0
+    )
 
     class Meta:
         constraints = [

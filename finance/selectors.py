@@ -21,9 +21,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least, Round, Trunc
+from django.db.models.functions import Coalesce, Least, Trunc
 
-from portal.money import ZERO
+from portal.money import BILLING_DIGITS, BILLING_PLACES, ZERO
 from portal.periods import MonthRange
 
 from .models import WITHDRAWABLE_POOLS, Accrual, LedgerEntry, MonthlyConsumption, Pool, Program, RebateTerm
@@ -194,7 +194,7 @@ def customer_months(*, months: MonthRange, membership=None, partner_id=None) -> 
         .filter(month__gte=months.first, month__lte=months.last, subaccount__is_partner_own=False)
         .order_by()
         .values_list("subaccount__account__name", "currency", "month")
-        .annotate(total=Sum(F("cost") - F("credit") - F("marketplace_cost")))
+        .annotate(total=Sum("paid"))
     )
     for name, currency, month, total in paid:
         cell(name, currency, month)[0] += total
@@ -232,7 +232,7 @@ USAGE_VIEWS = {
     "subaccount": ("subaccount__billing_account_id", "subaccount__name"),
 }
 USAGE_GROUPINGS = ("day", "week", "month")
-_MONEY = DecimalField(max_digits=18, decimal_places=2)
+_MONEY = DecimalField(max_digits=BILLING_DIGITS, decimal_places=BILLING_PLACES)
 
 
 def partner_bonus_rate():
@@ -257,11 +257,12 @@ def partner_bonus_rate():
     )
 
 
-# per daily row: the discount is the credit up to the cost; the client pays the rest; the partner's reward is
+# per daily row: the discount is the credit (negative in billing's data) up to the cost; the client pays the
+# rest; the partner's reward is
 # the bonus rate on what the client pays, none for the partner's own use, marketplace products or a customer
 # who came through the partner's referral link (it earns the referral commission instead)
-DISCOUNT = Least(F("cost"), F("credit"), output_field=_MONEY)
-CLIENT_PAYS = ExpressionWrapper(F("cost") - Least(F("cost"), F("credit")), output_field=_MONEY)
+DISCOUNT = Least(F("cost"), -F("credit"), output_field=_MONEY)
+CLIENT_PAYS = ExpressionWrapper(F("cost") - Least(F("cost"), -F("credit")), output_field=_MONEY)
 REWARD = Case(
     When(
         Q(subaccount__is_partner_own=True)
@@ -269,7 +270,7 @@ REWARD = Case(
         | Q(subaccount__account__referral__isnull=False),
         then=Value(ZERO),
     ),
-    default=Round(CLIENT_PAYS * partner_bonus_rate(), 2),
+    default=CLIENT_PAYS * partner_bonus_rate(),
     output_field=_MONEY,
 )
 # (named apart from the row's own columns: an annotation called "cost" would hide the column from the rest)

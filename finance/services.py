@@ -17,21 +17,27 @@ from portal.money import round_money
 from .models import DESTINATIONS, POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Withdrawal
 from .selectors import balance
 
+# paid consumption is cost + credit (billing's credits are negative) of the services that are not excluded:
+# the one definition every program and page reads
 MONTHLY_UPSERT_SQL = """
 INSERT INTO finance_monthlyconsumption
-    (partner_id, subaccount_id, month, service_id, service_name, currency, cost, credit, marketplace_cost)
+    (partner_id, subaccount_id, month, service_id, service_name, currency, cost, credit, marketplace_cost,
+     paid)
 SELECT c.partner_id, c.subaccount_id, date_trunc('month', c.date)::date, c.service_id, max(c.service_name),
        c.currency, sum(c.cost), sum(c.credit),
-       sum(CASE WHEN c.is_marketplace THEN c.cost - c.credit ELSE 0 END)
+       sum(CASE WHEN c.is_marketplace THEN c.cost + c.credit ELSE 0 END),
+       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
 FROM finance_consumption c
 WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
 GROUP BY c.partner_id, c.subaccount_id, date_trunc('month', c.date), c.service_id, c.currency
 ON CONFLICT (subaccount_id, month, service_id, currency) DO UPDATE
 SET service_name = EXCLUDED.service_name, cost = EXCLUDED.cost, credit = EXCLUDED.credit,
-    marketplace_cost = EXCLUDED.marketplace_cost
+    marketplace_cost = EXCLUDED.marketplace_cost, paid = EXCLUDED.paid
 WHERE (finance_monthlyconsumption.cost, finance_monthlyconsumption.credit,
-       finance_monthlyconsumption.marketplace_cost, finance_monthlyconsumption.service_name)
-      IS DISTINCT FROM (EXCLUDED.cost, EXCLUDED.credit, EXCLUDED.marketplace_cost, EXCLUDED.service_name)
+       finance_monthlyconsumption.marketplace_cost, finance_monthlyconsumption.paid,
+       finance_monthlyconsumption.service_name)
+      IS DISTINCT FROM (EXCLUDED.cost, EXCLUDED.credit, EXCLUDED.marketplace_cost, EXCLUDED.paid,
+                        EXCLUDED.service_name)
 """
 MONTHLY_STALE_SQL = """
 DELETE FROM finance_monthlyconsumption m

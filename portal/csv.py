@@ -10,6 +10,8 @@ from defusedcsv import csv
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from portal.money import plain
+
 
 class _Echo:
     def write(self, value: str) -> str:
@@ -18,7 +20,8 @@ class _Echo:
 
 def _cell(value):
     if isinstance(value, Decimal):
-        return format(value, "f")  # the stored scale (money: two decimals), a dot, never a float repr
+        # billing's precision (more than two decimals) without trailing zeros; else the stored scale
+        return plain(value) if value.as_tuple().exponent < -2 else format(value, "f")
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return "" if value is None else value

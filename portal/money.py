@@ -22,8 +22,32 @@ def round_money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+# billing's own precision: consumption keeps it, and only an amount that is stored as money is rounded
+BILLING_DIGITS = 26
+BILLING_PLACES = 10
+
+
+def BillingAmountField(verbose_name=None, **kwargs):  # noqa: N802 - reads like a field class
+    """An amount as billing gives it (more than two decimals; credits negative): never rounded on import."""
+    kwargs.setdefault("max_digits", BILLING_DIGITS)
+    kwargs.setdefault("decimal_places", BILLING_PLACES)
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(verbose_name, **kwargs)
+
+
 def MoneyField(verbose_name=None, **kwargs):  # noqa: N802 - reads like a field class
     kwargs.setdefault("max_digits", MONEY_DIGITS)
     kwargs.setdefault("decimal_places", MONEY_PLACES)
     kwargs.setdefault("default", ZERO)
     return models.DecimalField(verbose_name, **kwargs)
+
+
+def plain(value: Decimal) -> str:
+    """An amount as machine-readable text: a dot, at least two decimals, and every further decimal it has
+    (billing's precision, an unrounded reward) without trailing zeros — never a float's repr or ``0E-10``."""
+    text = format(value, "f")
+    if "." not in text:
+        return text + ".00"
+    whole, fraction = text.split(".")
+    fraction = fraction.rstrip("0")
+    return f"{whole}.{fraction.ljust(2, '0')}"

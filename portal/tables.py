@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 
+from portal.money import round_money
 from portal.permissions import Right, mask_email, mask_text
 
 
@@ -35,8 +36,15 @@ class StatusColumn(tables.Column):
 
 
 class MoneyColumn(tables.Column):
-    """An amount: right-aligned, tabular figures, the stored two decimals."""
+    """An amount: right-aligned, tabular figures, two decimals (billing's amounts have more: a cell shows them
+    rounded, the CSV export keeps them)."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("attrs", {"td": {"class": "numeric"}, "th": {"class": "numeric"}})
         super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return round_money(value)
+
+    def value(self, value):
+        return value

@@ -211,6 +211,9 @@ class MonthlyConsumptionFactory(factory.django.DjangoModelFactory):
     service_name = "Compute Cloud"
     currency = "RUB"
     cost = Decimal("1000.00")
+    credit = Decimal("0.00")
+    marketplace_cost = Decimal("0.00")
+    paid = factory.LazyAttribute(lambda m: m.cost + m.credit - m.marketplace_cost)
 
 
 class RebateTermFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,6 @@
 from django import template
 
+from portal.money import round_money
 from portal.permissions import Right, mask_email, mask_text
 
 register = template.Library()
@@ -12,3 +13,9 @@ def personal(value, rights):
     if str(Right.PERSONAL_DATA) in rights:
         return value
     return mask_email(value) if "@" in value else mask_text(value)
+
+
+@register.filter
+def money(value):
+    """An amount on a page: rounded once, half up, to two decimals (billing's amounts have more)."""
+    return "" if value is None or value == "" else round_money(value)

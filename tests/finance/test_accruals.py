@@ -64,7 +64,7 @@ def test_base_bonus_counts_only_paid_consumption_and_never_the_partners_own(term
     partner = PartnerFactory()
     sub = SubaccountFactory(account=AccountFactory(partner=partner))
     own = SubaccountFactory(account=AccountFactory(partner=partner), is_partner_own=True)
-    consume(sub, cost="1000.00", credit="100.00")  # a grant of 100
+    consume(sub, cost="1000.00", credit="-100.00")  # a grant of 100 (billing's credits are negative)
     consume(sub, cost="200.00", marketplace=True)  # a marketplace product
     consume(own, cost="5000.00")
     accrue_month(partner_id=partner.pk, month=OCT)
@@ -318,7 +318,7 @@ def specialized(terms):
         subaccount=sub, date=datetime.date(2026, 9, 11), cost=Decimal("9000"), is_marketplace=True
     )
     ConsumptionFactory(
-        subaccount=sub, date=datetime.date(2026, 9, 12), cost=Decimal("700"), credit=Decimal("700")
+        subaccount=sub, date=datetime.date(2026, 9, 12), cost=Decimal("700"), credit=Decimal("-700")
     )
     ConsumptionFactory(subaccount=own, date=datetime.date(2026, 9, 13), cost=Decimal("99999"))
     monthly_consumption_rebuild(start=datetime.date(2026, 4, 1), end=datetime.date(2026, 9, 30))

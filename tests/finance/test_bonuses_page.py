@@ -20,7 +20,7 @@ SEP, OCT = datetime.date(2026, 9, 1), datetime.date(2026, 10, 1)
 def data(partner):
     alpha = SubaccountFactory(account=AccountFactory(partner=partner, name="Alpha Retail"))
     beta = SubaccountFactory(account=AccountFactory(partner=partner, name="Beta Bank"))
-    MonthlyConsumptionFactory(subaccount=alpha, month=SEP, cost=Decimal("1000.00"), credit=Decimal("100.00"))
+    MonthlyConsumptionFactory(subaccount=alpha, month=SEP, cost=Decimal("1000.00"), credit=Decimal("-100.00"))
     MonthlyConsumptionFactory(subaccount=beta, month=OCT, cost=Decimal("500.00"))
     AccrualFactory(subaccount=alpha, period=SEP, program=Program.PARTNER_BONUS, amount=Decimal("90.00"))
     AccrualFactory(subaccount=alpha, period=SEP, program=Program.DEAL_EXTRA, amount=Decimal("135.00"))

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from access.models import Membership
 from finance.models import Report
+from portal.money import plain, round_money
 from portal.permissions import Role
 from profiles.models import Partner
 
@@ -35,9 +36,16 @@ def test_page_csv_and_pdf_agree_to_the_cent_on_the_demo_data(
     # bonuses by month: the page's table, its CSV and the PDF statement
     grid = client.get(reverse("finance:bonuses"), period).context["grid"]
     assert grid.rows, "the demo has paying customers last month"
-    page_rows = [[name, currency, str(paid), str(bonus)] for name, currency, [(paid, bonus)] in grid.rows]
-    page_rows += [["Total", currency, str(paid), str(bonus)] for currency, [(paid, bonus)] in grid.totals()]
+    # the CSV keeps billing's precision (machine-readable); the page and the PDF show it rounded once
+    page_rows = [[name, currency, plain(paid), plain(bonus)] for name, currency, [(paid, bonus)] in grid.rows]
+    page_rows += [
+        ["Total", currency, plain(paid), plain(bonus)] for currency, [(paid, bonus)] in grid.totals()
+    ]
     assert csv_of(client.get(reverse("finance:bonuses"), {**period, "export": "csv"}))[1:] == page_rows
+    page_rows = [
+        [name, currency, *(str(round_money(Decimal(v))) for v in figures)]
+        for name, currency, *figures in page_rows
+    ]
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("finance:statement_request") + f"?month={month:%Y-%m}")
@@ -55,7 +63,7 @@ def test_page_csv_and_pdf_agree_to_the_cent_on_the_demo_data(
     for line in usage_csv:
         if line[0] == "Total":
             assert line[4:] == [
-                str(totals[line[3]][c])
+                plain(totals[line[3]][c])
                 for c in ("consumption", "discount", "client_pays", "reward", "adjustment", "partner_pays")
             ]
     commission = csv_of(client.get(reverse("finance:commission_csv"), {"start": first, "finish": last}))

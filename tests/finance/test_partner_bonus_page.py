@@ -44,7 +44,7 @@ def test_each_subaccount_shows_its_bonus_and_opens_its_basis(partner, member, cl
         subaccount=sub,
         month=OCT,
         cost=Decimal("1200.00"),
-        credit=Decimal("100.00"),
+        credit=Decimal("-100.00"),
         marketplace_cost=Decimal("200.00"),
     )
     client = client_for(member())

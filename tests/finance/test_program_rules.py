@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from finance.accruals import accrue_month
-from finance.importer import COLUMNS, load
+from finance.importer import COLUMNS, ImportRejected, load
 from finance.models import (
     Accrual,
     Consumption,
@@ -23,6 +23,7 @@ from finance.models import (
     Program,
 )
 from finance.services import monthly_consumption_rebuild, withdrawal_request
+from portal.money import round_money
 from portal.periods import add_months
 from tests.factories import (
     AccountFactory,
@@ -337,3 +338,67 @@ def test_a_correction_that_takes_back_more_than_is_left_shows_a_negative_balance
     assert "-5,000.00" in page and "took back more than was left" in page
     detail = client_for(admin).get(rebate.get_absolute_url()).content.decode()
     assert "-6000.00" in detail and escape(str(CorrectionReason.DATA.label)) in detail
+
+
+PROVIDER_HEADER = (
+    "billing_account_id,billing_account_name,cloud_id,cloud_name,folder_id,folder_name,resource_id,"
+    "service_id,service_name,sku_id,sku_name,date,currency,pricing_quantity,pricing_unit,cost,credit,"
+    "monetary_grant_credit,volume_incentive_credit,cud_credit,misc_credit,reward,label.user_labels.env,"
+    "locale,updated_at,exported_at"
+)
+
+
+@pytest.mark.django_db
+def test_billings_own_export_is_imported_as_it_is_and_the_report_reads_alike(
+    terms, tmp_path, client_for, member
+):
+    admin = member()
+    SubaccountFactory(
+        account=AccountFactory(partner=admin.partner), partner=admin.partner, billing_account_id="ba-1"
+    )
+    rows = [
+        # three days of 0.3333333333 RUB after a grant: each day's 10% is 0.0333…, rounded once 0.10
+        f"ba-1,Shop,c1,prod,f1,default,,compute,Compute,vcpu,vCPU,2026-09-0{d},RUB,1.5,hour,"
+        f"0.8333333333,-0.5,-0.5,0,0,0,0.05,prod,en,2026-09-0{d}T03:00:00Z,2026-10-01T00:00:00Z"
+        for d in (1, 2, 3)
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join([PROVIDER_HEADER, *rows]) + "\n", encoding="utf-8")
+    load(path)
+    day = Consumption.objects.order_by("date").first()
+    assert (day.cost, day.credit, day.monetary_grant_credit) == (
+        Decimal("0.8333333333"),
+        Decimal("-0.5"),
+        Decimal("-0.5"),
+    )
+    accrue_month(partner_id=admin.partner_id, month=SEP)
+    assert Accrual.objects.get().amount == Decimal("0.10")  # not 3 × 0.03
+
+    report = client_for(admin).get(
+        reverse("finance:commission_csv"), {"start": "2026-09-01", "finish": "2026-09-30"}
+    )
+    lines = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert set(PROVIDER_HEADER.split(",")) - {"label.user_labels.env"} <= set(lines[0])
+    assert (lines[0]["cost"], lines[0]["credit"], lines[0]["monetary_grant_credit"]) == (
+        "0.8333333333",
+        "-0.50",
+        "-0.50",
+    )
+    assert round_money(sum(Decimal(line["reward"]) for line in lines)) == Decimal("0.10")
+
+
+@pytest.mark.django_db
+def test_a_positive_credit_is_refused_as_not_billings_sign(tmp_path):
+    SubaccountFactory(billing_account_id="ba-1")
+    path = tmp_path / "export.csv"
+    path.write_text(
+        PROVIDER_HEADER + "\nba-1,Shop,c1,prod,f1,default,,compute,Compute,vcpu,vCPU,2026-09-01,RUB,1,hour,"
+        "10,5,0,0,0,0,0,,en,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        load(path)
+    assert [str(e) for e in rejected.value.checked.errors] == [
+        "line 2: credit 5 is positive: billing gives credits as negative amounts"
+    ]
+    assert not Consumption.objects.exists()

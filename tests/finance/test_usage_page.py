@@ -12,6 +12,7 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from finance.models import Program
+from portal.money import plain
 from portal.permissions import Role
 from tests.factories import AccountFactory, ConsumptionFactory, RebateTermFactory, SubaccountFactory
 
@@ -33,11 +34,11 @@ def usage(partner):
     row = {"subaccount": customer, "cloud_id": "c1", "cloud_name": "prod", "folder_id": "f1"}
     # paid 1000.00 → reward 100.00; billing corrected it by −5.00
     ConsumptionFactory(
-        **row, date=day(3), sku_id="vcpu", cost=D("1000.05"), credit=D("0.05"), adjustment=D("-5")
+        **row, date=day(3), sku_id="vcpu", cost=D("1000.05"), credit=D("-0.05"), adjustment=D("-5")
     )
     ConsumptionFactory(**row, date=day(4), sku_id="app", cost=D("10.00"), is_marketplace=True)  # no reward
     ConsumptionFactory(
-        **row, date=day(12), sku_id="ram", cost=D("20.00"), credit=D("30.00")
+        **row, date=day(12), sku_id="ram", cost=D("20.00"), credit=D("-30.00")
     )  # grant covers it
     ConsumptionFactory(subaccount=own, cloud_id="c2", date=day(12), sku_id="vcpu", cost=D("50.00"))  # own use
     ConsumptionFactory(subaccount=customer, date=datetime.date(2026, 11, 1), cost=D("999"))  # outside
@@ -104,7 +105,7 @@ def test_the_csv_holds_the_page_figures(usage, member, client_for):
         "To be paid by partner",
     ]
     page_rows = [
-        [str(r["bucket"]), r["key"], *(str(r[c]) for c in ("consumption", "reward"))]
+        [str(r["bucket"]), r["key"], *(plain(r[c]) for c in ("consumption", "reward"))]
         for r in shown.context["details"].rows
     ]
     csv_rows = [[line[0], line[1], line[4], line[7]] for line in lines[1:-1]]

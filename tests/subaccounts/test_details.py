@@ -11,6 +11,7 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from accounts.models import Account
+from portal.money import plain
 from portal.permissions import Role
 from subaccounts.models import Subaccount, SubaccountEvent
 from tests.factories import AccountFactory, MonthlyConsumptionFactory, SubaccountFactory
@@ -36,9 +37,10 @@ def consuming(partner):
 
 
 def page_table(response):
+    """The page's grid as its CSV writes it (billing's precision, a dot)."""
     grid = response.context["grid"]
-    return [[r.service, r.currency, *map(str, r.values), str(r.total)] for r in grid.rows] + [
-        ["Total", r.currency, *map(str, r.values), str(r.total)] for r in grid.totals()
+    return [[r.service, r.currency, *map(plain, r.values), plain(r.total)] for r in grid.rows] + [
+        ["Total", r.currency, *map(plain, r.values), plain(r.total)] for r in grid.totals()
     ]
 
 

@@ -11,7 +11,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from stdnum.ru import inn as ru_inn
 
@@ -274,7 +274,7 @@ class Command(BaseCommand):
             )
             .order_by()
             .values("subaccount_id", "subaccount__billing_account_id", "month")
-            .annotate(total=Sum(F("cost") - F("credit") - F("marketplace_cost")))
+            .annotate(total=Sum("paid"))
         )
         today = timezone.localdate()
         for row in paid:
@@ -343,7 +343,7 @@ class Command(BaseCommand):
                     quantity = Decimal(rng.randint(10, 400) * scale)
                     cost = (quantity * price).quantize(Decimal("0.01"))
                     # now and then a grant pays part of the day (the discount), which earns no bonus
-                    credit = (cost * Decimal("0.3")).quantize(Decimal("0.01")) if rng.random() < 0.15 else 0
+                    credit = -(cost * Decimal("0.3")).quantize(Decimal("0.01")) if rng.random() < 0.15 else 0
                     rows.append(
                         Consumption(
                             partner=partner,
