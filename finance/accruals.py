@@ -29,66 +29,121 @@ from tools.models import ProgramSettings
 
 from .models import POOL_OF_PROGRAM, CorrectionReason, Program
 
-# One month's paid consumption per subaccount the partner resells, from the monthly aggregates: a customer
-# who came through the partner's referral link earns the referral commission instead.
-PAID = """
-SELECT m.partner_id, m.subaccount_id, s.account_id, m.currency,
-       sum(m.paid) AS paid
-FROM finance_monthlyconsumption m
-JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
-WHERE m.month = %(month)s AND m.partner_id = %(partner)s AND NOT s.is_partner_own
-  AND NOT EXISTS (SELECT 1 FROM finance_referredcustomer rc WHERE rc.account_id = s.account_id)
-GROUP BY m.partner_id, m.subaccount_id, s.account_id, m.currency
-"""
 
-# The term of each currency the basis has: the latest one of the program valid in the month, in that
-# currency — or, for a term that is only a rate (no cap, no threshold: amounts need a currency, a rate does
-# not), in any currency; the specialization rebate's term for the specialization's own code wins.
-TERMS = """
-SELECT c.currency, t.id, t.rate, t.cap, t.threshold
-FROM (SELECT DISTINCT currency FROM basis) c
-JOIN LATERAL (
-    SELECT id, rate, cap, threshold FROM finance_rebateterm
-    WHERE program = %(program)s AND condition IN ('', %(condition)s) AND valid_from <= %(month)s
-      AND (valid_to IS NULL OR valid_to >= %(month)s)
-      AND (currency = c.currency OR (cap IS NULL AND threshold IS NULL))
-    ORDER BY condition = %(condition)s DESC, currency = c.currency DESC, valid_from DESC
-    LIMIT 1
-) t ON true
-"""
+# The term of a program in force on each day of the month, per currency: the latest one valid that day, in
+# that currency — or, for a term that is only a rate (no cap, no threshold: amounts need a currency, a rate
+# does not), in any currency; the specialization rebate's term for the specialization's own code wins.
+# A few dozen lookups, joined to the daily rows by day and currency.
+def day_terms_sql(program: str, condition: str, first: str, last: str) -> str:
+    """SQL: ``day, currency, id, rate, cap, threshold`` of each day from ``first`` to ``last`` (SQL dates)."""
+    return f"""
+    SELECT d::date AS day, cur.currency, t.id, t.rate, t.cap, t.threshold
+    FROM generate_series({first}::date, {last}::date, interval '1 day') d
+    CROSS JOIN (VALUES ('RUB'), ('USD'), ('KZT')) cur(currency)
+    JOIN LATERAL (
+        SELECT id, rate, cap, threshold FROM finance_rebateterm
+        WHERE program = {program} AND condition IN ('', {condition}) AND valid_from <= d
+          AND (valid_to IS NULL OR valid_to >= d)
+          AND (currency = cur.currency OR (cap IS NULL AND threshold IS NULL))
+        ORDER BY condition = {condition} DESC, currency = cur.currency DESC, valid_from DESC
+        LIMIT 1
+    ) t ON true
+    """
 
+
+# A consumption row that earns the partner's programs: not the partner's own subaccount, not an excluded
+# service; for the partner bonus and the deal extra also not a customer who came through the partner's
+# referral link (it earns the referral commission instead).
+RESOLD = """NOT s.is_partner_own AND NOT c.is_marketplace
+  AND NOT EXISTS (SELECT 1 FROM finance_referredcustomer rc WHERE rc.account_id = s.account_id)"""
+
+
+def deals_sql(first: str, last: str) -> str:
+    """SQL: the deal each subaccount's month from the month of ``first`` to that of ``last`` (SQL dates)
+    belongs to, if any — an approved deal registration (decided by the month's end, provider's time zone)
+    whose customer's subaccount was created within the window after approval; a procurement deal only in the
+    months of its contract, for its days. At most one a month: the earliest approved. Needs %(partner)s,
+    %(zone)s and %(deal_days)s."""
+    return f"""
+    SELECT DISTINCT ON (s.id, m.month) s.id AS subaccount_id, m.month::date AS month,
+           r.id AS registration_id, r.procurement, r.contract_start, r.contract_end
+    FROM generate_series(date_trunc('month', {first}::date), {last}::date, interval '1 month') m(month)
+    JOIN tools_registration r
+      ON r.partner_id = %(partner)s AND r.kind = 'deal' AND r.status IN ('approved', 'expired')
+     AND (r.decided_at AT TIME ZONE %(zone)s) < m.month + interval '1 month'
+     AND (NOT r.procurement
+          OR (r.contract_start < m.month + interval '1 month' AND r.contract_end >= m.month))
+    JOIN subaccounts_subaccount s ON s.account_id = r.account_id
+    WHERE EXISTS (
+        SELECT 1 FROM subaccounts_subaccount f WHERE f.account_id = r.account_id
+          AND f.created_at <= r.decided_at + make_interval(days => %(deal_days)s))
+    ORDER BY s.id, m.month, r.decided_at, r.id
+    """
+
+
+# what a resold daily row ``c`` earns, unrounded: the base bonus at its day's rate (``b``) and, on a day of
+# its deal (``d``), the extra at the day's rate (``r``)
+ROW_REWARD = (
+    "(c.cost + c.credit) * (COALESCE(b.rate, 0) + COALESCE(r.rate, 0) * ("
+    "d.registration_id IS NOT NULL"
+    " AND (NOT d.procurement OR c.date BETWEEN d.contract_start AND d.contract_end))::int)"
+)
+# a day of the deal: any day of an ordinary deal's month, a procurement deal's contract days
+DEAL_DAY = (
+    "(d.registration_id IS NOT NULL"
+    " AND (NOT d.procurement OR c.date BETWEEN d.contract_start AND d.contract_end))"
+)
+
+
+# Each basis gives per natural key the paid consumption (``basis``) and, where the rate is the term in force
+# on each day of consumption, what it earns at those rates before the cap (``raw``); a NULL ``raw`` means the
+# basis at the month's rate.
 BASES = {
-    # base partner bonus: every paying subaccount
+    # base partner bonus: every paying subaccount the partner resells, at each day's rate
     Program.PARTNER_BONUS: f"""
-        SELECT p.partner_id, p.subaccount_id, '' AS source, p.paid AS basis, p.currency FROM ({PAID}) p
+        SELECT c.partner_id, c.subaccount_id, '' AS source, sum(c.cost + c.credit) AS basis,
+               sum((c.cost + c.credit) * COALESCE(r.rate, 0)) AS raw, c.currency
+        FROM finance_consumption c
+        JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+        LEFT JOIN day_terms r ON r.day = c.date AND r.currency = c.currency
+        WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s AND {RESOLD}
+        GROUP BY c.partner_id, c.subaccount_id, c.currency
     """,
-    # deal extra: subaccounts of customers with an approved deal registration whose subaccount was created
-    # within the window after approval; a procurement deal's extra runs for the months of its contract. At
-    # most one deal per subaccount and month: the earliest approved.
+    # deal extra: the days of the deal (a procurement deal's contract days) at each day's extra rate. The
+    # reward of a subaccount's month is rounded once: the extra is what rounding the base bonus and the extra
+    # together adds to the rounded base bonus, so the two accruals sum to the rounded reward of the rows.
     Program.DEAL_EXTRA: f"""
-        SELECT DISTINCT ON (p.subaccount_id, p.currency)
-               p.partner_id, p.subaccount_id, 'registration:' || r.id AS source, p.paid AS basis, p.currency
-        FROM ({PAID}) p
-        JOIN tools_registration r ON r.account_id = p.account_id AND r.partner_id = p.partner_id
-        WHERE r.kind = 'deal' AND r.status IN ('approved', 'expired') AND r.decided_at < %(end)s
-          AND EXISTS (
-              SELECT 1 FROM subaccounts_subaccount f WHERE f.account_id = r.account_id
-                AND f.created_at <= r.decided_at + make_interval(days => %(deal_days)s))
-          AND (NOT r.procurement OR (r.contract_start < %(end)s AND r.contract_end >= %(month)s))
-        ORDER BY p.subaccount_id, p.currency, r.decided_at, r.id
+        SELECT c.partner_id, c.subaccount_id, 'registration:' || d.registration_id AS source,
+               COALESCE(sum(c.cost + c.credit) FILTER (WHERE {DEAL_DAY}), 0) AS basis,
+               round(sum((c.cost + c.credit) * (COALESCE(b.rate, 0) + COALESCE(r.rate, 0) * {DEAL_DAY}::int)),
+                     2)
+               - round(sum((c.cost + c.credit) * COALESCE(b.rate, 0)), 2) AS raw,
+               c.currency
+        FROM ({deals_sql("%(month)s", "%(month)s")}) d
+        JOIN subaccounts_subaccount s ON s.id = d.subaccount_id
+        JOIN finance_consumption c ON c.subaccount_id = d.subaccount_id
+        LEFT JOIN day_terms r ON r.day = c.date AND r.currency = c.currency
+        LEFT JOIN ({day_terms_sql("'partner_bonus'", "''", "%(month)s", "%(last)s")}) b
+               ON b.day = c.date AND b.currency = c.currency
+        WHERE c.date >= %(month)s AND c.date < %(end)s AND {RESOLD}
+        GROUP BY c.partner_id, c.subaccount_id, d.registration_id, c.currency
     """,
-    # project rebate: the registered project's consumption, for the window from the approval month
+    # project rebate: the registered project's consumption, for the window from the approval month, at each
+    # day's rate
     Program.PROJECT_REBATE: f"""
-        SELECT c.partner_id, c.subaccount_id, 'registration:' || r.id AS source,
-               COALESCE(sum(c.cost + c.credit) FILTER (WHERE NOT c.is_marketplace), 0) AS basis, c.currency
-        FROM tools_registration r
-        JOIN subaccounts_subaccount s ON s.account_id = r.account_id AND NOT s.is_partner_own
+        SELECT c.partner_id, c.subaccount_id, 'registration:' || p.id AS source,
+               sum(c.cost + c.credit) AS basis, sum((c.cost + c.credit) * COALESCE(r.rate, 0)) AS raw,
+               c.currency
+        FROM tools_registration p
+        JOIN subaccounts_subaccount s ON s.account_id = p.account_id
         JOIN finance_consumption c ON c.subaccount_id = s.id
-             AND (c.cloud_id = r.project_scope OR c.folder_id = r.project_scope)
-        WHERE r.partner_id = %(partner)s AND r.kind = 'project' AND r.status = 'approved'
-          AND r.decided_at < %(end)s AND {window_sql("(r.decided_at AT TIME ZONE %(zone)s)")}
-          AND c.date >= %(month)s AND c.date < %(end)s
-        GROUP BY c.partner_id, c.subaccount_id, r.id, c.currency
+             AND (c.cloud_id = p.project_scope OR c.folder_id = p.project_scope)
+        LEFT JOIN day_terms r ON r.day = c.date AND r.currency = c.currency
+        WHERE p.partner_id = %(partner)s AND p.kind = 'project' AND p.status IN ('approved', 'expired')
+          AND (p.decided_at AT TIME ZONE %(zone)s) < %(end)s
+          AND {window_sql("(p.decided_at AT TIME ZONE %(zone)s)")}
+          AND c.date >= %(month)s AND c.date < %(end)s AND NOT s.is_partner_own AND NOT c.is_marketplace
+        GROUP BY c.partner_id, c.subaccount_id, p.id, c.currency
     """,
     # referral commission: per referred customer (the cap is per customer), its month's invoices including
     # VAT once every one of them is paid in full, for the window from the sign-up month; the accrual is kept
@@ -96,7 +151,8 @@ BASES = {
     # is left as it was accrued until that invoice is paid (a supplementary invoice then adds its share).
     Program.REFERRAL: f"""
         SELECT i.partner_id, min(first.id) AS subaccount_id, 'referral:' || rc.id AS source,
-               CASE WHEN bool_and(i.paid_amount >= i.amount) THEN sum(i.amount) END AS basis, i.currency
+               CASE WHEN bool_and(i.paid_amount >= i.amount) THEN sum(i.amount) END AS basis,
+               NULL::numeric AS raw, i.currency
         FROM finance_referredcustomer rc
         JOIN subaccounts_subaccount s ON s.account_id = rc.account_id AND NOT s.is_partner_own
         JOIN finance_customerinvoice i ON i.subaccount_id = s.id AND i.month = %(month)s
@@ -114,8 +170,8 @@ BASES = {
 # partner's customers (only the specialization's counted services when it names some)
 SPECIALIZATION_BASIS = """
     SELECT m.partner_id, NULL::bigint AS subaccount_id, %(source)s AS source,
-           sum(CASE WHEN m.month >= %(quarter)s THEN 1 ELSE -1 END
-               * m.paid) AS basis, m.currency
+           sum(CASE WHEN m.month >= %(quarter)s THEN 1 ELSE -1 END * m.paid) AS basis, NULL::numeric AS raw,
+           m.currency
     FROM finance_monthlyconsumption m
     JOIN subaccounts_subaccount s ON s.id = m.subaccount_id AND NOT s.is_partner_own
     WHERE m.partner_id = %(partner)s AND m.month >= %(previous)s AND m.month < %(end)s
@@ -138,14 +194,18 @@ ORDER BY sp.code
 # that no longer earns anything is corrected to zero. With nothing changed it writes nothing. Each row
 # written gets its ledger entry in the same statement. (FULL JOIN needs hashable conditions: a missing
 # subaccount is matched as 0.)
+# The month's term of a currency (its cap, its threshold, the rate shown) is the one in force on the month's
+# last day that has one.
 INSERT = f"""
-WITH basis AS ({{basis}}),
-terms AS ({TERMS}),
+WITH day_terms AS ({day_terms_sql("%(program)s", "%(condition)s", "%(month)s", "%(last)s")}),
+month_terms AS (SELECT DISTINCT ON (currency) * FROM day_terms ORDER BY currency, day DESC),
+basis AS ({{basis}}),
 target AS (
     SELECT b.partner_id, b.subaccount_id, b.source, b.currency, t.id AS term_id, t.rate,
            round(b.basis, 2) AS basis,
-           round(LEAST(b.basis * t.rate, COALESCE(t.cap, b.basis * t.rate)), 2) AS amount
-    FROM basis b JOIN terms t ON t.currency = b.currency
+           round(LEAST(COALESCE(b.raw, b.basis * t.rate), COALESCE(t.cap, b.raw, b.basis * t.rate)), 2)
+           AS amount
+    FROM basis b JOIN month_terms t ON t.currency = b.currency
     WHERE b.basis > 0 AND (t.threshold IS NULL OR b.basis >= t.threshold)
 ),
 accrued AS (
@@ -268,6 +328,7 @@ def accrue_month(
         "partner": partner_id,
         "month": month,
         "end": _month_end(month),
+        "last": _month_end(month) - datetime.timedelta(days=1),
         "zone": settings.TIME_ZONE,
         "deal_days": ProgramSettings.current().deal_subaccount_days,
         "reason": reason,

@@ -10,7 +10,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db import connection
+
+from tools.models import ProgramSettings
+
+from .accruals import RESOLD, ROW_REWARD, day_terms_sql, deals_sql
 
 # billing's detailed export, column for column: a provider's file and the portal's own read alike (credits
 # negative, amounts in billing's precision, the reward unrounded so a month's rows sum to what was accrued)
@@ -73,10 +78,6 @@ TEXT = (
     "c.sku_name",
 )
 
-# reward: the partner bonus rate of the day on the row's paid cost (none for own use, marketplace products or
-# a referred customer, which earns the referral commission instead)
-REWARD = """CASE WHEN s.is_partner_own OR c.is_marketplace OR rc.id IS NOT NULL THEN 0
-    ELSE GREATEST(c.cost + c.credit, 0) * COALESCE(t.rate, 0) END"""
 AMOUNTS = (
     "c.cost",
     "c.credit",
@@ -85,21 +86,24 @@ AMOUNTS = (
     "c.cud_credit",
     "c.misc_credit",
 )
+# reward: what the row earns the partner on its invoice, unrounded — the partner bonus at the day's rate and,
+# on a day of the subaccount's deal, the deal extra at the day's rate (none for own use, excluded services or
+# a referred customer, which earns the referral commission instead); a subaccount's month of rows sums to
+# what its partner bonus and deal extra accrued
 SELECT = f"""
+WITH bonus AS ({day_terms_sql("'partner_bonus'", "''", "{start}", "{finish}")}),
+extra AS ({day_terms_sql("'deal_extra'", "''", "{start}", "{finish}")}),
+deals AS ({deals_sql("{start}", "{finish}")})
 SELECT {", ".join(_safe(t) for t in TEXT[:6])}, '', {", ".join(_safe(t) for t in TEXT[6:])},
        to_char(c.date, 'YYYY-MM-DD'), c.currency, trim_scale(c.quantity)::text, c.unit,
-       {", ".join(_amount(a) for a in (*AMOUNTS, f"({REWARD})"))},
+       {", ".join(_amount(a) for a in AMOUNTS)},
+       {_amount(f"CASE WHEN {RESOLD} THEN {ROW_REWARD} ELSE 0 END")},
        'en', '', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 FROM finance_consumption c
 JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
-LEFT JOIN finance_referredcustomer rc ON rc.account_id = s.account_id
-LEFT JOIN LATERAL (
-    SELECT rate FROM finance_rebateterm
-    WHERE program = 'partner_bonus' AND condition = '' AND valid_from <= c.date
-      AND (valid_to IS NULL OR valid_to >= c.date)
-      AND (currency = c.currency OR (cap IS NULL AND threshold IS NULL))
-    ORDER BY currency = c.currency DESC, valid_from DESC LIMIT 1
-) t ON true
+LEFT JOIN deals d ON d.subaccount_id = c.subaccount_id AND d.month = date_trunc('month', c.date)::date
+LEFT JOIN bonus b ON b.day = c.date AND b.currency = c.currency
+LEFT JOIN extra r ON r.day = c.date AND r.currency = c.currency
 WHERE c.partner_id = {{partner}} AND c.date >= {{start}} AND c.date <= {{finish}} {{scope}}
 ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id
 """
@@ -114,7 +118,14 @@ WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {sco
 def _query(template: str, *, partner_id, start, finish, account_ids) -> tuple[str, dict]:
     scope = "AND s.account_id = ANY(%(accounts)s)" if account_ids is not None else ""
     query = template.format(partner="%(partner)s", start="%(start)s", finish="%(finish)s", scope=scope)
-    return query, {"partner": partner_id, "start": start, "finish": finish, "accounts": account_ids or []}
+    return query, {
+        "partner": partner_id,
+        "start": start,
+        "finish": finish,
+        "accounts": account_ids or [],
+        "zone": settings.TIME_ZONE,
+        "deal_days": ProgramSettings.current().deal_subaccount_days,
+    }
 
 
 def commission_rows(

@@ -176,6 +176,9 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
                     checked.refuse(number, _("negative cost %(value)s") % {"value": value[name]})
                 elif name in CREDITS and amount > 0:
                     checked.refuse(number, _positive_credit(name, value[name]))
+            cost, credit = _decimal(value["cost"], "cost"), _decimal(value["credit"], "credit")
+            if cost is not None and credit is not None and cost >= 0 >= credit and cost + credit < 0:
+                checked.refuse(number, _credit_over_cost(value["credit"], value["cost"]))
             if value["currency"] not in CURRENCIES:
                 checked.refuse(number, _("unknown currency “%(value)s”") % {"value": value["currency"]})
             key = (value["billing_account_id"], value["date"], value["folder_id"], value["sku_id"])
@@ -203,6 +206,10 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
 # at most 16 digits before the point and 10 after (billing's precision, kept), quantities 18; no exponents.
 DECIMAL_RE = "^[+-]?([0-9]{{1,{digits}}}([.][0-9]{{0,10}})?|[.][0-9]{{1,10}})$"
 DIGITS = {"pricing_quantity": 18, "cost": 16, **dict.fromkeys(CREDITS, 16), "adjustment": 16}
+
+
+def _credit_over_cost(credit: str, cost: str) -> str:
+    return _("credit %(credit)s is more than the cost %(cost)s") % {"credit": credit, "cost": cost}
 
 
 def _positive_credit(column: str, value: str) -> str:
@@ -237,14 +244,20 @@ WITH staged AS (
     SELECT v.*, sub.id IS NULL AS bad_account, NOT ({valid_date}) AS bad_date,
            v_currency NOT IN ('RUB', 'USD', 'KZT') AS bad_currency, {bad}
     FROM v LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
-), counted AS (
+), signed AS (
     SELECT *, {sign} FROM flagged
+), counted AS (
+    SELECT *,
+           CASE WHEN bad_cost OR bad_credit OR sign_cost OR sign_credit THEN false
+                ELSE v_cost::numeric + v_credit::numeric < 0 END
+           AS over_cost
+    FROM signed
 ), bad AS (
-    SELECT *, bad_account::int + bad_date::int + bad_currency::int + {count}
+    SELECT *, bad_account::int + bad_date::int + bad_currency::int + over_cost::int + {count}
               + (line > first_line)::int AS errors
     FROM counted
 )
-SELECT line, v_billing_account_id, v_date, v_currency, bad_account, bad_date, bad_currency,
+SELECT line, v_billing_account_id, v_date, v_currency, bad_account, bad_date, bad_currency, over_cost,
        CASE WHEN line > first_line THEN first_line END, sum(errors) OVER (), {amounts}
 FROM bad WHERE errors > 0 ORDER BY line LIMIT %(limit)s
 """
@@ -321,7 +334,19 @@ def _problems(cursor, header: list[str]) -> Checked:
     )
     cursor.execute(query, {"limit": MAX_REPORTED})
     for row in cursor.fetchall():
-        line, account, day, currency, bad_account, bad_date, bad_currency, duplicate_of, total, *amounts = row
+        (
+            line,
+            account,
+            day,
+            currency,
+            bad_account,
+            bad_date,
+            bad_currency,
+            over_cost,
+            duplicate_of,
+            total,
+        ) = row[:10]
+        amounts = row[10:]
         messages = []
         if bad_account:
             messages.append(_("unknown billing account “%(id)s”") % {"id": account})
@@ -335,6 +360,9 @@ def _problems(cursor, header: list[str]) -> Checked:
                 messages.append(_("negative cost %(value)s") % {"value": value})
             elif wrong_sign:
                 messages.append(_positive_credit(name, value))
+        if over_cost:
+            value = dict(zip(DIGITS, amounts[::3], strict=True))
+            messages.append(_credit_over_cost(value["credit"], value["cost"]))
         if bad_currency:
             messages.append(_("unknown currency “%(value)s”") % {"value": currency})
         if duplicate_of:

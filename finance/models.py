@@ -97,6 +97,9 @@ class Consumption(TenantModel):
                 ),
                 name="consumption_credits_negative",
             ),
+            models.CheckConstraint(
+                condition=models.Q(cost__gte=-models.F("credit")), name="consumption_credit_within_cost"
+            ),
         ]
         indexes = [models.Index(fields=["partner", "date"])]
 

@@ -6,12 +6,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     DateField,
     DecimalField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -21,10 +24,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least, Trunc
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Trunc
 
 from portal.money import BILLING_DIGITS, BILLING_PLACES, ZERO
 from portal.periods import MonthRange
+from tools.models import ProgramSettings
 
 from .models import WITHDRAWABLE_POOLS, Accrual, LedgerEntry, MonthlyConsumption, Pool, Program, RebateTerm
 
@@ -235,16 +240,16 @@ USAGE_GROUPINGS = ("day", "week", "month")
 _MONEY = DecimalField(max_digits=BILLING_DIGITS, decimal_places=BILLING_PLACES)
 
 
-def partner_bonus_rate():
-    """The base partner bonus rate of a consumption row's day and currency (0 when no term applies): the same
-    rule as the commission report's reward column and the accrual (a term in the row's currency first, else
-    a plain rate in any)."""
+def day_rate(program: str):
+    """A program's rate of a consumption row's day and currency (0 when no term applies): the same rule as the
+    accrual's and the commission report's day terms (a term in the row's currency first, else a plain rate
+    in any; the latest valid that day)."""
     same_currency = Q(currency=OuterRef("currency"))
     terms = (
         RebateTerm.objects.filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=OuterRef("date")),
             same_currency | Q(cap__isnull=True, threshold__isnull=True),
-            program=Program.PARTNER_BONUS,
+            program=program,
             condition="",
             valid_from__lte=OuterRef("date"),
         )
@@ -257,30 +262,61 @@ def partner_bonus_rate():
     )
 
 
-# per daily row: the discount is the credit (negative in billing's data) up to the cost; the client pays the
-# rest; the partner's reward is
-# the bonus rate on what the client pays, none for the partner's own use, marketplace products or a customer
-# who came through the partner's referral link (it earns the referral commission instead)
-DISCOUNT = Least(F("cost"), -F("credit"), output_field=_MONEY)
-CLIENT_PAYS = ExpressionWrapper(F("cost") - Least(F("cost"), -F("credit")), output_field=_MONEY)
-REWARD = Case(
-    When(
-        Q(subaccount__is_partner_own=True)
-        | Q(is_marketplace=True)
-        | Q(subaccount__account__referral__isnull=False),
-        then=Value(ZERO),
-    ),
-    default=CLIENT_PAYS * partner_bonus_rate(),
-    output_field=_MONEY,
-)
+def _deal_day():
+    """1 on a day of the row's subaccount's deal (the accrual's deals_sql for the row's month), else 0."""
+    row = '"finance_consumption"'
+    month = f"date_trunc('month', {row}.\"date\")"
+    return RawSQL(  # noqa: S611 (constant SQL; the time zone and the window are bound)
+        f"""COALESCE((
+            SELECT (NOT r.procurement OR {row}."date" BETWEEN r.contract_start AND r.contract_end)::int
+            FROM tools_registration r
+            JOIN subaccounts_subaccount s ON s.account_id = r.account_id
+            WHERE s.id = {row}."subaccount_id" AND r.partner_id = {row}."partner_id" AND r.kind = 'deal'
+              AND r.status IN ('approved', 'expired')
+              AND (r.decided_at AT TIME ZONE %s) < {month} + interval '1 month'
+              AND (NOT r.procurement
+                   OR (r.contract_start < {month} + interval '1 month' AND r.contract_end >= {month}))
+              AND EXISTS (
+                  SELECT 1 FROM subaccounts_subaccount f WHERE f.account_id = r.account_id
+                    AND f.created_at <= r.decided_at + make_interval(days => %s))
+            ORDER BY r.decided_at, r.id LIMIT 1), 0)""",  # noqa: S608 (the row's columns; values bound)
+        [settings.TIME_ZONE, ProgramSettings.current().deal_subaccount_days],
+        output_field=IntegerField(),
+    )
+
+
+# per daily row, as billing gives it (credits negative, never more than the cost): the discount is the
+# credit; the client pays the rest; the partner's reward, unrounded, is the bonus at the day's rate and on a
+# day of the subaccount's deal the deal extra at the day's rate — none for the partner's own use, excluded
+# services or a customer who came through the partner's referral link (it earns the referral commission)
+DISCOUNT = ExpressionWrapper(-F("credit"), output_field=_MONEY)
+CLIENT_PAYS = ExpressionWrapper(F("cost") + F("credit"), output_field=_MONEY)
+
+
+def _reward():
+    return Case(
+        When(
+            Q(subaccount__is_partner_own=True)
+            | Q(is_marketplace=True)
+            | Q(subaccount__account__referral__isnull=False),
+            then=Value(ZERO),
+        ),
+        default=CLIENT_PAYS * (day_rate(Program.PARTNER_BONUS) + day_rate(Program.DEAL_EXTRA) * _deal_day()),
+        output_field=_MONEY,
+    )
+
+
 # (named apart from the row's own columns: an annotation called "cost" would hide the column from the rest)
-USAGE_SUMS = {
-    "consumption": Sum("cost"),
-    "discount": Sum(DISCOUNT),
-    "client_pays": Sum(CLIENT_PAYS),
-    "reward": Sum(REWARD),
-    "adjustment": Sum("adjustment"),
-}
+def _usage_sums() -> dict:
+    return {
+        "consumption": Sum("cost"),
+        "discount": Sum(DISCOUNT),
+        "client_pays": Sum(CLIENT_PAYS),
+        "reward": Sum(_reward()),
+        "adjustment": Sum("adjustment"),
+    }
+
+
 PARTNER_PAYS = ExpressionWrapper(F("client_pays") - F("reward") + F("adjustment"), output_field=_MONEY)
 USAGE_COLUMNS = ("consumption", "discount", "client_pays", "reward", "adjustment", "partner_pays")
 
@@ -328,6 +364,35 @@ def _buckets(start: datetime.date, finish: datetime.date, grouping: str) -> list
     return days
 
 
+# the reward of a subaccount's month is rounded once, as the accrual rounds it: totals sum the rounded months
+TOTALS = """
+SELECT currency, sum(consumption), sum(discount), sum(client_pays), sum(round(reward, 2)), sum(adjustment)
+FROM ({months}) m GROUP BY currency ORDER BY currency
+"""
+
+
+def _usage_totals(base: QuerySet) -> list[dict]:
+    """Totals per currency: the rows' sums, the reward as the accrual has it (each subaccount's month rounded
+    once), so the page's total reward of whole months is what was accrued, to the kopeck."""
+    months = (
+        base.annotate(month=Trunc("date", "month", output_field=DateField()))
+        .values("currency", "subaccount_id", "month")
+        .annotate(**_usage_sums())
+    )
+    sql, params = months.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(TOTALS.format(months=sql), params)
+        sums = cursor.fetchall()
+    totals = []
+    for currency, *values in sums:
+        total = dict(
+            zip(("consumption", "discount", "client_pays", "reward", "adjustment"), values, strict=True)
+        )
+        total["partner_pays"] = total["client_pays"] - total["reward"] + total["adjustment"]
+        totals.append({"currency": currency, **total})
+    return totals
+
+
 def usage_details(
     *, queryset, start: datetime.date, finish: datetime.date, view: str = "service", grouping: str = "day"
 ) -> UsageDetails:
@@ -338,16 +403,11 @@ def usage_details(
     rows = (
         bucketed.annotate(key=F(key))
         .values("bucket", "key", "currency")
-        .annotate(name=Max(name), **USAGE_SUMS)
+        .annotate(name=Max(name), **_usage_sums())
         .annotate(partner_pays=PARTNER_PAYS)
         .order_by("bucket", "-consumption", "key")
     )
-    totals = list(
-        base.values("currency")
-        .annotate(**USAGE_SUMS)
-        .annotate(partner_pays=PARTNER_PAYS)
-        .order_by("currency")
-    )
+    totals = _usage_totals(base)
     buckets = _buckets(start, finish, grouping)
     index = {bucket: i for i, bucket in enumerate(buckets)}
     chart: dict[str, list[Decimal]] = {}

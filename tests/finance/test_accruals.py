@@ -241,7 +241,7 @@ def test_a_run_that_dies_midway_leaves_nothing_and_a_retry_completes(terms, monk
     # the worker "dies" on the second program, after the first has inserted its rows
     broken = {
         **real,
-        Program.DEAL_EXTRA: real[Program.DEAL_EXTRA].replace("p.paid AS basis", "p.paid / 0 AS basis"),
+        Program.DEAL_EXTRA: real[Program.DEAL_EXTRA].replace(" AS raw,", " / 0 AS raw,"),
     }
     monkeypatch.setattr(accruals, "BASES", broken)
     with pytest.raises(Exception, match="division by zero"):

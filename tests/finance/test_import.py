@@ -81,6 +81,7 @@ def test_a_valid_file_is_loaded_and_the_months_aggregated(tmp_path, sub):
         (line(cost="abc"), "line 3: bad decimal “abc” in cost"),
         (line(quantity="NaN"), "line 3: bad decimal “NaN” in pricing_quantity"),
         (line(credit="0.50"), "line 3: credit 0.50 is positive: billing gives credits as negative amounts"),
+        (line(cost="1.00", credit="-1.01"), "line 3: credit -1.01 is more than the cost 1.00"),
         (line(cost="1.12345678901"), "line 3: bad decimal “1.12345678901” in cost"),
         (line(cost="-1.00"), "line 3: negative cost -1.00"),
         (line(currency="EUR"), "line 3: unknown currency “EUR”"),

@@ -402,3 +402,39 @@ def test_a_positive_credit_is_refused_as_not_billings_sign(tmp_path):
         "line 2: credit 5 is positive: billing gives credits as negative amounts"
     ]
     assert not Consumption.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_rate_that_changes_mid_month_and_the_deal_extra_agree_in_accrual_page_and_report(
+    client_for, member
+):
+    RebateTermFactory(
+        program=Program.PARTNER_BONUS,
+        rate=Decimal("0.1000"),
+        valid_from=datetime.date(2024, 1, 1),
+        valid_to=datetime.date(2026, 9, 15),
+    )
+    RebateTermFactory(
+        program=Program.PARTNER_BONUS, rate=Decimal("0.1200"), valid_from=datetime.date(2026, 9, 16)
+    )
+    RebateTermFactory(program=Program.DEAL_EXTRA, rate=Decimal("0.1500"))
+    admin = member()
+    account = AccountFactory(partner=admin.partner)
+    approved_deal(account, datetime.date(2026, 8, 3))
+    sub = created_on(SubaccountFactory(account=account, partner=admin.partner), datetime.date(2026, 8, 10))
+    consume(sub, datetime.date(2026, 9, 10), "1000.00")  # 10% + 15%
+    consume(sub, datetime.date(2026, 9, 20), "1000.00")  # 12% + 15%
+    consume(sub, datetime.date(2026, 9, 21), "0.0333333333")  # earns 0.008999999991 unrounded
+    accrue_month(partner_id=admin.partner_id, month=SEP)
+    accrued = dict(Accrual.objects.values_list("program", "amount"))
+    # base: 100 + 120 + 0.003999999996 → 220.00; base and extra rounded once: 520.008999999991 → 520.01
+    assert accrued == {Program.PARTNER_BONUS: Decimal("220.00"), Program.DEAL_EXTRA: Decimal("300.01")}
+
+    client = client_for(admin)
+    days = {"period": "custom", "start": "2026-09-01", "finish": "2026-09-30"}
+    [total] = client.get(reverse("finance:usage"), days).context["details"].totals
+    assert total["reward"] == Decimal("520.01")
+    report = client.get(reverse("finance:commission_csv"), {"start": "2026-09-01", "finish": "2026-09-30"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
+    assert [r["reward"] for r in rows] == ["250.00", "270.00", "0.008999999991"]
+    assert round_money(sum(Decimal(r["reward"]) for r in rows)) == Decimal("520.01")

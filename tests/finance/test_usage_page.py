@@ -38,7 +38,7 @@ def usage(partner):
     )
     ConsumptionFactory(**row, date=day(4), sku_id="app", cost=D("10.00"), is_marketplace=True)  # no reward
     ConsumptionFactory(
-        **row, date=day(12), sku_id="ram", cost=D("20.00"), credit=D("-30.00")
+        **row, date=day(12), sku_id="ram", cost=D("20.00"), credit=D("-20.00")
     )  # grant covers it
     ConsumptionFactory(subaccount=own, cloud_id="c2", date=day(12), sku_id="vcpu", cost=D("50.00"))  # own use
     ConsumptionFactory(subaccount=customer, date=datetime.date(2026, 11, 1), cost=D("999"))  # outside
