@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -5,7 +7,7 @@ from django.core.management import call_command
 from access.models import Membership
 from finance.models import Accrual, CustomerInvoice, Program
 from portal.permissions import Role
-from profiles.models import Partner, PayoutDetails
+from profiles.models import Partner, PayoutDetails, Specialization
 from subaccounts.models import Subaccount
 
 
@@ -48,3 +50,19 @@ def test_seed_demo_payout_details_pass_the_bank_checks():
     assert {d.partner.country for d in details} == {"RU", "KZ"}
     for payout in details:
         payout.full_clean()
+
+
+@pytest.mark.django_db
+def test_the_demo_obeys_the_programs_rules():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    thresholds = dict(Specialization.objects.values_list("code", "yearly_threshold"))
+    assert (thresholds["infrastructure"], thresholds["devops"], thresholds["data-platform"]) == (
+        Decimal("12000000.00"),
+        Decimal("2000000.00"),
+        Decimal("2000000.00"),
+    )
+    # project rebates come from the engine, only in months at or over the threshold of their term
+    rebates = Accrual.objects.filter(program=Program.PROJECT_REBATE, corrects=None).select_related("term")
+    assert rebates.exists()
+    assert all(r.term.threshold and r.basis >= r.term.threshold for r in rebates)
+    assert not rebates.filter(source="demo").exists()

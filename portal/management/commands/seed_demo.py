@@ -61,12 +61,14 @@ SKUS = [
     ("storage", "Object Storage", "std", "Standard storage", "GB*month", Decimal("0.08")),
     ("mdb", "Managed PostgreSQL", "pg-host", "PostgreSQL host, s3-c2-m8", "hour", Decimal("4.10")),
 ]
+# the program's yearly consumption thresholds (RUB): 12 M for Infrastructure, 2 M for DevOps and Data
+# Platform; ML & AI and Security Compliance have no published figure here and take the 2 M of the others
 SPECIALIZATIONS = [
-    ("infrastructure", "Infrastructure"),
-    ("devops", "DevOps"),
-    ("ml-ai", "ML & AI"),
-    ("data-platform", "Data Platform"),
-    ("security", "Security Compliance"),
+    ("infrastructure", "Infrastructure", "12000000.00"),
+    ("devops", "DevOps", "2000000.00"),
+    ("ml-ai", "ML & AI", "2000000.00"),
+    ("data-platform", "Data Platform", "2000000.00"),
+    ("security", "Security Compliance", "2000000.00"),
 ]
 STATUSES = [
     Subaccount.Status.ACTIVE,
@@ -136,9 +138,9 @@ class Command(BaseCommand):
 
     def seed_catalogue(self):
         self.user("admin@portal.example", staff=True)
-        for code, name in SPECIALIZATIONS:
-            Specialization.objects.get_or_create(
-                code=code, defaults={"name": name, "yearly_threshold": Decimal("3000000.00")}
+        for code, name, threshold in SPECIALIZATIONS:
+            Specialization.objects.update_or_create(
+                code=code, defaults={"name": name, "yearly_threshold": Decimal(threshold)}
             )
         start = datetime.date(2024, 1, 1)
         # a plain rate serves every currency; a cap or threshold is an amount, so tenge has its own terms
