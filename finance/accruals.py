@@ -30,17 +30,18 @@ from tools.models import ProgramSettings
 from .models import POOL_OF_PROGRAM, CorrectionReason, Program
 
 
-# The term of a program in force on each day of the month, per currency: the latest one valid that day, in
-# that currency — or, for a term that is only a rate (no cap, no threshold: amounts need a currency, a rate
-# does not), in any currency; the specialization rebate's term for the specialization's own code wins.
-# A few dozen lookups, joined to the daily rows by day and currency.
+# The term of a program in force on each day, per currency: the latest one valid that day, in that currency —
+# or, for a term that is only a rate (no cap, no threshold: amounts need a currency, a rate does not), in any
+# currency; the specialization rebate's term for the specialization's own code wins. A few dozen lookups.
 def day_terms_sql(program: str, condition: str, first: str, last: str) -> str:
-    """SQL: ``day, currency, id, rate, cap, threshold`` of each day from ``first`` to ``last`` (SQL dates)."""
+    """SQL: ``d`` (the day), ``currency``, and the term's ``id, rate, cap, threshold`` of each day from
+    ``first`` to ``last`` (SQL dates); a day without a term has NULLs."""
     return f"""
-    SELECT d::date AS day, cur.currency, t.id, t.rate, t.cap, t.threshold
-    FROM generate_series({first}::date, {last}::date, interval '1 day') d
+    SELECT d, cur.currency, t.id, t.rate, t.cap, t.threshold
+    FROM generate_series(0, {last}::date - {first}::date) n  -- integers: the planner knows how many
+    CROSS JOIN LATERAL (SELECT {first}::date + n AS d) day
     CROSS JOIN (VALUES ('RUB'), ('USD'), ('KZT')) cur(currency)
-    JOIN LATERAL (
+    LEFT JOIN LATERAL (
         SELECT id, rate, cap, threshold FROM finance_rebateterm
         WHERE program = {program} AND condition IN ('', {condition}) AND valid_from <= d
           AND (valid_to IS NULL OR valid_to >= d)
@@ -49,6 +50,25 @@ def day_terms_sql(program: str, condition: str, first: str, last: str) -> str:
         LIMIT 1
     ) t ON true
     """
+
+
+def day_rates_sql(program: str, first: str, last: str) -> str:
+    """SQL: per currency the array of a program's (unconditional) rate on each day from ``first``, 0 where
+    no term applies — computed once, then read per row by ``rate_of`` without a join."""
+    return f"""
+    SELECT currency, array_agg(COALESCE(rate, 0) ORDER BY d) AS rates
+    FROM ({day_terms_sql(program, "''", first, last)}) t GROUP BY currency
+    """
+
+
+def rate_of(rates: str, first: str) -> str:
+    """SQL: the rate of row ``c``'s day and currency from the ``day_rates_sql`` CTE ``rates`` starting on
+    ``first`` (each currency's array is read once)."""
+    pick = " ".join(
+        f"WHEN '{currency}' THEN (SELECT rates FROM {rates} WHERE currency = '{currency}')"
+        for currency in ("RUB", "KZT", "USD")
+    )
+    return f"(CASE c.currency {pick} END)[c.date - {first}::date + 1]"
 
 
 # A consumption row that earns the partner's programs: not the partner's own subaccount, not an excluded
@@ -67,7 +87,9 @@ def deals_sql(first: str, last: str) -> str:
     return f"""
     SELECT DISTINCT ON (s.id, m.month) s.id AS subaccount_id, m.month::date AS month,
            r.id AS registration_id, r.procurement, r.contract_start, r.contract_end
-    FROM generate_series(date_trunc('month', {first}::date), {last}::date, interval '1 month') m(month)
+    FROM generate_series(0, ((extract(year from {last}::date) - extract(year from {first}::date)) * 12
+                             + extract(month from {last}::date) - extract(month from {first}::date))::int) k
+    CROSS JOIN LATERAL (SELECT date_trunc('month', {first}::date) + make_interval(months => k) AS month) m
     JOIN tools_registration r
       ON r.partner_id = %(partner)s AND r.kind = 'deal' AND r.status IN ('approved', 'expired')
      AND (r.decided_at AT TIME ZONE %(zone)s) < m.month + interval '1 month'
@@ -81,17 +103,18 @@ def deals_sql(first: str, last: str) -> str:
     """
 
 
-# what a resold daily row ``c`` earns, unrounded: the base bonus at its day's rate (``b``) and, on a day of
-# its deal (``d``), the extra at the day's rate (``r``)
-ROW_REWARD = (
-    "(c.cost + c.credit) * (COALESCE(b.rate, 0) + COALESCE(r.rate, 0) * ("
-    "d.registration_id IS NOT NULL"
-    " AND (NOT d.procurement OR c.date BETWEEN d.contract_start AND d.contract_end))::int)"
-)
-# a day of the deal: any day of an ordinary deal's month, a procurement deal's contract days
+# whether row ``c`` is on a day of its subaccount's deal ``d`` (from deals_sql): any day of an ordinary
+# deal's month, a procurement deal's contract days
 DEAL_DAY = (
     "(d.registration_id IS NOT NULL"
     " AND (NOT d.procurement OR c.date BETWEEN d.contract_start AND d.contract_end))"
+)
+# what a resold daily row ``c`` earns, unrounded: the base bonus at its day's rate ({bonus}) and, on a day of
+# its deal, the extra at the day's rate ({extra})
+ROW_REWARD = f"(c.cost + c.credit) * ({{bonus}} + {{extra}} * {DEAL_DAY}::int)"
+# the row's reward within the accrual of a month (there the program's own rates are the deal extra's)
+MONTH_REWARD = ROW_REWARD.format(
+    bonus=rate_of("bonus_rates", "%(month)s"), extra=rate_of("day_rates", "%(month)s")
 )
 
 
@@ -101,13 +124,28 @@ DEAL_DAY = (
 BASES = {
     # base partner bonus: every paying subaccount the partner resells, at each day's rate
     Program.PARTNER_BONUS: f"""
-        SELECT c.partner_id, c.subaccount_id, '' AS source, sum(c.cost + c.credit) AS basis,
-               sum((c.cost + c.credit) * COALESCE(r.rate, 0)) AS raw, c.currency
-        FROM finance_consumption c
-        JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
-        LEFT JOIN day_terms r ON r.day = c.date AND r.currency = c.currency
-        WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s AND {RESOLD}
-        GROUP BY c.partner_id, c.subaccount_id, c.currency
+        SELECT partner_id, subaccount_id, '' AS source, sum(paid) AS basis, sum(paid * rate) AS raw, currency
+        FROM (
+            SELECT c.partner_id, c.subaccount_id, c.currency, COALESCE(r.rate, 0) AS rate,
+                   sum(c.cost + c.credit) AS paid
+            FROM finance_consumption c
+            JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+            LEFT JOIN day_terms r ON r.d = c.date AND r.currency = c.currency
+            WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s AND {RESOLD}
+            GROUP BY c.partner_id, c.subaccount_id, c.currency, COALESCE(r.rate, 0)
+        ) by_rate
+        GROUP BY partner_id, subaccount_id, currency
+    """,
+    # ... and in a month whose rate is the same every day, the same from the monthly aggregates (the basis at
+    # the month's rate), without reading the daily rows
+    "partner_bonus_flat": """
+        SELECT m.partner_id, m.subaccount_id, '' AS source, sum(m.paid) AS basis, NULL::numeric AS raw,
+               m.currency
+        FROM finance_monthlyconsumption m
+        JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
+        WHERE m.partner_id = %(partner)s AND m.month = %(month)s AND NOT s.is_partner_own
+          AND NOT EXISTS (SELECT 1 FROM finance_referredcustomer rc WHERE rc.account_id = s.account_id)
+        GROUP BY m.partner_id, m.subaccount_id, m.currency
     """,
     # deal extra: the days of the deal (a procurement deal's contract days) at each day's extra rate. The
     # reward of a subaccount's month is rounded once: the extra is what rounding the base bonus and the extra
@@ -115,16 +153,12 @@ BASES = {
     Program.DEAL_EXTRA: f"""
         SELECT c.partner_id, c.subaccount_id, 'registration:' || d.registration_id AS source,
                COALESCE(sum(c.cost + c.credit) FILTER (WHERE {DEAL_DAY}), 0) AS basis,
-               round(sum((c.cost + c.credit) * (COALESCE(b.rate, 0) + COALESCE(r.rate, 0) * {DEAL_DAY}::int)),
-                     2)
-               - round(sum((c.cost + c.credit) * COALESCE(b.rate, 0)), 2) AS raw,
+               round(sum({MONTH_REWARD}), 2)
+               - round(sum((c.cost + c.credit) * {rate_of("bonus_rates", "%(month)s")}), 2) AS raw,
                c.currency
         FROM ({deals_sql("%(month)s", "%(month)s")}) d
         JOIN subaccounts_subaccount s ON s.id = d.subaccount_id
         JOIN finance_consumption c ON c.subaccount_id = d.subaccount_id
-        LEFT JOIN day_terms r ON r.day = c.date AND r.currency = c.currency
-        LEFT JOIN ({day_terms_sql("'partner_bonus'", "''", "%(month)s", "%(last)s")}) b
-               ON b.day = c.date AND b.currency = c.currency
         WHERE c.date >= %(month)s AND c.date < %(end)s AND {RESOLD}
         GROUP BY c.partner_id, c.subaccount_id, d.registration_id, c.currency
     """,
@@ -132,13 +166,12 @@ BASES = {
     # day's rate
     Program.PROJECT_REBATE: f"""
         SELECT c.partner_id, c.subaccount_id, 'registration:' || p.id AS source,
-               sum(c.cost + c.credit) AS basis, sum((c.cost + c.credit) * COALESCE(r.rate, 0)) AS raw,
-               c.currency
+               sum(c.cost + c.credit) AS basis,
+               sum((c.cost + c.credit) * {rate_of("day_rates", "%(month)s")}) AS raw, c.currency
         FROM tools_registration p
         JOIN subaccounts_subaccount s ON s.account_id = p.account_id
         JOIN finance_consumption c ON c.subaccount_id = s.id
              AND (c.cloud_id = p.project_scope OR c.folder_id = p.project_scope)
-        LEFT JOIN day_terms r ON r.day = c.date AND r.currency = c.currency
         WHERE p.partner_id = %(partner)s AND p.kind = 'project' AND p.status IN ('approved', 'expired')
           AND (p.decided_at AT TIME ZONE %(zone)s) < %(end)s
           AND {window_sql("(p.decided_at AT TIME ZONE %(zone)s)")}
@@ -198,7 +231,11 @@ ORDER BY sp.code
 # last day that has one.
 INSERT = f"""
 WITH day_terms AS ({day_terms_sql("%(program)s", "%(condition)s", "%(month)s", "%(last)s")}),
-month_terms AS (SELECT DISTINCT ON (currency) * FROM day_terms ORDER BY currency, day DESC),
+day_rates AS ({day_rates_sql("%(program)s", "%(month)s", "%(last)s")}),
+bonus_rates AS ({day_rates_sql("'partner_bonus'", "%(month)s", "%(last)s")}),
+month_terms AS (
+    SELECT DISTINCT ON (currency) * FROM day_terms WHERE id IS NOT NULL ORDER BY currency, d DESC
+),
 basis AS ({{basis}}),
 target AS (
     SELECT b.partner_id, b.subaccount_id, b.source, b.currency, t.id AS term_id, t.rate,
@@ -281,6 +318,18 @@ def _insert(
     return cursor.rowcount
 
 
+FLAT = f"""
+SELECT bool_and(rates = array_fill(rates[1], ARRAY[cardinality(rates)]))
+FROM ({day_rates_sql("'partner_bonus'", "%(month)s", "%(last)s")}) r
+"""
+
+
+def _flat(cursor, params: dict) -> bool:
+    """Whether the partner bonus's rate is the same on every day of the month, in every currency."""
+    cursor.execute(FLAT, params)
+    return bool(cursor.fetchone()[0])
+
+
 def _accrue_specializations(cursor, params: dict) -> int:
     """At a quarter's last month: each active specialization's rebate on the quarter's increase."""
     month = params["month"]
@@ -337,8 +386,11 @@ def accrue_month(
     with connection.cursor() as cursor:
         # one run at a time per partner and month; a second run waits, then adds nothing
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [partner_id, f"accrue:{month}"])
-        for program, basis in BASES.items():
-            if programs is None or program in programs:
+        for program in Program.values:
+            if program in BASES and (programs is None or program in programs):
+                basis = BASES[program]
+                if program == Program.PARTNER_BONUS and _flat(cursor, params):
+                    basis = BASES["partner_bonus_flat"]
                 added[program] = _insert(cursor, basis, params, program)
         if programs is None or Program.SPECIALIZATION_REBATE in programs:
             added[Program.SPECIALIZATION_REBATE] = _accrue_specializations(cursor, params)

@@ -15,7 +15,7 @@ from django.db import connection
 
 from tools.models import ProgramSettings
 
-from .accruals import RESOLD, ROW_REWARD, day_terms_sql, deals_sql
+from .accruals import RESOLD, ROW_REWARD, day_rates_sql, deals_sql, rate_of
 
 # billing's detailed export, column for column: a provider's file and the portal's own read alike (credits
 # negative, amounts in billing's precision, the reward unrounded so a month's rows sum to what was accrued)
@@ -90,20 +90,19 @@ AMOUNTS = (
 # on a day of the subaccount's deal, the deal extra at the day's rate (none for own use, excluded services or
 # a referred customer, which earns the referral commission instead); a subaccount's month of rows sums to
 # what its partner bonus and deal extra accrued
+REWARD = ROW_REWARD.format(bonus=rate_of("bonus", "{start}"), extra=rate_of("extra", "{start}"))
 SELECT = f"""
-WITH bonus AS ({day_terms_sql("'partner_bonus'", "''", "{start}", "{finish}")}),
-extra AS ({day_terms_sql("'deal_extra'", "''", "{start}", "{finish}")}),
+WITH bonus AS ({day_rates_sql("'partner_bonus'", "{start}", "{finish}")}),
+extra AS ({day_rates_sql("'deal_extra'", "{start}", "{finish}")}),
 deals AS ({deals_sql("{start}", "{finish}")})
 SELECT {", ".join(_safe(t) for t in TEXT[:6])}, '', {", ".join(_safe(t) for t in TEXT[6:])},
        to_char(c.date, 'YYYY-MM-DD'), c.currency, trim_scale(c.quantity)::text, c.unit,
        {", ".join(_amount(a) for a in AMOUNTS)},
-       {_amount(f"CASE WHEN {RESOLD} THEN {ROW_REWARD} ELSE 0 END")},
+       {_amount(f"CASE WHEN {RESOLD} THEN {REWARD} ELSE 0 END")},
        'en', '', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 FROM finance_consumption c
 JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
 LEFT JOIN deals d ON d.subaccount_id = c.subaccount_id AND d.month = date_trunc('month', c.date)::date
-LEFT JOIN bonus b ON b.day = c.date AND b.currency = c.currency
-LEFT JOIN extra r ON r.day = c.date AND r.currency = c.currency
 WHERE c.partner_id = {{partner}} AND c.date >= {{start}} AND c.date <= {{finish}} {{scope}}
 ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id
 """

@@ -249,7 +249,9 @@ class Accrual(TenantModel):
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
-    reason = models.CharField(_("why"), max_length=16, choices=CorrectionReason.choices, blank=True)
+    reason = models.CharField(
+        _("why"), max_length=16, choices=CorrectionReason.choices, blank=True, db_default=""
+    )
 
     objects = AccrualQuerySet.as_manager()
 
