@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
 
@@ -65,11 +67,12 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
 
     from access.models import Membership
     from accounts.models import Account
-    from finance.commission import SELECT
+    from finance.commission import SELECT, report_query
     from finance.models import Program, RebateTerm
     from portal.permissions import Role
     from profiles.models import Partner
@@ -112,8 +115,12 @@ def main() -> None:
     rss_growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
     assert lines == ROWS + 1, (lines, ROWS)
 
-    query = SELECT.format(partner=partner.pk, start="'2026-01-01'", finish="'2026-12-31'", scope="")
-    query = query.replace("%%", "%")
+    # the very query the portal runs, its parameters bound as the portal binds them
+    query, params = report_query(
+        SELECT, partner_id=partner.pk, start="2026-01-01", finish="2026-12-31", account_ids=None
+    )
+    with connection.cursor() as cursor:
+        query = psycopg.ClientCursor(cursor.connection).mogrify(query, params)
     started = time.perf_counter()
     with open(os.devnull, "wb") as devnull:
         psql("-c", f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", stdout=devnull)

@@ -78,12 +78,19 @@ RESOLD = """NOT s.is_partner_own AND NOT c.is_marketplace
   AND NOT EXISTS (SELECT 1 FROM finance_referredcustomer rc WHERE rc.account_id = s.account_id)"""
 
 
-def deals_sql(first: str, last: str) -> str:
+def deals_sql(
+    first: str,
+    last: str,
+    *,
+    partner: str = "%(partner)s",
+    zone: str = "%(zone)s",
+    deal_days: str = "%(deal_days)s",
+) -> str:
     """SQL: the deal each subaccount's month from the month of ``first`` to that of ``last`` (SQL dates)
-    belongs to, if any — an approved deal registration (decided by the month's end, provider's time zone)
-    whose customer's subaccount was created within the window after approval; a procurement deal only in the
-    months of its contract, for its days. At most one a month: the earliest approved. Needs %(partner)s,
-    %(zone)s and %(deal_days)s."""
+    belongs to, if any — an approved deal registration of ``partner`` (decided by the month's end in the
+    provider's time zone ``zone``) whose customer's subaccount was created within ``deal_days`` after
+    approval; a procurement deal only in the months of its contract, for its days. At most one a month: the
+    earliest approved."""
     return f"""
     SELECT DISTINCT ON (s.id, m.month) s.id AS subaccount_id, m.month::date AS month,
            r.id AS registration_id, r.procurement, r.contract_start, r.contract_end
@@ -91,24 +98,28 @@ def deals_sql(first: str, last: str) -> str:
                              + extract(month from {last}::date) - extract(month from {first}::date))::int) k
     CROSS JOIN LATERAL (SELECT date_trunc('month', {first}::date) + make_interval(months => k) AS month) m
     JOIN tools_registration r
-      ON r.partner_id = %(partner)s AND r.kind = 'deal' AND r.status IN ('approved', 'expired')
-     AND (r.decided_at AT TIME ZONE %(zone)s) < m.month + interval '1 month'
+      ON r.partner_id = {partner} AND r.kind = 'deal' AND r.status IN ('approved', 'expired')
+     AND (r.decided_at AT TIME ZONE {zone}) < m.month + interval '1 month'
      AND (NOT r.procurement
           OR (r.contract_start < m.month + interval '1 month' AND r.contract_end >= m.month))
     JOIN subaccounts_subaccount s ON s.account_id = r.account_id
     WHERE EXISTS (
         SELECT 1 FROM subaccounts_subaccount f WHERE f.account_id = r.account_id
-          AND f.created_at <= r.decided_at + make_interval(days => %(deal_days)s))
+          AND f.created_at <= r.decided_at + make_interval(days => {deal_days}))
     ORDER BY s.id, m.month, r.decided_at, r.id
     """
 
 
-# whether row ``c`` is on a day of its subaccount's deal ``d`` (from deals_sql): any day of an ordinary
-# deal's month, a procurement deal's contract days
-DEAL_DAY = (
-    "(d.registration_id IS NOT NULL"
-    " AND (NOT d.procurement OR c.date BETWEEN d.contract_start AND d.contract_end))"
-)
+def deal_day_sql(day: str = "c.date") -> str:
+    """SQL: whether ``day`` is a day of the subaccount's deal ``d`` (a row of deals_sql): any day of an
+    ordinary deal's month, a procurement deal's contract days."""
+    return (
+        f"(d.registration_id IS NOT NULL"
+        f" AND (NOT d.procurement OR {day} BETWEEN d.contract_start AND d.contract_end))"
+    )
+
+
+DEAL_DAY = deal_day_sql()
 # what a resold daily row ``c`` earns, unrounded: the base bonus at its day's rate ({bonus}) and, on a day of
 # its deal, the extra at the day's rate ({extra})
 ROW_REWARD = f"(c.cost + c.credit) * ({{bonus}} + {{extra}} * {DEAL_DAY}::int)"

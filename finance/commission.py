@@ -15,7 +15,7 @@ from django.db import connection
 
 from tools.models import ProgramSettings
 
-from .accruals import RESOLD, ROW_REWARD, day_rates_sql, deals_sql, rate_of
+from .accruals import RESOLD, ROW_REWARD, day_terms_sql, deals_sql
 
 # billing's detailed export, column for column: a provider's file and the portal's own read alike (credits
 # negative, amounts in billing's precision, the reward unrounded so a month's rows sum to what was accrued)
@@ -90,19 +90,23 @@ AMOUNTS = (
 # on a day of the subaccount's deal, the deal extra at the day's rate (none for own use, excluded services or
 # a referred customer, which earns the referral commission instead); a subaccount's month of rows sums to
 # what its partner bonus and deal extra accrued
-REWARD = ROW_REWARD.format(bonus=rate_of("bonus", "{start}"), extra=rate_of("extra", "{start}"))
+REWARD = ROW_REWARD.format(bonus="COALESCE(b.rate, 0)", extra="COALESCE(r.rate, 0)")
 SELECT = f"""
-WITH bonus AS ({day_rates_sql("'partner_bonus'", "{start}", "{finish}")}),
-extra AS ({day_rates_sql("'deal_extra'", "{start}", "{finish}")}),
+WITH bonus AS ({day_terms_sql("'partner_bonus'", "''", "{start}", "{finish}")}),
+extra AS ({day_terms_sql("'deal_extra'", "''", "{start}", "{finish}")}),
 deals AS ({deals_sql("{start}", "{finish}")})
 SELECT {", ".join(_safe(t) for t in TEXT[:6])}, '', {", ".join(_safe(t) for t in TEXT[6:])},
        to_char(c.date, 'YYYY-MM-DD'), c.currency, trim_scale(c.quantity)::text, c.unit,
-       {", ".join(_amount(a) for a in AMOUNTS)},
-       {_amount(f"CASE WHEN {RESOLD} THEN {REWARD} ELSE 0 END")},
+       {", ".join(_amount(a) for a in (*AMOUNTS, "reward"))},
        'en', '', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 FROM finance_consumption c
 JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
 LEFT JOIN deals d ON d.subaccount_id = c.subaccount_id AND d.month = date_trunc('month', c.date)::date
+LEFT JOIN bonus b ON b.d = c.date AND b.currency = c.currency
+LEFT JOIN extra r ON r.d = c.date AND r.currency = c.currency
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN {RESOLD} THEN {REWARD} ELSE 0 END AS reward
+) w
 WHERE c.partner_id = {{partner}} AND c.date >= {{start}} AND c.date <= {{finish}} {{scope}}
 ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id
 """
@@ -114,7 +118,7 @@ WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {sco
 """
 
 
-def _query(template: str, *, partner_id, start, finish, account_ids) -> tuple[str, dict]:
+def report_query(template: str, *, partner_id, start, finish, account_ids) -> tuple[str, dict]:
     scope = "AND s.account_id = ANY(%(accounts)s)" if account_ids is not None else ""
     query = template.format(partner="%(partner)s", start="%(start)s", finish="%(finish)s", scope=scope)
     return query, {
@@ -131,7 +135,9 @@ def commission_rows(
     *, partner_id: int, start: datetime.date, finish: datetime.date, account_ids: list[int] | None
 ) -> int:
     """How many rows the report of that period has (for the progress of a report made in the background)."""
-    query, params = _query(COUNT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids)
+    query, params = report_query(
+        COUNT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
+    )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return cursor.fetchone()[0]
@@ -141,7 +147,9 @@ def commission_csv(
     *, partner_id: int, start: datetime.date, finish: datetime.date, account_ids: list[int] | None
 ) -> Iterator[bytes]:
     """The report as CSV bytes, header first. ``account_ids`` limits a restricted membership's rows."""
-    query, params = _query(SELECT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids)
+    query, params = report_query(
+        SELECT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
+    )
     with connection.cursor() as cursor:
         pg = cursor.cursor  # psycopg 3: COPY with bound parameters
         yield (",".join(HEADER) + "\n").encode()

@@ -31,6 +31,7 @@ from portal.money import BILLING_DIGITS, BILLING_PLACES, ZERO
 from portal.periods import MonthRange
 from tools.models import ProgramSettings
 
+from .accruals import deal_day_sql, deals_sql
 from .models import WITHDRAWABLE_POOLS, Accrual, LedgerEntry, MonthlyConsumption, Pool, Program, RebateTerm
 
 
@@ -263,23 +264,15 @@ def day_rate(program: str):
 
 
 def _deal_day():
-    """1 on a day of the row's subaccount's deal (the accrual's deals_sql for the row's month), else 0."""
+    """1 on a day of the row's subaccount's deal (deals_sql for the row's month, as the accrual decides it),
+    else 0."""
     row = '"finance_consumption"'
-    month = f"date_trunc('month', {row}.\"date\")"
+    deals = deals_sql(
+        f'{row}."date"', f'{row}."date"', partner=f'{row}."partner_id"', zone="%s", deal_days="%s"
+    )
     return RawSQL(  # noqa: S611 (constant SQL; the time zone and the window are bound)
-        f"""COALESCE((
-            SELECT (NOT r.procurement OR {row}."date" BETWEEN r.contract_start AND r.contract_end)::int
-            FROM tools_registration r
-            JOIN subaccounts_subaccount s ON s.account_id = r.account_id
-            WHERE s.id = {row}."subaccount_id" AND r.partner_id = {row}."partner_id" AND r.kind = 'deal'
-              AND r.status IN ('approved', 'expired')
-              AND (r.decided_at AT TIME ZONE %s) < {month} + interval '1 month'
-              AND (NOT r.procurement
-                   OR (r.contract_start < {month} + interval '1 month' AND r.contract_end >= {month}))
-              AND EXISTS (
-                  SELECT 1 FROM subaccounts_subaccount f WHERE f.account_id = r.account_id
-                    AND f.created_at <= r.decided_at + make_interval(days => %s))
-            ORDER BY r.decided_at, r.id LIMIT 1), 0)""",  # noqa: S608 (the row's columns; values bound)
+        f"""COALESCE((SELECT {deal_day_sql(f'{row}."date"')}::int FROM ({deals}) d
+                     WHERE d.subaccount_id = {row}."subaccount_id"), 0)""",  # noqa: S608 (no input)
         [settings.TIME_ZONE, ProgramSettings.current().deal_subaccount_days],
         output_field=IntegerField(),
     )

@@ -31,14 +31,6 @@ from tests.factories import (
 OCT = datetime.date(2026, 10, 1)
 
 
-@pytest.fixture
-def terms(db):
-    RebateTermFactory(program=Program.PARTNER_BONUS, rate=Decimal("0.1000"))
-    RebateTermFactory(program=Program.DEAL_EXTRA, rate=Decimal("0.1500"))
-    RebateTermFactory(program=Program.PROJECT_REBATE, rate=Decimal("0.1500"), threshold=Decimal("30000.00"))
-    RebateTermFactory(program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("100000.00"))
-
-
 def consume(sub, *, cost, credit="0", marketplace=False, folder="f1", day=OCT, sku=None):
     ConsumptionFactory(
         subaccount=sub,
@@ -294,7 +286,6 @@ def test_an_administrator_can_run_any_month_for_any_partner(terms, admin_client,
 @pytest.fixture
 def specialized(terms):
     """A partner with DevOps active since spring and ML & AI (counting only the ML service) since July."""
-    RebateTermFactory(program=Program.SPECIALIZATION_REBATE, rate=Decimal("0.1000"))
     partner = PartnerFactory()
     sub = SubaccountFactory(account=AccountFactory(partner=partner))
     own = SubaccountFactory(account=AccountFactory(partner=partner), is_partner_own=True)

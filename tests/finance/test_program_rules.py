@@ -1,8 +1,6 @@
 """The programs' rules that the accrual once broke (issue 11), each worked out by hand from DESIGN.md."""
 
-import csv
 import datetime
-import io
 from decimal import Decimal
 
 import pytest
@@ -40,14 +38,6 @@ from tests.factories import (
 )
 
 SEP = datetime.date(2026, 9, 1)
-
-
-@pytest.fixture
-def terms(db):
-    RebateTermFactory(program=Program.PARTNER_BONUS, rate=Decimal("0.1000"))
-    RebateTermFactory(program=Program.DEAL_EXTRA, rate=Decimal("0.1500"))
-    RebateTermFactory(program=Program.PROJECT_REBATE, rate=Decimal("0.1500"), threshold=Decimal("30000.00"))
-    RebateTermFactory(program=Program.SPECIALIZATION_REBATE, rate=Decimal("0.1000"))
 
 
 def consume(sub, day, cost, **fields):
@@ -108,8 +98,7 @@ def test_the_registration_page_names_the_twelve_rebate_months(client_for, member
 
 
 @pytest.mark.django_db
-def test_a_referred_customer_earns_the_referral_commission_only(terms, client_for, member):
-    RebateTermFactory(program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("100000.00"))
+def test_a_referred_customer_earns_the_referral_commission_only(terms, client_for, member, commission_report):
     admin = member()
     partner = admin.partner
     referred = ReferredCustomerFactory(link__partner=partner, signed_up_at=SEP)
@@ -131,8 +120,7 @@ def test_a_referred_customer_earns_the_referral_commission_only(terms, client_fo
     days = {"period": "custom", "start": "2026-09-01", "finish": "2026-09-30"}
     usage = client.get(reverse("finance:usage"), days).context["details"].totals
     assert [t["reward"] for t in usage] == [Decimal("0")]
-    report = client.get(reverse("finance:commission_csv"), {"start": "2026-09-01", "finish": "2026-09-30"})
-    rows = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
+    rows = commission_report(client, "2026-09-01", "2026-09-30")
     assert [Decimal(r["reward"]) for r in rows] == [Decimal("0")]
 
 
@@ -283,7 +271,6 @@ def test_a_reimported_period_is_brought_in_by_a_correcting_entry_and_an_unchange
 
 @pytest.mark.django_db
 def test_a_paid_supplementary_invoice_adds_its_commission_and_an_unpaid_one_takes_nothing_back(terms):
-    RebateTermFactory(program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("100000.00"))
     partner = PartnerFactory()
     referred = ReferredCustomerFactory(link__partner=partner, signed_up_at=SEP)
     sub = SubaccountFactory(account=referred.account, partner=partner)
@@ -350,7 +337,7 @@ PROVIDER_HEADER = (
 
 @pytest.mark.django_db
 def test_billings_own_export_is_imported_as_it_is_and_the_report_reads_alike(
-    terms, tmp_path, client_for, member
+    terms, tmp_path, client_for, member, commission_report
 ):
     admin = member()
     SubaccountFactory(
@@ -374,10 +361,7 @@ def test_billings_own_export_is_imported_as_it_is_and_the_report_reads_alike(
     accrue_month(partner_id=admin.partner_id, month=SEP)
     assert Accrual.objects.get().amount == Decimal("0.10")  # not 3 × 0.03
 
-    report = client_for(admin).get(
-        reverse("finance:commission_csv"), {"start": "2026-09-01", "finish": "2026-09-30"}
-    )
-    lines = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
+    lines = commission_report(client_for(admin), "2026-09-01", "2026-09-30")
     assert set(PROVIDER_HEADER.split(",")) - {"label.user_labels.env"} <= set(lines[0])
     assert (lines[0]["cost"], lines[0]["credit"], lines[0]["monetary_grant_credit"]) == (
         "0.8333333333",
@@ -406,7 +390,7 @@ def test_a_positive_credit_is_refused_as_not_billings_sign(tmp_path):
 
 @pytest.mark.django_db
 def test_a_rate_that_changes_mid_month_and_the_deal_extra_agree_in_accrual_page_and_report(
-    client_for, member
+    client_for, member, commission_report
 ):
     RebateTermFactory(
         program=Program.PARTNER_BONUS,
@@ -434,7 +418,6 @@ def test_a_rate_that_changes_mid_month_and_the_deal_extra_agree_in_accrual_page_
     days = {"period": "custom", "start": "2026-09-01", "finish": "2026-09-30"}
     [total] = client.get(reverse("finance:usage"), days).context["details"].totals
     assert total["reward"] == Decimal("520.01")
-    report = client.get(reverse("finance:commission_csv"), {"start": "2026-09-01", "finish": "2026-09-30"})
-    rows = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
+    rows = commission_report(client, "2026-09-01", "2026-09-30")
     assert [r["reward"] for r in rows] == ["250.00", "270.00", "0.008999999991"]
     assert round_money(sum(Decimal(r["reward"]) for r in rows)) == Decimal("520.01")
