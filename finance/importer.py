@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from subaccounts.models import Subaccount
 
-from .models import CorrectionReason
+from .models import Consumption, CorrectionReason
 from .services import EXCLUDED_SQL, monthly_consumption_rebuild
 from .tasks import reaccrue
 
@@ -53,6 +53,21 @@ OPTIONAL = {
     "cud_credit": "0",
     "misc_credit": "0",
     "adjustment": "0",
+}
+# the text columns and the longest value each takes (the table's own limits)
+TEXT_LIMITS = {
+    column: Consumption._meta.get_field(field).max_length
+    for column, field in (
+        ("cloud_id", "cloud_id"),
+        ("cloud_name", "cloud_name"),
+        ("folder_id", "folder_id"),
+        ("folder_name", "folder_name"),
+        ("service_id", "service_id"),
+        ("service_name", "service_name"),
+        ("sku_id", "sku_id"),
+        ("sku_name", "sku_name"),
+        ("pricing_unit", "unit"),
+    )
 }
 # billing gives credits as negative amounts
 CREDITS = ("credit", "monetary_grant_credit", "volume_incentive_credit", "cud_credit", "misc_credit")
@@ -137,6 +152,9 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
     except StopIteration:
         checked.refuse(1, _("the file is empty"))
         return checked, {}
+    except (UnicodeDecodeError, csv.Error) as error:
+        checked.refuse(1, _unreadable(error))
+        return checked, {}
     header = [h.strip() for h in header]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
@@ -154,6 +172,9 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
                 checked.refuse(
                     number, _("expected %(n)d columns, found %(m)d") % {"n": len(header), "m": len(row)}
                 )
+                continue
+            if any("\x00" in cell for cell in row):  # PostgreSQL's text refuses it
+                checked.refuse(number, _("the line holds a NUL character"))
                 continue
             value = _values(row, index)
             if value["billing_account_id"] not in subaccounts:
@@ -181,6 +202,9 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
                 checked.refuse(number, _credit_over_cost(value["credit"], value["cost"]))
             if value["currency"] not in CURRENCIES:
                 checked.refuse(number, _("unknown currency “%(value)s”") % {"value": value["currency"]})
+            for name, limit in TEXT_LIMITS.items():
+                if len(value[name]) > limit:
+                    checked.refuse(number, _too_long(name))
             key = (value["billing_account_id"], value["date"], value["folder_id"], value["sku_id"])
             if key in seen:
                 checked.refuse(number, _("duplicate of line %(line)d") % {"line": seen[key]})
@@ -192,9 +216,20 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
             checked.rows += 1
             if progress and checked.rows % PROGRESS_EVERY == 0:
                 progress(checked.rows)
-    except UnicodeDecodeError:
-        checked.refuse(number + 1, _("the file is not UTF-8 text from here on"))
+    except (UnicodeDecodeError, csv.Error) as error:
+        checked.refuse(number + 1, _unreadable(error))
     return checked, subaccounts
+
+
+def _unreadable(error: Exception) -> str:
+    """Why a line cannot be read at all (nothing after it is checked)."""
+    if isinstance(error, UnicodeDecodeError):
+        return _("the file is not UTF-8 text from here on")
+    return _("the line cannot be read as CSV: %(error)s") % {"error": error}
+
+
+def _too_long(column: str) -> str:
+    return _("%(column)s is longer than %(max)d characters") % {"column": column, "max": TEXT_LIMITS[column]}
 
 
 # Loading: the file's bytes go to PostgreSQL as they are (COPY into a text staging table, one column per
@@ -242,7 +277,7 @@ WITH staged AS (
     SELECT *, {first_line} AS first_line FROM staged
 ), flagged AS (
     SELECT v.*, sub.id IS NULL AS bad_account, NOT ({valid_date}) AS bad_date,
-           v_currency NOT IN ('RUB', 'USD', 'KZT') AS bad_currency, {bad}
+           v_currency NOT IN ('RUB', 'USD', 'KZT') AS bad_currency, {bad}, {long}
     FROM v LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
 ), signed AS (
     SELECT *, {sign} FROM flagged
@@ -253,12 +288,12 @@ WITH staged AS (
            AS over_cost
     FROM signed
 ), bad AS (
-    SELECT *, bad_account::int + bad_date::int + bad_currency::int + over_cost::int + {count}
+    SELECT *, bad_account::int + bad_date::int + bad_currency::int + over_cost::int + {count} + {long_count}
               + (line > first_line)::int AS errors
     FROM counted
 )
 SELECT line, v_billing_account_id, v_date, v_currency, bad_account, bad_date, bad_currency, over_cost,
-       CASE WHEN line > first_line THEN first_line END, sum(errors) OVER (), {amounts}
+       CASE WHEN line > first_line THEN first_line END, sum(errors) OVER (), {too_long}, {amounts}
 FROM bad WHERE errors > 0 ORDER BY line LIMIT %(limit)s
 """
 
@@ -301,11 +336,11 @@ ORDER BY sub.id, v_date, v_folder_id, v_sku_id  -- the unique index's order: its
 def _header(path: Path) -> list[str]:
     try:
         return [h.strip() for h in next(_lines(path))[1]]
-    except StopIteration:
-        return []
+    except (StopIteration, UnicodeDecodeError, csv.Error):
+        return []  # check() names why
 
 
-CHECKED = ("billing_account_id", "date", "folder_id", "sku_id", *DIGITS, "currency")
+CHECKED = ("billing_account_id", "date", "folder_id", "sku_id", *DIGITS, "currency", *TEXT_LIMITS)
 
 
 def _staged_values(header: list[str], names=None) -> str:
@@ -331,6 +366,9 @@ def _problems(cursor, header: list[str]) -> Checked:
         sign=", ".join(f"{_sign_sql(c)} AS sign_{c}" for c in DIGITS),
         count=" + ".join(f"bad_{c}::int + sign_{c}::int" for c in DIGITS),
         amounts=", ".join(f"v_{c}, bad_{c}, sign_{c}" for c in DIGITS),
+        long=", ".join(f"length(v_{c}) > {limit} AS long_{c}" for c, limit in TEXT_LIMITS.items()),
+        long_count=" + ".join(f"long_{c}::int" for c in TEXT_LIMITS),
+        too_long=", ".join(f"long_{c}" for c in TEXT_LIMITS),
     )
     cursor.execute(query, {"limit": MAX_REPORTED})
     for row in cursor.fetchall():
@@ -346,8 +384,9 @@ def _problems(cursor, header: list[str]) -> Checked:
             duplicate_of,
             total,
         ) = row[:10]
-        amounts = row[10:]
-        messages = []
+        too_long = dict(zip(TEXT_LIMITS, row[10 : 10 + len(TEXT_LIMITS)], strict=True))
+        amounts = row[10 + len(TEXT_LIMITS) :]
+        messages = [_too_long(name) for name, long in too_long.items() if long]
         if bad_account:
             messages.append(_("unknown billing account “%(id)s”") % {"id": account})
         if bad_date:

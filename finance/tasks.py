@@ -3,9 +3,14 @@ from functools import partial
 
 from celery import shared_task
 from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal.progress import Progress
 
 from . import services
 from .models import CorrectionReason
+
+PROGRESS_SECONDS = 0.5  # a report's progress is written at most this often
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -29,17 +34,14 @@ def import_consumption_file(import_id: int) -> str:
 
     job = ConsumptionImport.objects.get(pk=import_id)
     ConsumptionImport.objects.filter(pk=import_id).update(status=ConsumptionImport.Status.CHECKING)
-
-    def progress(lines: int) -> None:
-        ConsumptionImport.objects.filter(pk=import_id).update(lines_checked=lines)
-
     loader = {
         ConsumptionImport.Kind.CONSUMPTION: load,
         ConsumptionImport.Kind.INVOICES: load_invoices,
         ConsumptionImport.Kind.REFERRAL_SIGNUPS: load_referral_signups,
     }[job.kind]
     try:
-        loaded = loader(job.file.path, progress=progress)
+        with Progress(ConsumptionImport, import_id, "lines_checked") as progress:
+            loaded = loader(job.file.path, progress=progress)
     except ImportRejected as rejected:
         ConsumptionImport.objects.filter(pk=import_id).update(
             status=ConsumptionImport.Status.REJECTED,
@@ -49,6 +51,13 @@ def import_consumption_file(import_id: int) -> str:
             finished_at=timezone.now(),
         )
         return "rejected"
+    except Exception as error:  # whatever it was, the job says so instead of "checking" for ever
+        ConsumptionImport.objects.filter(pk=import_id).update(
+            status=ConsumptionImport.Status.FAILED,
+            errors=[_("The import failed: %(error)s") % {"error": error}],
+            finished_at=timezone.now(),
+        )
+        raise
     ConsumptionImport.objects.filter(pk=import_id).update(
         status=ConsumptionImport.Status.DONE,
         rows=loaded.rows,
@@ -155,13 +164,13 @@ def generate_commission_report(report_id: int) -> int:
     try:
         total = max(commission_rows(**query), 1)
         written, shown, last = 0, 0, time.monotonic()
-        with tempfile.TemporaryFile() as out:
+        with tempfile.TemporaryFile() as out, Progress(Report, report_id, "progress") as progress:
             for block in commission_csv(**query):
                 out.write(block)
                 written += block.count(b"\n")
                 percent = min(99, written * 100 // (total + 1))
-                if percent > shown and time.monotonic() - last > 0.5:
-                    Report.objects.filter(pk=report_id).update(progress=percent)
+                if percent > shown and time.monotonic() - last > PROGRESS_SECONDS:
+                    progress(percent)
                     shown, last = percent, time.monotonic()
             out.seek(0)
             report.file.save(f"commission-{query['start']}-{query['finish']}.csv", File(out), save=False)
