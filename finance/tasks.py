@@ -5,6 +5,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal import jobs
 from portal.progress import Progress
 
 from . import services
@@ -24,8 +25,19 @@ def refresh_monthly_consumption(partner_id: int, start: str, end: str) -> None:
 
 @shared_task(acks_late=True)
 def import_consumption_file(import_id: int) -> str:
-    """Load an uploaded billing file of any kind. The load is one transaction, so a retry after a crash
+    """Load an uploaded billing file of any kind, once: a delivery of a job another worker is running, or
+    has finished, does nothing (portal/jobs.py). The load is one transaction, so a rerun after a dead worker
     starts clean."""
+    from .models import ConsumptionImport
+
+    with jobs.claimed("import", import_id) as mine:
+        finished = (ConsumptionImport.Status.DONE, ConsumptionImport.Status.REJECTED)
+        if not mine or ConsumptionImport.objects.filter(pk=import_id, status__in=finished).exists():
+            return "skipped"
+        return _import_file(import_id)
+
+
+def _import_file(import_id: int) -> str:
     from django.utils import timezone
 
     from .billing import load_invoices, load_referral_signups
@@ -105,6 +117,27 @@ def exclusions_reapply(service_ids: list[str]) -> int:
 
 
 @shared_task
+def requeue_orphaned_jobs() -> int:
+    """The minute's sweep: a job a worker started ("checking", "running") that no worker holds any more was
+    abandoned by a dead worker — queue it again (portal/jobs.py). Returns how many were."""
+    from .models import ConsumptionImport, Report
+
+    requeued = 0
+    for pk in ConsumptionImport.objects.filter(status=ConsumptionImport.Status.CHECKING).values_list(
+        "pk", flat=True
+    ):
+        if jobs.abandoned("import", pk):
+            import_consumption_file.delay(pk)
+            requeued += 1
+    for pk, kind in Report.objects.filter(status=Report.Status.RUNNING).values_list("pk", "kind"):
+        if jobs.abandoned("report", pk):
+            task = generate_commission_report if kind == Report.Kind.COMMISSION else generate_statement
+            task.delay(pk)
+            requeued += 1
+    return requeued
+
+
+@shared_task
 def accrue_closed_month() -> int:
     """The monthly beat: the month that just closed, for every partner, one task each."""
     from django.utils import timezone
@@ -118,9 +151,23 @@ def accrue_closed_month() -> int:
     return len(ids)
 
 
+def _report_once(report_id: int, make):
+    """``make(report_id)``'s result, unless another worker is running that report or it is done (None)."""
+    from .models import Report
+
+    with jobs.claimed("report", report_id) as mine:
+        if not mine or Report.objects.filter(pk=report_id, status=Report.Status.DONE).exists():
+            return None
+        return make(report_id)
+
+
 @shared_task(acks_late=True)
 def generate_statement(report_id: int) -> None:
-    """Render a partner's monthly PDF statement into its Report row (safe to rerun: it overwrites)."""
+    """Render a partner's monthly PDF statement into its Report row, once (safe to rerun: it overwrites)."""
+    return _report_once(report_id, _statement)
+
+
+def _statement(report_id: int) -> None:
     from django.core.files.base import ContentFile
 
     from .models import Report
@@ -139,11 +186,13 @@ def generate_statement(report_id: int) -> None:
 
 
 @shared_task(acks_late=True)
-def generate_commission_report(report_id: int) -> int:
-    """Write a commission report of a long period into its Report file, moving ``progress`` as rows arrive.
+def generate_commission_report(report_id: int) -> int | None:
+    """Write a commission report of a long period into its Report file, moving ``progress`` as rows arrive,
+    once. Rerunning starts over and overwrites the file, so a rerun after a dead worker is safe."""
+    return _report_once(report_id, _commission_report)
 
-    Rerunning starts over and overwrites the file, so a retry after a dead worker is safe.
-    """
+
+def _commission_report(report_id: int) -> int:
     import tempfile
     import time
 

@@ -85,6 +85,10 @@ def database(*, allow_embedded: bool) -> dict:
     if not url and allow_embedded:
         url = embedded.postgres_url()
     config = environ.Env.db_url_config(url) if url else env.db("DATABASE_URL")  # the latter raises: unset
+    # a query whose client died (a killed worker, a dropped request) is cancelled within 2 s instead of
+    # running on and holding its locks
+    options = config.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c client_connection_check_interval=2000".strip()
     return {**config, "ATOMIC_REQUESTS": True, "CONN_MAX_AGE": env.int("DJANGO_CONN_MAX_AGE", default=60)}
 
 
@@ -162,6 +166,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a task whose worker process died goes back to the queue at once
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import STORAGES, broker_url, database
+from .base import STORAGES, broker_url, database, env
 
 # no persistent connections: worker and live-server threads must let the test database go at the end
 DATABASES = {"default": {**database(allow_embedded=True), "CONN_MAX_AGE": 0}}
@@ -14,4 +14,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login": "1000/m/ip", "login_failed": "5/5m/key,1000/m/ip"}  # noqa: F405
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="portal-test-media-"))
+# a temp dir of its own, unless given: a worker process a test starts shares the test's
+MEDIA_ROOT = Path(env("PORTAL_TEST_MEDIA_ROOT", default="") or tempfile.mkdtemp(prefix="portal-test-media-"))

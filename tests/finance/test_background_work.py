@@ -2,15 +2,23 @@
 connection is busy with a COPY, and still end."""
 
 import datetime
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.utils import timezone
 
 from finance import importer, tasks
 from finance.models import Consumption, ConsumptionImport, Report
+from portal.celery import app as celery_app
 from tests.factories import AccountFactory, ConsumptionFactory, ReportFactory, SubaccountFactory
 
 
@@ -34,9 +42,12 @@ def finishes(work, seconds: float = 30):
 
 
 def billing_lines(count: int) -> str:
+    """A billing file of this month (not closed: the import queues no re-accrual that could outlive the
+    test)."""
+    month = timezone.localdate().strftime("%Y-%m")
     header = ",".join(importer.COLUMNS)
     lines = [
-        f"ba-1,2026-10-{1 + n % 28:02d},c1,prod,f1,default,compute,Compute,sku-{n},vCPU,1,hour,10.00,0,RUB"
+        f"ba-1,{month}-{1 + n % 28:02d},c1,prod,f1,default,compute,Compute,sku-{n},vCPU,1,hour,10.00,0,RUB"
         for n in range(count)
     ]
     return "\n".join([header, *lines]) + "\n"
@@ -123,3 +134,78 @@ def test_an_unexpected_failure_ends_as_failed_saying_what_went_wrong(monkeypatch
     assert ended and isinstance(outcome["error"], RuntimeError)
     assert (job.status, job.errors) == ("failed", ["The import failed: the disk is full"])
     assert job.finished_at
+
+
+def worker_process(queues: str) -> subprocess.Popen:
+    """A real Celery worker in its own process, on the test database and the tests' broker."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "CELERY_BROKER_URL": celery_app.conf.broker_url,
+        "PORTAL_TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    return subprocess.Popen(  # noqa: S603 (our own command line)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queues,
+            "-l",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL"), reason="the worker process reaches the test database by URL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_workers_import_is_taken_up_again_promptly_and_completes_once():
+    SubaccountFactory(billing_account_id="ba-1")
+    lines = 150_000
+    job = ConsumptionImport.objects.create(
+        file=ContentFile(billing_lines(lines).encode(), name="billing.csv")
+    )
+    first = worker_process("killtest")
+    try:
+        tasks.import_consumption_file.apply_async([job.pk], queue="killtest")
+        checking = ConsumptionImport.objects.filter(pk=job.pk, status=ConsumptionImport.Status.CHECKING)
+        assert wait_for(checking.exists, 60), "the worker never started the import"
+        first.send_signal(signal.SIGKILL)  # the worker dies mid-load, without a word
+        first.wait(10)
+        assert checking.exists() and not Consumption.objects.exists()  # nothing half-written
+        # the beat's sweep, every minute: once PostgreSQL has ended the dead worker's session, it requeues
+        assert wait_for(tasks.requeue_orphaned_jobs, 30), "the abandoned import was never requeued"
+        second = worker_process("celery,killtest")
+        try:
+            done = ConsumptionImport.objects.filter(pk=job.pk, status=ConsumptionImport.Status.DONE)
+            assert wait_for(done.exists, 120), "the import was not taken up again"
+        finally:
+            second.kill()
+            second.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    job.refresh_from_db()
+    assert job.rows == lines and Consumption.objects.count() == lines  # once
