@@ -33,6 +33,8 @@ class WithdrawalForm(forms.Form):
         help_text=_("one of your own billing accounts"),
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # given with the confirmation page: submitting it twice holds the money once
+    request_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, partner, pool: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,6 +57,10 @@ class WithdrawalForm(forms.Form):
         data = super().clean()
         if data.get("destination") == Withdrawal.Destination.GRANT and not data.get("billing_account"):
             self.add_error("billing_account", _("Choose the billing account to credit."))
+        if data.get("confirmed") and not data.get("request_key"):
+            self.add_error(
+                None, _("This confirmation is not valid any more: check the amount and confirm again.")
+            )
         return data
 
 

@@ -328,10 +328,15 @@ class Withdrawal(TenantModel):
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # the confirmation it answers: one confirmation, one withdrawal, however often it is submitted
+    request_key = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="withdrawal_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="withdrawal_positive"),
+            models.UniqueConstraint(fields=["partner", "request_key"], name="uniq_withdrawal_request"),
+        ]
 
     def __str__(self):
         return f"{self.amount} {self.currency} ({self.get_status_display()})"

@@ -191,9 +191,12 @@ def withdrawal_request(
     destination: str,
     requested_by,
     grant_subaccount=None,
+    request_key=None,
 ):
     """Hold ``amount`` of a withdrawable balance for payout, invoice deduction or a grant (Rules of money 4).
-    A grant goes to one of the partner's own billing accounts (``grant_subaccount``).
+    A grant goes to one of the partner's own billing accounts (``grant_subaccount``). Idempotent by
+    ``request_key`` (the confirmation answered): a second request with it returns the first withdrawal and
+    holds nothing more.
 
     Under the balance's lock: check the amount (withdrawal_amount_check), record the request and its negative
     ledger entry. Concurrent requests queue on the lock, so together they never take more than the balance.
@@ -218,6 +221,10 @@ def withdrawal_request(
     if destination == Withdrawal.Destination.BANK and payout is None:
         raise ValidationError({"destination": _("Add the payout details in the partner profile first.")})
     _lock_pool(partner.pk, pool, currency)
+    if request_key is not None:
+        earlier = Withdrawal.objects.filter(partner=partner, request_key=request_key).first()
+        if earlier is not None:
+            return earlier
     available = balance(partner_id=partner.pk, pool=pool, currency=currency)
     withdrawal_amount_check(pool=pool, amount=amount, currency=currency, available=available)
     snapshot = {}
@@ -235,6 +242,7 @@ def withdrawal_request(
         destination=destination,
         requested_by=requested_by,
         payout_details_snapshot=snapshot,
+        request_key=request_key,
     )
     LedgerEntry.objects.create(
         partner=partner,

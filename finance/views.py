@@ -1,4 +1,5 @@
 import datetime
+import uuid
 from functools import cached_property, partial
 
 from django import forms
@@ -166,7 +167,7 @@ class WithdrawView(PortalPageView):
                 _add_errors(form, error)
                 return self.render_to_response(self.get_context_data(**context))
             return self.render_to_response(
-                self.get_context_data(confirm=True, available=available, **context)
+                self.get_context_data(confirm=True, available=available, request_key=uuid.uuid4(), **context)
             )
         try:
             withdrawal = services.withdrawal_request(
@@ -177,6 +178,7 @@ class WithdrawView(PortalPageView):
                 destination=data["destination"],
                 grant_subaccount=data.get("billing_account"),
                 requested_by=request.user,
+                request_key=data["request_key"],
             )
         except ValidationError as error:
             _add_errors(form, error)

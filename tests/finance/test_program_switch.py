@@ -3,6 +3,7 @@ balance and withdrawals only, is remembered for the session, and referral commis
 on one of the partner's own billing accounts or to the bank (from 500 RUB), never deducted from an invoice."""
 
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from django.urls import reverse
@@ -86,7 +87,13 @@ def test_referral_commission_goes_to_a_grant_or_the_bank_never_an_invoice(both, 
     assert [v for v, _label in form.fields["destination"].choices] == ["bank", "grant"]
     assert list(form.fields["billing_account"].queryset) == [own]
 
-    data = {"pool": "referral", "amount": "600.00", "currency": "RUB", "confirmed": "on"}
+    data = {
+        "pool": "referral",
+        "amount": "600.00",
+        "currency": "RUB",
+        "confirmed": "on",
+        "request_key": uuid4(),
+    }
     refused = [
         ({**data, "destination": "invoice"}, "destination", "Select a valid choice."),
         ({**data, "destination": "grant"}, "billing_account", "Choose the billing account to credit."),

@@ -2,6 +2,7 @@
 
 import threading
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -189,9 +190,12 @@ def test_the_page_asks_for_confirmation_before_holding(partner, member, client_f
     data = {"pool": "rebates", "amount": "250.00", "currency": "RUB", "destination": "bank"}
     first = client.post(reverse("finance:withdraw"), data)
     assert "You are about to withdraw" in first.content.decode() and not Withdrawal.objects.exists()
-    done = client.post(reverse("finance:withdraw"), {**data, "confirmed": "on"})
+    key = first.context["request_key"]
+    done = client.post(reverse("finance:withdraw"), {**data, "confirmed": "on", "request_key": key})
     assert done.status_code == 302 and Withdrawal.objects.get().amount == Decimal("250.00")
-    too_much = client.post(reverse("finance:withdraw"), {**data, "amount": "900.00", "confirmed": "on"})
+    too_much = client.post(
+        reverse("finance:withdraw"), {**data, "amount": "900.00", "confirmed": "on", "request_key": uuid4()}
+    )
     assert "At most 750.00 RUB is available." in too_much.content.decode()
     assert Withdrawal.objects.count() == 1
 
@@ -229,7 +233,8 @@ def test_a_withdrawal_of_one_kopeck_goes_through_both_steps(partner, member, cli
     data = {"pool": "rebates", "amount": "0.01", "currency": "RUB", "destination": "bank"}
     first = client.post(reverse("finance:withdraw"), data)
     assert first.context["form"].errors == {} and first.context["confirm"]
-    done = client.post(reverse("finance:withdraw"), {**data, "confirmed": "on"})
+    key = first.context["request_key"]
+    done = client.post(reverse("finance:withdraw"), {**data, "confirmed": "on", "request_key": key})
     assert done.status_code == 302 and Withdrawal.objects.get().amount == Decimal("0.01")
     assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("0.00")
 
@@ -296,8 +301,64 @@ def test_the_second_step_still_refuses_what_the_balance_no_longer_holds(partner,
     PayoutDetailsFactory(partner=partner)
     accrue(partner, "1000.00")
     client = client_for(member(Role.ADMINISTRATOR))
-    assert "Confirm withdrawal" in first_step(client, amount="800.00").content.decode()
+    first = first_step(client, amount="800.00")
+    assert "Confirm withdrawal" in first.content.decode()
     withdraw(partner, "300.00")  # another request held part of the balance between the two steps
-    second = first_step(client, amount="800.00", confirmed="on")
+    second = first_step(client, amount="800.00", confirmed="on", request_key=first.context["request_key"])
     assert second.context["form"].errors == {"amount": ["At most 700.00 RUB is available."]}
     assert Withdrawal.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_one_confirmation_submitted_twice_holds_the_money_once(partner, member, client_for):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    client = client_for(member(Role.ADMINISTRATOR))
+    first = first_step(client, amount="300.00")
+    confirm = {"amount": "300.00", "confirmed": "on", "request_key": first.context["request_key"]}
+    assert first_step(client, **confirm).status_code == 302
+    assert first_step(client, **confirm).status_code == 302  # a second click, a browser's resend
+    assert Withdrawal.objects.count() == 1
+    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("700.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_confirmation_submitted_at_once_from_two_tabs_holds_the_money_once():
+    partner = PartnerFactory()
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    key, barrier, made = uuid4(), threading.Barrier(4), []
+
+    def submit():
+        try:
+            barrier.wait()
+            made.append(
+                services.withdrawal_request(
+                    partner=partner,
+                    pool=Pool.REBATES,
+                    amount=Decimal("300.00"),
+                    currency="RUB",
+                    destination=BANK,
+                    requested_by=None,
+                    request_key=key,
+                ).pk
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(made)) == 1 and Withdrawal.objects.count() == 1
+    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("700.00")
+
+
+@pytest.mark.django_db
+def test_a_confirmation_without_its_key_is_refused_and_holds_nothing(partner, member, client_for):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    page = first_step(client_for(member(Role.ADMINISTRATOR)), amount="300.00", confirmed="on")
+    assert "This confirmation is not valid any more" in page.content.decode()
+    assert not Withdrawal.objects.exists()
