@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import connection
 
+from portal.csv import FORMULA_STARTS
 from tools.models import ProgramSettings
 
 from .accruals import RESOLD, ROW_REWARD, day_terms_sql, deals_sql
@@ -57,12 +58,12 @@ def _amount(column: str) -> str:
 
 
 def _safe(column: str) -> str:
-    """A text cell a spreadsheet will not run: a leading = + - @ | % or tab gets a quote (OWASP); the % is
-    doubled because the query carries bound parameters."""
-    return (
-        f"CASE WHEN left({column}, 1) IN ('=', '+', '-', '@', '|', '%%', chr(9), chr(13)) "
-        f"THEN '''' || {column} ELSE {column} END"
+    """A text cell a spreadsheet will not run: portal.csv's one rule, in SQL (the % is doubled because the
+    query carries bound parameters)."""
+    starts = ", ".join(
+        {"\t": "chr(9)", "\r": "chr(13)", "%": "'%%'"}.get(c, f"'{c}'") for c in FORMULA_STARTS
     )
+    return f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
 
 
 TEXT = (
@@ -96,7 +97,7 @@ WITH bonus AS ({day_terms_sql("'partner_bonus'", "''", "{start}", "{finish}")}),
 extra AS ({day_terms_sql("'deal_extra'", "''", "{start}", "{finish}")}),
 deals AS ({deals_sql("{start}", "{finish}")})
 SELECT {", ".join(_safe(t) for t in TEXT[:6])}, '', {", ".join(_safe(t) for t in TEXT[6:])},
-       to_char(c.date, 'YYYY-MM-DD'), c.currency, trim_scale(c.quantity)::text, c.unit,
+       to_char(c.date, 'YYYY-MM-DD'), c.currency, trim_scale(c.quantity)::text, {_safe("c.unit")},
        {", ".join(_amount(a) for a in (*AMOUNTS, "reward"))},
        'en', '', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 FROM finance_consumption c

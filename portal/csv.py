@@ -18,12 +18,23 @@ class _Echo:
         return value
 
 
+# a cell starting with one of these would be run by a spreadsheet (OWASP, CSV injection): it gets a leading
+# quote — in every CSV the portal writes, this writer's and the commission report's (finance/commission.py)
+FORMULA_STARTS = ("=", "+", "-", "@", "|", "%", "\t", "\r")
+
+
+def formula_safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value):
     if isinstance(value, Decimal):
         # billing's precision (more than two decimals) without trailing zeros; else the stored scale
         return plain(value) if value.as_tuple().exponent < -2 else format(value, "f")
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str):
+        return formula_safe(value)
     return "" if value is None else value
 
 

@@ -34,6 +34,7 @@ def test_one_row_per_product_day_folder_with_exact_amounts_and_safe_cells(partne
         folder_id="f1",
         sku_id="vcpu",
         sku_name="+cmd",
+        unit="=1+1",  # customers name things; billing's unit is text too
         cost=Decimal("1000.05"),
         credit=Decimal("-0.05"),
         quantity=Decimal("2.5"),
@@ -52,6 +53,7 @@ def test_one_row_per_product_day_folder_with_exact_amounts_and_safe_cells(partne
     assert len(rows) == 3
     first = dict(zip(HEADER, rows[1], strict=True))
     assert first["billing_account_name"] == "'=HYPERLINK(1)" and first["sku_name"] == "'+cmd"
+    assert first["pricing_unit"] == "'=1+1"
     assert (first["cost"], first["credit"], first["reward"]) == ("1000.05", "-0.05", "100.00")
     assert first["date"] == "2026-10-03" and first["currency"] == "RUB"
     assert dict(zip(HEADER, rows[2], strict=True))["reward"] == "0.00"  # marketplace earns nothing

@@ -17,6 +17,8 @@ def test_cells_that_start_a_formula_are_neutralised():
                 ['=HYPERLINK("http://evil")', Decimal("-12.50")],
                 ["@SUM(A1)", Decimal("1.00")],
                 ["+1-555", Decimal("0")],
+                ["\t=1+1", Decimal("0")],
+                ["\r=1+1", Decimal("0")],
             ],
         )
     )
@@ -25,6 +27,8 @@ def test_cells_that_start_a_formula_are_neutralised():
     assert rows[1] == ['\'=HYPERLINK("http://evil")', "-12.50"]  # a negative amount stays a number
     assert rows[2] == ["'@SUM(A1)", "1.00"]
     assert rows[3] == ["'+1-555", "0"]
+    assert rows[4] == ["'\t=1+1", "0"]  # a leading tab or carriage return too, as the commission report
+    assert rows[5] == ["'\r=1+1", "0"]
 
 
 @pytest.mark.django_db
