@@ -119,7 +119,10 @@ def invitation_answer(*, token: str, accept: bool) -> Subaccount:
     subaccount = invitation_resolve(token)
     action = lifecycle.ACCEPT if accept else lifecycle.DECLINE
     reason = _("Accepted by the customer") if accept else _("Declined by the customer")
-    lifecycle.transition(subaccount, action, reason=str(reason))
+    try:
+        lifecycle.transition(subaccount, action, reason=str(reason))
+    except ValidationError:  # another answer on the same link came first (the transition locks the row)
+        raise InvitationError(InvitationError.USED) from None
     Subaccount.objects.filter(pk=subaccount.pk).update(invitation_nonce="")
     transaction.on_commit(partial(tasks.notify_partner_of_answer.delay, subaccount.pk))
     return subaccount

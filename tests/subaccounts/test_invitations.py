@@ -215,3 +215,37 @@ def test_a_removed_administrator_is_not_told(invited, client, member, django_cap
     with django_capture_on_commit_callbacks(execute=True):
         client.post(path_of(link_in(mail.outbox[0])), {"answer": "accept"})
     assert mail.outbox[-1].to == [admin.user.email]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_six_simultaneous_answers_on_one_link_accept_once_and_none_fails(partner, member, celery_eager):
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    admin = member(Role.ADMINISTRATOR)
+    sub = services.subaccount_create(
+        account=AccountFactory(partner=partner),
+        name="Gamma prod",
+        customer_email="cfo@gamma.example",
+        created_by=admin.user,
+    )
+    path = path_of(services.invitation_url(sub))
+    barrier, statuses = threading.Barrier(6), []
+
+    def answer():
+        try:
+            barrier.wait()
+            client = Client(raise_request_exception=False)
+            statuses.append(client.post(path, {"answer": "accept"}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=answer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 410, 410, 410, 410, 410]  # one accepts, the others hear it is done
+    assert SubaccountEvent.objects.filter(subaccount=sub, to_status=S.ACTIVE).count() == 1
