@@ -97,6 +97,7 @@ class BalanceView(PortalListView):
     filterset_class = LedgerEntryFilter
     table_class = LedgerEntryTable
     right = Right.FINANCE_VIEW
+    partner_wide = True  # a balance is the whole partner's: not for a member restricted to some customers
     section = "finance"
     template_name = "finance/balance.html"
 
@@ -126,6 +127,7 @@ class WithdrawView(PortalPageView):
 
     template_name = "finance/withdraw.html"
     right = Right.FINANCE_WITHDRAW
+    partner_wide = True
     section = "finance"
 
     def get_context_data(self, **kwargs):

@@ -40,7 +40,8 @@ class DashboardView(PortalPageView):
             kwargs["consumption"] = month_consumption(
                 queryset=MonthlyConsumption.objects.restrict(m), month=month
             )
-            kwargs["balances"] = balances(partner=self.partner)
+            # balances are the whole partner's: a member restricted to some customers sees none
+            kwargs["balances"] = None if m.restricted else balances(partner=self.partner)
         kwargs["month"] = month
         kwargs["referral"] = None
         if referral.in_program(self.partner):  # this month's clicks and sign-ups (commission: the balance)

@@ -362,3 +362,20 @@ def test_a_confirmation_without_its_key_is_refused_and_holds_nothing(partner, me
     page = first_step(client_for(member(Role.ADMINISTRATOR)), amount="300.00", confirmed="on")
     assert "This confirmation is not valid any more" in page.content.decode()
     assert not Withdrawal.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_member_restricted_to_some_customers_neither_sees_nor_withdraws_the_partner_wide_balance(
+    partner, member, client_for
+):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "1000.00")
+    client = client_for(member(Role.ADMINISTRATOR, restricted=True))
+    assert client.get(reverse("finance:balance")).status_code == 403
+    assert client.get(reverse("finance:withdraw")).status_code == 403
+    assert first_step(client, amount="10.00").status_code == 403
+    assert not Withdrawal.objects.exists()
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    finance = client.get(reverse("finance:index")).content.decode()
+    assert "1,000.00" not in dashboard and reverse("finance:balance") not in dashboard + finance
+    assert reverse("finance:statements") not in finance
