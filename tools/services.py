@@ -262,15 +262,25 @@ def sniff(head: bytes, upload) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         upload.seek(0)
         try:
-            names = zipfile.ZipFile(io.BytesIO(upload.read())).namelist()
+            entries = zipfile.ZipFile(io.BytesIO(upload.read())).infolist()
         except zipfile.BadZipFile:
             return None
+        limit = settings.TOOLS_ATTACHMENT_MAX_UNPACKED_BYTES
+        if sum(entry.file_size for entry in entries) > limit:  # a zip bomb posing as a document
+            raise ValidationError(
+                _("“%(name)s” unpacks to more than %(mb)d MB.") % {"name": upload.name, "mb": _mb(limit)}
+            )
+        names = [entry.filename for entry in entries]
         if "[Content_Types].xml" in names:
             if any(n.startswith("word/") for n in names):
                 return "docx"
             if any(n.startswith("xl/") for n in names):
                 return "xlsx"
     return None
+
+
+def _mb(size: int) -> int:
+    return size // (1024 * 1024)
 
 
 def validate_upload(upload) -> str:
@@ -295,7 +305,14 @@ def validate_upload(upload) -> str:
 
 @transaction.atomic
 def attachments_add(*, parent, author, uploads) -> list[Attachment]:
-    """Validate every file first; store none unless all are acceptable."""
+    """Validate every file first (and how many, and their total); store none unless all are acceptable."""
+    if len(uploads) > settings.TOOLS_ATTACHMENT_MAX_FILES:
+        raise ValidationError(
+            _("Attach at most %(n)d files at a time.") % {"n": settings.TOOLS_ATTACHMENT_MAX_FILES}
+        )
+    total = settings.TOOLS_ATTACHMENT_MAX_TOTAL_BYTES
+    if sum(upload.size for upload in uploads) > total:
+        raise ValidationError(_("Together the files are larger than %(mb)d MB.") % {"mb": _mb(total)})
     checked = [(upload, validate_upload(upload)) for upload in uploads]
     return [
         Attachment.objects.create(

@@ -215,3 +215,42 @@ def test_a_provider_comment_added_in_admin_reaches_the_partner_page(
         .content.decode()
     )
     assert "Please attach the signed NDA." in page and "Provider" in page
+
+
+def attach(client, registration, files):
+    return client.post(
+        reverse("tools:registration_attach", args=[registration.pk]), {"files": files}, follow=True
+    )
+
+
+def test_too_many_files_at_once_are_refused_and_none_stored(registration, member, client_for, settings):
+    files = [
+        upload(f"offer-{n}.pdf", b"%PDF-1.7 ...") for n in range(settings.TOOLS_ATTACHMENT_MAX_FILES + 1)
+    ]
+    page = attach(client_for(member()), registration, files).content.decode()
+    assert f"Attach at most {settings.TOOLS_ATTACHMENT_MAX_FILES} files at a time." in page
+    assert not Attachment.objects.exists()
+
+
+def test_files_over_the_total_size_are_refused(registration, member, client_for, settings):
+    settings.TOOLS_ATTACHMENT_MAX_TOTAL_BYTES = 1024 * 1024
+    files = [upload(f"part-{n}.pdf", b"%PDF-" + b"0" * (600 * 1024)) for n in range(2)]
+    page = attach(client_for(member()), registration, files).content.decode()
+    assert "Together the files are larger than 1 MB." in page
+    assert not Attachment.objects.exists()
+
+
+def test_an_office_file_that_unpacks_to_more_than_the_limit_is_refused(
+    registration, member, client_for, settings
+):
+    settings.TOOLS_ATTACHMENT_MAX_UNPACKED_BYTES = 1024 * 1024
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<x/>")
+        z.writestr("word/media/padding.bin", b"\0" * (2 * 1024 * 1024))  # 2 MB that packs to a few KB
+    bomb = upload("plan.docx", buffer.getvalue())
+    assert bomb.size < 64 * 1024
+    page = attach(client_for(member()), registration, [bomb]).content.decode()
+    assert "“plan.docx” unpacks to more than 1 MB." in page
+    assert not Attachment.objects.exists()
