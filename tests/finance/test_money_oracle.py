@@ -164,8 +164,7 @@ class Built:
             kind="marketplace", service_id=spec["exclusion"][0], sku_id=spec["exclusion"][1]
         )
         world = defaultdict(list)
-        world["terms"] = spec["terms"]
-        world["exclusions"] = [oracle.Exclusion(*spec["exclusion"])]
+        world["terms"] = spec["terms"]  # (consumption and exclusions are read back by world())
         for customers in spec["partners"]:
             partner = PartnerFactory()
             self.partners.append(partner)
