@@ -6,7 +6,7 @@ accrued month by month, then a period re-imported with other figures and a chang
 accrued again. Each time every accrual (original plus corrections), every ledger balance, the commission
 report's rows and Subaccount details' totals must be what the model says, to the kopeck.
 
-CI runs a dozen worlds (each accrued twice, four months of one to two partners);
+CI runs twenty worlds (each accrued twice, four months of one to two partners);
 ``MONEY_EXAMPLES=400 scripts/test tests/finance/test_money_oracle.py`` is the long run.
 """
 
@@ -48,7 +48,7 @@ from tests.factories import (
 )
 from tests.finance import oracle
 
-EXAMPLES = int(os.environ.get("MONEY_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("MONEY_EXAMPLES", "20"))
 
 MONTHS = [datetime.date(2026, m, 1) for m in (7, 8, 9, 10)]  # a whole quarter and the month after
 FIRST, LAST = datetime.date(2026, 6, 1), datetime.date(2026, 10, 31)
@@ -77,11 +77,12 @@ def terms(draw):
         if change is None:
             out.append(oracle.Term(program, D(rate), valid_from=datetime.date(2024, 1, 1)))
         else:
+            overlap = draw(st.booleans())
             before = oracle.Term(
                 program,
                 D(rate),
                 valid_from=datetime.date(2024, 1, 1),
-                valid_to=change - datetime.timedelta(days=1),
+                valid_to=None if overlap else change - datetime.timedelta(days=1),
             )
             after = draw(st.sampled_from([D("0.08"), D("0.12"), D("0.0725")]))
             out += [before, oracle.Term(program, after, valid_from=change)]
@@ -119,17 +120,55 @@ def customer(draw):
             {"created": draw(days(datetime.date(2026, 4, 1), LAST)), "rows": rows, "own": draw(st.booleans())}
         )
     kind = draw(st.sampled_from(("plain", "deal", "procurement", "project", "referred")))
+    currency = draw(st.sampled_from(("RUB", "RUB", "KZT")))
+    decided = draw(
+        days(datetime.date(2026, 5, 1), datetime.date(2026, 10, 20))
+        | days(datetime.date(2025, 8, 1), datetime.date(2025, 10, 31))
+        if kind in ("project", "referred")  # windows: the 12th month and the one after it
+        else days(datetime.date(2026, 5, 1), datetime.date(2026, 10, 20))
+    )
+    if kind == "project":
+        # a month of the project's scope just under, at or over the threshold; for a project decided a year
+        # before, the window's last month or the first month after it
+        threshold = D("30000") if currency == "RUB" else D("150000")
+        first = decided.replace(day=1)
+        month = draw(
+            st.sampled_from(
+                [oracle.add_months(first, 11), oracle.add_months(first, 12)]
+                if decided.year == 2025
+                else MONTHS
+            )
+        )
+        amount = threshold + draw(st.sampled_from((D("-0.01"), D(0), D("1234.5678"))))
+        subaccounts[0]["own"] = False
+        subaccounts[0]["rows"].append(
+            (month + datetime.timedelta(days=14), "compute", "p", "f1", amount, D(0))
+        )
     return {
-        "currency": draw(st.sampled_from(("RUB", "RUB", "KZT"))),
+        "currency": currency,
         "subaccounts": subaccounts,
         "kind": kind,
-        "decided": draw(days(datetime.date(2026, 5, 1), datetime.date(2026, 10, 20))),
+        "decided": decided,
+        "second_deal": draw(
+            st.none()
+            | st.tuples(
+                days(datetime.date(2026, 5, 1), datetime.date(2026, 8, 31)),
+                st.booleans(),
+                st.lists(days(FIRST, LAST), min_size=2, max_size=2).map(sorted),
+            )
+        ),
         "contract": sorted(draw(st.lists(days(FIRST, LAST), min_size=2, max_size=2))),
         "scope": draw(st.sampled_from(("f1", "cloud"))),
-        "consent": draw(st.booleans()),
+        "consent": draw(st.sampled_from((True, True, True, False))),
         "invoices": draw(
             st.lists(
-                st.tuples(money_st("0", "1500000", 2), st.sampled_from(("paid", "part", "none"))), max_size=4
+                st.tuples(
+                    money_st("1", "1500000", 2),
+                    st.sampled_from(("paid", "part", "none")),
+                    st.sampled_from(MONTHS),
+                ),
+                min_size=1,
+                max_size=4,
             )
         ),
     }
@@ -211,14 +250,19 @@ class Built:
                     currency=c["currency"],
                 )
         decided = c["decided"]
+        deals = []
         if c["kind"] in ("deal", "procurement"):
-            start, end = c["contract"] if c["kind"] == "procurement" else (None, None)
+            deals.append((decided, c["kind"] == "procurement", c["contract"]))
+            if c["second_deal"] is not None:
+                deals.append(c["second_deal"])
+        for decided, procurement, contract in deals:
+            start, end = contract if procurement else (None, None)
             deal = RegistrationFactory(
                 account=account,
                 kind="deal",
                 status="approved",
                 decided_at=noon(decided),
-                procurement=c["kind"] == "procurement",
+                procurement=procurement,
                 contract_start=start,
                 contract_end=end,
             )
@@ -230,11 +274,12 @@ class Built:
                     "deal",
                     "approved",
                     decided,
-                    c["kind"] == "procurement",
+                    procurement,
                     start,
                     end,
                 )
             )
+        decided = c["decided"]
         if c["kind"] == "project" and subs:
             scope = "f1" if c["scope"] == "f1" else f"cloud-{subs[0].pk}"
             project = RegistrationFactory(
@@ -259,8 +304,8 @@ class Built:
             world["referred"].append(
                 oracle.ReferredCustomer(referred.pk, account.pk, partner.pk, decided, c["consent"])
             )
-            for n, (amount, state) in enumerate(c["invoices"]):
-                sub, month = subs[n % len(subs)], MONTHS[n % len(MONTHS)]
+            for n, (amount, state, month) in enumerate(c["invoices"]):
+                sub = subs[n % len(subs)]
                 paid = {"paid": amount, "part": (amount / 2).quantize(D("0.01")), "none": D(0)}[state]
                 CustomerInvoiceFactory(
                     subaccount=sub, month=month, currency=c["currency"], amount=amount, paid_amount=paid
