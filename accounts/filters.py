@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.permissions import Right
+
 from .models import Account
 
 
@@ -41,9 +43,10 @@ class AccountFilter(django_filters.FilterSet):
         return queryset
 
     def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(legal_name__icontains=value)
-            | Q(tax_id__icontains=value)
-            | Q(contacts__email__icontains=value)
-        ).distinct()
+        """Name, legal name, tax id; a contact's name or email only for a role that sees personal data (else
+        a search would confirm an address the page masks)."""
+        found = Q(name__icontains=value) | Q(legal_name__icontains=value) | Q(tax_id__icontains=value)
+        membership = getattr(self.request, "membership", None)
+        if membership is not None and membership.has(Right.PERSONAL_DATA):
+            found |= Q(contacts__email__icontains=value) | Q(contacts__name__icontains=value)
+        return queryset.filter(found).distinct()

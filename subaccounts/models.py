@@ -60,6 +60,8 @@ class SubaccountEvent(TenantModel):
     from_status = models.CharField(max_length=24, choices=Subaccount.Status.choices, blank=True)
     to_status = models.CharField(max_length=24, choices=Subaccount.Status.choices)
     reason = models.TextField(blank=True)
+    # where an invitation went: personal data, kept apart from the reason so that it can be masked
+    recipient = models.EmailField(_("recipient"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -59,17 +59,26 @@ def subaccount_create(*, account, name: str, customer_email: str, created_by) ->
         subaccount=subaccount,
         actor=created_by,
         to_status=Subaccount.Status.ACCEPTANCE_REQUIRED,
-        reason=str(_("Invitation sent to %(email)s") % {"email": customer_email}),
+        reason=str(_("Invitation sent")),
+        recipient=customer_email,
     )
     _queue_invitation(subaccount)
     return subaccount
 
 
 @transaction.atomic
-def invitation_resend(*, subaccount: Subaccount) -> Subaccount:
-    """Send a new link; the previous one stops working."""
+def invitation_resend(*, subaccount: Subaccount, actor=None) -> Subaccount:
+    """Send a new link; the previous one stops working. The resend is in the subaccount's history."""
     if subaccount.status != Subaccount.Status.ACCEPTANCE_REQUIRED:
         raise ValidationError(_("Only a subaccount awaiting acceptance has an invitation to resend."))
+    SubaccountEvent.objects.create(
+        subaccount=subaccount,
+        actor=actor,
+        from_status=subaccount.status,
+        to_status=subaccount.status,
+        reason=str(_("Invitation resent; the previous link stopped working")),
+        recipient=subaccount.customer_email,
+    )
     _queue_invitation(subaccount)
     return subaccount
 

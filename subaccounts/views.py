@@ -10,7 +10,7 @@ from finance.selectors import subaccount_consumption
 from portal.charts import stacked_bars
 from portal.csv import csv_response
 from portal.periods import PeriodForm
-from portal.permissions import Right
+from portal.permissions import Right, personal
 from portal.views import PortalActionView, PortalCreateView, PortalDetailView, PortalListView, PublicView
 
 from . import lifecycle, services
@@ -107,10 +107,8 @@ class SubaccountCreateView(PortalCreateView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         contact = self.account.contacts.first()
-        kwargs["initial"] = {
-            "name": f"{self.account.name}",
-            "customer_email": contact.email if contact else "",
-        }
+        kwargs["initial"] = {"name": self.account.name}
+        kwargs["contact_email"] = contact.email if contact else ""
         return kwargs
 
     def get_context_data(self, **kwargs):
@@ -127,7 +125,7 @@ class SubaccountCreateView(PortalCreateView):
         messages.success(
             self.request,
             _("Subaccount created. %(email)s has been emailed a link to accept it.")
-            % {"email": subaccount.customer_email},
+            % {"email": personal(subaccount.customer_email, self.membership)},
         )
         return subaccount
 
@@ -199,10 +197,11 @@ class InvitationResendView(PortalActionView):
     confirm_button = _("Resend")
 
     def act(self, subaccount):
-        services.invitation_resend(subaccount=subaccount)
+        services.invitation_resend(subaccount=subaccount, actor=self.request.user)
         messages.success(
             self.request,
-            _("A new invitation is on its way to %(email)s.") % {"email": subaccount.customer_email},
+            _("A new invitation is on its way to %(email)s.")
+            % {"email": personal(subaccount.customer_email, self.membership)},
         )
         return redirect(subaccount)
 

@@ -1,7 +1,7 @@
 from django import template
 
 from portal.money import round_money
-from portal.permissions import Right, mask_email, mask_text
+from portal.permissions import Right, mask
 
 register = template.Library()
 
@@ -9,10 +9,9 @@ register = template.Library()
 @register.filter
 def personal(value, rights):
     """Personal data as the role may see it: ``{{ contact.email|personal:rights }}``."""
-    value = "" if value is None else str(value)
     if str(Right.PERSONAL_DATA) in rights:
-        return value
-    return mask_email(value) if "@" in value else mask_text(value)
+        return "" if value is None else str(value)
+    return mask(value)
 
 
 @register.filter

@@ -138,6 +138,9 @@ def test_resending_replaces_the_link(invited, client, django_capture_on_commit_c
     assert new != old
     assert "already been answered or withdrawn" in client.get(old).content.decode()
     assert client.get(new).status_code == 200
+    resent = SubaccountEvent.objects.filter(subaccount=sub).first()  # newest first
+    assert (resent.actor, resent.from_status, resent.to_status) == (admin.user, *[S.ACCEPTANCE_REQUIRED] * 2)
+    assert resent.reason.startswith("Invitation resent") and resent.recipient == "cfo@gamma.example"
 
 
 @pytest.mark.django_db
