@@ -39,7 +39,14 @@ def use_bench_database() -> None:
     with psycopg.connect(**conninfo, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
         conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = url.replace(f"/{cfg['NAME']}", f"/{BENCH_DB}", 1)
+    os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
+
+
+def with_database(url: str, name: str) -> str:
+    """``url`` naming database ``name`` instead: only the path changes (the user may share the name)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def psql(*args: str, stdout=None) -> None:

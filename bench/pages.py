@@ -1,0 +1,158 @@
+"""Every main page as the Administrator of the largest partner, against the floor page (`/access/security/`:
+the base layout and nothing else) measured in the same run: median and p95 of interleaved requests, the
+ratio of the median to the floor's, and the page's query count.
+
+    bench/run pages                   # a small partner world (quick): 500 subaccounts, 92 days
+    SCALE=full bench/run pages        # DESIGN.md's largest partner (bench/seed_scale's defaults, ~12 M rows);
+                                      # the seeded database portal_scale is kept and reused by later runs
+    ROUNDS=15 bench/run pages         # requests per page (default 15)
+
+In-process (Django's test client against the real PostgreSQL), so the figures are the application's: no
+network, no gunicorn.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
+
+import django  # noqa: E402
+import psycopg  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from bench.list_pages import with_database  # noqa: E402
+from bench.seed_scale import ADMIN_EMAIL, Size, seed  # noqa: E402
+
+ROUNDS = int(os.environ.get("ROUNDS", "15"))
+SCALES = {
+    "small": Size(subaccounts=500, accounts=100, days=92, small_partners=10, deals=10),
+    "full": Size(),
+}
+
+
+def use_database(scale: str, size: Size) -> bool:
+    """Point DATABASE_URL at this scale's database; True when it must be (re)seeded. The full scale is kept
+    between runs (seeding it takes many minutes) and reseeded only when the size asked for changed."""
+    from portal import embedded
+
+    url = os.environ.get("DATABASE_URL") or embedded.postgres_url()
+    name = f"portal_{'scale' if scale == 'full' else 'bench'}"
+    marker = size.label()
+    admin_url = with_database(url, "postgres")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        seeded = None
+        if exists and scale == "full":
+            with psycopg.connect(with_database(url, name)) as db:
+                seeded = db.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+                                    "WHERE datname = current_database()").fetchone()[0]  # fmt: skip
+        if seeded == marker:
+            os.environ["DATABASE_URL"] = with_database(url, name)
+            return False
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+        comment = sql.SQL("COMMENT ON DATABASE {} IS {}")
+        conn.execute(comment.format(sql.Identifier(name), sql.Literal(marker)))
+    os.environ["DATABASE_URL"] = with_database(url, name)
+    return True
+
+
+def pages(world) -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    today = datetime.date.today()
+    days = f"start={today - datetime.timedelta(days=91)}&finish={today}"
+    usage = reverse("finance:usage")
+    return [
+        ("Floor: security", reverse("access:security")),
+        ("Dashboard", reverse("dashboard")),
+        ("Accounts", reverse("accounts:list")),
+        ("Subaccounts", reverse("subaccounts:list")),
+        ("Subaccounts, sorted by name", reverse("subaccounts:list") + "?sort=-name"),
+        ("Subaccounts, active", reverse("subaccounts:list") + "?status=active"),
+        ("Subaccounts, search", reverse("subaccounts:list") + "?q=00042"),
+        ("Subaccount", reverse("subaccounts:detail", args=[world["subaccount"].pk])),
+        ("Usage, 92 days by day", f"{usage}?{days}&group=day"),
+        ("Usage, 92 days by month", f"{usage}?{days}&group=month"),
+        ("Usage, one subaccount", f"{usage}?subaccount={world['subaccount'].pk}"),
+        ("Accruals", reverse("finance:index")),
+        ("Accrual", reverse("finance:accrual_detail", args=[world["accrual"].pk])),
+        ("Bonuses by month", reverse("finance:bonuses")),
+        ("Partner bonus", reverse("finance:partner_bonus")),
+        ("Subaccount bonus", reverse("finance:subaccount_bonus", args=[world["subaccount"].pk])),
+        ("Rebate balance", reverse("finance:balance")),
+        ("Commission statistics", reverse("finance:commission")),
+        ("Partner profile", reverse("profiles:profile")),
+        ("Registrations", reverse("tools:index")),
+    ]
+
+
+def main() -> None:
+    scale = os.environ.get("SCALE", "small")
+    size = SCALES[scale]
+    fresh = use_database(scale, size)
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    setup_test_environment()  # the test client's host is allowed
+
+    from finance.models import Accrual
+    from profiles.models import Partner
+    from subaccounts.models import Subaccount
+
+    call_command("migrate", verbosity=0)
+    if fresh:
+        print(f"Seeding {size.label()} (through the importer and the accrual)")
+        started = time.perf_counter()
+        seed(size, log=print)
+        print(f"  seeded in {time.perf_counter() - started:.0f} s")
+        connection.cursor().execute("VACUUM ANALYZE")
+    partner = Partner.objects.get(name="Largest partner")
+    subaccount = Subaccount.objects.filter(partner=partner).order_by("pk").first()
+    world = {
+        "subaccount": subaccount,
+        "accrual": Accrual.objects.filter(subaccount=subaccount).order_by("-period").first(),
+    }
+    client = Client()
+    client.force_login(partner.memberships.get(user__email=ADMIN_EMAIL).user)
+    listed = pages(world)
+    times: dict[str, list[float]] = {name: [] for name, _ in listed}
+    queries, statuses = {}, {}
+    for name, url in listed:  # warm-up, status and query count
+        with CaptureQueriesContext(connection) as captured:
+            statuses[name] = client.get(url).status_code
+        queries[name] = len(captured)
+        assert statuses[name] == 200, f"{name} ({url}) answered {statuses[name]}"
+    reset_queries()
+    for _ in range(ROUNDS):  # interleaved: the machine's noise falls on every page alike
+        for name, url in listed:
+            started = time.perf_counter()
+            response = client.get(url)
+            if response.streaming:
+                b"".join(response.streaming_content)
+            times[name].append(time.perf_counter() - started)
+    floor = statistics.median(times["Floor: security"])
+    print(f"\nPages of the largest partner ({scale}: {size.label()}), {ROUNDS} interleaved requests each:")
+    print(f"  {'page':34} {'median':>9} {'p95':>9} {'× floor':>8} {'queries':>8}  status")
+    for name, _url in listed:
+        samples = sorted(times[name])
+        median = statistics.median(samples)
+        p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+        print(
+            f"  {name:34} {median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {median / floor:7.1f}x"
+            f" {queries[name]:8d}  {statuses[name]}"
+        )
+
+
+if __name__ == "__main__":
+    main()
