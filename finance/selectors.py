@@ -9,30 +9,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
-    Case,
-    DateField,
-    DecimalField,
-    ExpressionWrapper,
     F,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Trunc
+from django_tables2.data import TableData
 
-from portal.money import BILLING_DIGITS, BILLING_PLACES, ZERO
+from portal.money import ZERO
 from portal.periods import MonthRange
 from tools.models import ProgramSettings
 
-from .accruals import deal_day_sql, deals_sql
-from .models import WITHDRAWABLE_POOLS, Accrual, LedgerEntry, MonthlyConsumption, Pool, Program, RebateTerm
+from .accruals import ROW_REWARD, day_terms_sql, deals_sql
+from .models import WITHDRAWABLE_POOLS, Accrual, LedgerEntry, MonthlyConsumption, Pool, Program
 
 
 @dataclass(frozen=True)
@@ -238,103 +225,7 @@ USAGE_VIEWS = {
     "subaccount": ("subaccount__billing_account_id", "subaccount__name"),
 }
 USAGE_GROUPINGS = ("day", "week", "month")
-_MONEY = DecimalField(max_digits=BILLING_DIGITS, decimal_places=BILLING_PLACES)
-
-
-def day_rate(program: str):
-    """A program's rate of a consumption row's day and currency (0 when no term applies): the same rule as the
-    accrual's and the commission report's day terms (a term in the row's currency first, else a plain rate
-    in any; the latest valid that day)."""
-    same_currency = Q(currency=OuterRef("currency"))
-    terms = (
-        RebateTerm.objects.filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=OuterRef("date")),
-            same_currency | Q(cap__isnull=True, threshold__isnull=True),
-            program=program,
-            condition="",
-            valid_from__lte=OuterRef("date"),
-        )
-        .annotate(other_currency=Case(When(same_currency, then=0), default=1))
-        .order_by("other_currency", "-valid_from")
-        .values("rate")[:1]
-    )
-    return Coalesce(
-        Subquery(terms), Value(Decimal(0)), output_field=DecimalField(max_digits=7, decimal_places=4)
-    )
-
-
-def _deal_day():
-    """1 on a day of the row's subaccount's deal (deals_sql for the row's month, as the accrual decides it),
-    else 0."""
-    row = '"finance_consumption"'
-    deals = deals_sql(
-        f'{row}."date"', f'{row}."date"', partner=f'{row}."partner_id"', zone="%s", deal_days="%s"
-    )
-    return RawSQL(  # noqa: S611 (constant SQL; the time zone and the window are bound)
-        f"""COALESCE((SELECT {deal_day_sql(f'{row}."date"')}::int FROM ({deals}) d
-                     WHERE d.subaccount_id = {row}."subaccount_id"), 0)""",  # noqa: S608 (no input)
-        [settings.TIME_ZONE, ProgramSettings.current().deal_subaccount_days],
-        output_field=IntegerField(),
-    )
-
-
-# per daily row, as billing gives it (credits negative, never more than the cost): the discount is the
-# credit; the client pays the rest; the partner's reward, unrounded, is the bonus at the day's rate and on a
-# day of the subaccount's deal the deal extra at the day's rate — none for the partner's own use, excluded
-# services or a customer who came through the partner's referral link (it earns the referral commission)
-DISCOUNT = ExpressionWrapper(-F("credit"), output_field=_MONEY)
-CLIENT_PAYS = ExpressionWrapper(F("cost") + F("credit"), output_field=_MONEY)
-
-
-def _reward():
-    return Case(
-        When(
-            Q(subaccount__is_partner_own=True)
-            | Q(is_marketplace=True)
-            | Q(subaccount__account__referral__isnull=False),
-            then=Value(ZERO),
-        ),
-        default=CLIENT_PAYS * (day_rate(Program.PARTNER_BONUS) + day_rate(Program.DEAL_EXTRA) * _deal_day()),
-        output_field=_MONEY,
-    )
-
-
-# (named apart from the row's own columns: an annotation called "cost" would hide the column from the rest)
-def _usage_sums() -> dict:
-    return {
-        "consumption": Sum("cost"),
-        "discount": Sum(DISCOUNT),
-        "client_pays": Sum(CLIENT_PAYS),
-        "reward": Sum(_reward()),
-        "adjustment": Sum("adjustment"),
-    }
-
-
-PARTNER_PAYS = ExpressionWrapper(F("client_pays") - F("reward") + F("adjustment"), output_field=_MONEY)
 USAGE_COLUMNS = ("consumption", "discount", "client_pays", "reward", "adjustment", "partner_pays")
-
-
-@dataclass
-class UsageDetails:
-    """Consumption of a period by one view (service, SKU, cloud, folder, subaccount) and time bucket, with the
-    six money columns; totals per currency and the before/after discount series of the chart."""
-
-    rows: QuerySet  # dicts: bucket, key, name, currency and USAGE_COLUMNS
-    totals: list[dict]
-    buckets: list[datetime.date]
-    chart: dict[str, list[Decimal]]
-
-    def csv_header(self) -> list[str]:
-        return ["Period", "Id", "Name", "Currency", *USAGE_HEADERS]
-
-    def csv_rows(self):
-        """Every row of the period (not one page), then a total line per currency: the page's figures."""
-        for row in self.rows.iterator(chunk_size=2000):
-            yield [row["bucket"], row["key"], row["name"], row["currency"], *(row[c] for c in USAGE_COLUMNS)]
-        for total in self.totals:
-            yield ["Total", "", "", total["currency"], *(total[c] for c in USAGE_COLUMNS)]
-
-
 USAGE_HEADERS = (
     "Consumption cost",
     "Discount",
@@ -343,6 +234,86 @@ USAGE_HEADERS = (
     "Adjustment",
     "To be paid by partner",
 )
+
+
+def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) -> tuple[str, str]:
+    """SQL (CTEs, joins) for the reward of each daily row ``c`` of one partner's period: each program's rate
+    looked up once per day and currency, the deal once per subaccount and month (deals_sql, as the accrual
+    decides it), all hash-joined — never a lookup per row. Every value in it is a date, an id or a setting."""
+    first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
+    deals = deals_sql(
+        first,
+        last,
+        partner=str(int(partner_id)),
+        zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
+        deal_days=str(int(ProgramSettings.current().deal_subaccount_days)),
+    )
+    ctes = f"""
+    bonus AS ({day_terms_sql("'partner_bonus'", "''", first, last)}),
+    extra AS ({day_terms_sql("'deal_extra'", "''", first, last)}),
+    deals AS ({deals}),
+    referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer)"""  # noqa: S608 (no input)
+    joins = """
+    LEFT JOIN bonus b ON b.d = c.date AND b.currency = c.currency
+    LEFT JOIN extra x ON x.d = c.date AND x.currency = c.currency
+    LEFT JOIN deals d ON d.subaccount_id = c.subaccount_id AND d.month = date_trunc('month', c.date)::date
+    LEFT JOIN referred rc ON rc.account_id = c.account"""
+    return ctes, joins
+
+
+# per daily row, as billing gives it (credits negative, never more than the cost): the discount is the
+# credit; the client pays the rest; the partner's reward, unrounded, is the bonus at the day's rate and on a
+# day of the subaccount's deal the deal extra at the day's rate — none for the partner's own use, excluded
+# services or a customer who came through the partner's referral link (it earns the referral commission)
+ROW_SUMS = f"""
+    sum(c.cost) AS consumption, sum(-c.credit) AS discount, sum(c.cost + c.credit) AS client_pays,
+    sum(CASE WHEN NOT c.own AND NOT c.is_marketplace AND rc.account_id IS NULL
+             THEN {ROW_REWARD.format(bonus="COALESCE(b.rate, 0)", extra="COALESCE(x.rate, 0)")}
+             ELSE 0.00 END) AS reward,
+    sum(c.adjustment) AS adjustment"""
+# what a user may sort the table by (django-tables2's ?sort=), and a page's order otherwise
+USAGE_ORDER = {name: name for name in ("bucket", "key", "name", "currency", *USAGE_COLUMNS[:5])}
+USAGE_ORDER["partner_pays"] = "(client_pays - reward + adjustment)"
+DEFAULT_ORDER = "bucket, consumption DESC, key, currency"
+# one pass over the period's rows, grouped three ways (GROUPING's bits tell them apart): the table's rows
+# (bucket, key, currency); each subaccount's month, for the totals (its reward rounded once, as the accrual
+# rounds it); each bucket, for the chart. The page, the row count, the totals and the chart are read from it.
+ROWS, MONTHS, BUCKETS = 0b0011, 0b1100, 0b0111
+GROUPED = """
+WITH {ctes},
+c AS ({source}),
+g AS MATERIALIZED (
+    SELECT GROUPING(t.bucket, c.key, c.subaccount_id, t.month) AS level, t.bucket, c.key,
+           max(c.name) AS name, c.currency, {sums}
+    FROM c {joins}
+    CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket,
+                               date_trunc('month', c.date)::date AS month) t
+    GROUP BY GROUPING SETS ((t.bucket, c.key, c.currency), (c.currency, c.subaccount_id, t.month),
+                            (t.bucket, c.currency))
+)
+(SELECT 'row', bucket, key, name, currency, consumption, discount, client_pays, reward, adjustment
+ FROM g WHERE level = {rows} ORDER BY {order} LIMIT {limit} OFFSET {offset})
+UNION ALL
+SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM g WHERE level = {rows}
+UNION ALL
+(SELECT 'total', NULL, NULL, NULL, currency, sum(consumption), sum(discount), sum(client_pays),
+        sum(round(reward, 2)), sum(adjustment)
+ FROM g WHERE level = {months} GROUP BY currency ORDER BY currency)
+UNION ALL
+(SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
+ FROM g WHERE level = {buckets} ORDER BY bucket, currency)
+"""
+ALL_ROWS = """
+WITH {ctes},
+c AS ({source})
+SELECT * FROM (
+    SELECT t.bucket, c.key, max(c.name) AS name, c.currency, {sums}
+    FROM c {joins}
+    CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket) t
+    GROUP BY t.bucket, c.key, c.currency
+) g
+ORDER BY {order}
+"""
 
 
 def _buckets(start: datetime.date, finish: datetime.date, grouping: str) -> list[datetime.date]:
@@ -357,57 +328,176 @@ def _buckets(start: datetime.date, finish: datetime.date, grouping: str) -> list
     return days
 
 
-# the reward of a subaccount's month is rounded once, as the accrual rounds it: totals sum the rounded months
-TOTALS = """
-SELECT currency, sum(consumption), sum(discount), sum(client_pays), sum(round(reward, 2)), sum(adjustment)
-FROM ({months}) m GROUP BY currency ORDER BY currency
-"""
+def _row(values) -> dict:
+    row = dict(zip(("bucket", "key", "name", "currency", *USAGE_COLUMNS[:5]), values, strict=True))
+    row["partner_pays"] = row["client_pays"] - row["reward"] + row["adjustment"]
+    return row
 
 
-def _usage_totals(base: QuerySet) -> list[dict]:
-    """Totals per currency: the rows' sums, the reward as the accrual has it (each subaccount's month rounded
-    once), so the page's total reward of whole months is what was accrued, to the kopeck."""
-    months = (
-        base.annotate(month=Trunc("date", "month", output_field=DateField()))
-        .values("currency", "subaccount_id", "month")
-        .annotate(**_usage_sums())
-    )
-    sql, params = months.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(TOTALS.format(months=sql), params)
-        sums = cursor.fetchall()
-    totals = []
-    for currency, *values in sums:
-        total = dict(
-            zip(("consumption", "discount", "client_pays", "reward", "adjustment"), values, strict=True)
+class UsageDetails(TableData):
+    """Consumption of a period by one view (service, SKU, cloud, folder or subaccount) and time bucket, with
+    the six money columns; totals per currency and the chart's before/after discount series per bucket.
+
+    One query answers a page (GROUPED): the table's page, the row count, the totals and the chart. It is the
+    table's data for django-tables2: the sort and the page asked for go into the SQL; ``csv_rows`` streams
+    every row of the period."""
+
+    def __init__(
+        self, *, source: tuple[str, list], ctes: str, joins: str, grouping: str, buckets, page: slice
+    ):
+        super().__init__(data=None)
+        self.source, self.ctes, self.joins, self.grouping = source, ctes, joins, grouping
+        self.buckets = buckets
+        self.page = page
+        self.order = DEFAULT_ORDER
+        self._result = None
+
+    def order_by(self, aliases):
+        columns = [
+            f"{USAGE_ORDER[alias.lstrip('-')]}{' DESC' if alias.startswith('-') else ''}"
+            for alias in aliases
+            if alias.lstrip("-") in USAGE_ORDER
+        ]
+        self.order = ", ".join([*columns, "bucket", "key", "currency"]) if columns else DEFAULT_ORDER
+        self._result = None
+
+    def __len__(self):
+        return self._grouped()["count"]
+
+    def __iter__(self):
+        return iter(self._grouped()["rows"])
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        if (key.start or 0, key.stop) == (self.page.start, self.page.stop):
+            return self._grouped()["rows"]
+        return self._query(key.stop - (key.start or 0), key.start or 0)["rows"]  # a page not asked for
+
+    @property
+    def rows(self) -> list[dict]:
+        """The rows of the page asked for."""
+        return self._grouped()["rows"]
+
+    @property
+    def totals(self) -> list[dict]:
+        return self._grouped()["totals"]
+
+    @property
+    def chart(self) -> dict[str, list[Decimal]]:
+        index = {bucket: i for i, bucket in enumerate(self.buckets)}
+        chart: dict[str, list[Decimal]] = {}
+        for bucket, currency, before, after in self._grouped()["chart"]:
+            chart.setdefault(f"Before discount, {currency}", [ZERO] * len(index))[index[bucket]] = before
+            chart.setdefault(f"After discount, {currency}", [ZERO] * len(index))[index[bucket]] = after
+        return chart
+
+    def _grouped(self) -> dict:
+        if self._result is None:
+            self._result = self._query(self.page.stop - self.page.start, self.page.start)
+        return self._result
+
+    def _query(self, limit: int, offset: int) -> dict:
+        sql, params = self.source
+        query = GROUPED.format(
+            ctes=self.ctes,
+            source=sql,
+            sums=ROW_SUMS,
+            joins=self.joins,
+            grouping=self.grouping,
+            order=self.order,
+            limit=int(limit),
+            offset=int(offset),
+            rows=ROWS,
+            months=MONTHS,
+            buckets=BUCKETS,
         )
-        total["partner_pays"] = total["client_pays"] - total["reward"] + total["adjustment"]
-        totals.append({"currency": currency, **total})
-    return totals
+        result = {"rows": [], "count": 0, "totals": [], "chart": []}
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            for kind, *values in cursor.fetchall():
+                if kind == "row":
+                    result["rows"].append(_row(values))
+                elif kind == "count":
+                    result["count"] = int(values[4])
+                elif kind == "total":
+                    total = _row(values)
+                    result["totals"].append({k: total[k] for k in ("currency", *USAGE_COLUMNS)})
+                else:
+                    result["chart"].append((values[0], values[3], values[4], values[6]))
+        return result
+
+    def csv_header(self) -> list[str]:
+        return ["Period", "Id", "Name", "Currency", *USAGE_HEADERS]
+
+    def csv_rows(self):
+        """Every row of the period (not one page), then a total line per currency: the page's figures."""
+        sql, params = self.source
+        query = ALL_ROWS.format(
+            ctes=self.ctes,
+            source=sql,
+            sums=ROW_SUMS,
+            joins=self.joins,
+            grouping=self.grouping,
+            order=self.order,
+        )
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(query, params)
+            while chunk := cursor.fetchmany(2000):
+                for values in chunk:
+                    row = _row(values)
+                    yield [
+                        row["bucket"],
+                        row["key"],
+                        row["name"],
+                        row["currency"],
+                        *(row[c] for c in USAGE_COLUMNS),
+                    ]
+        for total in self.totals:
+            yield ["Total", "", "", total["currency"], *(total[c] for c in USAGE_COLUMNS)]
 
 
 def usage_details(
-    *, queryset, start: datetime.date, finish: datetime.date, view: str = "service", grouping: str = "day"
+    *,
+    queryset,
+    partner_id: int,
+    start: datetime.date,
+    finish: datetime.date,
+    view: str = "service",
+    grouping: str = "day",
+    page: int = 1,
+    per_page: int = 50,
 ) -> UsageDetails:
-    """From a scoped Consumption queryset: three queries whatever the number of rows (rows are paginated)."""
+    """From a scoped Consumption queryset (its SQL, scope and all, is the source the grouping reads): the
+    period's rows by ``view`` and ``grouping``; one page of them, the totals and the chart in one query."""
     key, name = USAGE_VIEWS[view]
-    base = queryset.filter(date__gte=start, date__lte=finish).order_by()
-    bucketed = base.annotate(bucket=Trunc("date", grouping, output_field=DateField()))
-    rows = (
-        bucketed.annotate(key=F(key))
-        .values("bucket", "key", "currency")
-        .annotate(name=Max(name), **_usage_sums())
-        .annotate(partner_pays=PARTNER_PAYS)
-        .order_by("bucket", "-consumption", "key")
+    if grouping not in USAGE_GROUPINGS:
+        raise ValueError(grouping)
+    source = (
+        queryset.filter(date__gte=start, date__lte=finish)
+        .order_by()
+        .values(
+            "subaccount_id",
+            "date",
+            "currency",
+            "cost",
+            "credit",
+            "adjustment",
+            "is_marketplace",
+            key=F(key),
+            name=F(name),
+            own=F("subaccount__is_partner_own"),
+            account=F("subaccount__account_id"),
+        )
+        .query.sql_with_params()
     )
-    totals = _usage_totals(base)
-    buckets = _buckets(start, finish, grouping)
-    index = {bucket: i for i, bucket in enumerate(buckets)}
-    chart: dict[str, list[Decimal]] = {}
-    per_bucket = bucketed.values("bucket", "currency").annotate(before=Sum("cost"), after=Sum(CLIENT_PAYS))
-    for cell in per_bucket.order_by("bucket"):
-        before = chart.setdefault(f"Before discount, {cell['currency']}", [ZERO] * len(buckets))
-        after = chart.setdefault(f"After discount, {cell['currency']}", [ZERO] * len(buckets))
-        before[index[cell["bucket"]]] = cell["before"]
-        after[index[cell["bucket"]]] = cell["after"]
-    return UsageDetails(rows=rows, totals=totals, buckets=buckets, chart=chart)
+    ctes, joins = _reward_sql(start, finish, partner_id)
+    first = (max(page, 1) - 1) * per_page
+    return UsageDetails(
+        source=source,
+        ctes=ctes,
+        joins=joins,
+        grouping=grouping,
+        buckets=_buckets(start, finish, grouping),
+        page=slice(first, first + per_page),
+    )

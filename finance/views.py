@@ -465,6 +465,15 @@ class ReportDownloadView(PortalDetailView):
         )
 
 
+USAGE_PER_PAGE = 50
+
+
+def page_number(request) -> int:
+    """The ``?page=`` asked for (django-tables2's parameter), 1 when absent or not a number."""
+    value = request.GET.get("page", "")
+    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
+
+
 class UsageView(PortalPageView):
     """Subaccount details: consumption by service, SKU, cloud, folder or subaccount, grouped by day, week or
     month, for at most 92 days — a chart before and after discount, the six money columns, and the same
@@ -491,10 +500,13 @@ class UsageView(PortalPageView):
         self.start, self.finish = self.form.day_range()
         self.details = selectors.usage_details(
             queryset=queryset,
+            partner_id=self.membership.partner_id,
             start=self.start,
             finish=self.finish,
             view=self.form.choice("view"),
             grouping=self.form.choice("group"),
+            page=page_number(request),
+            per_page=USAGE_PER_PAGE,
         )
         if request.GET.get("export") == "csv":
             name = f"consumption-{self.start}-{self.finish}.csv"
@@ -502,8 +514,8 @@ class UsageView(PortalPageView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        table = UsageTable(self.details.rows, membership=self.membership)
-        RequestConfig(self.request, paginate={"per_page": 50}).configure(table)
+        table = UsageTable(self.details, membership=self.membership)
+        RequestConfig(self.request, paginate={"per_page": USAGE_PER_PAGE}).configure(table)
         grouping = self.form.choice("group")
         labels = [f"{b:%d %b}" if grouping != "month" else f"{b:%b %Y}" for b in self.details.buckets]
         kwargs.update(
