@@ -148,6 +148,21 @@ def broker_url(*, allow_embedded: bool) -> str:
     return env("CELERY_BROKER_URL")
 
 
+def caches(broker: str) -> dict:
+    """One cache shared by every process (gunicorn's workers, the worker): login throttling counts there.
+    DJANGO_CACHE_URL, else the broker's Redis, the cache's keys under a prefix of their own."""
+    url = env("DJANGO_CACHE_URL", default="") or broker
+    if url.startswith("redis+socket://"):  # kombu's name for a unix socket; redis-py says unix://
+        url = "unix://" + url.removeprefix("redis+socket://")
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": env("DJANGO_CACHE_KEY_PREFIX", default="portal-cache"),
+        }
+    }
+
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -171,6 +186,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Failed logins: 5 per 5 minutes per account *and* address ("key", access/adapters.py), 20 a minute per
+# address. Nothing counts per account alone, so nobody elsewhere can lock its owner out.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "5/5m/key,20/m/ip",
@@ -179,6 +196,11 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Partners join by invitation from their administrator, never by open sign-up.
 ACCOUNT_ADAPTER = "access.adapters.InvitationOnlyAccountAdapter"
+# The client's address (throttling, audit trail, referral clicks): the connection's, unless proxies of our
+# own stand in front; then the one the outermost of them saw (the N-th X-Forwarded-For entry from the
+# right, what a client writes itself is never believed), or the header the proxy sets for it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("DJANGO_TRUSTED_CLIENT_IP_HEADER", default=None)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Partner Portal"
 

@@ -1,10 +1,11 @@
 """Production: everything secret or host-specific must come from the environment."""
 
 from .base import *  # noqa: F403
-from .base import broker_url, database, env
+from .base import broker_url, caches, database, env
 
 DATABASES = {"default": database(allow_embedded=False)}
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = broker_url(allow_embedded=False)  # results on the same Redis
+CACHES = caches(CELERY_BROKER_URL)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = False

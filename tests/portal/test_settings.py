@@ -45,6 +45,8 @@ def compose_environment() -> dict:
     block = text.split("environment: &portal-env\n", 1)[1]
     env = {}
     for line in block.splitlines():
+        if line.strip().startswith("#"):
+            continue
         match = re.fullmatch(r"    (\w+): (.*)", line)
         if not match:
             break
@@ -94,3 +96,20 @@ def test_hsts_preload_is_offered_unless_the_environment_leaves_it_out():
     on = settings_of("portal.settings.production", "SECURE_HSTS_PRELOAD")
     off = settings_of("portal.settings.production", "SECURE_HSTS_PRELOAD", env={"DJANGO_HSTS_PRELOAD": "no"})
     assert on["SECURE_HSTS_PRELOAD"] is True and off["SECURE_HSTS_PRELOAD"] is False
+
+
+def test_throttling_counts_in_redis_every_process_shares_and_believes_only_proxies_it_is_told_of():
+    names = ("CACHES", "ALLAUTH_TRUSTED_PROXY_COUNT")
+    bare = settings_of("portal.settings.production", *names)
+    cache = bare["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == NO_SERVERS["CELERY_BROKER_URL"] and bare["ALLAUTH_TRUSTED_PROXY_COUNT"] == 0
+
+    composed = settings_of("portal.settings.production", *names, env=compose_environment())
+    assert composed["CACHES"]["default"]["LOCATION"] == "redis://redis:6379/1"  # not the broker's database
+    assert composed["ALLAUTH_TRUSTED_PROXY_COUNT"] == 1
+
+    embedded = settings_of(
+        "portal.settings.local", "CACHES", env={"CELERY_BROKER_URL": "redis+socket:///d/r.sock"}
+    )
+    assert embedded["CACHES"]["default"]["LOCATION"] == "unix:///d/r.sock"
