@@ -17,6 +17,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from portal.charts import stacked_bars
+from portal.client_address import client_address
 from portal.csv import csv_response
 from portal.periods import PeriodForm
 from portal.permissions import Right
@@ -547,7 +548,7 @@ class ReferralRedirectView(PublicView):
             return HttpResponseRedirect(settings.REFERRAL_DEFAULT_LANDING)
         referral.click_record(
             link=link,
-            ip=request.META.get("REMOTE_ADDR", ""),
+            ip=client_address(request) or "",
             user_agent=request.headers.get("User-Agent", ""),
             headers=request.headers,
         )

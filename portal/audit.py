@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextvars
 
+from portal.client_address import client_address
+
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_client_ip", default=None)
 
 
@@ -13,7 +15,7 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _client_ip.set(request.META.get("REMOTE_ADDR"))
+        token = _client_ip.set(client_address(request))
         try:
             return self.get_response(request)
         finally:

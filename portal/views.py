@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -203,7 +204,21 @@ class PortalFormMixin(PortalMixin):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("title", self.title)
         kwargs.setdefault("formset", self.get_formset())
+        kwargs.setdefault("cancel_url", self.get_cancel_url())
         return super().get_context_data(**kwargs)
+
+    def get_cancel_url(self) -> str:
+        """Where Cancel leads: the object edited, else the portal page the user came from, else home."""
+        edited = getattr(self, "object", None)
+        if edited is not None and hasattr(edited, "get_absolute_url"):
+            return edited.get_absolute_url()
+        came_from = self.request.headers.get("Referer", "")
+        ours = url_has_allowed_host_and_scheme(
+            came_from, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        )
+        if ours and came_from != self.request.build_absolute_uri():
+            return came_from
+        return reverse("dashboard")
 
     def save_object(self, form):
         return form.save()

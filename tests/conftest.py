@@ -2,12 +2,28 @@ import os
 
 import celery.contrib.testing.tasks  # noqa: F401 - the ping task start_worker checks with
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.test import Client
 
 from portal.celery import app as celery_app
 from portal.permissions import Role
 from tests.factories import MembershipFactory, PartnerFactory
+
+
+@pytest.fixture(scope="session")
+def cache_redis():
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(cache_redis):
+    """Each test starts with an empty cache (login throttling counts): this run's keys go, nothing else on
+    the shared Redis (cache.clear() would empty the broker's database too)."""
+    keys = list(cache_redis.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000))
+    if keys:
+        cache_redis.delete(*keys)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 from portal import embedded
 
@@ -14,6 +15,52 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# never framed (clickjacking); no address of ours leaks to other sites; no MIME sniffing
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Only the portal's own files run or style a page: no inline script, style or handler (an injected one
+# does nothing); charts are data: images; nothing is framed, embedded or posted elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# the browser features no page of the portal uses, denied to it and to anything it might embed
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -99,6 +148,21 @@ def broker_url(*, allow_embedded: bool) -> str:
     return env("CELERY_BROKER_URL")
 
 
+def caches(broker: str) -> dict:
+    """One cache shared by every process (gunicorn's workers, the worker): login throttling counts there.
+    DJANGO_CACHE_URL, else the broker's Redis, the cache's keys under a prefix of their own."""
+    url = env("DJANGO_CACHE_URL", default="") or broker
+    if url.startswith("redis+socket://"):  # kombu's name for a unix socket; redis-py says unix://
+        url = "unix://" + url.removeprefix("redis+socket://")
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": env("DJANGO_CACHE_KEY_PREFIX", default="portal-cache"),
+        }
+    }
+
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -122,6 +186,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Failed logins: 5 per 5 minutes per account *and* address ("key", access/adapters.py), 20 a minute per
+# address. Nothing counts per account alone, so nobody elsewhere can lock its owner out.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "5/5m/key,20/m/ip",
@@ -130,6 +196,11 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Partners join by invitation from their administrator, never by open sign-up.
 ACCOUNT_ADAPTER = "access.adapters.InvitationOnlyAccountAdapter"
+# The client's address (throttling, audit trail, referral clicks): the connection's, unless proxies of our
+# own stand in front; then the one the outermost of them saw (the N-th X-Forwarded-For entry from the
+# right, what a client writes itself is never believed), or the header the proxy sets for it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("DJANGO_TRUSTED_CLIENT_IP_HEADER", default=None)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Partner Portal"
 

@@ -1,17 +1,24 @@
 """Production: everything secret or host-specific must come from the environment."""
 
 from .base import *  # noqa: F403
-from .base import broker_url, database, env
+from .base import broker_url, caches, database, env
 
 DATABASES = {"default": database(allow_embedded=False)}
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = broker_url(allow_embedded=False)  # results on the same Redis
+CACHES = caches(CELERY_BROKER_URL)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = False
+# HTTPS only: the TLS-terminating proxy in front says X-Forwarded-Proto; plain HTTP is redirected, and
+# browsers are told (HSTS) never to try it again; the "preload" directive alone enrolls nothing, it lets
+# the domain's owner submit it to the browsers' preload list (DJANGO_HSTS_PRELOAD=false leaves it out)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = True
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_CONTENT_TYPE_NOSNIFF = True
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)

@@ -170,3 +170,18 @@ def test_profile_changes_are_audited(member, client_for, partner):
     )
     entry = AuditEvent.objects.get(action="profile.change")
     assert entry.details["name"] == {"before": "Alpha Integrator", "after": "Alpha Renamed"}
+
+
+def test_behind_a_trusted_proxy_the_audit_trail_records_the_clients_address_not_the_proxys(
+    member, client_for, settings
+):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    admin, target = member(Role.ADMINISTRATOR), member(Role.VIEWER)
+    client = client_for(admin)
+    client.post(
+        reverse("access:member_edit", args=[target.pk]),
+        {"role": Role.EDITOR, "accounts": []},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.20",
+    )
+    assert AuditEvent.objects.get(action="membership.change").ip_address == "198.51.100.20"

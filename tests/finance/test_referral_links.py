@@ -16,6 +16,7 @@ from finance import referral
 from finance.models import Program, ReferralClick, ReferralLink
 from portal.permissions import Role
 from profiles.models import Partner
+from tests.charts import with_charts
 from tests.factories import (
     AccountFactory,
     AccrualFactory,
@@ -226,7 +227,7 @@ def test_statistics_by_month_with_conversion_and_money_only_for_roles_that_see_i
             ["2026-11", "1", "0", "0.0", "0.00"],
         ]
         editor = client_for(member(Role.EDITOR))
-        page = editor.get(reverse("tools:referral_statistics"), period).content.decode()
+        page = with_charts(editor.get(reverse("tools:referral_statistics"), period).content.decode())
         assert "<svg" in page and "99.90" not in page
         assert (
             "Commission"

@@ -14,6 +14,7 @@ from guardian.shortcuts import assign_perm
 from finance.models import Program
 from portal.money import plain
 from portal.permissions import Role
+from tests.charts import with_charts
 from tests.factories import AccountFactory, ConsumptionFactory, RebateTermFactory, SubaccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_the_six_columns_add_up_as_computed_by_hand(usage, member, client_for):
         D("1060"),
     )
     assert (total["reward"], total["adjustment"], total["partner_pays"]) == (D("100"), D("-5"), D("955"))
-    html = response.content.decode()
+    html = with_charts(response.content.decode())
     assert "To be paid by partner" in html and "955.00" in html and "<svg" in html
     assert "Before discount, RUB" in html and "After discount, RUB" in html
 

@@ -45,6 +45,7 @@ def test_password_reset_mails_a_link(client, member):
 
 
 def test_repeated_failed_logins_are_rate_limited(client, member):
+    # more in test_login_throttling.py: per address and account, shared by processes, owner never locked out
     user = member().user
     pages = [log_in(client, user.email, "wrong-password").content.decode() for _ in range(6)]
     limited = "Too many failed login attempts. Try again later."
@@ -52,7 +53,7 @@ def test_repeated_failed_logins_are_rate_limited(client, member):
     assert limited in pages[5]
     right_password = log_in(client, user.email)
     assert right_password.status_code == 200 and limited in right_password.content.decode()
-    assert client.get(reverse("dashboard")).status_code == 302  # still locked out
+    assert client.get(reverse("dashboard")).status_code == 302  # this address waits
 
 
 def test_open_sign_up_is_closed(client):

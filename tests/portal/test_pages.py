@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from portal.permissions import Role
+from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
 EMPTY_CONTACTS = {
@@ -63,3 +64,16 @@ def test_the_stylesheet_is_served_by_the_project_and_no_page_uses_a_cdn(member, 
 def test_the_create_button_shows_only_to_roles_that_may_create(member, client_for, role, shown):
     page = client_for(member(role)).get(reverse("accounts:list")).content.decode()
     assert (f'href="{reverse("accounts:create")}"' in page) is shown
+
+
+def test_cancel_leads_back_to_the_object_edited_or_to_the_portal_page_the_user_came_from(member, client_for):
+    membership = member()
+    client = client_for(membership)
+    account = AccountFactory(partner=membership.partner)
+    edit = client.get(reverse("accounts:edit", args=[account.pk])).content.decode()
+    assert f'href="{account.get_absolute_url()}">Cancel' in edit
+    came_from = "http://testserver" + reverse("accounts:list") + "?stage=lead"
+    create = client.get(reverse("accounts:create"), headers={"referer": came_from}).content.decode()
+    assert 'href="http://testserver/accounts/?stage=lead">Cancel' in create
+    elsewhere = client.get(reverse("accounts:create"), headers={"referer": "https://evil.example/"})
+    assert f'href="{reverse("dashboard")}">Cancel' in elsewhere.content.decode()

@@ -2,30 +2,59 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent.parent
+SECRET = "test-secret-" + "k3Q9vZ7xT2mW8pL4nR6sY1cB5dF0gH" * 2  # long and varied: check --deploy accepts it
+NO_SERVERS = {
+    "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",  # read, never connected
+    "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+}
 
-def settings_of(module: str, *names: str) -> dict:
-    """``names`` of ``module``'s Django settings, as a process started with it sees them."""
+
+def run_with(module: str, args: list[str], extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    """Our interpreter with ``args``, under settings ``module`` and only the environment given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALLAUTH_"))}
+    env.update({"DJANGO_SETTINGS_MODULE": module, **NO_SERVERS, "DJANGO_SECRET_KEY": SECRET})
+    env.update(extra_env or {})
+    return subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, *args], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def settings_of(module: str, *names: str, env: dict | None = None) -> dict:
+    """``names`` of ``module``'s Django settings, as a process started with it (and ``env``) sees them."""
     code = (
         "import json, django; from django.conf import settings; django.setup(); "
         f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, default=str))"
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": module,
-        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",  # read, never connected
-        "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
-        "DJANGO_SECRET_KEY": "x" * 50,
-    }
-    env.pop("DJANGO_CONN_MAX_AGE", None)
-    out = subprocess.run(  # noqa: S603 (our own interpreter and code)
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
+    out = run_with(module, ["-c", code], env)
+    assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
+
+
+def compose_environment() -> dict:
+    """The portal's environment in docker-compose.yml as compose starts it with nothing set: each
+    ``${VAR:-default}`` its default; the servers' addresses and required secrets are left to the caller."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    block = text.split("environment: &portal-env\n", 1)[1]
+    env = {}
+    for line in block.splitlines():
+        if line.strip().startswith("#"):
+            continue
+        match = re.fullmatch(r"    (\w+): (.*)", line)
+        if not match:
+            break
+        name, value = match.groups()
+        value = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", value)
+        if "${" not in value and name not in NO_SERVERS:
+            env[name] = value
+    return env
 
 
 @pytest.mark.parametrize(
@@ -34,3 +63,53 @@ def settings_of(module: str, *names: str) -> dict:
 def test_the_threaded_dev_server_keeps_no_idle_connections_and_production_reuses_them(module, age):
     databases = settings_of(module, "DATABASES")["DATABASES"]
     assert databases["default"]["CONN_MAX_AGE"] == age
+
+
+def test_production_as_docker_compose_starts_it_passes_the_deployment_checks_without_a_warning():
+    assert "DJANGO_SETTINGS_MODULE" in compose_environment()
+    out = run_with(
+        "portal.settings.production",
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        compose_environment(),
+    )
+    assert out.returncode == 0, out.stderr
+
+
+def test_production_as_docker_compose_starts_it_speaks_https_only_with_cookies_to_match():
+    names = (
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "X_FRAME_OPTIONS",
+        "SECURE_REFERRER_POLICY",
+    )
+    seen = settings_of("portal.settings.production", *names, env=compose_environment())
+    assert seen["SECURE_SSL_REDIRECT"] is True
+    assert seen["SECURE_HSTS_SECONDS"] >= 365 * 24 * 3600 and seen["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert seen["SESSION_COOKIE_SECURE"] is True and seen["CSRF_COOKIE_SECURE"] is True
+    assert seen["X_FRAME_OPTIONS"] == "DENY" and seen["SECURE_REFERRER_POLICY"] == "same-origin"
+
+
+def test_hsts_preload_is_offered_unless_the_environment_leaves_it_out():
+    on = settings_of("portal.settings.production", "SECURE_HSTS_PRELOAD")
+    off = settings_of("portal.settings.production", "SECURE_HSTS_PRELOAD", env={"DJANGO_HSTS_PRELOAD": "no"})
+    assert on["SECURE_HSTS_PRELOAD"] is True and off["SECURE_HSTS_PRELOAD"] is False
+
+
+def test_throttling_counts_in_redis_every_process_shares_and_believes_only_proxies_it_is_told_of():
+    names = ("CACHES", "ALLAUTH_TRUSTED_PROXY_COUNT")
+    bare = settings_of("portal.settings.production", *names)
+    cache = bare["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == NO_SERVERS["CELERY_BROKER_URL"] and bare["ALLAUTH_TRUSTED_PROXY_COUNT"] == 0
+
+    composed = settings_of("portal.settings.production", *names, env=compose_environment())
+    assert composed["CACHES"]["default"]["LOCATION"] == "redis://redis:6379/1"  # not the broker's database
+    assert composed["ALLAUTH_TRUSTED_PROXY_COUNT"] == 1
+
+    embedded = settings_of(
+        "portal.settings.local", "CACHES", env={"CELERY_BROKER_URL": "redis+socket:///d/r.sock"}
+    )
+    assert embedded["CACHES"]["default"]["LOCATION"] == "unix:///d/r.sock"
