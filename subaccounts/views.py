@@ -126,7 +126,7 @@ class SubaccountCreateView(PortalCreateView):
         )
         messages.success(
             self.request,
-            _("Subaccount created. %(email)s has been emailed a link to accept it.")
+            _("Subaccount created. A link to accept it will be emailed to %(email)s shortly.")
             % {"email": subaccount.customer_email},
         )
         return subaccount
@@ -202,7 +202,8 @@ class InvitationResendView(PortalActionView):
         services.invitation_resend(subaccount=subaccount)
         messages.success(
             self.request,
-            _("A new invitation is on its way to %(email)s.") % {"email": subaccount.customer_email},
+            _("A new invitation will be emailed to %(email)s shortly; the previous link no longer works.")
+            % {"email": subaccount.customer_email},
         )
         return redirect(subaccount)
 
