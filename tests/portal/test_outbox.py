@@ -5,7 +5,9 @@ connection and never says a word — not a mock. The action must answer at once,
 task in the outbox; once the broker is back, the sweep sends it and a real worker runs it, once.
 """
 
+import io
 import socket
+import threading
 import time
 from dataclasses import dataclass
 
@@ -14,12 +16,14 @@ from celery.contrib.testing.tasks import ping
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from access.models import Invitation
 from finance.models import ConsumptionImport, Report
+from portal import outbox
 from portal.celery import app as celery_app
 from portal.permissions import Role
 from subaccounts.models import Subaccount
@@ -283,3 +287,62 @@ def test_once_the_broker_is_back_the_sweep_sends_what_waited_and_the_email_goes_
     call_command("send_outbox")
     the_worker_is_idle()
     assert len(mail.outbox) == 1
+
+
+def a_waiting_invitation(world):
+    from portal.models import OutboxMessage
+
+    return OutboxMessage.objects.create(
+        task="subaccounts.tasks.send_subaccount_invitation", args=[world.subaccount.pk]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_says_when_the_broker_does_not_answer_and_sends_once_it_does(world, refused_broker):
+    message = a_waiting_invitation(world)
+    back = broker_down(refused_broker)
+    try:
+        with pytest.raises(CommandError, match="The broker did not answer: OperationalError"):
+            call_command("send_outbox")
+    finally:
+        back()
+    message.refresh_from_db()
+    assert (message.sent_at, message.attempts) == (None, 1)
+
+    out = io.StringIO()
+    call_command("send_outbox", stdout=out)
+    assert out.getvalue() == "Sent 1 message(s); 0 still waiting.\n"
+    message.refresh_from_db()
+    assert message.sent_at is not None and message.last_error == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_another_sender_holds_is_not_sent_twice(world):
+    message = a_waiting_invitation(world)
+    held, release, outcome = threading.Event(), threading.Event(), {}
+
+    def another_sender():  # a sweep in the middle of sending this message
+        try:
+            with transaction.atomic():
+                type(message).objects.select_for_update().get(pk=message.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def sweep():
+        try:
+            outcome["sent"] = outbox.send_waiting().count
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=another_sender)
+    holder.start()
+    assert held.wait(10)
+    sweeper = threading.Thread(target=sweep)
+    sweeper.start()
+    sweeper.join(10)
+    release.set()
+    holder.join(10)
+    assert outcome == {"sent": 0}  # skipped, not waited for
+    assert outbox.send_waiting().count == 1
