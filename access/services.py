@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from accounts.models import Account
+from portal import outbox
 from portal.audit import audit
 from portal.permissions import Role
 
@@ -137,7 +137,7 @@ def _send(invitation: Invitation) -> None:
         seconds=settings.ACCESS_INVITATION_MAX_AGE
     )
     invitation.save(update_fields=["nonce", "sent_at", "expires_at"])
-    transaction.on_commit(partial(tasks.send_access_invitation.delay, invitation.pk))
+    outbox.enqueue(tasks.send_access_invitation, invitation.pk)
 
 
 @transaction.atomic

@@ -85,7 +85,9 @@ class InviteView(PortalCreateView):
             accounts=list(form.cleaned_data["accounts"]),
             invited_by=self.request.user,
         )
-        messages.success(self.request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        messages.success(
+            self.request, _("The invitation to %(email)s will be sent shortly.") % {"email": invitation.email}
+        )
         return invitation
 
 
@@ -110,7 +112,11 @@ class InvitationResendView(PortalActionView):
 
     def act(self, invitation):
         services.invitation_resend(invitation=invitation, actor=self.request.user)
-        messages.success(self.request, _("Invitation resent to %(email)s.") % {"email": invitation.email})
+        messages.success(
+            self.request,
+            _("A new invitation to %(email)s will be sent shortly; the previous link no longer works.")
+            % {"email": invitation.email},
+        )
         return redirect("access:invitations")
 
 

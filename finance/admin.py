@@ -1,10 +1,8 @@
-from functools import partial
-
 from django.contrib import admin
-from django.db import transaction
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from portal import outbox
 from portal.admin import ReasonActionForm, apply_to_each
 
 from . import services, tasks
@@ -84,7 +82,7 @@ class ConsumptionImportAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        transaction.on_commit(partial(tasks.import_consumption_file.delay, obj.pk))
+        outbox.enqueue(tasks.import_consumption_file, obj.pk)
 
 
 @admin.register(Consumption)
@@ -132,7 +130,7 @@ class ExclusionAdmin(admin.ModelAdmin):
     search_fields = ("service_id", "sku_id", "note")
 
     def _reapply(self, service_ids) -> None:
-        transaction.on_commit(partial(tasks.exclusions_reapply.delay, sorted(set(service_ids))))
+        outbox.enqueue(tasks.exclusions_reapply, sorted(set(service_ids)))
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime
 from collections.abc import Callable, Iterator
-from functools import partial
 from pathlib import Path
 
 from django import forms
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries.fields import CountryField
 
+from portal import outbox
 from portal.money import Currency
 from subaccounts.models import Subaccount
 
@@ -157,14 +157,8 @@ def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) 
             if data["month"] < this_month and data["paid_amount"] >= data["amount"]:
                 to_accrue.add((subaccount.partner_id, data["month"].isoformat()))
         for partner_id, month in sorted(to_accrue):
-            transaction.on_commit(
-                partial(
-                    accrue_partner_month.delay,
-                    partner_id,
-                    month,
-                    [Program.REFERRAL],
-                    reason=CorrectionReason.INVOICES,
-                )
+            outbox.enqueue(
+                accrue_partner_month, partner_id, month, [Program.REFERRAL], reason=CorrectionReason.INVOICES
             )
     return checked
 

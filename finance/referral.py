@@ -14,7 +14,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal import outbox
 from portal.audit import audit
 from portal.periods import WINDOW_MONTHS
 
@@ -125,7 +125,7 @@ def link_invite(*, link: ReferralLink, emails: list[str], message: str, actor) -
         ReferralInvitation(link=link, email=email, message=message, sent_by=actor) for email in emails
     )
     for invitation in invitations:
-        transaction.on_commit(partial(send_referral_invitation.delay, invitation.pk))
+        outbox.enqueue(send_referral_invitation, invitation.pk)
     audit(
         partner_id=link.partner_id,
         actor=actor,

@@ -1,11 +1,10 @@
 import datetime
-from functools import partial
 
 from celery import shared_task
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal import jobs
+from portal import jobs, outbox
 from portal.progress import Progress
 
 from . import services
@@ -102,9 +101,7 @@ def reaccrue(changed: dict[int, tuple[datetime.date, datetime.date]], reason: st
 
     for partner_id, (first, last) in changed.items():
         for month in months_to_reaccrue(first, last):
-            transaction.on_commit(
-                partial(accrue_partner_month.delay, partner_id, month.isoformat(), reason=reason)
-            )
+            outbox.enqueue(accrue_partner_month, partner_id, month.isoformat(), reason=reason)
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -127,12 +124,12 @@ def requeue_orphaned_jobs() -> int:
         "pk", flat=True
     ):
         if jobs.abandoned("import", pk):
-            import_consumption_file.delay(pk)
+            outbox.enqueue(import_consumption_file, pk)
             requeued += 1
     for pk, kind in Report.objects.filter(status=Report.Status.RUNNING).values_list("pk", "kind"):
         if jobs.abandoned("report", pk):
             task = generate_commission_report if kind == Report.Kind.COMMISSION else generate_statement
-            task.delay(pk)
+            outbox.enqueue(task, pk)
             requeued += 1
     return requeued
 
@@ -146,8 +143,9 @@ def accrue_closed_month() -> int:
 
     closed = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     ids = list(Partner.objects.values_list("pk", flat=True))
-    for partner_id in ids:
-        accrue_partner_month.delay(partner_id, closed.isoformat())
+    with transaction.atomic():  # one commit: the broker takes them all on one connection
+        for partner_id in ids:
+            outbox.enqueue(accrue_partner_month, partner_id, closed.isoformat())
     return len(ids)
 
 

@@ -1,12 +1,11 @@
 import datetime
 import uuid
-from functools import cached_property, partial
+from functools import cached_property
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max, Q, Sum
 from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django_tables2 import RequestConfig
 
+from portal import outbox
 from portal.charts import stacked_bars
 from portal.client_address import client_address
 from portal.csv import csv_response
@@ -313,7 +313,7 @@ class CommissionReportRequestView(PortalMixin, View):
             },
             created_by=request.user,
         )
-        transaction.on_commit(partial(tasks.generate_commission_report.delay, report.pk))
+        outbox.enqueue(tasks.generate_commission_report, report.pk)
         messages.success(
             request,
             _("The report for %(start)s – %(finish)s is being prepared; it appears below when it is ready.")
@@ -445,7 +445,7 @@ class StatementRequestView(PortalMixin, View):
             params={"month": month.isoformat()},
             created_by=request.user,
         )
-        transaction.on_commit(partial(tasks.generate_statement.delay, report.pk))
+        outbox.enqueue(tasks.generate_statement, report.pk)
         messages.success(
             request, _("The statement for %(month)s is being prepared.") % {"month": f"{month:%B %Y}"}
         )

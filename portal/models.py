@@ -34,3 +34,28 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class OutboxMessage(models.Model):
+    """A task to queue, written in the same transaction as the rows it is about (portal/outbox.py): it is
+    committed with them or not at all, and it waits here until the broker has taken it."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # the broker took it
+    done_at = models.DateTimeField(null=True, blank=True)  # a worker ran it to the end: a redelivery skips
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(sent_at__isnull=True), name="portal_outbox_waiting"
+            ),
+            models.Index(fields=["sent_at"], name="portal_outbox_sent_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

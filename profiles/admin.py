@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
+from portal import outbox
+
 from .models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
 
 
@@ -43,7 +45,7 @@ class PartnerAdmin(admin.ModelAdmin):
             self.message_user(request, _("Give the month as YYYY-MM."), messages.ERROR)
             return
         for partner in queryset:
-            accrue_partner_month.delay(partner.pk, first.isoformat())
+            outbox.enqueue(accrue_partner_month, partner.pk, first.isoformat())
         self.message_user(
             request,
             _("Accrual of %(month)s queued for %(n)d partner(s).") % {"month": month, "n": queryset.count()},

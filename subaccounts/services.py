@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -12,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal import outbox
 
 from . import lifecycle, tasks
 from .models import Subaccount, SubaccountEvent
@@ -35,7 +36,7 @@ def _queue_invitation(subaccount: Subaccount) -> None:
     subaccount.invitation_nonce = secrets.token_hex(16)
     subaccount.invitation_sent_at = timezone.now()
     subaccount.save(update_fields=["invitation_nonce", "invitation_sent_at"])
-    transaction.on_commit(partial(tasks.send_subaccount_invitation.delay, subaccount.pk))
+    outbox.enqueue(tasks.send_subaccount_invitation, subaccount.pk)
 
 
 @transaction.atomic
@@ -133,7 +134,7 @@ def invitation_answer(*, token: str, accept: bool) -> Subaccount:
     except ValidationError:  # another answer on the same link came first (the transition locks the row)
         raise InvitationError(InvitationError.USED) from None
     Subaccount.objects.filter(pk=subaccount.pk).update(invitation_nonce="")
-    transaction.on_commit(partial(tasks.notify_partner_of_answer.delay, subaccount.pk))
+    outbox.enqueue(tasks.notify_partner_of_answer, subaccount.pk)
     return subaccount
 
 

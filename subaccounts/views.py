@@ -124,7 +124,7 @@ class SubaccountCreateView(PortalCreateView):
         )
         messages.success(
             self.request,
-            _("Subaccount created. %(email)s has been emailed a link to accept it.")
+            _("Subaccount created. A link to accept it will be emailed to %(email)s shortly.")
             % {"email": personal(subaccount.customer_email, self.membership)},
         )
         return subaccount
@@ -200,7 +200,7 @@ class InvitationResendView(PortalActionView):
         services.invitation_resend(subaccount=subaccount, actor=self.request.user)
         messages.success(
             self.request,
-            _("A new invitation is on its way to %(email)s.")
+            _("A new invitation will be emailed to %(email)s shortly; the previous link no longer works.")
             % {"email": personal(subaccount.customer_email, self.membership)},
         )
         return redirect(subaccount)

@@ -1,10 +1,9 @@
-from functools import partial
-
 from django.contrib import admin
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal import outbox
 from portal.admin import ReasonActionForm, apply_to_each
 
 from . import services, tasks
@@ -146,7 +145,7 @@ class PresaleRequestAdmin(ProviderCommentsMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "status" in form.changed_data:  # the partner hears of every status change
-            transaction.on_commit(partial(tasks.notify_presale_status.delay, obj.pk))
+            outbox.enqueue(tasks.notify_presale_status, obj.pk)
 
     def has_add_permission(self, request):
         return False

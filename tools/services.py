@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from finance.models import Consumption, ReferredCustomer
+from portal import outbox
 from portal.business_days import add_business_days
 from subaccounts.models import Subaccount
 
@@ -197,7 +197,7 @@ def registrations_expire(*, now: datetime.datetime | None = None) -> dict[str, i
             if Registration.objects.filter(pk=registration.pk, expiry_warned_at__isnull=True).update(
                 expiry_warned_at=now
             ):
-                transaction.on_commit(partial(tasks.warn_registration_expiry.delay, registration.pk))
+                outbox.enqueue(tasks.warn_registration_expiry, registration.pk)
                 warned += 1
     return {"expired": expired, "warned": warned}
 
@@ -237,7 +237,7 @@ def comment_add(*, parent, author, text: str, by_provider: bool = False) -> Comm
         author=author, text=text.strip(), by_provider=by_provider, **_parent_fields(parent)
     )
     if by_provider:
-        transaction.on_commit(partial(tasks.notify_comment.delay, comment.pk))
+        outbox.enqueue(tasks.notify_comment, comment.pk)
     return comment
 
 

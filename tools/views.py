@@ -370,7 +370,7 @@ class ReferralLinkSendView(PortalActionView):
 
     def act(self, link, *, emails, message):
         sent = referral.link_invite(link=link, emails=emails, message=message, actor=self.request.user)
-        messages.success(self.request, _("Invitations sent: %(n)d.") % {"n": sent})
+        messages.success(self.request, _("%(n)d invitation(s) will be sent shortly.") % {"n": sent})
         return redirect("tools:referral_links")
 
 

@@ -7,12 +7,13 @@ to the partner, all in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal import outbox
 
 from .models import Registration, RegistrationEvent
 
@@ -68,6 +69,6 @@ def transition(
     RegistrationEvent.objects.create(
         registration=locked, actor=actor, from_status=source, to_status=step.target, note=note.strip()
     )
-    transaction.on_commit(partial(tasks.notify_registration_status.delay, locked.pk))
+    outbox.enqueue(tasks.notify_registration_status, locked.pk)
     registration.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return registration

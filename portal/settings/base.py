@@ -241,6 +241,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a task whose worker process died goe
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# the outbox (portal/outbox.py) hands a committed task to the broker once, giving up after this many seconds
+# (to connect, and to hear back): a broker that does not answer holds no request longer; the sweep sends later
+OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT_SECONDS", default=1.0)
 
 PHONENUMBER_DEFAULT_REGION = "RU"
 COUNTRIES_FIRST = ["RU", "KZ"]

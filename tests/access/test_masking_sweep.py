@@ -129,7 +129,7 @@ def test_a_masked_editor_invites_the_contact_without_ever_seeing_the_address(par
     response = masked.post(create, {"name": "Delta prod", "customer_email": ""}, follow=True)
     subaccount = Subaccount.objects.get(account=account)
     assert subaccount.customer_email == "cfo@delta.example"
-    assert "c***@delta.example has been emailed" in response.content.decode()
+    assert "will be emailed to c***@delta.example" in response.content.decode()
     assert "cfo@delta.example" not in response.content.decode()
 
     shown = client_for(member(Role.EDITOR_PD)).get(create).content.decode()

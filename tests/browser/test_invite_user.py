@@ -29,7 +29,7 @@ def test_invited_viewer_joins_and_sees_only_what_the_role_allows(
     page.get_by_label("Email").fill("victor@alpha.example")
     page.get_by_label("Role").select_option(label="Viewer")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Invitation sent to victor@alpha.example.")).to_be_visible()
+    expect(page.get_by_text("The invitation to victor@alpha.example will be sent shortly.")).to_be_visible()
 
     deadline = time.monotonic() + 20
     while not mail.outbox and time.monotonic() < deadline:

@@ -43,7 +43,9 @@ def test_create_account_and_subaccount_then_the_customer_accepts(
     page.get_by_label("Name").fill("Gamma production")
     page.get_by_label("Customer email").fill("cfo@gamma.example")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("cfo@gamma.example has been emailed a link")).to_be_visible()
+    expect(
+        page.get_by_text("A link to accept it will be emailed to cfo@gamma.example shortly")
+    ).to_be_visible()
     expect(page.locator(".badge").first).to_have_text("Acceptance required")
 
     invitation = wait_for_mail(1)

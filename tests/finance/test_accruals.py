@@ -272,14 +272,16 @@ def test_concurrent_runs_of_the_same_month_accrue_once():
 
 
 @pytest.mark.django_db
-def test_an_administrator_can_run_any_month_for_any_partner(terms, admin_client, celery_eager):
-
+def test_an_administrator_can_run_any_month_for_any_partner(
+    terms, admin_client, celery_eager, django_capture_on_commit_callbacks
+):
     partner = PartnerFactory()
     consume(SubaccountFactory(account=AccountFactory(partner=partner)), cost="100.00")
-    admin_client.post(
-        "/admin/profiles/partner/",
-        {"action": "accrue_month", "_selected_action": [partner.pk], "month": "2026-10"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # queued once the action commits
+        admin_client.post(
+            "/admin/profiles/partner/",
+            {"action": "accrue_month", "_selected_action": [partner.pk], "month": "2026-10"},
+        )
     assert accrued(partner, Program.PARTNER_BONUS) != {}
 
 
