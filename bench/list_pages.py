@@ -20,7 +20,6 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"
 import django  # noqa: E402
 import psycopg  # noqa: E402
 
-BENCH_DB = "portal_bench"
 BASELINE, SIZES = 100, (2_000, 10_000, 50_000)
 
 
@@ -36,10 +35,17 @@ def use_bench_database() -> None:
     conninfo = {"dbname": "postgres", "user": cfg["USER"] or "postgres", "host": host or None}
     if cfg.get("PORT"):
         conninfo["port"] = cfg["PORT"]
+    name = bench_database(cfg["NAME"])
     with psycopg.connect(**conninfo, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = with_database(url, BENCH_DB)
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    os.environ["DATABASE_URL"] = with_database(url, name)
+
+
+def bench_database(name: str, kind: str = "bench") -> str:
+    """The scratch database beside DATABASE_URL's: ``portal`` → ``portal_bench`` (``portal_scale`` for the
+    kept full-scale world), so benchmarks run against different databases never meet."""
+    return f"{name}_{kind}"
 
 
 def with_database(url: str, name: str) -> str:

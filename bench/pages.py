@@ -4,7 +4,7 @@ ratio of the median to the floor's, and the page's query count.
 
     bench/run pages                   # a small partner world (quick): 500 subaccounts, 92 days
     SCALE=full bench/run pages        # DESIGN.md's largest partner (bench/seed_scale's defaults, ~12 M rows);
-                                      # the seeded database portal_scale is kept and reused by later runs
+                                      # its database (<DATABASE_URL's>_scale) is kept and reused by later runs
     ROUNDS=15 bench/run pages         # requests per page (default 15)
 
 In-process (Django's test client against the real PostgreSQL), so the figures are the application's: no
@@ -27,7 +27,7 @@ import django  # noqa: E402
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from bench.list_pages import with_database  # noqa: E402
+from bench.list_pages import bench_database, with_database  # noqa: E402
 from bench.seed_scale import ADMIN_EMAIL, Size, seed  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "15"))
@@ -40,10 +40,12 @@ SCALES = {
 def use_database(scale: str, size: Size) -> bool:
     """Point DATABASE_URL at this scale's database; True when it must be (re)seeded. The full scale is kept
     between runs (seeding it takes many minutes) and reseeded only when the size asked for changed."""
+    import environ
+
     from portal import embedded
 
     url = os.environ.get("DATABASE_URL") or embedded.postgres_url()
-    name = f"portal_{'scale' if scale == 'full' else 'bench'}"
+    name = bench_database(environ.Env.db_url_config(url)["NAME"], "scale" if scale == "full" else "bench")
     marker = size.label()
     admin_url = with_database(url, "postgres")
     with psycopg.connect(admin_url, autocommit=True) as conn:
