@@ -8,6 +8,7 @@ and the speed is COPY's own.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -142,6 +143,28 @@ def commission_rows(
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return cursor.fetchone()[0]
+
+
+ESTIMATE = """
+EXPLAIN (FORMAT JSON)
+SELECT 1 FROM finance_consumption c JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {scope}
+"""
+
+
+def estimated_rows(
+    *, partner_id: int, start: datetime.date, finish: datetime.date, account_ids: list[int] | None
+) -> int:
+    """How many rows the report of that period will have, as PostgreSQL's planner estimates it from the
+    table's statistics: a millisecond, where counting them would read them all."""
+    query, params = report_query(
+        ESTIMATE, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        (plan,) = cursor.fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def commission_csv(

@@ -25,7 +25,7 @@ from portal.views import PortalDetailView, PortalListView, PortalMixin, PortalPa
 from subaccounts.models import Subaccount
 
 from . import referral, selectors, services, switch, tasks
-from .commission import commission_csv
+from .commission import commission_csv, estimated_rows
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
 from .forms import ReferralSignupForm, UsageForm, WithdrawalForm
 from .models import (
@@ -249,14 +249,25 @@ class CommissionView(PortalListView):
             form=form,
             start=start,
             finish=finish,
-            streamable=_streamable(start, finish),
+            streamable=_streamable(self.membership, start, finish),
             max_days=settings.COMMISSION_STREAM_MAX_DAYS,
         )
         return _polling(super().get_context_data(**kwargs))
 
 
-def _streamable(start: datetime.date, finish: datetime.date) -> bool:
-    return (finish - start).days < settings.COMMISSION_STREAM_MAX_DAYS
+def _streamable(membership, start: datetime.date, finish: datetime.date) -> bool:
+    """Whether the report of the period downloads at once: a short period whose rows, as the planner
+    estimates them, stream well inside the web timeout; else Celery prepares it as a file (a download is
+    never cut off half-way)."""
+    if (finish - start).days >= settings.COMMISSION_STREAM_MAX_DAYS:
+        return False
+    rows = estimated_rows(
+        partner_id=membership.partner_id,
+        start=start,
+        finish=finish,
+        account_ids=_accounts_in_scope(membership),
+    )
+    return rows <= settings.COMMISSION_STREAM_MAX_ROWS
 
 
 def _accounts_in_scope(membership) -> list[int] | None:
@@ -274,11 +285,17 @@ class CommissionCsvView(PortalPageView):
 
     def get(self, request):
         _form, start, finish = _period(request)
-        if not _streamable(start, finish):
+        if not _streamable(self.membership, start, finish):
             messages.info(
                 request,
-                _("Periods longer than %(days)s days are prepared as a file: use “Prepare the report”.")
-                % {"days": settings.COMMISSION_STREAM_MAX_DAYS},
+                _(
+                    "This report is too large to download at once (over %(days)s days or about %(rows)s "
+                    "rows): use “Prepare the report” and download the file when it is ready."
+                )
+                % {
+                    "days": settings.COMMISSION_STREAM_MAX_DAYS,
+                    "rows": f"{settings.COMMISSION_STREAM_MAX_ROWS:,}",
+                },
             )
             return redirect(f"{reverse('finance:commission')}?start={start}&finish={finish}")
         accounts = _accounts_in_scope(self.membership)

@@ -1,9 +1,11 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
+import re
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from portal import embedded
 
@@ -138,6 +140,12 @@ def database(*, allow_embedded: bool) -> dict:
     # running on and holding its locks
     options = config.setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c client_connection_check_interval=2000".strip()
+    # the web processes' bound on any one statement (docker-compose sets it for gunicorn only, below its
+    # timeout): the SQL of a request gunicorn gave up on stops too. Celery's long reports run without it.
+    if timeout := env("DJANGO_DB_STATEMENT_TIMEOUT", default=""):
+        if not re.fullmatch(r"\d+(ms|s|min)?", timeout):
+            raise ImproperlyConfigured(f"DJANGO_DB_STATEMENT_TIMEOUT={timeout!r}: a number with ms, s or min")
+        options["options"] += f" -c statement_timeout={timeout}"
     return {**config, "ATOMIC_REQUESTS": True, "CONN_MAX_AGE": env.int("DJANGO_CONN_MAX_AGE", default=60)}
 
 
@@ -256,6 +264,9 @@ REFERRAL_LANDING_HOSTS = env.list("REFERRAL_LANDING_HOSTS", default=["cloud.exam
 REFERRAL_COOKIE_DAYS = env.int("REFERRAL_COOKIE_DAYS", default=30)
 # a commission report of a longer period is prepared by Celery into a file instead of streamed
 COMMISSION_STREAM_MAX_DAYS = env.int("COMMISSION_STREAM_MAX_DAYS", default=92)
+# a report the planner expects to have more rows than this is prepared by Celery, not streamed: at about
+# 140,000 rows a second (bench/run commission) it stays well inside the web's statement timeout
+COMMISSION_STREAM_MAX_ROWS = env.int("COMMISSION_STREAM_MAX_ROWS", default=500_000)
 SUBACCOUNT_INVITATION_MAX_AGE = env.int("SUBACCOUNT_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600
 TOOLS_ATTACHMENT_MAX_BYTES = env.int("TOOLS_ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 # a request's files: how many, their total, and what an office file (a zip) may unpack to

@@ -118,3 +118,28 @@ def test_a_bad_period_is_refused_with_a_message_and_nothing_queued(member, clien
     )
     assert "The period ends before it starts." in response.content.decode()
     assert not Report.objects.exists()
+
+
+def test_a_short_period_with_too_many_rows_is_prepared_not_streamed(partner, member, client_for, settings):
+    """The choice follows the rows the planner expects, not only the days: a month of a large partner could
+    not stream inside the web timeout, so it is prepared like a long period."""
+    from django.db import connection
+
+    sub = SubaccountFactory(account=AccountFactory(partner=partner))
+    for n in range(300):
+        ConsumptionFactory(subaccount=sub, date=datetime.date(2026, 3, 1 + n % 28), sku_id=f"sku-{n}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE finance_consumption")
+    march = {"start": "2026-03-01", "finish": "2026-03-31"}
+    client = client_for(member())
+
+    settings.COMMISSION_STREAM_MAX_ROWS = 100
+    page = client.get(reverse("finance:commission"), march).content.decode()
+    assert "prepared in the background" in page and "commission/report.csv" not in page
+    refused = client.get(reverse("finance:commission_csv"), march, follow=True)
+    assert "too large to download at once" in refused.content.decode()
+
+    settings.COMMISSION_STREAM_MAX_ROWS = 10_000
+    assert "commission/report.csv" in client.get(reverse("finance:commission"), march).content.decode()
+    streamed = client.get(reverse("finance:commission_csv"), march)
+    assert b"".join(streamed.streaming_content).count(b"\n") == 301

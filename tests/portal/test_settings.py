@@ -113,3 +113,42 @@ def test_throttling_counts_in_redis_every_process_shares_and_believes_only_proxi
         "portal.settings.local", "CACHES", env={"CELERY_BROKER_URL": "redis+socket:///d/r.sock"}
     )
     assert embedded["CACHES"]["default"]["LOCATION"] == "unix:///d/r.sock"
+
+
+def web_environment() -> dict:
+    """docker-compose's web service adds to the shared environment: its own variables, defaults taken."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    block = text.split("  web:\n", 1)[1].split("    command:", 1)[0]
+    return {
+        name: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", value)
+        for name, value in re.findall(r"^      (\w+): (.*)$", block, re.M)
+    }
+
+
+def test_a_web_statement_stops_at_the_web_timeout_and_a_worker_statement_runs_on():
+    """docker-compose bounds every statement of the web processes (below gunicorn's timeout), and only
+    theirs: a real connection made with that setting cancels a longer statement; the worker's does not."""
+    from django.db import connection
+
+    web = web_environment()
+    assert web["DJANGO_DB_STATEMENT_TIMEOUT"] == "25s"
+    db = connection.settings_dict
+    server = {
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/postgres"
+    }
+    sleep = (
+        "import django; django.setup(); from django.db import connection; "
+        "connection.cursor().execute('SELECT pg_sleep(0.5)'); print('finished')"
+    )
+    bounded = run_with(
+        "portal.settings.production", ["-c", sleep], {**server, "DJANGO_DB_STATEMENT_TIMEOUT": "100ms"}
+    )
+    assert bounded.returncode != 0 and "canceling statement due to statement timeout" in bounded.stderr
+    unbounded = run_with("portal.settings.production", ["-c", sleep], server)
+    assert unbounded.returncode == 0 and "finished" in unbounded.stdout
+
+
+def test_a_statement_timeout_that_is_not_a_duration_is_refused_by_name():
+    out = run_with("portal.settings.production", ["-c", "import django; django.setup()"],
+                   {"DJANGO_DB_STATEMENT_TIMEOUT": "25s; DROP TABLE x"})  # fmt: skip
+    assert out.returncode != 0 and "DJANGO_DB_STATEMENT_TIMEOUT" in out.stderr
