@@ -27,6 +27,7 @@ from django.utils import timezone
 from portal.periods import add_months, window_sql
 from tools.models import ProgramSettings
 
+from .aggregates import customer_months_rebuild
 from .models import POOL_OF_PROGRAM, CorrectionReason, Program
 
 
@@ -405,6 +406,8 @@ def accrue_month(
                 added[program] = _insert(cursor, basis, params, program)
         if programs is None or Program.SPECIALIZATION_REBATE in programs:
             added[Program.SPECIALIZATION_REBATE] = _accrue_specializations(cursor, params)
+    if added.get(Program.PARTNER_BONUS) or added.get(Program.DEAL_EXTRA):
+        customer_months_rebuild(start=month, end=month, partner_id=partner_id)
     return added
 
 

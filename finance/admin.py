@@ -11,6 +11,7 @@ from .models import (
     Consumption,
     ConsumptionImport,
     CustomerInvoice,
+    CustomerMonth,
     Exclusion,
     LedgerEntry,
     MonthlyConsumption,
@@ -118,6 +119,15 @@ class MonthlyConsumptionAdmin(ReadOnlyAdmin):
     list_display = ("month", "subaccount", "service_name", "cost", "credit", "currency")
     list_filter = ("currency",)
     search_fields = ("subaccount__billing_account_id", "service_name")
+
+
+@admin.register(CustomerMonth)
+class CustomerMonthAdmin(ReadOnlyAdmin):
+    """Kept by the import and the accrual (finance.aggregates): read here, never edited."""
+
+    list_display = ("month", "account", "currency", "paid", "partner_bonus", "deal_extra")
+    list_filter = ("currency",)
+    search_fields = ("account__name", "account__tax_id")
 
 
 @admin.register(Exclusion)

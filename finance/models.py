@@ -165,6 +165,31 @@ class MonthlyConsumption(TenantModel):
         return f"{self.subaccount_id} {self.month:%Y-%m} {self.service_name}"
 
 
+class CustomerMonth(TenantModel):
+    """Customer × month × currency: what its resold subaccounts paid (from the monthly aggregates) and the
+    partner bonus and deal extra accrued for them — kept by the import and the accrual
+    (``finance.aggregates``), so Bonuses by month reads one small row per customer and month."""
+
+    account_field = "account_id"
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text=_("First day of the month"))
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    paid = BillingAmountField(db_default=0)
+    partner_bonus = MoneyField(_("partner bonus"), db_default=0)
+    deal_extra = MoneyField(_("deal extra"), db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month", "currency"], name="uniq_customer_month")
+        ]
+        indexes = [models.Index(fields=["partner", "month"])]
+
+    def __str__(self):
+        return f"{self.account_id} {self.month:%Y-%m} {self.currency}"
+
+
 class RebateTermQuerySet(models.QuerySet):
     def in_force(self, program: str, day: datetime.date):
         """The general term of ``program`` valid on ``day`` (the latest that started by then), or None."""

@@ -8,10 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import (
-    F,
-    Sum,
-)
+from django.db.models import F, Max, Sum
 from django_tables2.data import TableData
 
 from portal.money import ZERO
@@ -19,7 +16,7 @@ from portal.periods import MonthRange
 from tools.models import ProgramSettings
 
 from .accruals import ROW_REWARD, day_terms_sql, deals_sql
-from .models import WITHDRAWABLE_POOLS, Accrual, LedgerEntry, MonthlyConsumption, Pool, Program
+from .models import WITHDRAWABLE_POOLS, CustomerMonth, LedgerEntry, MonthlyConsumption, Pool, Program
 
 
 @dataclass(frozen=True)
@@ -124,17 +121,13 @@ BONUS_PROGRAMS = (Program.PARTNER_BONUS, Program.DEAL_EXTRA)
 
 @dataclass
 class CustomerMonths:
-    """Customer × month: paid consumption and bonus per cell, with totals (one currency per row)."""
+    """Customer × month: paid consumption and bonus per cell (one currency per row), a page of customers or
+    all of them, and the totals of every customer in scope (from ``CustomerMonth``)."""
 
     months: list[datetime.date]
     rows: list[tuple[str, str, list[tuple[Decimal, Decimal]]]]  # (customer, currency, [(paid, bonus)])
-
-    def totals(self) -> list[tuple[str, list[tuple[Decimal, Decimal]]]]:
-        sums: dict[str, list[tuple[Decimal, Decimal]]] = {}
-        for _customer, currency, cells in self.rows:
-            acc = sums.setdefault(currency, [(ZERO, ZERO)] * len(self.months))
-            sums[currency] = [(a + c, b + d) for (a, b), (c, d) in zip(acc, cells, strict=True)]
-        return sorted(sums.items())
+    totals: list[tuple[str, list[tuple[Decimal, Decimal]]]]  # (currency, [(paid, bonus)])
+    count: int = 0  # rows (customer and currency) in scope, all pages
 
     def csv_header(self) -> list[str]:
         months = [m.strftime("%Y-%m") for m in self.months]
@@ -144,7 +137,7 @@ class CustomerMonths:
         """A line per customer, a total line per currency: the page's table, cell for cell."""
         for customer, currency, cells in self.rows:
             yield [customer, currency, *(v for cell in cells for v in cell)]
-        for currency, cells in self.totals():
+        for currency, cells in self.totals:
             yield ["Total", currency, *(v for cell in cells for v in cell)]
 
 
@@ -161,49 +154,56 @@ def bonus_schedule(*, membership, months: MonthRange) -> dict[str, list[Decimal]
     """Bonus accrued per program and month (the chart), within the membership's scope."""
     index = {m: i for i, m in enumerate(months.months)}
     rows = (
-        Accrual.objects.restrict(membership)
-        .filter(program__in=BONUS_PROGRAMS, period__gte=months.first, period__lte=months.last)
+        CustomerMonth.objects.restrict(membership)
+        .filter(month__gte=months.first, month__lte=months.last)
         .order_by()
-        .values_list("program", "period")
-        .annotate(total=Sum("amount"))
+        .values_list("month")
+        .annotate(bonus=Sum("partner_bonus"), extra=Sum("deal_extra"))
     )
     series: dict[str, list[Decimal]] = {}
-    for program, period, total in rows:
-        series.setdefault(str(Program(program).label), [ZERO] * len(index))[index[period]] += total
+    for month, bonus, extra in rows:
+        for program, total in ((Program.PARTNER_BONUS, bonus), (Program.DEAL_EXTRA, extra)):
+            if total:
+                series.setdefault(str(program.label), [ZERO] * len(index))[index[month]] += total
     return series
 
 
-def customer_months(*, months: MonthRange, membership=None, partner_id=None) -> CustomerMonths:
-    """Paid consumption (monthly aggregates) and bonus (accruals) per customer and month: two grouped
-    queries whatever the number of customers."""
+def customer_months(
+    *, months: MonthRange, membership=None, partner_id=None, page: int | None = None, per_page: int = 50
+) -> CustomerMonths:
+    """Paid consumption and bonus per customer and month, from the customer-month aggregate: every customer,
+    or the ``page``-th ``per_page`` of them by name; totals over every customer in scope. Four small queries
+    whatever the number of customers."""
     index = {m: i for i, m in enumerate(months.months)}
-    cells: dict[tuple[str, str], list[list[Decimal]]] = {}
-
-    def cell(name, currency, month):
-        return cells.setdefault((name, currency), [[ZERO, ZERO] for _ in index])[index[month]]
-
-    paid = (
-        _scoped(MonthlyConsumption, membership, partner_id)
-        .filter(month__gte=months.first, month__lte=months.last, subaccount__is_partner_own=False)
-        .order_by()
-        .values_list("subaccount__account__name", "currency", "month")
-        .annotate(total=Sum("paid"))
+    scoped = _scoped(CustomerMonth, membership, partner_id).filter(
+        month__gte=months.first, month__lte=months.last
     )
-    for name, currency, month, total in paid:
-        cell(name, currency, month)[0] += total
-    bonus = (
-        _scoped(Accrual, membership, partner_id)
-        .filter(program__in=BONUS_PROGRAMS, period__gte=months.first, period__lte=months.last)
-        .order_by()
-        .values_list("subaccount__account__name", "currency", "period")
-        .annotate(total=Sum("amount"))
+    customers = (
+        scoped.order_by()
+        .values_list("account_id", "currency")
+        .annotate(name=Max("account__name"))
+        .order_by("name", "account_id", "currency")
     )
-    for name, currency, month, total in bonus:
-        cell(name, currency, month)[1] += total
-    rows = [
-        (name, currency, [tuple(c) for c in values]) for (name, currency), values in sorted(cells.items())
-    ]
-    return CustomerMonths(months=months.months, rows=rows)
+    count = customers.count() if page is not None else 0
+    if page is not None:
+        first = (max(page, 1) - 1) * per_page
+        customers = customers[first : first + per_page]
+    keys = {(account, currency): name for account, currency, name in customers}
+    cells = {key: [[ZERO, ZERO] for _ in index] for key in keys}
+    for account, currency, month, paid, bonus, extra in scoped.filter(
+        account_id__in={account for account, _currency in keys}
+    ).values_list("account_id", "currency", "month", "paid", "partner_bonus", "deal_extra"):
+        if (account, currency) in cells:
+            cells[account, currency][index[month]] = [paid, bonus + extra]
+    totals: dict[str, list[tuple[Decimal, Decimal]]] = {}
+    for currency, month, paid, bonus in (
+        scoped.order_by()
+        .values_list("currency", "month")
+        .annotate(paid=Sum("paid"), bonus=Sum(F("partner_bonus") + F("deal_extra")))
+    ):
+        totals.setdefault(currency, [(ZERO, ZERO)] * len(index))[index[month]] = (paid, bonus)
+    rows = [(keys[key], key[1], [tuple(c) for c in values]) for key, values in cells.items()]
+    return CustomerMonths(months=months.months, rows=rows, totals=sorted(totals.items()), count=count)
 
 
 def excluded_consumption(*, subaccount) -> list[dict]:

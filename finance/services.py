@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from portal.audit import audit
 from portal.money import round_money
 
-from .models import DESTINATIONS, POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Withdrawal
+from .aggregates import customer_months_rebuild
+from .models import DESTINATIONS, POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Program, Withdrawal
 from .selectors import balance
 
 # paid consumption is cost + credit (billing's credits are negative) of the services that are not excluded:
@@ -66,6 +67,7 @@ def monthly_consumption_rebuild(
     with connection.cursor() as cursor:
         cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=only_c), params)
         cursor.execute(MONTHLY_STALE_SQL.format(only_m=only_m), params)
+    customer_months_rebuild(start=start, end=end, partner_id=partner_id)
 
 
 # whether a consumption row ``c`` is of an excluded service or SKU: the one rule the import and a change of
@@ -137,6 +139,8 @@ def accrual_record(
         currency=currency,
         accrual=accrual,
     )
+    if program in (Program.PARTNER_BONUS, Program.DEAL_EXTRA):
+        customer_months_rebuild(start=period, end=period, partner_id=partner_id)
     return accrual
 
 

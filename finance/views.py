@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Max, Q, Sum
 from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +22,14 @@ from portal.client_address import client_address
 from portal.csv import csv_response
 from portal.periods import PeriodForm
 from portal.permissions import Right
-from portal.views import PortalDetailView, PortalListView, PortalMixin, PortalPageView, PublicView
+from portal.views import (
+    PortalDetailView,
+    PortalListView,
+    PortalMixin,
+    PortalPageView,
+    PublicView,
+    page_number,
+)
 from subaccounts.models import Subaccount
 
 from . import referral, selectors, services, switch, tasks
@@ -339,6 +347,9 @@ class CommissionReportRequestView(PortalMixin, View):
         return redirect(f"{reverse('finance:commission')}?start={start}&finish={finish}")
 
 
+BONUSES_PER_PAGE = 50
+
+
 class BonusesView(PortalPageView):
     """Bonus accrual schedule (chart by month) and monthly consumption and bonuses (customer × month)."""
 
@@ -348,15 +359,20 @@ class BonusesView(PortalPageView):
 
     def get(self, request, *args, **kwargs):
         self.period = PeriodForm.from_query(request.GET)
-        self.grid = selectors.customer_months(membership=self.membership, months=self.period.month_range())
-        if request.GET.get("export") == "csv":
-            return csv_response("bonuses-by-month.csv", self.grid.csv_header(), self.grid.csv_rows())
+        months = self.period.month_range()
+        if request.GET.get("export") == "csv":  # every customer
+            grid = selectors.customer_months(membership=self.membership, months=months)
+            return csv_response("bonuses-by-month.csv", grid.csv_header(), grid.csv_rows())
+        self.grid = selectors.customer_months(
+            membership=self.membership, months=months, page=page_number(request), per_page=BONUSES_PER_PAGE
+        )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         period, months = self.period, self.period.month_range()
         series = selectors.bonus_schedule(membership=self.membership, months=months)
-        kwargs.update(period=period, grid=self.grid)
+        paginator = Paginator(range(self.grid.count), BONUSES_PER_PAGE)  # the rows are already the page's
+        kwargs.update(period=period, grid=self.grid, page_obj=paginator.get_page(page_number(self.request)))
         if series:
             kwargs["chart"] = stacked_bars(
                 title=str(_("Bonus accrued by month")),
@@ -484,12 +500,6 @@ class ReportDownloadView(PortalDetailView):
 
 
 USAGE_PER_PAGE = 50
-
-
-def page_number(request) -> int:
-    """The ``?page=`` asked for (django-tables2's parameter), 1 when absent or not a number."""
-    value = request.GET.get("page", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
 
 
 class UsageView(PortalPageView):

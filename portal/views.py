@@ -244,3 +244,9 @@ class PortalCreateView(PortalFormMixin, CreateView):
 
 class PortalUpdateView(PortalFormMixin, UpdateView):
     pass
+
+
+def page_number(request) -> int:
+    """The ``?page=`` asked for (django-tables2's parameter too), 1 when absent or not a number."""
+    value = request.GET.get("page", "")
+    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1

@@ -10,11 +10,13 @@ from django.utils import timezone
 
 from access.models import AuditEvent, Invitation, Membership
 from accounts.models import Account, AccountContact
+from finance.aggregates import customer_months_rebuild
 from finance.models import (
     Accrual,
     Consumption,
     ConsumptionImport,
     CustomerInvoice,
+    CustomerMonth,
     Exclusion,
     LedgerEntry,
     MonthlyConsumption,
@@ -203,6 +205,7 @@ class ConsumptionFactory(factory.django.DjangoModelFactory):
 class MonthlyConsumptionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = MonthlyConsumption
+        skip_postgeneration_save = True
 
     subaccount = factory.SubFactory(SubaccountFactory)
     partner = factory.SelfAttribute("subaccount.partner")
@@ -214,6 +217,24 @@ class MonthlyConsumptionFactory(factory.django.DjangoModelFactory):
     credit = Decimal("0.00")
     marketplace_cost = Decimal("0.00")
     paid = factory.LazyAttribute(lambda m: m.cost + m.credit - m.marketplace_cost)
+
+    @factory.post_generation
+    def customer_month(self, create, extracted, **kwargs):
+        """Rows written here skip the import: bring the aggregate it keeps in step, as the import would."""
+        if create:
+            customer_months_rebuild(start=self.month, end=self.month, partner_id=self.partner_id)
+
+
+class CustomerMonthFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerMonth
+
+    account = factory.SubFactory(AccountFactory)
+    partner = factory.SelfAttribute("account.partner")
+    month = datetime.date(2026, 10, 1)
+    currency = "RUB"
+    paid = Decimal("1000.00")
+    partner_bonus = Decimal("100.00")
 
 
 class RebateTermFactory(factory.django.DjangoModelFactory):
@@ -228,6 +249,7 @@ class RebateTermFactory(factory.django.DjangoModelFactory):
 class AccrualFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Accrual
+        skip_postgeneration_save = True
 
     subaccount = factory.SubFactory(SubaccountFactory)
     partner = factory.SelfAttribute("subaccount.partner")
@@ -238,6 +260,12 @@ class AccrualFactory(factory.django.DjangoModelFactory):
     rate = Decimal("0.1500")
     amount = Decimal("150.00")
     currency = "RUB"
+
+    @factory.post_generation
+    def customer_month(self, create, extracted, **kwargs):
+        """Rows written here skip the accrual: bring the aggregate it keeps in step, as the accrual would."""
+        if create and self.subaccount_id:
+            customer_months_rebuild(start=self.period, end=self.period, partner_id=self.partner_id)
 
 
 class WithdrawalFactory(factory.django.DjangoModelFactory):

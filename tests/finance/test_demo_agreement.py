@@ -39,9 +39,7 @@ def test_page_csv_and_pdf_agree_to_the_cent_on_the_demo_data(
     assert grid.rows, "the demo has paying customers last month"
     # the CSV keeps billing's precision (machine-readable); the page and the PDF show it rounded once
     page_rows = [[name, currency, plain(paid), plain(bonus)] for name, currency, [(paid, bonus)] in grid.rows]
-    page_rows += [
-        ["Total", currency, plain(paid), plain(bonus)] for currency, [(paid, bonus)] in grid.totals()
-    ]
+    page_rows += [["Total", currency, plain(paid), plain(bonus)] for currency, [(paid, bonus)] in grid.totals]
     assert csv_of(client.get(reverse("finance:bonuses"), {**period, "export": "csv"}))[1:] == page_rows
     page_rows = [
         [name, currency, *(str(round_money(Decimal(v))) for v in figures)]

@@ -1,0 +1,59 @@
+"""Aggregates the import and the accrual keep in step with their sources, so pages never group the sources
+themselves: ``CustomerMonth`` (Bonuses by month). Each rebuild is set-based and idempotent (a rerun changes
+nothing) and runs in the transaction that changed its source."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+
+from .models import Program
+
+# a customer's month: paid consumption of its resold subaccounts (the partner's own never counts) and the
+# bonus programs' accruals with their corrections, per currency
+CUSTOMER_MONTHS_SQL = f"""
+WITH fresh AS (
+    SELECT partner_id, account_id, month, currency,
+           sum(paid) AS paid, sum(partner_bonus) AS partner_bonus, sum(deal_extra) AS deal_extra
+    FROM (
+        SELECT m.partner_id, s.account_id, m.month, m.currency, m.paid, 0 AS partner_bonus, 0 AS deal_extra
+        FROM finance_monthlyconsumption m JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
+        WHERE m.month >= %(start)s AND m.month <= %(end)s AND NOT s.is_partner_own {{only_m}}
+        UNION ALL
+        SELECT a.partner_id, s.account_id, a.period, a.currency, 0,
+               CASE WHEN a.program = '{Program.PARTNER_BONUS.value}' THEN a.amount ELSE 0 END,
+               CASE WHEN a.program = '{Program.DEAL_EXTRA.value}' THEN a.amount ELSE 0 END
+        FROM finance_accrual a JOIN subaccounts_subaccount s ON s.id = a.subaccount_id
+        WHERE a.period >= %(start)s AND a.period <= %(end)s
+          AND a.program IN ('{Program.PARTNER_BONUS.value}', '{Program.DEAL_EXTRA.value}') {{only_a}}
+    ) parts
+    GROUP BY partner_id, account_id, month, currency
+),
+gone AS (
+    DELETE FROM finance_customermonth c
+    WHERE c.month >= %(start)s AND c.month <= %(end)s {{only_c}}
+      AND NOT EXISTS (SELECT 1 FROM fresh f
+                      WHERE f.account_id = c.account_id AND f.month = c.month AND f.currency = c.currency)
+)
+INSERT INTO finance_customermonth (partner_id, account_id, month, currency, paid, partner_bonus, deal_extra)
+SELECT partner_id, account_id, month, currency, paid, partner_bonus, deal_extra FROM fresh
+ON CONFLICT (account_id, month, currency) DO UPDATE
+SET paid = EXCLUDED.paid, partner_bonus = EXCLUDED.partner_bonus, deal_extra = EXCLUDED.deal_extra
+WHERE (finance_customermonth.paid, finance_customermonth.partner_bonus, finance_customermonth.deal_extra)
+      IS DISTINCT FROM (EXCLUDED.paid, EXCLUDED.partner_bonus, EXCLUDED.deal_extra)
+"""  # noqa: S608 (constant fragments; the months and the partner are bound)
+
+
+def customer_months_rebuild(
+    *, start: datetime.date, end: datetime.date, partner_id: int | None = None
+) -> None:
+    """Bring the customer months from ``start`` to ``end`` (months, both included) — of one partner, or of
+    all — in line with the monthly consumption aggregates and the accruals."""
+    only = {
+        f"only_{alias}": f"AND {alias}.partner_id = %(partner)s" if partner_id is not None else ""
+        for alias in ("m", "a", "c")
+    }
+    params = {"start": start.replace(day=1), "end": end.replace(day=1), "partner": partner_id}
+    with connection.cursor() as cursor:
+        cursor.execute(CUSTOMER_MONTHS_SQL.format(**only), params)
