@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django_tables2 import RequestConfig
 
-from portal import outbox
+from portal import outbox, replica
 from portal.charts import stacked_bars
 from portal.client_address import client_address
 from portal.csv import csv_response
@@ -59,6 +59,7 @@ class AccrualListView(PortalListView):
     right = Right.FINANCE_VIEW
     section = "finance"
     template_name = "finance/accrual_list.html"
+    read_replica = True
 
     @cached_property
     def program(self) -> str:
@@ -282,7 +283,13 @@ class CommissionCsvView(PortalPageView):
             )
             return redirect(f"{reverse('finance:commission')}?start={start}&finish={finish}")
         accounts = _accounts_in_scope(self.membership)
-        rows = commission_csv(partner_id=self.partner.pk, start=start, finish=finish, account_ids=accounts)
+        rows = commission_csv(
+            partner_id=self.partner.pk,
+            start=start,
+            finish=finish,
+            account_ids=accounts,
+            using=replica.read_alias(),
+        )
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="commission-{start}-{finish}.csv"'
         return response
@@ -331,14 +338,17 @@ class BonusesView(PortalPageView):
 
     def get(self, request, *args, **kwargs):
         self.period = PeriodForm.from_query(request.GET)
-        self.grid = selectors.customer_months(membership=self.membership, months=self.period.month_range())
+        self.using = replica.read_alias()
+        self.grid = selectors.customer_months(
+            membership=self.membership, months=self.period.month_range(), using=self.using
+        )
         if request.GET.get("export") == "csv":
             return csv_response("bonuses-by-month.csv", self.grid.csv_header(), self.grid.csv_rows())
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         period, months = self.period, self.period.month_range()
-        series = selectors.bonus_schedule(membership=self.membership, months=months)
+        series = selectors.bonus_schedule(membership=self.membership, months=months, using=self.using)
         kwargs.update(period=period, grid=self.grid)
         if series:
             kwargs["chart"] = stacked_bars(
@@ -368,6 +378,7 @@ class PartnerBonusView(PortalListView):
     section = "finance"
     title = _("Partner bonus")
     template_name = "finance/partner_bonus.html"
+    read_replica = True
 
     def get_queryset(self):
         month = closed_month(self.request)
@@ -508,6 +519,7 @@ class UsageView(PortalPageView):
             grouping=self.form.choice("group"),
             page=page_number(request),
             per_page=USAGE_PER_PAGE,
+            using=replica.read_alias(),
         )
         if request.GET.get("export") == "csv":
             name = f"consumption-{self.start}-{self.finish}.csv"
