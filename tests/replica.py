@@ -45,7 +45,7 @@ class StreamingReplica:
     def __init__(self, primary: dict):
         """``primary``: the test database's Django settings (HOST, PORT, USER, NAME)."""
         self.primary = primary
-        self.host = primary.get("HOST") or "127.0.0.1"
+        self.host = primary.get("HOST") or primary.get("OPTIONS", {}).get("host") or "127.0.0.1"
         self.folder: Path | None = None
         self.port = free_port()
 
