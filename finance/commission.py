@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from portal.csv import FORMULA_STARTS
 from tools.models import ProgramSettings
@@ -134,13 +134,18 @@ def report_query(template: str, *, partner_id, start, finish, account_ids) -> tu
 
 
 def commission_rows(
-    *, partner_id: int, start: datetime.date, finish: datetime.date, account_ids: list[int] | None
+    *,
+    partner_id: int,
+    start: datetime.date,
+    finish: datetime.date,
+    account_ids: list[int] | None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> int:
     """How many rows the report of that period has (for the progress of a report made in the background)."""
     query, params = report_query(
         COUNT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
     )
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(query, params)
         return cursor.fetchone()[0]
 
@@ -153,14 +158,19 @@ WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {sco
 
 
 def estimated_rows(
-    *, partner_id: int, start: datetime.date, finish: datetime.date, account_ids: list[int] | None
+    *,
+    partner_id: int,
+    start: datetime.date,
+    finish: datetime.date,
+    account_ids: list[int] | None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> int:
     """How many rows the report of that period will have, as PostgreSQL's planner estimates it from the
     table's statistics: a millisecond, where counting them would read them all."""
     query, params = report_query(
         ESTIMATE, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
     )
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(query, params)
         (plan,) = cursor.fetchone()
     plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -168,13 +178,19 @@ def estimated_rows(
 
 
 def commission_csv(
-    *, partner_id: int, start: datetime.date, finish: datetime.date, account_ids: list[int] | None
+    *,
+    partner_id: int,
+    start: datetime.date,
+    finish: datetime.date,
+    account_ids: list[int] | None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> Iterator[bytes]:
-    """The report as CSV bytes, header first. ``account_ids`` limits a restricted membership's rows."""
+    """The report as CSV bytes, header first, read from the database ``using`` (the replica when there is
+    one: portal/replica.py). ``account_ids`` limits a restricted membership's rows."""
     query, params = report_query(
         SELECT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
     )
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         pg = cursor.cursor  # psycopg 3: COPY with bound parameters
         yield (",".join(HEADER) + "\n").encode()
         with pg.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", params) as copy:

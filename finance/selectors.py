@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import F, Max, Sum
 from django_tables2.data import TableData
 
@@ -35,10 +35,11 @@ class Balance:
         return "referral" if self.pool == Pool.REFERRAL else "reseller"
 
 
-def balances(*, partner, pools=WITHDRAWABLE_POOLS) -> list[Balance]:
+def balances(*, partner, pools=WITHDRAWABLE_POOLS, using: str = DEFAULT_DB_ALIAS) -> list[Balance]:
     """Balance per pool and currency: the sum of the append-only ledger, nothing stored."""
     rows = (
-        LedgerEntry.objects.for_partner(partner)
+        LedgerEntry.objects.using(using)
+        .for_partner(partner)
         .filter(pool__in=pools)
         .order_by("pool", "currency")
         .values_list("pool", "currency")
@@ -141,20 +142,20 @@ class CustomerMonths:
             yield ["Total", currency, *(v for cell in cells for v in cell)]
 
 
-def _scoped(model, membership=None, partner_id=None):
+def _scoped(model, membership=None, partner_id=None, using=DEFAULT_DB_ALIAS):
     """A membership's view of a model, or the whole partner's (statements are partner-wide)."""
-    return (
-        model.objects.restrict(membership)
-        if membership is not None
-        else model.objects.for_partner(partner_id)
-    )
+    objects = model.objects.using(using)
+    return objects.restrict(membership) if membership is not None else objects.for_partner(partner_id)
 
 
-def bonus_schedule(*, membership, months: MonthRange) -> dict[str, list[Decimal]]:
+def bonus_schedule(
+    *, membership, months: MonthRange, using: str = DEFAULT_DB_ALIAS
+) -> dict[str, list[Decimal]]:
     """Bonus accrued per program and month (the chart), within the membership's scope."""
     index = {m: i for i, m in enumerate(months.months)}
     rows = (
-        CustomerMonth.objects.restrict(membership)
+        CustomerMonth.objects.using(using)
+        .restrict(membership)
         .filter(month__gte=months.first, month__lte=months.last)
         .order_by()
         .values_list("month")
@@ -169,13 +170,19 @@ def bonus_schedule(*, membership, months: MonthRange) -> dict[str, list[Decimal]
 
 
 def customer_months(
-    *, months: MonthRange, membership=None, partner_id=None, page: int | None = None, per_page: int = 50
+    *,
+    months: MonthRange,
+    membership=None,
+    partner_id=None,
+    page: int | None = None,
+    per_page: int = 50,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> CustomerMonths:
     """Paid consumption and bonus per customer and month, from the customer-month aggregate: every customer,
     or the ``page``-th ``per_page`` of them by name; totals over every customer in scope. Four small queries
     whatever the number of customers."""
     index = {m: i for i, m in enumerate(months.months)}
-    scoped = _scoped(CustomerMonth, membership, partner_id).filter(
+    scoped = _scoped(CustomerMonth, membership, partner_id, using).filter(
         month__gte=months.first, month__lte=months.last
     )
     customers = (
@@ -343,9 +350,18 @@ class UsageDetails(TableData):
     every row of the period."""
 
     def __init__(
-        self, *, source: tuple[str, list], ctes: str, joins: str, grouping: str, buckets, page: slice
+        self,
+        *,
+        source: tuple[str, list],
+        ctes: str,
+        joins: str,
+        grouping: str,
+        buckets,
+        page: slice,
+        using: str = DEFAULT_DB_ALIAS,
     ):
         super().__init__(data=None)
+        self.using = using
         self.source, self.ctes, self.joins, self.grouping = source, ctes, joins, grouping
         self.buckets = buckets
         self.page = page
@@ -413,7 +429,7 @@ class UsageDetails(TableData):
             buckets=BUCKETS,
         )
         result = {"rows": [], "count": 0, "totals": [], "chart": []}
-        with connection.cursor() as cursor:
+        with connections[self.using].cursor() as cursor:
             cursor.execute(query, params)
             for kind, *values in cursor.fetchall():
                 if kind == "row":
@@ -441,7 +457,7 @@ class UsageDetails(TableData):
             grouping=self.grouping,
             order=self.order,
         )
-        with connection.chunked_cursor() as cursor:
+        with connections[self.using].chunked_cursor() as cursor:
             cursor.execute(query, params)
             while chunk := cursor.fetchmany(2000):
                 for values in chunk:
@@ -467,9 +483,11 @@ def usage_details(
     grouping: str = "day",
     page: int = 1,
     per_page: int = 50,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> UsageDetails:
     """From a scoped Consumption queryset (its SQL, scope and all, is the source the grouping reads): the
-    period's rows by ``view`` and ``grouping``; one page of them, the totals and the chart in one query."""
+    period's rows by ``view`` and ``grouping``; one page of them, the totals and the chart in one query, on
+    the database ``using`` (the replica for the page: portal/replica.py)."""
     key, name = USAGE_VIEWS[view]
     if grouping not in USAGE_GROUPINGS:
         raise ValueError(grouping)
@@ -500,4 +518,5 @@ def usage_details(
         grouping=grouping,
         buckets=_buckets(start, finish, grouping),
         page=slice(first, first + per_page),
+        using=using,
     )

@@ -7,6 +7,7 @@ import datetime
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from portal import replica
 from portal.periods import MonthRange
 
 from . import selectors
@@ -16,14 +17,15 @@ def statement_pdf(*, partner, month: datetime.date) -> bytes:
     """Customer × paid consumption × bonus of ``month`` (the same selector as the page) and the balances."""
     import weasyprint
 
-    grid = selectors.customer_months(months=MonthRange(month, month), partner_id=partner.pk)
+    using = replica.read_alias()
+    grid = selectors.customer_months(months=MonthRange(month, month), partner_id=partner.pk, using=using)
     html = render_to_string(
         "finance/statement.html",
         {
             "partner": partner,
             "month": month,
             "grid": grid,
-            "balances": selectors.balances(partner=partner),
+            "balances": selectors.balances(partner=partner, using=using),
             "generated": timezone.now(),
         },
     )

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal import jobs, outbox
+from portal import jobs, outbox, replica
 from portal.progress import Progress
 
 from . import services
@@ -206,6 +206,7 @@ def _commission_report(report_id: int) -> int:
         "start": datetime.date.fromisoformat(params["start"]),
         "finish": datetime.date.fromisoformat(params["finish"]),
         "account_ids": params.get("accounts"),
+        "using": replica.read_alias(),  # the rows; the report's own row stays on the primary
     }
     Report.objects.filter(pk=report_id).update(status=Report.Status.RUNNING, progress=0)
     try:

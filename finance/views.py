@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django_tables2 import RequestConfig
 
-from portal import outbox
+from portal import outbox, replica
 from portal.charts import stacked_bars
 from portal.client_address import client_address
 from portal.csv import csv_response
@@ -67,6 +67,7 @@ class AccrualListView(PortalListView):
     right = Right.FINANCE_VIEW
     section = "finance"
     template_name = "finance/accrual_list.html"
+    read_replica = True
 
     @cached_property
     def program(self) -> str:
@@ -307,7 +308,13 @@ class CommissionCsvView(PortalPageView):
             )
             return redirect(f"{reverse('finance:commission')}?start={start}&finish={finish}")
         accounts = _accounts_in_scope(self.membership)
-        rows = commission_csv(partner_id=self.partner.pk, start=start, finish=finish, account_ids=accounts)
+        rows = commission_csv(
+            partner_id=self.partner.pk,
+            start=start,
+            finish=finish,
+            account_ids=accounts,
+            using=replica.read_alias(),
+        )
         response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="commission-{start}-{finish}.csv"'
         return response
@@ -360,17 +367,22 @@ class BonusesView(PortalPageView):
     def get(self, request, *args, **kwargs):
         self.period = PeriodForm.from_query(request.GET)
         months = self.period.month_range()
+        self.using = replica.read_alias()
         if request.GET.get("export") == "csv":  # every customer
-            grid = selectors.customer_months(membership=self.membership, months=months)
+            grid = selectors.customer_months(membership=self.membership, months=months, using=self.using)
             return csv_response("bonuses-by-month.csv", grid.csv_header(), grid.csv_rows())
         self.grid = selectors.customer_months(
-            membership=self.membership, months=months, page=page_number(request), per_page=BONUSES_PER_PAGE
+            membership=self.membership,
+            months=months,
+            page=page_number(request),
+            per_page=BONUSES_PER_PAGE,
+            using=self.using,
         )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         period, months = self.period, self.period.month_range()
-        series = selectors.bonus_schedule(membership=self.membership, months=months)
+        series = selectors.bonus_schedule(membership=self.membership, months=months, using=self.using)
         paginator = Paginator(range(self.grid.count), BONUSES_PER_PAGE)  # the rows are already the page's
         kwargs.update(period=period, grid=self.grid, page_obj=paginator.get_page(page_number(self.request)))
         if series:
@@ -401,6 +413,7 @@ class PartnerBonusView(PortalListView):
     section = "finance"
     title = _("Partner bonus")
     template_name = "finance/partner_bonus.html"
+    read_replica = True
 
     def get_queryset(self):
         month = closed_month(self.request)
@@ -535,6 +548,7 @@ class UsageView(PortalPageView):
             grouping=self.form.choice("group"),
             page=page_number(request),
             per_page=USAGE_PER_PAGE,
+            using=replica.read_alias(),
         )
         if request.GET.get("export") == "csv":
             name = f"consumption-{self.start}-{self.finish}.csv"

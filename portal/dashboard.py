@@ -13,6 +13,7 @@ from finance.models import MonthlyConsumption
 from finance.selectors import balances, month_consumption
 from portal.periods import MonthRange
 from portal.permissions import Right
+from portal.replica import read_alias
 from portal.tenancy import switch_partner
 from portal.views import PortalMixin, PortalPageView
 from subaccounts.models import Subaccount
@@ -28,20 +29,21 @@ class DashboardView(PortalPageView):
     def get_context_data(self, **kwargs):
         m = self.membership
         month = timezone.localdate().replace(day=1)
-        counts = subaccount_status_counts(queryset=Subaccount.objects.restrict(m))
+        using = read_alias()  # figures of the whole partner: the replica's when there is one
+        counts = subaccount_status_counts(queryset=Subaccount.objects.using(using).restrict(m))
         kwargs["status_counts"] = [
             (value, label, counts[value]) for value, label in Subaccount.Status.choices
         ]
         kwargs["under_review"] = (
-            Registration.objects.restrict(m).filter(status=Registration.Status.SUBMITTED).count()
+            Registration.objects.using(using).restrict(m).filter(status=Registration.Status.SUBMITTED).count()
         )
         kwargs["consumption"] = kwargs["balances"] = None  # the role shows no usage details
         if m.has(Right.FINANCE_VIEW):
             kwargs["consumption"] = month_consumption(
-                queryset=MonthlyConsumption.objects.restrict(m), month=month
+                queryset=MonthlyConsumption.objects.using(using).restrict(m), month=month
             )
             # balances are the whole partner's: a member restricted to some customers sees none
-            kwargs["balances"] = None if m.restricted else balances(partner=self.partner)
+            kwargs["balances"] = None if m.restricted else balances(partner=self.partner, using=using)
         kwargs["month"] = month
         kwargs["referral"] = None
         if referral.in_program(self.partner):  # this month's clicks and sign-ups (commission: the balance)

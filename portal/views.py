@@ -27,6 +27,7 @@ from django_tables2.rows import BoundRow
 
 from portal.csv import csv_response
 from portal.permissions import Right
+from portal.replica import read_alias
 
 EXPORT_CHUNK = 2000
 
@@ -81,6 +82,11 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
     title = ""
     create_url_name = ""
     create_label = _lazy("Create")
+    read_replica = False  # a heavy list reads from the replica when there is one (portal/replica.py)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.using(read_alias()) if self.read_replica else queryset
 
     def get_table_kwargs(self):
         return {"membership": self.membership}

@@ -94,3 +94,24 @@ def celery_eager():
     celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
     yield
     celery_app.conf.update(task_always_eager=False, task_eager_propagates=False)
+
+
+@pytest.fixture(scope="session")
+def streaming_replica(django_db_setup, django_db_blocker):
+    """A real streaming replica of the test database's server (tests/replica.py), started once the test
+    database exists, for the tests that ask for it; stopped and removed at the end."""
+    from django.db import connections
+
+    from tests.replica import NotLocal, StreamingReplica
+
+    server = StreamingReplica(connections["default"].settings_dict)
+    try:
+        server.start()
+    except NotLocal as reason:
+        server.stop()
+        pytest.skip(f"no streaming replica: {reason}")
+    except BaseException:
+        server.stop()
+        raise
+    yield server
+    server.stop()

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.replica.PinningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,7 +136,12 @@ def database(*, allow_embedded: bool) -> dict:
     url = env("DATABASE_URL", default="")
     if not url and allow_embedded:
         url = embedded.postgres_url()
-    config = environ.Env.db_url_config(url) if url else env.db("DATABASE_URL")  # the latter raises: unset
+    config = _server(url) if url else env.db("DATABASE_URL")  # the latter raises: unset
+    return {**config, "ATOMIC_REQUESTS": True, "CONN_MAX_AGE": env.int("DJANGO_CONN_MAX_AGE", default=60)}
+
+
+def _server(url: str) -> dict:
+    config = environ.Env.db_url_config(url)
     # a query whose client died (a killed worker, a dropped request) is cancelled within 2 s instead of
     # running on and holding its locks
     options = config.setdefault("OPTIONS", {})
@@ -146,7 +152,26 @@ def database(*, allow_embedded: bool) -> dict:
         if not re.fullmatch(r"\d+(ms|s|min)?", timeout):
             raise ImproperlyConfigured(f"DJANGO_DB_STATEMENT_TIMEOUT={timeout!r}: a number with ms, s or min")
         options["options"] += f" -c statement_timeout={timeout}"
-    return {**config, "ATOMIC_REQUESTS": True, "CONN_MAX_AGE": env.int("DJANGO_CONN_MAX_AGE", default=60)}
+    return config
+
+
+def with_replica(databases: dict) -> dict:
+    """``databases`` plus the alias ``replica`` when DATABASE_REPLICA_URL is set (portal/replica.py): the
+    primary's options; no request transaction (it only reads, and a page that does not read it must not
+    connect to it); a kept connection checked before reuse, and a bounded wait for one that does not answer,
+    so a dead replica costs a request nothing but the fallback to the primary."""
+    url = env("DATABASE_REPLICA_URL", default="")
+    if not url:
+        return databases
+    config = _server(url)
+    config["OPTIONS"].setdefault("connect_timeout", 2)
+    replica = {
+        **config,
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": databases["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+    }
+    return {**databases, "replica": replica}
 
 
 def broker_url(*, allow_embedded: bool) -> str:
@@ -172,6 +197,11 @@ def caches(broker: str) -> dict:
 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Reports and heavy pages read from the replica when one is configured (with_replica()); writes never do.
+DATABASE_ROUTERS = ["portal.replica.PrimaryReplicaRouter"]
+# a replica further behind than this is not read; after a write the browser reads the primary this long
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.int("DATABASE_REPLICA_MAX_LAG_SECONDS", default=10)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5.0)  # per process
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -1,9 +1,9 @@
 """Production: everything secret or host-specific must come from the environment."""
 
 from .base import *  # noqa: F403
-from .base import broker_url, caches, database, env
+from .base import broker_url, caches, database, env, with_replica
 
-DATABASES = {"default": database(allow_embedded=False)}
+DATABASES = with_replica({"default": database(allow_embedded=False)})
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = broker_url(allow_embedded=False)  # results on the same Redis
 CACHES = caches(CELERY_BROKER_URL)
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from .base import *  # noqa: F403
 from .base import STORAGES, broker_url, caches, database, env
 
-# no persistent connections: worker and live-server threads must let the test database go at the end
+# no persistent connections: worker and live-server threads must let the test database go at the end; no
+# replica from the environment: tests/portal/test_replica.py starts a real one of the test database
 DATABASES = {"default": {**database(allow_embedded=True), "CONN_MAX_AGE": 0}}
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = broker_url(allow_embedded=True)  # results on the same Redis
 # a cache prefix of this run's own (shared with the processes it starts), so runs on one Redis never mix

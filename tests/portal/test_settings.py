@@ -152,3 +152,37 @@ def test_a_statement_timeout_that_is_not_a_duration_is_refused_by_name():
     out = run_with("portal.settings.production", ["-c", "import django; django.setup()"],
                    {"DJANGO_DB_STATEMENT_TIMEOUT": "25s; DROP TABLE x"})  # fmt: skip
     assert out.returncode != 0 and "DJANGO_DB_STATEMENT_TIMEOUT" in out.stderr
+
+
+def test_without_a_replica_url_there_is_one_database_and_with_one_a_second_alias_that_only_reads():
+    names = ("DATABASES", "DATABASE_ROUTERS")
+    alone = settings_of("portal.settings.production", *names)
+    assert list(alone["DATABASES"]) == ["default"]
+
+    url = "postgres://reader@replica.example:5433/portal"
+    both = settings_of("portal.settings.production", *names, env={"DATABASE_REPLICA_URL": url})
+    default, replica = both["DATABASES"]["default"], both["DATABASES"]["replica"]
+    assert (replica["HOST"], replica["PORT"], replica["USER"]) == ("replica.example", 5433, "reader")
+    assert replica["OPTIONS"]["options"] == default["OPTIONS"]["options"]  # the primary's session settings
+    assert replica["OPTIONS"]["connect_timeout"] == 2  # a replica that does not answer holds no request
+    assert replica["ATOMIC_REQUESTS"] is False and replica["CONN_HEALTH_CHECKS"] is True
+    assert replica["CONN_MAX_AGE"] == default["CONN_MAX_AGE"]
+    assert both["DATABASE_ROUTERS"] == ["portal.replica.PrimaryReplicaRouter"]
+
+
+@pytest.mark.django_db
+def test_without_a_replica_everything_reads_the_primary_and_a_write_leaves_no_cookie(member, client_for):
+    from django.db import connection, connections
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from portal import replica
+
+    membership = member()
+    client = client_for(membership)
+    assert list(connections) == ["default"] and replica.read_alias() == "default"
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("finance:usage")).status_code == 200
+    assert any("GROUPING(" in q["sql"] for q in queries)
+    response = client.post(reverse("switch_partner"), {"partner": membership.partner_id})
+    assert response.status_code == 302 and replica.PIN_COOKIE not in response.cookies
