@@ -75,10 +75,10 @@ class StreamingReplica:
             pid, data, hba = pg.execute(
                 "SELECT pg_backend_pid(), current_setting('data_directory'), current_setting('hba_file')"
             ).fetchone()
-        try:
-            binary = Path(os.readlink(f"/proc/{pid}/exe"))
-        except OSError as error:
-            raise NotLocal(f"PostgreSQL at {self.host} is not a process of this machine ({error})") from error
+            try:  # while the connection is open: its server process ends with it
+                binary = Path(os.readlink(f"/proc/{pid}/exe"))
+            except OSError as error:
+                raise NotLocal(f"PostgreSQL at {self.host} is not a process of this machine ({error})") from error
         if not Path(data).is_dir():
             raise NotLocal(f"PostgreSQL's data directory {data} is not on this machine")
         return binary.parent, Path(data), Path(hba)
