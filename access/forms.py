@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from portal.forms import PortalModelForm
 from portal.permissions import Role
+from portal.widgets import SearchSelectMultiple
 
 from .models import Invitation, Membership
 from .services import granted_accounts
@@ -18,7 +19,7 @@ class ScopeFields(forms.Form):
         label=_("Customer accounts"),
         queryset=Account.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=SearchSelectMultiple("accounts:search", {"current": "1"}),
         help_text=_("Used when the user is restricted: they see only these customers and their subaccounts."),
     )
 

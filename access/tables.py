@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import PortalTable, StatusColumn
+from portal.tables import DateTimeColumn, PortalTable, StatusColumn, TemplateColumn
 
 from .models import AuditEvent, Invitation, Membership
 
@@ -14,7 +14,7 @@ class MembershipTable(PortalTable):
     role = tables.Column()
     restricted = tables.BooleanColumn(verbose_name=_("Selected accounts only"))
     two_factor = tables.BooleanColumn(verbose_name=_("Two-factor"))
-    last_login = tables.DateTimeColumn(accessor="user__last_login", verbose_name=_("Last login"))
+    last_login = DateTimeColumn(accessor="user__last_login", verbose_name=_("Last login"))
     status = tables.Column(empty_values=(), orderable=False, verbose_name=_("Status"))
 
     class Meta:
@@ -39,7 +39,7 @@ class MembershipTable(PortalTable):
 class InvitationTable(PortalTable):
     status = StatusColumn()
     invited_by = tables.Column(accessor="invited_by__email", verbose_name=_("Invited by"))
-    actions = tables.TemplateColumn(
+    actions = TemplateColumn(
         template_name="access/_invitation_actions.html",
         verbose_name="",
         orderable=False,

@@ -2,6 +2,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from portal.permissions import Right
 
@@ -28,6 +29,19 @@ class AccountFilter(django_filters.FilterSet):
     class Meta:
         model = Account
         fields = ["q", "stage", "country", "owner", "show"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # only the countries the partner's customers are in (one query), not all 250 as options
+        membership = getattr(self.request, "membership", None)
+        codes = (
+            set(Account.objects.restrict(membership).values_list("country", flat=True).distinct())
+            if membership is not None
+            else set()
+        )
+        self.filters["country"].extra["choices"] = [
+            (code, name) for code, name in countries if code in codes or code == self.data.get("country")
+        ]
 
     @property
     def qs(self):

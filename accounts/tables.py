@@ -9,6 +9,8 @@ from .models import Account
 class AccountTable(PortalTable):
     name = tables.Column(linkify=True)
     subaccount_count = tables.Column(verbose_name=_("Subaccounts"), orderable=True)
+    # the name straight from the code: get_country_display() rebuilds all 250 countries' choices per cell
+    country = tables.Column(accessor="country.name", order_by="country", verbose_name=_("Country"))
     owner = tables.Column(accessor="owner__email", verbose_name=_("Owner"))
     primary_contact = PersonalDataColumn(verbose_name=_("Contact"))
 

@@ -9,6 +9,7 @@ from portal.views import (
     PortalCreateView,
     PortalDetailView,
     PortalListView,
+    PortalSearchView,
     PortalUpdateView,
 )
 from subaccounts.models import Subaccount
@@ -18,6 +19,24 @@ from .filters import AccountFilter
 from .forms import AccountForm, ContactFormSet
 from .models import Account, AccountContact
 from .tables import AccountTable
+
+
+class AccountSearchView(PortalSearchView):
+    """The customer-account choices of filters and forms: by name, legal name or tax id; ``?current=1``
+    leaves archived accounts out (the forms that may not pick them)."""
+
+    queryset = Account.objects.all()
+    search_fields = ("name", "legal_name", "tax_id")
+    right = Right.ACCOUNTS_VIEW
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.GET.get("current"):
+            queryset = queryset.filter(archived_at__isnull=True)
+        return queryset
+
+    def hint(self, obj) -> str:
+        return obj.tax_id
 
 
 class AccountListView(PortalListView):

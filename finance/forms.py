@@ -6,6 +6,7 @@ from django_countries.fields import CountryField
 from accounts.tax_ids import validate_tax_id
 from portal.money import CENT, Currency
 from portal.periods import DayRangeForm
+from portal.widgets import SearchSelect
 from subaccounts.models import Subaccount
 
 from .models import DESTINATIONS, Pool, Withdrawal
@@ -65,7 +66,9 @@ class WithdrawalForm(forms.Form):
 
 
 class UsageForm(DayRangeForm):
-    """Subaccount details: which view, which grouping, which days (at most 92), optionally one subaccount."""
+    """Subaccount details: which view, which grouping, which days (at most 92), optionally the subaccounts
+    whose name or billing account id holds ``q``, or one subaccount (searched as you type, of the membership's
+    own only)."""
 
     view = forms.ChoiceField(
         label=_("By"),
@@ -83,8 +86,18 @@ class UsageForm(DayRangeForm):
         required=False,
         choices=[("day", _("Day")), ("week", _("Week")), ("month", _("Month"))],
     )
-    q = forms.CharField(label=_("Subaccount"), required=False, help_text=_("name or billing account id"))
-    subaccount = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    q = forms.CharField(label=_("Search"), required=False, help_text=_("name or billing account id"))
+    subaccount = forms.ModelChoiceField(
+        label=_("Subaccount"),
+        queryset=Subaccount.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=SearchSelect("subaccounts:search"),
+    )
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subaccount"].queryset = Subaccount.objects.restrict(membership)
 
     def choice(self, name: str) -> str:
         """The valid choice of ``view`` or ``group``, else its first."""

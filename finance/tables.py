@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import MoneyColumn, PortalTable, StatusColumn
+from portal.tables import DateColumn, MoneyColumn, PortalTable, StatusColumn, TemplateColumn
 from subaccounts.models import Subaccount
 
 from .models import Accrual, LedgerEntry, Report
@@ -10,7 +10,7 @@ from .models import Accrual, LedgerEntry, Report
 class AccrualTable(PortalTable):
     """Each accrual as it stands now: the original with its corrections summed in, marked when corrected."""
 
-    period = tables.DateColumn(format="Y-m", linkify=True)
+    period = DateColumn(format="Y-m", linkify=True)
     subaccount = tables.Column(order_by="subaccount__name")
     basis = MoneyColumn(accessor="basis_now", order_by="basis_now")
     rate = tables.Column(attrs={"td": {"class": "numeric"}, "th": {"class": "numeric"}})
@@ -56,11 +56,11 @@ class PartnerBonusTable(PortalTable):
 class ReportTable(PortalTable):
     subject = tables.Column(verbose_name=_("Covers"), empty_values=(), orderable=False)
     status = StatusColumn()
-    progress = tables.TemplateColumn(
+    progress = TemplateColumn(
         '<progress max="100" value="{{ value }}" aria-label="{{ value }}%">{{ value }}%</progress>',
         attrs={"td": {"class": "numeric"}},
     )
-    download = tables.TemplateColumn(
+    download = TemplateColumn(
         '{% load i18n %}{% if record.status == "done" %}<a href="{% url \'finance:report\' record.pk %}">'
         '{% translate "Download" %}</a>{% endif %}',
         verbose_name="",
@@ -86,7 +86,7 @@ class CommissionReportTable(ReportTable):
 class UsageTable(PortalTable):
     """Subaccount details: one row per time bucket and key of the chosen view (rows are dicts)."""
 
-    bucket = tables.DateColumn(verbose_name=_("Period"), format="Y-m-d")
+    bucket = DateColumn(verbose_name=_("Period"), format="Y-m-d")
     name = tables.Column(verbose_name=_("Name"))
     key = tables.Column(verbose_name=_("Id"))
     currency = tables.Column(verbose_name=_("Currency"))

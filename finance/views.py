@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Q, Sum
-from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -525,13 +525,13 @@ class UsageView(PortalPageView):
     section = "finance"
 
     def get(self, request, *args, **kwargs):
-        self.form = UsageForm(request.GET or None)
+        self.form = UsageForm(request.GET or None, membership=self.membership)
         self.subaccount = None
         queryset = Consumption.objects.restrict(self.membership)
+        if self.form.is_bound and "subaccount" in self.form.errors:
+            raise Http404(_("No such subaccount."))  # a link to another partner's or a hidden subaccount
         if self.form.is_valid() and self.form.cleaned_data.get("subaccount"):
-            self.subaccount = get_object_or_404(
-                Subaccount.objects.restrict(self.membership), pk=self.form.cleaned_data["subaccount"]
-            )
+            self.subaccount = self.form.cleaned_data["subaccount"]
             queryset = queryset.filter(subaccount=self.subaccount)
         elif self.form.is_valid() and self.form.cleaned_data.get("q"):
             q = self.form.cleaned_data["q"]

@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.db.models import Q
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -62,6 +63,52 @@ class PortalMixin(LoginRequiredMixin):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("section", self.section)
         return super().get_context_data(**kwargs)
+
+
+class PortalSearchView(PortalMixin, View):
+    """The choices of a search-as-you-type select (portal/widgets.py ``SearchSelect``) as JSON: ``?q=``
+    searched in ``search_fields`` (never personal data: label, hint and fields are what every role with the
+    right sees), ``PER_PAGE`` a page in ``ordering``, and the URL of the next page while there is one:
+    ``{"results": [{"id": …, "text": …, "hint": …}], "next": url | null}``. Scoped like every page: another
+    partner's rows, or a restricted member's hidden accounts, are never among them."""
+
+    PER_PAGE = 20
+    http_method_names = ["get"]
+    queryset = None
+    search_fields: tuple[str, ...] = ()
+    ordering: tuple[str, ...] = ("name", "pk")
+
+    def get_queryset(self):
+        return self.queryset.restrict(self.membership)
+
+    def label(self, obj) -> str:
+        return str(obj)
+
+    def hint(self, obj) -> str:
+        """A second line under the label in the list (a tax id, a billing account id)."""
+        return ""
+
+    def get(self, request, *args, **kwargs):
+        query = request.GET.get("q", "").strip()[:100]
+        page = request.GET.get("page", "")
+        page = int(page) if page.isdigit() and 0 < int(page) < 10**4 else 1
+        queryset = self.get_queryset()
+        if query:
+            found = Q()
+            for field in self.search_fields:
+                found |= Q(**{f"{field}__icontains": query})
+            queryset = queryset.filter(found)
+        start = (page - 1) * self.PER_PAGE
+        rows = list(queryset.order_by(*self.ordering)[start : start + self.PER_PAGE + 1])  # one more: a next?
+        following = None
+        if len(rows) > self.PER_PAGE:
+            params = request.GET.copy()
+            params["page"] = page + 1
+            following = f"{request.path}?{params.urlencode()}"
+        results = [
+            {"id": obj.pk, "text": self.label(obj), "hint": self.hint(obj)} for obj in rows[: self.PER_PAGE]
+        ]
+        return JsonResponse({"results": results, "next": following})
 
 
 class PublicView(View):

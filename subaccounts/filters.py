@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from portal.widgets import SearchSelect
 
 from .models import Subaccount
 
@@ -16,7 +17,9 @@ def partner_accounts(request):
 
 class SubaccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    account = django_filters.ModelChoiceFilter(queryset=partner_accounts, label=_("Customer"))
+    account = django_filters.ModelChoiceFilter(
+        queryset=partner_accounts, label=_("Customer"), widget=SearchSelect("accounts:search")
+    )
 
     class Meta:
         model = Subaccount

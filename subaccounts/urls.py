@@ -5,6 +5,7 @@ from . import views
 app_name = "subaccounts"
 urlpatterns = [
     path("", views.SubaccountListView.as_view(), name="list"),
+    path("search/", views.SubaccountSearchView.as_view(), name="search"),
     path("new/for-account/<int:pk>/", views.SubaccountCreateView.as_view(), name="create"),
     path("<int:pk>/", views.SubaccountDetailView.as_view(), name="detail"),
     path("<int:pk>/consumption.csv", views.SubaccountConsumptionCsvView.as_view(), name="consumption_csv"),

@@ -11,7 +11,14 @@ from portal.charts import stacked_bars
 from portal.csv import csv_response
 from portal.periods import PeriodForm
 from portal.permissions import Right, personal
-from portal.views import PortalActionView, PortalCreateView, PortalDetailView, PortalListView, PublicView
+from portal.views import (
+    PortalActionView,
+    PortalCreateView,
+    PortalDetailView,
+    PortalListView,
+    PortalSearchView,
+    PublicView,
+)
 
 from . import lifecycle, services
 from .filters import SubaccountFilter
@@ -38,6 +45,17 @@ class SubaccountListView(PortalListView):
             (value, label, counts[value]) for value, label in Subaccount.Status.choices
         ]
         return super().get_context_data(**kwargs)
+
+
+class SubaccountSearchView(PortalSearchView):
+    """The subaccount choices of filters and forms: by name, billing account id or customer name."""
+
+    queryset = Subaccount.objects.select_related("account")
+    search_fields = ("name", "billing_account_id", "account__name")
+    right = Right.ACCOUNTS_VIEW
+
+    def hint(self, obj) -> str:
+        return " · ".join(part for part in (obj.billing_account_id, obj.account.name) if part)
 
 
 class SubaccountDetailView(PortalDetailView):

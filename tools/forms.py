@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from finance.models import ReferralLink
 from finance.referral import INVITE_AT_ONCE
 from portal.forms import PortalModelForm
+from portal.widgets import SearchSelect
 
 from .models import PresaleRequest, Registration
 
@@ -50,6 +51,7 @@ class RegistrationForm(PortalModelForm):
             "contract_end",
         ]
         widgets = {
+            "account": SearchSelect("accounts:search", {"current": "1"}),
             "description": forms.Textarea(attrs={"rows": 4}),
             "contract_start": forms.DateInput(attrs={"type": "date"}),
             "contract_end": forms.DateInput(attrs={"type": "date"}),
@@ -74,7 +76,10 @@ class PresaleRequestForm(PortalModelForm):
             "contact_name",
             "contact_email",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "account": SearchSelect("accounts:search"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
 
 
 class CommentForm(forms.Form):

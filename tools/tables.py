@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import ReferralLink, ReferredCustomer
-from portal.tables import MoneyColumn, PortalTable, StatusColumn
+from portal.tables import DateColumn, DateTimeColumn, MoneyColumn, PortalTable, StatusColumn, TemplateColumn
 
 from .models import PresaleRequest, Registration, Resource
 
@@ -44,7 +44,7 @@ class ResourceTable(PortalTable):
 
 class ReferralLinkTable(PortalTable):
     name = tables.Column(verbose_name=_("Name"))
-    url = tables.TemplateColumn(
+    url = TemplateColumn(
         template_name="tools/_referral_link_copy.html", verbose_name=_("Link"), orderable=False
     )
     landing_url = tables.Column(verbose_name=_("Landing page"))
@@ -53,7 +53,7 @@ class ReferralLinkTable(PortalTable):
     signups = tables.Column(verbose_name=_("Sign-ups"), attrs={"td": {"class": "numeric"}})
     active_customers = tables.Column(verbose_name=_("Active customers"), attrs={"td": {"class": "numeric"}})
     commission = MoneyColumn(verbose_name=_("Commission so far"))
-    actions = tables.TemplateColumn(
+    actions = TemplateColumn(
         "{% load i18n %}{% if record.is_active and 'tools.use' in rights %}"
         '<a href="{% url \'tools:referral_link_send\' record.pk %}">{% translate "Send by email" %}</a> · '
         "<a href=\"{% url 'tools:referral_link_deactivate' record.pk %}\">"
@@ -95,9 +95,9 @@ class ReferredCustomerTable(PortalTable):
         order_by="account__name",
     )
     link = tables.Column(verbose_name=_("Referral link"), order_by="link__name")
-    signed_up_at = tables.DateColumn(verbose_name=_("Signed up"))
-    consent_at = tables.DateTimeColumn(verbose_name=_("Consent given"))
-    commission_until = tables.DateColumn(verbose_name=_("Commission until"), orderable=False)
+    signed_up_at = DateColumn(verbose_name=_("Signed up"))
+    consent_at = DateTimeColumn(verbose_name=_("Consent given"))
+    commission_until = DateColumn(verbose_name=_("Commission until"), orderable=False)
     commission = MoneyColumn(verbose_name=_("Commission so far"))
     awaiting_payment = tables.Column(
         verbose_name=_("Months awaiting payment"),

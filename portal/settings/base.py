@@ -256,7 +256,12 @@ FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6.0's default now: a typed address 
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# the front-end libraries npm installs at set-up (package-lock.json), served by the portal itself, never a CDN
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/tom-select/js", BASE_DIR / "node_modules" / "tom-select" / "dist" / "js"),
+    ("vendor/tom-select/css", BASE_DIR / "node_modules" / "tom-select" / "dist" / "css"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -51,3 +51,55 @@ document.addEventListener("click", async (event) => {
   const first = document.querySelector("#table[data-poll]");
   if (first) setTimeout(poll, Number(first.dataset.poll));
 })();
+
+// A select with data-search-url (portal/widgets.py SearchSelect) searches as you type with Tom Select, served
+// by the portal (static/vendor/tom-select): the page holds only the chosen options, the rest come from that
+// URL as JSON, 20 at a time, more as the list scrolls. The server searches (names, billing and tax ids), so
+// what it answers is shown as it is, in its order.
+(() => {
+  if (typeof TomSelect === "undefined") return;
+  const escape = (text) => {
+    const span = document.createElement("span");
+    span.textContent = text || "";
+    return span.innerHTML;
+  };
+  document.querySelectorAll("select[data-search-url]").forEach((select) => {
+    const base = new URL(select.dataset.searchUrl, window.location.href);
+    const firstUrl = (query) => {
+      const url = new URL(base);
+      url.searchParams.set("q", query);
+      return url.toString();
+    };
+    new TomSelect(select, {
+      valueField: "id",
+      labelField: "text",
+      searchField: [],
+      plugins: select.multiple ? ["virtual_scroll", "remove_button"] : ["virtual_scroll", "clear_button"],
+      placeholder: select.dataset.placeholder,
+      allowEmptyOption: false,
+      maxOptions: null,
+      preload: "focus",
+      loadThrottle: 250,
+      shouldLoad: () => true, // the empty query too: the first page of choices
+      score: () => () => 1,
+      firstUrl,
+      load(query, callback) {
+        fetch(this.getUrl(query), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+          .then((json) => {
+            if (json.next) this.setNextUrl(query, json.next);
+            callback(json.results);
+          })
+          .catch(() => callback());
+      },
+      render: {
+        option: (data) =>
+          `<div>${escape(data.text)}${data.hint ? `<small class="ts-hint">${escape(data.hint)}</small>` : ""}</div>`,
+        item: (data) => `<div>${escape(data.text)}</div>`,
+        no_results: () => `<div class="no-results">${escape(select.dataset.noResults)}</div>`,
+        loading_more: () => `<div class="loading-more-results">${escape(select.dataset.more)}</div>`,
+        no_more_results: () => "",
+      },
+    });
+  });
+})();

@@ -1,5 +1,7 @@
 """Accounts: every validation message a user can act on, duplicates, archive, personal data by role."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -180,3 +182,13 @@ def test_search_finds_by_name_legal_name_tax_id_and_contact_email(partner, membe
     for q in ("zeta", "holdings", "70708389", "boss@zeta"):
         rows = client.get(reverse("accounts:list"), {"q": q}).context["table"].rows
         assert [r.record.pk for r in rows] == [a.pk], q
+
+
+def test_the_country_filter_offers_the_countries_of_the_partners_own_customers(
+    partner, other_partner, member, client_for
+):
+    AccountFactory(partner=partner, country="KZ")
+    AccountFactory(partner=other_partner, country="DE")
+    page = client_for(member()).get(reverse("accounts:list")).content.decode()
+    select = re.search(r'<select name="country"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == ["---------", "Kazakhstan"]

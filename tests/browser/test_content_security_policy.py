@@ -1,6 +1,7 @@
 """A real headless Chromium enforcing the portal's Content-Security-Policy: the pages people use, a chart,
 the two-factor page and Django admin run without a single violation."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -54,7 +55,10 @@ def test_the_main_pages_keep_to_the_content_security_policy(live_server, page, p
         reverse("accounts:create"),
         account.get_absolute_url(),
         reverse("subaccounts:list"),
+        f"{reverse('subaccounts:list')}?account={account.pk}",  # a search-as-you-type select with a choice
         reverse("tools:index"),
+        reverse("tools:registration_create"),
+        reverse("access:invite"),
         reverse("finance:index"),
         reverse("profiles:profile"),
         reverse("access:members"),
@@ -67,6 +71,11 @@ def test_the_main_pages_keep_to_the_content_security_policy(live_server, page, p
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
         assert "Content-Security-Policy" in {k.title() for k in response.headers}, path
+
+    # the search-as-you-type select opens its list of choices (Tom Select styles through the CSSOM only)
+    page.goto(f"{live_server.url}{reverse('tools:registration_create')}")
+    page.get_by_role("combobox", name=re.compile(r"^Customer")).fill("alpha")
+    expect(page.locator(".ts-dropdown [role=option]", has_text="Alpha customer")).to_be_visible()
 
     # the chart draws: an SVG image, styled from inside, where the page's policy does not reach
     page.goto(f"{live_server.url}{subaccount.get_absolute_url()}")

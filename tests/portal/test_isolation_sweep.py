@@ -3,12 +3,13 @@
 import pytest
 from django.urls import reverse
 
-from portal.views import PortalListView
+from portal.views import PortalListView, PortalSearchView
 from tests.portal.urlwalk import fill, object_of, portal_urls
 
 URLS = portal_urls()
 WITH_IDS = [u for u in URLS if u.params]
 LISTS = [u for u in URLS if not u.params and issubclass(u.view_class, PortalListView)]
+SEARCHES = [u for u in URLS if issubclass(u.view_class, PortalSearchView)]
 
 
 def test_the_sweep_sees_the_portal():
@@ -64,3 +65,16 @@ def test_a_list_never_shows_another_partners_rows(url, partner, other_partner, m
     export = client.get(reverse(url.name), {"export": "csv"})
     assert export.status_code == 200
     assert len(b"".join(export.streaming_content).decode().strip().splitlines()) == 1 + len(shown)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", SEARCHES, ids=lambda u: u.name)
+def test_a_choice_search_never_offers_another_partners_rows(url, partner, other_partner, member, client_for):
+    queryset = url.view_class.queryset
+    own = object_of(queryset.model, partner, queryset)
+    foreign = object_of(queryset.model, other_partner, queryset)
+    client = client_for(member())
+    for query in ("", str(foreign)):
+        offered = {r["id"] for r in client.get(reverse(url.name), {"q": query}).json()["results"]}
+        assert foreign.pk not in offered
+    assert own.pk in {r["id"] for r in client.get(reverse(url.name)).json()["results"]}

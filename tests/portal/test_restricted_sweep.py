@@ -6,7 +6,7 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from portal.permissions import Role
-from portal.views import PortalListView
+from portal.views import PortalListView, PortalSearchView
 from tests.factories import AccountFactory
 from tests.portal.urlwalk import FACTORIES, portal_urls
 
@@ -40,6 +40,7 @@ def object_under(model, account):
 
 WITH_IDS = [u for u in URLS if u.params and account_scoped(u)]
 LISTS = [u for u in URLS if not u.params and account_scoped(u) and issubclass(u.view_class, PortalListView)]
+SEARCHES = [u for u in URLS if account_scoped(u) and issubclass(u.view_class, PortalSearchView)]
 
 
 @pytest.fixture
@@ -55,6 +56,7 @@ def test_the_sweep_covers_the_account_scoped_pages():
         u.name for u in WITH_IDS
     }
     assert {"accounts:list", "subaccounts:list", "finance:index"} <= {u.name for u in LISTS}
+    assert {"accounts:search", "subaccounts:search"} <= {u.name for u in SEARCHES}
 
 
 @pytest.mark.django_db
@@ -84,3 +86,16 @@ def test_a_list_and_its_csv_leave_hidden_accounts_out(url, restricted, client_fo
     assert shown_obj.pk in rows and hidden_obj.pk not in rows
     export = b"".join(client.get(reverse(url.name), {"export": "csv"}).streaming_content).decode()
     assert export.count("\n") == 1 + len(rows)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", SEARCHES, ids=lambda u: u.name)
+def test_a_choice_search_never_offers_hidden_accounts(url, restricted, client_for):
+    membership, granted, hidden = restricted
+    model = url.view_class.queryset.model
+    shown_obj, hidden_obj = object_under(model, granted), object_under(model, hidden)
+    client = client_for(membership)
+    offered = {r["id"] for r in client.get(reverse(url.name)).json()["results"]}
+    assert shown_obj.pk in offered and hidden_obj.pk not in offered
+    searched = client.get(reverse(url.name), {"q": "Hidden"}).json()["results"]
+    assert hidden_obj.pk not in {r["id"] for r in searched}
