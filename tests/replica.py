@@ -78,7 +78,8 @@ class StreamingReplica:
             try:  # while the connection is open: its server process ends with it
                 binary = Path(os.readlink(f"/proc/{pid}/exe"))
             except OSError as error:
-                raise NotLocal(f"PostgreSQL at {self.host} is not a process of this machine ({error})") from error
+                where = f"PostgreSQL at {self.host} is not a process of this machine ({error})"
+                raise NotLocal(where) from error
         if not Path(data).is_dir():
             raise NotLocal(f"PostgreSQL's data directory {data} is not on this machine")
         return binary.parent, Path(data), Path(hba)
