@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from subaccounts.models import Subaccount
 
+from . import partitions
 from .models import Consumption, CorrectionReason
 from .services import EXCLUDED_SQL, monthly_consumption_rebuild
 from .tasks import reaccrue
@@ -493,6 +494,9 @@ def _replace_period(cursor, header: list[str]) -> Checked:
                 raise _Unclean
             checked.first_day, checked.last_day = map(datetime.date.fromisoformat, (first, last))
             partners = _partners_of(cursor, checked)
+            # each month of the file in a partition of its own (a backfill of old months makes them); the
+            # DELETE below then reads only the period's partitions
+            partitions.ensure(checked.first_day, checked.last_day)
             # the file's period is replaced as a whole: rows of that period not in the file go
             cursor.execute(
                 "DELETE FROM finance_consumption WHERE date BETWEEN %s AND %s",
