@@ -2,7 +2,7 @@
 
 Each month is a partition ``finance_consumption_pYYYY_MM``; the DEFAULT partition takes a row of any month
 without one, so no write ever fails. Partitions are made ahead by the daily beat (this month and the next
-three) and by the importer for the months of its file (a backfill of old months), and whenever one is made,
+three) and by the importer for the months of its file that have none (a backfill), and whenever one is made,
 the rows of its month waiting in the default partition move into it. Retention detaches old months: a
 detached month is a plain table ``finance_consumption_archive_YYYY_MM`` the portal no longer reads (its
 monthly aggregates stay), kept until an operator drops it.
@@ -87,20 +87,21 @@ def archives() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
-@transaction.atomic
 def ensure(first: datetime.date, last: datetime.date) -> list[str]:
     """Make the partitions of the months from ``first`` to ``last`` that do not exist yet, each with the rows
     of its month the default partition held; returns the names made. Idempotent, atomic, and safe to run
     concurrently (an advisory lock serialises makers)."""
-    wanted = months(first, last)
-    if not wanted or not _missing(wanted):
+    return ensure_months(months(first, last))
+
+
+@transaction.atomic
+def ensure_months(wanted: list[datetime.date]) -> list[str]:
+    """``ensure`` for the months ``wanted`` (their first days)."""
+    if not missing(wanted):
         return []  # the usual case: a look at the catalog, no lock
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        made = []
-        for month in _missing(wanted):
-            made.append(_make(cursor, month))
-    return made
+        return [_make(cursor, month) for month in missing(wanted)]
 
 
 def ensure_ahead(months_ahead: int = MONTHS_AHEAD, *, today: datetime.date | None = None) -> list[str]:
@@ -119,9 +120,10 @@ def ensure_ahead(months_ahead: int = MONTHS_AHEAD, *, today: datetime.date | Non
     return made
 
 
-def _missing(wanted: list[datetime.date]) -> list[datetime.date]:
+def missing(wanted: list[datetime.date]) -> list[datetime.date]:
+    """The months of ``wanted`` (first days) without a partition, in order."""
     attached = {p.first for p in partitions()}
-    return [month for month in wanted if month not in attached]
+    return sorted(month for month in set(wanted) if month not in attached)
 
 
 def _make(cursor, month: datetime.date) -> str:

@@ -138,6 +138,18 @@ def test_an_import_spanning_two_months_replaces_exactly_its_period_in_those_mont
 
 
 @pytest.mark.django_db
+def test_an_import_makes_partitions_only_for_the_months_it_has_days_of(tmp_path):
+    SubaccountFactory(billing_account_id="ba-1")
+    before = {p.month for p in partitions.partitions()}
+    load(write(tmp_path, line(day="2020-01-15"), line(day="2026-10-01")))
+    assert {p.month for p in partitions.partitions()} - before == {"2020-01", "2026-10"}
+    assert sorted(Consumption.objects.values_list("date", flat=True)) == [
+        datetime.date(2020, 1, 15),
+        datetime.date(2026, 10, 1),
+    ]
+
+
+@pytest.mark.django_db
 def test_a_months_queries_read_only_that_months_partition():
     partitions.ensure(datetime.date(2026, 9, 1), datetime.date(2026, 12, 1))
     october, last = {"finance_consumption_p2026_10"}, datetime.date(2026, 10, 31)
