@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from subaccounts.models import Subaccount
 
+from . import partitions
 from .models import Consumption, CorrectionReason
 from .services import EXCLUDED_SQL, monthly_consumption_rebuild
 from .tasks import reaccrue
@@ -436,17 +437,26 @@ def _copy_file(cursor, path: Path, columns: int, progress: Callable[[int], None]
     cursor.execute("ANALYZE pg_temp.consumption_staging")  # true row counts: the joins below hash
 
 
-# the period and the line count, with a cheap look at the dates' shape (the cast checks the rest)
+# the period, its months and the line count, with a cheap look at the dates' shape (the cast checks the rest)
 PERIOD = """
 SELECT count(*), min(v_date), max(v_date),
        bool_and(length(v_date) = 10 AND substr(v_date, 5, 1) = '-' AND substr(v_date, 8, 1) = '-'
-                AND v_date ~ '^[0-9-]+$')
+                AND v_date ~ '^[0-9-]+$'),
+       array_agg(DISTINCT substr(v_date, 1, 7))
 FROM (SELECT {values} FROM pg_temp.consumption_staging) v
 """
 
 
 class _Unclean(Exception):
     """The fast path met a line it will not load: PROBLEMS names what is wrong."""
+
+
+class _MonthsWithoutPartition(Exception):
+    """The file has days of months that have no partition yet (a backfill of old months)."""
+
+    def __init__(self, months: list[datetime.date]):
+        super().__init__(f"no consumption partition for {', '.join(f'{m:%Y-%m}' for m in months)}")
+        self.months = months
 
 
 def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checked:
@@ -465,15 +475,13 @@ def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checke
         checked, _subaccounts = check(path)  # names the empty file or the missing columns
         raise ImportRejected(checked)
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            _copy_file(cursor, path, len(header), progress)
-            checked = _replace_period(cursor, header)
-    except (DataError, psycopg.DataError):
-        # COPY could not read the file (column count, quoting, encoding): name every bad line
-        checked, _subaccounts = check(path)
-        if not checked.error_count:
-            raise
-        raise ImportRejected(checked) from None
+        checked = _load_once(path, header, progress)
+    except _MonthsWithoutPartition as missing:
+        # months never loaded before: their partitions are made in a short transaction of their own (making
+        # one locks the default partition and, for its foreign keys, writes to subaccounts and partners;
+        # inside the load that would last as long as the load), then the file is loaded again
+        partitions.ensure_months(missing.months)
+        checked = _load_once(path, header, progress)
     if progress:
         progress(checked.rows)
     # the closed months the period feeds are brought up to date once the load is committed
@@ -481,10 +489,23 @@ def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checke
     return checked
 
 
+def _load_once(path: Path, header: list[str], progress: Callable[[int], None] | None) -> Checked:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _copy_file(cursor, path, len(header), progress)
+            return _replace_period(cursor, header)
+    except (DataError, psycopg.DataError):
+        # COPY could not read the file (column count, quoting, encoding): name every bad line
+        checked, _subaccounts = check(path)
+        if not checked.error_count:
+            raise
+        raise ImportRejected(checked) from None
+
+
 def _replace_period(cursor, header: list[str]) -> Checked:
     checked = Checked()
     cursor.execute(PERIOD.format(values=_staged_values(header, ["date"])))
-    checked.rows, first, last, dates_shaped = cursor.fetchone()
+    checked.rows, first, last, dates_shaped, months = cursor.fetchone()
     if not checked.rows:
         return checked
     try:
@@ -492,6 +513,9 @@ def _replace_period(cursor, header: list[str]) -> Checked:
             if not dates_shaped:
                 raise _Unclean
             checked.first_day, checked.last_day = map(datetime.date.fromisoformat, (first, last))
+            missing = partitions.missing([datetime.date.fromisoformat(f"{m}-01") for m in months])
+            if missing:
+                raise _MonthsWithoutPartition(missing)
             partners = _partners_of(cursor, checked)
             # the file's period is replaced as a whole: rows of that period not in the file go
             cursor.execute(

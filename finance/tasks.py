@@ -135,6 +135,16 @@ def requeue_orphaned_jobs() -> int:
 
 
 @shared_task
+def create_consumption_partitions(months_ahead: int = 3) -> list[str]:
+    """The daily beat: this month's consumption partition and the next ``months_ahead`` exist, and rows
+    waiting in the default partition are moved into their month's (finance/partitions.py). Idempotent;
+    returns the partitions it made."""
+    from . import partitions
+
+    return partitions.ensure_ahead(months_ahead)
+
+
+@shared_task
 def accrue_closed_month() -> int:
     """The monthly beat: the month that just closed, for every partner, one task each."""
     from django.utils import timezone
