@@ -10,7 +10,7 @@ class AccountTable(PortalTable):
     name = tables.Column(linkify=True)
     subaccount_count = tables.Column(verbose_name=_("Subaccounts"), orderable=True)
     # the name straight from the code: get_country_display() rebuilds all 250 countries' choices per cell
-    country = tables.Column(accessor="country.name", order_by="country", verbose_name=_("Country"))
+    country = tables.Column(accessor="country__name", order_by="country", verbose_name=_("Country"))
     owner = tables.Column(accessor="owner__email", verbose_name=_("Owner"))
     primary_contact = PersonalDataColumn(verbose_name=_("Contact"))
 
