@@ -65,17 +65,9 @@ def test_each_subaccount_shows_its_bonus_and_opens_its_basis(partner, member, cl
 
 def test_only_the_chosen_month_counts_with_its_corrections(partner, member, client_for):
     sub = SubaccountFactory(account=AccountFactory(partner=partner), name="Delta prod")
-    october = AccrualFactory(
-        subaccount=sub, period=OCT, program=Program.PARTNER_BONUS, basis=Decimal("900.00"), amount=Decimal("90")
-    )
-    AccrualFactory(  # a correction of October: summed in
-        subaccount=sub,
-        period=OCT,
-        program=Program.PARTNER_BONUS,
-        basis=Decimal("100.00"),
-        amount=Decimal("10.00"),
-        corrects=october,
-    )
+    bonus = {"subaccount": sub, "period": OCT, "program": Program.PARTNER_BONUS}
+    october = AccrualFactory(**bonus, basis=Decimal("900.00"), amount=Decimal("90.00"))
+    AccrualFactory(**bonus, basis=Decimal("100.00"), amount=Decimal("10.00"), corrects=october)  # summed in
     for period in (datetime.date(2026, 9, 1), datetime.date(2026, 11, 1)):  # other months: not counted
         AccrualFactory(subaccount=sub, period=period, program=Program.PARTNER_BONUS, amount=Decimal("7.00"))
         AccrualFactory(subaccount=sub, period=period, program=Program.DEAL_EXTRA, amount=Decimal("5.00"))
