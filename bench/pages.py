@@ -3,6 +3,8 @@ the base layout and nothing else) measured in the same run: median and p95 of in
 ratio of the median to the floor's, and the page's query count.
 
     bench/run pages                   # a small partner world (quick): 500 subaccounts, 92 days
+    SCALE=medium bench/run pages      # 3,000 subaccounts under 600 accounts, 92 days (~0.9 M rows), kept in
+                                      # <DATABASE_URL's>_medium like full
     SCALE=full bench/run pages        # DESIGN.md's largest partner (bench/seed_scale's defaults, ~12 M rows);
                                       # its database (<DATABASE_URL's>_scale) is kept and reused by later runs
     ROUNDS=15 bench/run pages         # requests per page (default 15)
@@ -33,25 +35,27 @@ from bench.seed_scale import ADMIN_EMAIL, Size, seed  # noqa: E402
 ROUNDS = int(os.environ.get("ROUNDS", "15"))
 SCALES = {
     "small": Size(subaccounts=500, accounts=100, days=92, small_partners=10, deals=10),
+    "medium": Size(subaccounts=3_000, accounts=600, days=92, small_partners=20),
     "full": Size(),
 }
+KEPT = {"medium": "medium", "full": "scale"}  # scale → the kept database's suffix (seeded once, reused)
 
 
 def use_database(scale: str, size: Size) -> bool:
-    """Point DATABASE_URL at this scale's database; True when it must be (re)seeded. The full scale is kept
-    between runs (seeding it takes many minutes) and reseeded only when the size asked for changed."""
+    """Point DATABASE_URL at this scale's database; True when it must be (re)seeded. The medium and full
+    scales are kept between runs (seeding takes minutes) and reseeded only when the size asked for changed."""
     import environ
 
     from portal import embedded
 
     url = os.environ.get("DATABASE_URL") or embedded.postgres_url()
-    name = bench_database(environ.Env.db_url_config(url)["NAME"], "scale" if scale == "full" else "bench")
+    name = bench_database(environ.Env.db_url_config(url)["NAME"], KEPT.get(scale, "bench"))
     marker = size.label()
     admin_url = with_database(url, "postgres")
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         seeded = None
-        if exists and scale == "full":
+        if exists and scale in KEPT:
             with psycopg.connect(with_database(url, name)) as db:
                 seeded = db.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "
                                     "WHERE datname = current_database()").fetchone()[0]  # fmt: skip

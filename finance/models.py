@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import IsNull
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -242,7 +243,9 @@ class AccrualQuerySet(TenantQuerySet):
         )
         money = MoneyField()
         return self.filter(corrects__isnull=True).annotate(
-            corrected=models.Exists(Accrual.objects.filter(corrects=models.OuterRef("pk"))),
+            # "has corrections" from the same per-row lookup as the sums (an EXISTS would be planned as a hash
+            # of every correction's key in the table, before a page's LIMIT)
+            corrected=IsNull(models.Subquery(corrections.values("corrects")), False),
             basis_now=models.F("basis")
             + Coalesce(models.Subquery(corrections.values("basis")), ZERO, output_field=money),
             amount_now=models.F("amount")
@@ -290,7 +293,15 @@ class Accrual(TenantModel):
                 name="uniq_accrual_natural_key",
             )
         ]
-        indexes = [models.Index(fields=["partner", "program", "period"])]
+        indexes = [
+            models.Index(fields=["partner", "program", "period"]),
+            # the accruals page: a partner's originals in the page's order, read a page at a time
+            models.Index(
+                fields=["partner", "-period", "program", "id"],
+                condition=models.Q(corrects__isnull=True),
+                name="accrual_list_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_program_display()} {self.period:%Y-%m} {self.amount} {self.currency}"

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, OuterRef, Q, Subquery, Sum
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -416,17 +416,21 @@ class PartnerBonusView(PortalListView):
     read_replica = True
 
     def get_queryset(self):
+        """Each subaccount with its month's accruals (corrections summed in) read per subaccount shown: the
+        month in the lookup of the subaccount's accruals, never a join of the whole history."""
         month = closed_month(self.request)
-        of_month = Q(accruals__period=month)
+
+        def of_month(program, total):
+            accruals = Accrual.objects.filter(subaccount=OuterRef("pk"), period=month, program=program)
+            return Subquery(accruals.order_by().values("subaccount").annotate(v=total).values("v"))
+
         return (
             super()
             .get_queryset()
             .annotate(
-                basis=Max("accruals__basis", filter=of_month & Q(accruals__program=Program.PARTNER_BONUS)),
-                base_bonus=Sum(
-                    "accruals__amount", filter=of_month & Q(accruals__program=Program.PARTNER_BONUS)
-                ),
-                deal_extra=Sum("accruals__amount", filter=of_month & Q(accruals__program=Program.DEAL_EXTRA)),
+                basis=of_month(Program.PARTNER_BONUS, Max("basis")),
+                base_bonus=of_month(Program.PARTNER_BONUS, Sum("amount")),
+                deal_extra=of_month(Program.DEAL_EXTRA, Sum("amount")),
             )
             .order_by("name")
         )

@@ -28,21 +28,33 @@ class SpecializationProgress:
 
 def specialization_progress(*, partner) -> list[SpecializationProgress]:
     """Each specialization with the paid consumption of the current year counted towards its threshold
-    (all services, or only the specialization's services where it names them), from monthly aggregates."""
+    (all services, or only the specialization's services where it names them), from monthly aggregates read
+    once: the year's cost per currency and service, summed here for each specialization (one query however
+    many specializations)."""
     year_start = timezone.localdate().replace(month=1, day=1)
     rows = PartnerSpecialization.objects.for_partner(partner).select_related("specialization")
-    base = (
+    costs = (
         MonthlyConsumption.objects.for_partner(partner)
         .filter(month__gte=year_start)
         .exclude(subaccount__is_partner_own=True)
+        .order_by()
+        .values_list("currency", "service_id")
+        .annotate(total=Sum("cost"))
     )
+    rows = list(rows)
+    costs = list(costs) if rows else []
     progress = []
     for row in rows:
         spec = row.specialization
-        counted = base.filter(currency=spec.currency)
-        if spec.service_ids:
-            counted = counted.filter(service_id__in=[s.strip() for s in spec.service_ids.split(",")])
-        total = counted.aggregate(t=Sum("cost"))["t"] or ZERO
+        services = {s.strip() for s in spec.service_ids.split(",")} if spec.service_ids else None
+        total = sum(
+            (
+                t
+                for currency, service, t in costs
+                if currency == spec.currency and (services is None or service in services)
+            ),
+            ZERO,
+        )
         progress.append(
             SpecializationProgress(
                 spec.name, row.status, row.get_status_display(), total, spec.yearly_threshold, spec.currency

@@ -61,3 +61,17 @@ def test_each_subaccount_shows_its_bonus_and_opens_its_basis(partner, member, cl
     detail = client.get(reverse("finance:subaccount_bonus", args=[sub.pk])).content.decode()
     assert "900.00 RUB" in detail and "0.1000" in detail and "135.00" in detail
     assert "200.00" in detail and "100.00" in detail  # marketplace and grants, which earn nothing
+
+
+def test_only_the_chosen_month_counts_with_its_corrections(partner, member, client_for):
+    sub = SubaccountFactory(account=AccountFactory(partner=partner), name="Delta prod")
+    bonus = {"subaccount": sub, "period": OCT, "program": Program.PARTNER_BONUS}
+    october = AccrualFactory(**bonus, basis=Decimal("900.00"), amount=Decimal("90.00"))
+    AccrualFactory(**bonus, basis=Decimal("100.00"), amount=Decimal("10.00"), corrects=october)  # summed in
+    for period in (datetime.date(2026, 9, 1), datetime.date(2026, 11, 1)):  # other months: not counted
+        AccrualFactory(subaccount=sub, period=period, program=Program.PARTNER_BONUS, amount=Decimal("7.00"))
+        AccrualFactory(subaccount=sub, period=period, program=Program.DEAL_EXTRA, amount=Decimal("5.00"))
+    AccrualFactory(subaccount=sub, period=OCT, program=Program.PROJECT_REBATE, amount=Decimal("3.00"))
+    table = client_for(member()).get(reverse("finance:partner_bonus"), {"month": "2026-10"}).context["table"]
+    (row,) = [r.record for r in table.rows if r.record.pk == sub.pk]
+    assert (row.basis, row.base_bonus, row.deal_extra) == (Decimal("900.00"), Decimal("100.00"), None)

@@ -36,3 +36,16 @@ def test_list_page_and_export_query_count_does_not_grow_with_rows(url, partner, 
     add(40)  # more than a page
     assert queries(client, path) == few_page
     assert queries(client, path, {"export": "csv"}) == few_export
+
+
+@pytest.mark.django_db
+def test_partner_profile_query_count_does_not_grow_with_specializations(partner, member, client_for):
+    from tests.factories import MonthlyConsumptionFactory, PartnerSpecializationFactory, SubaccountFactory
+
+    client = client_for(member())
+    MonthlyConsumptionFactory(subaccount=SubaccountFactory(account__partner=partner))
+    PartnerSpecializationFactory(partner=partner)
+    one = queries(client, reverse("profiles:profile"))
+    for _ in range(3):
+        PartnerSpecializationFactory(partner=partner)
+    assert queries(client, reverse("profiles:profile")) == one
