@@ -1,14 +1,12 @@
 """The table base every list uses: personal data masked for roles without the right; template columns
-compiled once, dates formatted without a template; a column's render arguments read once per method."""
+compiled once, dates formatted without a template."""
 
-import types
 from functools import lru_cache
 
 import django_tables2 as tables
 from django.template import Context, Template, defaultfilters
 from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime
-from django_tables2 import utils as tables_utils
 from django_tables2.columns import library
 
 from portal.money import round_money
@@ -106,21 +104,3 @@ class DateColumn(FormattedDateMixin, tables.DateColumn):
 @library.register
 class DateTimeColumn(FormattedDateMixin, tables.DateTimeColumn):
     default_formats = ("SHORT_DATETIME_FORMAT", "DATETIME_FORMAT")
-
-
-_signature = tables_utils.signature
-
-
-@lru_cache(maxsize=1024)
-def _method_signature(function) -> tuple:
-    return _signature(types.MethodType(function, object()))
-
-
-def _cached_signature(fn) -> tuple:
-    """django-tables2 calls ``inspect.signature`` on a column's bound render (and value, link) method for
-    every cell — a fifth of a list page's time; a method's arguments never change, so read them once."""
-    function = getattr(fn, "__func__", None)
-    return _signature(fn) if function is None else _method_signature(function)
-
-
-tables_utils.signature = _cached_signature  # what django_tables2.utils.call_with_appropriate looks up
