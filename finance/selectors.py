@@ -312,8 +312,12 @@ SKU_SOURCE = f"""
                                       THEN -COALESCE(b.rate, 0)
                                       ELSE COALESCE(x.rate, 0) * {DEAL_DAY}::int END
     FROM exceptional e
-    JOIN finance_consumption c ON c.subaccount_id = e.id
-     AND c.partner_id = {{partner}} AND c.date >= {{first}} AND c.date <= {{last}} AND NOT c.is_marketplace
+    CROSS JOIN LATERAL (  -- each one's rows through the (subaccount, date, …) key: never a scan of them all
+        SELECT * FROM finance_consumption c
+        WHERE c.subaccount_id = e.id AND c.partner_id = {{partner}} AND c.date >= {{first}}
+          AND c.date <= {{last}} AND NOT c.is_marketplace
+        OFFSET 0  -- kept a subquery, so it is looked up per subaccount, not hash-joined over them all
+    ) c
     {REWARD_JOINS}"""  # noqa: S608 (constant fragments; dates and ids as literals)
 # what a user may sort the table by (django-tables2's ?sort=), and a page's order otherwise
 USAGE_ORDER = {name: name for name in ("bucket", "key", "name", "currency", *USAGE_COLUMNS[:5])}
