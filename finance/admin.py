@@ -12,6 +12,8 @@ from .models import (
     ConsumptionImport,
     CustomerInvoice,
     CustomerMonth,
+    DailySkuUsage,
+    DailyUsage,
     Exclusion,
     LedgerEntry,
     MonthlyConsumption,
@@ -128,6 +130,24 @@ class CustomerMonthAdmin(ReadOnlyAdmin):
     list_display = ("month", "account", "currency", "paid", "partner_bonus", "deal_extra")
     list_filter = ("currency",)
     search_fields = ("account__name", "account__tax_id")
+
+
+@admin.register(DailyUsage)
+class DailyUsageAdmin(ReadOnlyAdmin):
+    """Subaccount details' daily aggregate, kept by the import (finance.aggregates): read, never edited."""
+
+    list_display = ("date", "subaccount", "folder_id", "cost", "credit", "paid", "currency")
+    list_filter = ("currency",)
+    search_fields = ("subaccount__billing_account_id", "folder_id")
+
+
+@admin.register(DailySkuUsage)
+class DailySkuUsageAdmin(ReadOnlyAdmin):
+    """Subaccount details' partner × SKU daily aggregate, kept by the import: read here, never edited."""
+
+    list_display = ("date", "partner", "service_name", "sku_name", "cost", "credit", "paid", "currency")
+    list_filter = ("currency",)
+    search_fields = ("partner__name", "sku_id")
 
 
 @admin.register(Exclusion)

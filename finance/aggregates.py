@@ -57,3 +57,49 @@ def customer_months_rebuild(
     params = {"start": start.replace(day=1), "end": end.replace(day=1), "partner": partner_id}
     with connection.cursor() as cursor:
         cursor.execute(CUSTOMER_MONTHS_SQL.format(**only), params)
+
+
+# Subaccount details' aggregates of the daily rows (DailyUsage, DailySkuUsage): each month's cells replaced
+# wholesale from that month's rows. ``paid`` is cost + credit of the services that are not excluded, the
+# one definition every program and page reads.
+DAILY_USAGE_SQL = """
+DELETE FROM finance_dailyusage u WHERE u.date >= %(start)s AND u.date < %(end)s {only_u};
+INSERT INTO finance_dailyusage
+    (partner_id, subaccount_id, date, currency, cloud_id, cloud_name, folder_id, folder_name,
+     cost, credit, adjustment, paid)
+SELECT c.partner_id, c.subaccount_id, c.date, c.currency, max(c.cloud_id), max(c.cloud_name), c.folder_id,
+       max(c.folder_name), sum(c.cost), sum(c.credit), sum(c.adjustment),
+       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
+FROM finance_consumption c
+WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
+GROUP BY c.partner_id, c.subaccount_id, c.date, c.currency, c.folder_id;
+DELETE FROM finance_dailyskuusage u WHERE u.date >= %(start)s AND u.date < %(end)s {only_u};
+INSERT INTO finance_dailyskuusage
+    (partner_id, date, currency, service_id, service_name, sku_id, sku_name, cost, credit, adjustment, paid)
+SELECT c.partner_id, c.date, c.currency, c.service_id, max(c.service_name), c.sku_id, max(c.sku_name),
+       sum(c.cost), sum(c.credit), sum(c.adjustment),
+       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
+FROM finance_consumption c
+WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
+GROUP BY c.partner_id, c.date, c.currency, c.service_id, c.sku_id
+"""
+
+
+def daily_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id: int | None = None) -> None:
+    """Rebuild Subaccount details' daily aggregates of every month from ``start`` to ``end`` (whole months,
+    both included) — of one partner, or of all — from the daily rows: what the rows say now, a rerun changes
+    nothing. A month whose partition was detached has no daily rows and so no aggregates (partitions.py
+    removes them with the detach): Subaccount details shows nothing for it, whichever way it is read."""
+    end_month = end.replace(day=1)
+    params = {
+        "start": start.replace(day=1),
+        "end": (end_month + datetime.timedelta(days=32)).replace(day=1),
+        "partner": partner_id,
+    }
+    only = {
+        f"only_{alias}": f"AND {alias}.partner_id = %(partner)s" if partner_id is not None else ""
+        for alias in ("u", "c")
+    }
+    with connection.cursor() as cursor:
+        for statement in DAILY_USAGE_SQL.format(**only).split(";"):
+            cursor.execute(statement, params)

@@ -166,6 +166,76 @@ class MonthlyConsumption(TenantModel):
         return f"{self.subaccount_id} {self.month:%Y-%m} {self.service_name}"
 
 
+class DailyUsage(TenantModel):
+    """Subaccount × day × folder × currency: the daily rows with their SKUs summed, kept by the import
+    (``finance.aggregates.daily_usage_rebuild``) for Subaccount details — its subaccount, cloud and folder
+    views, its totals (each subaccount's month) and its chart. Only what the import decides is stored: the
+    amounts and ``paid`` (the part that is not an excluded service); the reward is worked out when read,
+    from the day's rates, the subaccount's deal, whether it is the partner's own and whether its customer
+    was referred, all of which change after the import."""
+
+    account_field = "subaccount__account_id"
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    subaccount = models.ForeignKey(
+        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    cloud_id = models.CharField(max_length=64)
+    cloud_name = models.CharField(max_length=200)
+    folder_id = models.CharField(max_length=64)
+    folder_name = models.CharField(max_length=200)
+    cost = BillingAmountField()
+    credit = BillingAmountField(help_text=_("negative, as billing gives it"))
+    adjustment = BillingAmountField()
+    paid = BillingAmountField(help_text=_("cost + credit of the services that are not excluded"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subaccount", "date", "folder_id", "currency"], name="uniq_daily_usage"
+            )
+        ]
+        indexes = [models.Index(fields=["partner", "date"])]
+
+    def __str__(self):
+        return f"{self.subaccount_id} {self.date} {self.folder_id}"
+
+
+class DailySkuUsage(TenantModel):
+    """Partner × day × SKU × currency: the daily rows of all of a partner's subaccounts summed, kept by the
+    import beside ``DailyUsage`` for Subaccount details' service and SKU views of the whole partner. The
+    reward is worked out when read: ``paid`` at the day's base rate, corrected by the daily rows of the few
+    subaccounts that earn otherwise (a deal, the partner's own, a referred customer)."""
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    service_id = models.CharField(max_length=64)
+    service_name = models.CharField(max_length=200)
+    sku_id = models.CharField(max_length=64)
+    sku_name = models.CharField(max_length=300)
+    cost = BillingAmountField()
+    credit = BillingAmountField(help_text=_("negative, as billing gives it"))
+    adjustment = BillingAmountField()
+    paid = BillingAmountField(help_text=_("cost + credit of the services that are not excluded"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "date", "service_id", "sku_id", "currency"], name="uniq_daily_sku_usage"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.date} {self.sku_id}"
+
+
 class CustomerMonth(TenantModel):
     """Customer × month × currency: what its resold subaccounts paid (from the monthly aggregates) and the
     partner bonus and deal extra accrued for them — kept by the import and the accrual

@@ -5,7 +5,8 @@ without one, so no write ever fails. Partitions are made ahead by the daily beat
 three) and by the importer for the months of its file that have none (a backfill), and whenever one is made,
 the rows of its month waiting in the default partition move into it. Retention detaches old months: a
 detached month is a plain table ``finance_consumption_archive_YYYY_MM`` the portal no longer reads (its
-monthly aggregates stay), kept until an operator drops it.
+monthly aggregates stay; Subaccount details' daily aggregates go with its rows), kept until an operator
+drops it.
 """
 
 from __future__ import annotations
@@ -157,6 +158,12 @@ def detach_before(month: datetime.date) -> list[Partition]:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{DETACH_LOCK_TIMEOUT}'")
             cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {part.name}")
+            # Subaccount details' daily aggregates go with the month's rows (the monthly aggregates stay)
+            for aggregate in ("finance_dailyusage", "finance_dailyskuusage"):
+                cursor.execute(
+                    f"DELETE FROM {aggregate} WHERE date >= %s AND date < %s",  # noqa: S608 (constant names)
+                    [part.first, part.end],
+                )
             cursor.execute(f"ALTER TABLE {part.name} RENAME TO {archive_name(part.first)}")
             cursor.execute(
                 "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",

@@ -8,15 +8,24 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import F, Max, Sum
+from django.db.models import Case, F, Max, Q, Sum, Value, When
 from django_tables2.data import TableData
 
 from portal.money import ZERO
 from portal.periods import MonthRange
 from tools.models import ProgramSettings
 
-from .accruals import ROW_REWARD, day_terms_sql, deals_sql
-from .models import WITHDRAWABLE_POOLS, CustomerMonth, LedgerEntry, MonthlyConsumption, Pool, Program
+from .accruals import DEAL_DAY, day_terms_sql, deals_sql
+from .models import (
+    WITHDRAWABLE_POOLS,
+    Consumption,
+    CustomerMonth,
+    DailyUsage,
+    LedgerEntry,
+    MonthlyConsumption,
+    Pool,
+    Program,
+)
 
 
 @dataclass(frozen=True)
@@ -243,65 +252,102 @@ USAGE_HEADERS = (
 )
 
 
-def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) -> tuple[str, str]:
-    """SQL (CTEs, joins) for the reward of each daily row ``c`` of one partner's period: each program's rate
-    looked up once per day and currency, the deal once per subaccount and month (deals_sql, as the accrual
-    decides it), all hash-joined — never a lookup per row. Every value in it is a date, an id or a setting."""
+def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) -> str:
+    """SQL (CTEs) for the reward of one partner's period: each program's rate looked up once per day and
+    currency (``bonus``, ``extra``), the deal once per subaccount and month (``deals``, deals_sql, as the
+    accrual decides it), the referred customers, and the subaccounts that earn otherwise than at the base
+    rate (``exceptional``: the partner's own, a referred customer's, a deal's) — all hash-joined, never a
+    lookup per row. Every value in it is a date, an id or a setting."""
     first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
+    partner = str(int(partner_id))
     deals = deals_sql(
         first,
         last,
-        partner=str(int(partner_id)),
+        partner=partner,
         zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
         deal_days=str(int(ProgramSettings.current().deal_subaccount_days)),
     )
-    ctes = f"""
+    return f"""
     bonus AS ({day_terms_sql("'partner_bonus'", "''", first, last)}),
     extra AS ({day_terms_sql("'deal_extra'", "''", first, last)}),
     deals AS ({deals}),
-    referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer)"""  # noqa: S608 (no input)
-    joins = """
+    referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
+    exceptional AS MATERIALIZED (
+        SELECT s.id FROM subaccounts_subaccount s
+        WHERE s.partner_id = {partner}
+          AND (s.is_partner_own OR s.account_id IN (SELECT account_id FROM referred))
+        UNION SELECT subaccount_id FROM deals
+    )"""  # noqa: S608 (no input)
+
+
+# what the rows ``c`` of a source earn, unrounded: the part that is not an excluded service ({paid}) at the
+# day's bonus rate and, on a day of the subaccount's deal, the deal extra's — none for the partner's own use
+# or a customer who came through the partner's referral link (it earns the referral commission)
+REWARD_JOINS = """
+    JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+    LEFT JOIN referred rc ON rc.account_id = s.account_id
     LEFT JOIN bonus b ON b.d = c.date AND b.currency = c.currency
     LEFT JOIN extra x ON x.d = c.date AND x.currency = c.currency
-    LEFT JOIN deals d ON d.subaccount_id = c.subaccount_id AND d.month = date_trunc('month', c.date)::date
-    LEFT JOIN referred rc ON rc.account_id = c.account"""
-    return ctes, joins
-
-
-# per daily row, as billing gives it (credits negative, never more than the cost): the discount is the
-# credit; the client pays the rest; the partner's reward, unrounded, is the bonus at the day's rate and on a
-# day of the subaccount's deal the deal extra at the day's rate — none for the partner's own use, excluded
-# services or a customer who came through the partner's referral link (it earns the referral commission)
-ROW_SUMS = f"""
-    sum(c.cost) AS consumption, sum(-c.credit) AS discount, sum(c.cost + c.credit) AS client_pays,
-    sum(CASE WHEN NOT c.own AND NOT c.is_marketplace AND rc.account_id IS NULL
-             THEN {ROW_REWARD.format(bonus="COALESCE(b.rate, 0)", extra="COALESCE(x.rate, 0)")}
-             ELSE 0.00 END) AS reward,
-    sum(c.adjustment) AS adjustment"""
+    LEFT JOIN deals d ON d.subaccount_id = c.subaccount_id AND d.month = date_trunc('month', c.date)::date"""
+REWARD = f"""CASE WHEN NOT s.is_partner_own AND rc.account_id IS NULL
+         THEN {{paid}} * (COALESCE(b.rate, 0) + COALESCE(x.rate, 0) * {DEAL_DAY}::int) ELSE 0.00 END"""
+# a source: per row the subaccount (NULL where the rows are not a subaccount's), day, currency, the row's key
+# and name in the view asked for, the amounts as billing gives them, and the reward
+SOURCE = """
+    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
+           {reward} AS reward
+    FROM ({rows}) c {joins}"""
+# the whole partner's service and SKU rows, from the partner's daily SKU aggregate at the day's base rate,
+# corrected by the daily rows of the subaccounts that earn otherwise: the partner's own or a referred
+# customer's earn nothing (their base bonus taken back), a deal's days earn the extra besides
+SKU_SOURCE = f"""
+    SELECT NULL::bigint AS subaccount_id, u.date, u.currency, u.{{key}} AS key, u.{{name}} AS name, u.cost,
+           u.credit, u.adjustment, u.paid * COALESCE(b.rate, 0) AS reward
+    FROM finance_dailyskuusage u
+    LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency
+    WHERE u.partner_id = {{partner}} AND u.date >= {{first}} AND u.date <= {{last}}
+    UNION ALL
+    SELECT NULL, c.date, c.currency, c.{{key}}, NULL, 0, 0, 0,
+           (c.cost + c.credit) * CASE WHEN s.is_partner_own OR rc.account_id IS NOT NULL
+                                      THEN -COALESCE(b.rate, 0)
+                                      ELSE COALESCE(x.rate, 0) * {DEAL_DAY}::int END
+    FROM exceptional e
+    CROSS JOIN LATERAL (  -- each one's rows through the (subaccount, date, …) key: never a scan of them all
+        SELECT * FROM finance_consumption c
+        WHERE c.subaccount_id = e.id AND c.partner_id = {{partner}} AND c.date >= {{first}}
+          AND c.date <= {{last}} AND NOT c.is_marketplace
+        OFFSET 0  -- kept a subquery, so it is looked up per subaccount, not hash-joined over them all
+    ) c
+    {REWARD_JOINS}"""  # noqa: S608 (constant fragments; dates and ids as literals)
 # what a user may sort the table by (django-tables2's ?sort=), and a page's order otherwise
 USAGE_ORDER = {name: name for name in ("bucket", "key", "name", "currency", *USAGE_COLUMNS[:5])}
 USAGE_ORDER["partner_pays"] = "(client_pays - reward + adjustment)"
 DEFAULT_ORDER = "bucket, consumption DESC, key, currency"
+# per row of a source: the discount is the credit (billing's are negative); the client pays the rest
+SUMS = """sum(c.cost) AS consumption, sum(-c.credit) AS discount, sum(c.cost + c.credit) AS client_pays,
+       sum(c.reward) AS reward, sum(c.adjustment) AS adjustment"""
 # one pass over the period's rows, grouped three ways (GROUPING's bits tell them apart): the table's rows
 # (bucket, key, currency); each subaccount's month, for the totals (its reward rounded once, as the accrual
 # rounds it); each bucket, for the chart. The page, the row count, the totals and the chart are read from it.
+# Where the table's rows have a source of their own (``r``, the whole partner's services and SKUs), it is
+# grouped beside.
 ROWS, MONTHS, BUCKETS = 0b0011, 0b1100, 0b0111
 GROUPED = """
 WITH {ctes},
 c AS ({source}),
 g AS MATERIALIZED (
-    SELECT GROUPING(t.bucket, c.key, c.subaccount_id, t.month) AS level, t.bucket, c.key,
-           max(c.name) AS name, c.currency, {sums}
-    FROM c {joins}
+    SELECT GROUPING(t.bucket, {key}, c.subaccount_id, t.month) AS level, t.bucket,
+           {key_shown} AS key, max(c.name) AS name, c.currency, {sums}
+    FROM c
     CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket,
                                date_trunc('month', c.date)::date AS month) t
-    GROUP BY GROUPING SETS ((t.bucket, c.key, c.currency), (c.currency, c.subaccount_id, t.month),
-                            (t.bucket, c.currency))
+    GROUP BY GROUPING SETS ({sets}(c.currency, c.subaccount_id, t.month), (t.bucket, c.currency))
+    {rows}
 )
 (SELECT 'row', bucket, key, name, currency, consumption, discount, client_pays, reward, adjustment
- FROM g WHERE level = {rows} ORDER BY {order} LIMIT {limit} OFFSET {offset})
+ FROM g WHERE level = {level} ORDER BY {order} LIMIT {limit} OFFSET {offset})
 UNION ALL
-SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM g WHERE level = {rows}
+SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM g WHERE level = {level}
 UNION ALL
 (SELECT 'total', NULL, NULL, NULL, currency, sum(consumption), sum(discount), sum(client_pays),
         sum(round(reward, 2)), sum(adjustment)
@@ -310,12 +356,18 @@ UNION ALL
 (SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
  FROM g WHERE level = {buckets} ORDER BY bucket, currency)
 """
+ROWS_GROUPED = """
+    UNION ALL
+    SELECT -1, t.bucket, c.key, max(c.name), c.currency, {sums}
+    FROM ({source}) c
+    CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket) t
+    GROUP BY t.bucket, c.key, c.currency"""
 ALL_ROWS = """
 WITH {ctes},
 c AS ({source})
 SELECT * FROM (
     SELECT t.bucket, c.key, max(c.name) AS name, c.currency, {sums}
-    FROM c {joins}
+    FROM c
     CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket) t
     GROUP BY t.bucket, c.key, c.currency
 ) g
@@ -353,8 +405,8 @@ class UsageDetails(TableData):
         self,
         *,
         source: tuple[str, list],
+        rows_source: tuple[str, list] | None = None,
         ctes: str,
-        joins: str,
         grouping: str,
         buckets,
         page: slice,
@@ -362,7 +414,7 @@ class UsageDetails(TableData):
     ):
         super().__init__(data=None)
         self.using = using
-        self.source, self.ctes, self.joins, self.grouping = source, ctes, joins, grouping
+        self.source, self.rows_source, self.ctes, self.grouping = source, rows_source, ctes, grouping
         self.buckets = buckets
         self.page = page
         self.order = DEFAULT_ORDER
@@ -415,18 +467,28 @@ class UsageDetails(TableData):
 
     def _query(self, limit: int, offset: int) -> dict:
         sql, params = self.source
+        rows, level = "", ROWS
+        if self.rows_source is not None:
+            rows_sql, rows_params = self.rows_source
+            rows = ROWS_GROUPED.format(source=rows_sql, sums=SUMS, grouping=self.grouping)
+            params, level = [*params, *rows_params], -1
+        # without the table's rows among the grouping sets, GROUPING reads the bucket in the key's place
+        buckets = BUCKETS if not rows else BUCKETS & ~0b0100
         query = GROUPED.format(
             ctes=self.ctes,
             source=sql,
-            sums=ROW_SUMS,
-            joins=self.joins,
+            sums=SUMS,
             grouping=self.grouping,
+            key="t.bucket" if rows else "c.key",
+            key_shown="NULL::text" if rows else "c.key",
+            sets="" if rows else "(t.bucket, c.key, c.currency), ",
+            rows=rows,
+            level=level,
             order=self.order,
             limit=int(limit),
             offset=int(offset),
-            rows=ROWS,
             months=MONTHS,
-            buckets=BUCKETS,
+            buckets=buckets,
         )
         result = {"rows": [], "count": 0, "totals": [], "chart": []}
         with connections[self.using].cursor() as cursor:
@@ -448,14 +510,9 @@ class UsageDetails(TableData):
 
     def csv_rows(self):
         """Every row of the period (not one page), then a total line per currency: the page's figures."""
-        sql, params = self.source
+        sql, params = self.rows_source or self.source
         query = ALL_ROWS.format(
-            ctes=self.ctes,
-            source=sql,
-            sums=ROW_SUMS,
-            joins=self.joins,
-            grouping=self.grouping,
-            order=self.order,
+            ctes=self.ctes, source=sql, sums=SUMS, grouping=self.grouping, order=self.order
         )
         with connections[self.using].chunked_cursor() as cursor:
             cursor.execute(query, params)
@@ -475,46 +532,86 @@ class UsageDetails(TableData):
 
 def usage_details(
     *,
-    queryset,
-    partner_id: int,
+    membership,
     start: datetime.date,
     finish: datetime.date,
+    subaccount=None,
+    q: str = "",
     view: str = "service",
     grouping: str = "day",
     page: int = 1,
     per_page: int = 50,
     using: str = DEFAULT_DB_ALIAS,
+    daily_rows: bool = False,
 ) -> UsageDetails:
-    """From a scoped Consumption queryset (its SQL, scope and all, is the source the grouping reads): the
-    period's rows by ``view`` and ``grouping``; one page of them, the totals and the chart in one query, on
-    the database ``using`` (the replica for the page: portal/replica.py)."""
+    """The consumption ``membership`` may see from ``start`` to ``finish`` (of one ``subaccount``, or of the
+    subaccounts whose name or billing account id holds ``q``) by ``view`` and ``grouping``; one page of
+    its rows, the totals and the chart in one query, on the database ``using`` (the replica for the page:
+    portal/replica.py).
+
+    Read from the aggregates the import keeps: the subaccount, cloud and folder views and every total and
+    chart from ``DailyUsage``; the service and SKU views of the whole partner from ``DailySkuUsage``
+    (corrected by the daily rows of the few subaccounts that earn otherwise). The service and SKU views of
+    a part of the partner (a restricted membership, one subaccount, a search) read the daily rows, which
+    are few; ``daily_rows`` reads them for everything — the same figures to the last digit, the rates,
+    deals, own use and referred customers applied when read in either case."""
     key, name = USAGE_VIEWS[view]
     if grouping not in USAGE_GROUPINGS:
         raise ValueError(grouping)
-    source = (
-        queryset.filter(date__gte=start, date__lte=finish)
-        .order_by()
-        .values(
-            "subaccount_id",
-            "date",
-            "currency",
-            "cost",
-            "credit",
-            "adjustment",
-            "is_marketplace",
-            key=F(key),
-            name=F(name),
-            own=F("subaccount__is_partner_own"),
-            account=F("subaccount__account_id"),
+    partner_id = membership.partner_id
+    ctes = _reward_sql(start, finish, partner_id)
+
+    def scoped(model):
+        queryset = model.objects.restrict(membership).filter(date__gte=start, date__lte=finish)
+        if subaccount is not None:
+            queryset = queryset.filter(subaccount=subaccount)
+        elif q:
+            queryset = queryset.filter(
+                Q(subaccount__name__icontains=q) | Q(subaccount__billing_account_id__icontains=q)
+            )
+        return queryset.order_by()
+
+    def source(model, earning, key: str, name: str) -> tuple[str, list]:
+        sql, params = (
+            scoped(model)
+            .values(
+                "subaccount_id",
+                "date",
+                "currency",
+                "cost",
+                "credit",
+                "adjustment",
+                key=F(key),
+                name=F(name),
+                earning=earning,
+            )
+            .query.sql_with_params()
         )
-        .query.sql_with_params()
-    )
-    ctes, joins = _reward_sql(start, finish, partner_id)
+        return SOURCE.format(rows=sql, reward=REWARD.format(paid="c.earning"), joins=REWARD_JOINS), list(
+            params
+        )
+
+    rows_source = None
+    whole_partner = not membership.restricted and subaccount is None and not q
+    if daily_rows or (view in ("service", "sku") and not whole_partner):
+        resold = Case(When(is_marketplace=True, then=Value(ZERO)), default=F("cost") + F("credit"))
+        main = source(Consumption, resold, key, name)
+    elif view in ("service", "sku"):
+        # the totals and the chart from the subaccounts' aggregate, the table's rows from the partner's
+        main = source(DailyUsage, F("paid"), "folder_id", "folder_name")
+        literal = {
+            "partner": str(int(partner_id)),
+            "first": f"DATE '{start.isoformat()}'",
+            "last": f"DATE '{finish.isoformat()}'",
+        }
+        rows_source = (SKU_SOURCE.format(key=key, name=name, **literal), [])
+    else:
+        main = source(DailyUsage, F("paid"), key, name)
     first = (max(page, 1) - 1) * per_page
     return UsageDetails(
-        source=source,
+        source=main,
+        rows_source=rows_source,
         ctes=ctes,
-        joins=joins,
         grouping=grouping,
         buckets=_buckets(start, finish, grouping),
         page=slice(first, first + per_page),

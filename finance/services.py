@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit
 from portal.money import round_money
 
-from .aggregates import customer_months_rebuild
+from .aggregates import customer_months_rebuild, daily_usage_rebuild
 from .models import DESTINATIONS, POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Program, Withdrawal
 from .selectors import balance
 
@@ -60,7 +60,8 @@ def monthly_consumption_rebuild(
     *, start: datetime.date, end: datetime.date, partner_id: int | None = None
 ) -> None:
     """Bring the month × subaccount × service aggregates of every month from ``start`` to ``end`` (whole
-    months, both included) in line with the daily rows: set-based, and a rerun changes nothing."""
+    months, both included) in line with the daily rows, and with them the customer months and Subaccount
+    details' daily aggregates: set-based, and a rerun changes nothing."""
     params = {"start": start.replace(day=1), "end": _month_after(end), "partner": partner_id}
     only_c = "AND c.partner_id = %(partner)s" if partner_id is not None else ""
     only_m = "AND m.partner_id = %(partner)s" if partner_id is not None else ""
@@ -68,6 +69,7 @@ def monthly_consumption_rebuild(
         cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=only_c), params)
         cursor.execute(MONTHLY_STALE_SQL.format(only_m=only_m), params)
     customer_months_rebuild(start=start, end=end, partner_id=partner_id)
+    daily_usage_rebuild(start=start, end=end, partner_id=partner_id)
 
 
 # whether a consumption row ``c`` is of an excluded service or SKU: the one rule the import and a change of

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Max, OuterRef, Subquery, Sum
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,7 +39,6 @@ from .forms import ReferralSignupForm, UsageForm, WithdrawalForm
 from .models import (
     DESTINATIONS,
     Accrual,
-    Consumption,
     LedgerEntry,
     Pool,
     Program,
@@ -531,21 +530,15 @@ class UsageView(PortalPageView):
     def get(self, request, *args, **kwargs):
         self.form = UsageForm(request.GET or None, membership=self.membership)
         self.subaccount = None
-        queryset = Consumption.objects.restrict(self.membership)
         if self.form.is_bound and "subaccount" in self.form.errors:
             raise Http404(_("No such subaccount."))  # a link to another partner's or a hidden subaccount
-        if self.form.is_valid() and self.form.cleaned_data.get("subaccount"):
-            self.subaccount = self.form.cleaned_data["subaccount"]
-            queryset = queryset.filter(subaccount=self.subaccount)
-        elif self.form.is_valid() and self.form.cleaned_data.get("q"):
-            q = self.form.cleaned_data["q"]
-            queryset = queryset.filter(
-                Q(subaccount__name__icontains=q) | Q(subaccount__billing_account_id__icontains=q)
-            )
+        valid = self.form.is_valid()
+        self.subaccount = self.form.cleaned_data.get("subaccount") if valid else None
         self.start, self.finish = self.form.day_range()
         self.details = selectors.usage_details(
-            queryset=queryset,
-            partner_id=self.membership.partner_id,
+            membership=self.membership,
+            subaccount=self.subaccount,
+            q=(self.form.cleaned_data.get("q") or "") if valid and self.subaccount is None else "",
             start=self.start,
             finish=self.finish,
             view=self.form.choice("view"),

@@ -1,0 +1,210 @@
+"""Subaccount details read from the aggregates the import keeps (DailyUsage, DailySkuUsage) gives the very
+figures the daily rows give — every view and grouping, rows, totals (each subaccount's month rounded once)
+and chart, on the money oracle's random worlds (deals and procurement, rates changing mid-month, credits,
+excluded services, the partners' own use, referred customers) — and the aggregates follow the real paths
+that change their sources: an import, a re-import of its period, a changed exclusion list, a detached
+month."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from finance import partitions
+from finance.importer import COLUMNS, load
+from finance.models import DailySkuUsage, DailyUsage, Exclusion, MonthlyConsumption, Program
+from finance.selectors import USAGE_GROUPINGS, USAGE_VIEWS, usage_details
+from finance.services import exclusions_apply
+from subaccounts.models import Subaccount
+from tests.factories import AccountFactory, RebateTermFactory, SubaccountFactory
+from tests.finance.test_money_oracle import Built, worlds
+
+D = Decimal
+EXAMPLES = int(os.environ.get("USAGE_EXAMPLES", "8"))
+# 92 days across four months, none of them whole at both ends
+START, FINISH = datetime.date(2026, 7, 12), datetime.date(2026, 10, 11)
+
+
+def figures(membership, **kwargs) -> dict:
+    """Everything a page and its CSV show: every row, the row count, the totals, the chart."""
+    details = usage_details(membership=membership, per_page=10_000, **kwargs)
+    return {
+        "rows": list(details.csv_rows()),
+        "page": details.rows,
+        "count": len(details),
+        "totals": details.totals,
+        "chart": details.chart,
+    }
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(spec=worlds(), view=st.sampled_from(sorted(USAGE_VIEWS)), grouping=st.sampled_from(USAGE_GROUPINGS))
+def test_the_aggregates_give_the_daily_rows_figures_to_the_last_digit(spec, view, grouping):
+    with transaction.atomic():
+        built = Built(spec)  # its rows in, then the import's rebuild (monthly_consumption_rebuild)
+        for partner in built.partners:
+            whole = SimpleNamespace(partner_id=partner.pk, restricted=False)
+            period = {"start": START, "finish": FINISH, "view": view, "grouping": grouping}
+            from_aggregates = figures(whole, **period)
+            assert from_aggregates == figures(whole, **period, daily_rows=True)
+            assert from_aggregates["count"] == len(from_aggregates["rows"]) - len(from_aggregates["totals"])
+            one = Subaccount.objects.filter(partner=partner).order_by("pk").first()
+            if one is not None:
+                assert figures(whole, **period, subaccount=one) == figures(
+                    whole, **period, subaccount=one, daily_rows=True
+                )
+        transaction.set_rollback(True)
+
+
+# --- the aggregates through the real paths -----------------------------------------------------------------
+
+OCT = datetime.date(2026, 10, 1)
+
+
+def billing_file(tmp_path, *lines):
+    """A billing file: (billing account, day, folder, service, sku, cost, credit) per line."""
+    path = tmp_path / "billing.csv"
+    rows = [",".join(COLUMNS)]
+    for account, day, folder, service, sku, cost, credit in lines:
+        rows.append(
+            f"{account},{day},cloud-{account},prod,{folder},{folder} name,{service},{service} name,{sku},"
+            f"{sku} name,1,unit,{cost},{credit},RUB"
+        )
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def world(partner):
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.1000"), valid_from=datetime.date(2026, 1, 1))
+    partitions.ensure(datetime.date(2026, 9, 1), datetime.date(2026, 11, 30))
+    customer = SubaccountFactory(account=AccountFactory(partner=partner), billing_account_id="ba-1")
+    other = SubaccountFactory(account=AccountFactory(partner=partner), billing_account_id="ba-2")
+    return SimpleNamespace(
+        partner=partner,
+        customer=customer,
+        other=other,
+        whole=SimpleNamespace(partner_id=partner.pk, restricted=False),
+    )
+
+
+def daily() -> set:
+    fields = ("subaccount__billing_account_id", "date", "folder_id", "cost", "paid")
+    return set(DailyUsage.objects.values_list(*fields))
+
+
+def totals(world, **kwargs) -> dict:
+    period = {"start": OCT, "finish": datetime.date(2026, 10, 31), **kwargs}
+    shown = figures(world.whole, **period)
+    assert shown == figures(world.whole, **period, daily_rows=True)
+    return {t["currency"]: (t["consumption"], t["reward"]) for t in shown["totals"]}
+
+
+def test_an_import_and_its_reimport_keep_the_aggregates(world, tmp_path):
+    load(
+        billing_file(
+            tmp_path,
+            ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0"),
+            ("ba-1", "2026-10-03", "f1", "compute", "ram", "50.00", "-10.00"),  # same day and folder: summed
+            ("ba-1", "2026-10-03", "f2", "storage", "std", "5.00", "0"),
+            ("ba-2", "2026-10-04", "f9", "compute", "vcpu", "20.00", "0"),
+        )
+    )
+    assert daily() == {
+        ("ba-1", datetime.date(2026, 10, 3), "f1", D("150"), D("140")),
+        ("ba-1", datetime.date(2026, 10, 3), "f2", D("5"), D("5")),
+        ("ba-2", datetime.date(2026, 10, 4), "f9", D("20"), D("20")),
+    }
+    assert set(DailySkuUsage.objects.values_list("date", "sku_id", "cost")) == {
+        (datetime.date(2026, 10, 3), "vcpu", D("100")),
+        (datetime.date(2026, 10, 3), "ram", D("50")),
+        (datetime.date(2026, 10, 3), "std", D("5")),
+        (datetime.date(2026, 10, 4), "vcpu", D("20")),
+    }
+    assert totals(world) == {"RUB": (D("175"), D("16.5"))}
+
+    # billing sends the period (3–4 October) again: other figures, and ba-2 is gone from the file
+    load(
+        billing_file(
+            tmp_path,
+            ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "300.00", "0"),
+            ("ba-1", "2026-10-04", "f1", "compute", "vcpu", "1.00", "0"),
+        )
+    )
+    assert daily() == {
+        ("ba-1", datetime.date(2026, 10, 3), "f1", D("300"), D("300")),
+        ("ba-1", datetime.date(2026, 10, 4), "f1", D("1"), D("1")),
+    }
+    assert set(DailySkuUsage.objects.values_list("date", "sku_id", "cost")) == {
+        (datetime.date(2026, 10, 3), "vcpu", D("300")),
+        (datetime.date(2026, 10, 4), "vcpu", D("1")),
+    }
+    assert totals(world, view="sku") == {"RUB": (D("301"), D("30.1"))}
+
+
+def test_a_changed_exclusion_list_reaches_the_aggregates(world, tmp_path):
+    load(
+        billing_file(
+            tmp_path,
+            ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0"),
+            ("ba-1", "2026-10-03", "f1", "market", "app", "40.00", "0"),
+        )
+    )
+    assert totals(world, view="service") == {"RUB": (D("140"), D("14"))}
+    Exclusion.objects.create(kind="marketplace", service_id="market")
+    exclusions_apply(service_ids=["market"])
+    assert daily() == {("ba-1", datetime.date(2026, 10, 3), "f1", D("140"), D("100"))}
+    assert totals(world, view="service") == {"RUB": (D("140"), D("10"))}
+    assert totals(world, view="folder") == {"RUB": (D("140"), D("10"))}
+
+
+def test_the_partners_own_use_and_a_referred_customer_need_no_rebuild(world, tmp_path):
+    """Whether a subaccount earns is read with the aggregates, never stored in them: an admin marking a
+    subaccount the partner's own changes Subaccount details at once, the same on either path."""
+    load(
+        billing_file(
+            tmp_path,
+            ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0"),
+            ("ba-2", "2026-10-03", "f2", "compute", "vcpu", "30.00", "0"),
+        )
+    )
+    assert totals(world, view="sku") == {"RUB": (D("130"), D("13"))}
+    Subaccount.objects.filter(pk=world.customer.pk).update(is_partner_own=True)
+    for view in USAGE_VIEWS:
+        assert totals(world, view=view) == {"RUB": (D("130"), D("3"))}
+
+
+def test_a_detached_month_leaves_the_page_on_either_path_and_keeps_its_monthly_aggregates(
+    world, tmp_path, member, client_for
+):
+    partitions.ensure(datetime.date(2025, 1, 1), datetime.date(2025, 1, 31))
+    load(billing_file(tmp_path, ("ba-1", "2025-01-10", "f1", "compute", "vcpu", "80.00", "0")))
+    load(billing_file(tmp_path, ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0")))
+    january = {"start": datetime.date(2025, 1, 1), "finish": datetime.date(2025, 1, 31)}
+    assert figures(world.whole, **january)["totals"][0]["consumption"] == D("80")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as in production: the rows are committed
+    call_command("consumption_partitions", detach_before="2025-02", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    for view in USAGE_VIEWS:
+        assert figures(world.whole, **january, view=view) == figures(
+            world.whole, **january, view=view, daily_rows=True
+        )
+        assert figures(world.whole, **january, view=view)["totals"] == []
+    assert MonthlyConsumption.objects.filter(month=datetime.date(2025, 1, 1)).exists()
+    assert daily() == {("ba-1", datetime.date(2026, 10, 3), "f1", D("100"), D("100"))}  # October stays
+    response = client_for(member()).get(reverse("finance:usage"), {"period": "custom", **january})
+    assert "No consumption in this period." in response.content.decode()
