@@ -57,17 +57,16 @@ SEED = int(os.environ.get("SEED", "13"))
 PASSWORD = "bench"
 FLOOR = "Floor: security"
 
-# Who the 50 are (a share of each role of DESIGN.md; the seed's administrator is the first): the finance
-# pages are for the roles with the finance right; the others' mix is the rest, reweighted.
-ROLES = [("administrator", 15), ("editor_pd", 10), ("viewer_pd", 10), ("editor", 10), ("viewer", 5)]
-FINANCE_ROLES = {"administrator", "editor_pd", "viewer_pd"}
+# Who they are: Administrators of the largest partner (the seed's is the first), as in issue 13's figures:
+# the floor page (the partner's security settings) is theirs alone, and every page of the mix is theirs, the
+# finance pages too (another role's mix would be a lighter subset).
+ROLE = "administrator"
 
 
 @dataclass(frozen=True)
 class Page:
     name: str
     weight: int
-    finance: bool  # needs the finance right
     url: object  # (random.Random, World) -> path
 
 
@@ -88,34 +87,33 @@ def _usage_month(rnd: random.Random, world: World) -> str:
 
 # The mix, weights out of 100. Why these: the dashboard is where a sign-in lands and where people go back
 # to; the subaccount list, its search and one subaccount are the daily work of a partner's account managers
-# (the search-as-you-type endpoint is what typing in a filter calls); finance pages are opened less often and
-# by fewer roles, the usage report for a month or one subaccount more than the monthly summaries; the
-# registrations and the partner's profile now and then; the floor page (account security) stands for the
-# cheap pages around the portal (settings, members, help) and is the yardstick.
+# (the search-as-you-type endpoint is what typing in a filter calls); the finance pages less often, the usage
+# report for a month or one subaccount more than the monthly summaries; the registrations and the partner's
+# profile now and then; the floor page (the partner's security settings) stands for the cheap pages around
+# the portal (members, invitations, settings) and is the yardstick.
 MIX = [
-    Page("Dashboard", 14, False, lambda rnd, w: "/dashboard/"),
-    Page("Subaccounts", 12, False, lambda rnd, w: "/subaccounts/"),
-    Page("Subaccounts, search", 6, False, lambda rnd, w: f"/subaccounts/?q={rnd.randrange(1000):05d}"),
-    Page("Subaccounts, as-you-type", 4, False, lambda rnd, w: f"/subaccounts/search/?q={rnd.randrange(100)}"),
-    Page("Subaccount", 12, False, _subaccount),
-    Page("Accounts", 6, False, lambda rnd, w: "/accounts/"),
-    Page("Usage, last month", 4, True, _usage_month),
+    Page("Dashboard", 14, lambda rnd, w: "/dashboard/"),
+    Page("Subaccounts", 12, lambda rnd, w: "/subaccounts/"),
+    Page("Subaccounts, search", 6, lambda rnd, w: f"/subaccounts/?q={rnd.randrange(1000):05d}"),
+    Page("Subaccounts, as-you-type", 4, lambda rnd, w: f"/subaccounts/search/?q={rnd.randrange(100)}"),
+    Page("Subaccount", 12, _subaccount),
+    Page("Accounts", 6, lambda rnd, w: "/accounts/"),
+    Page("Usage, last month", 4, _usage_month),
     Page(
-        "Usage, one subaccount",
-        6,
-        True,
-        lambda rnd, w: f"/finance/usage/?subaccount={rnd.choice(w.subaccounts)}",
+        "Usage, one subaccount", 6, lambda rnd, w: f"/finance/usage/?subaccount={rnd.choice(w.subaccounts)}"
     ),
-    Page("Accruals", 5, True, lambda rnd, w: "/finance/"),
-    Page("Bonuses by month", 4, True, lambda rnd, w: "/finance/bonuses/"),
-    Page("Partner bonus", 4, True, lambda rnd, w: "/finance/partner-bonus/"),
-    Page("Rebate balance", 4, True, lambda rnd, w: "/finance/balance/"),
-    Page("Commission statistics", 4, True, lambda rnd, w: "/finance/commission/"),
-    Page("Registrations", 5, False, lambda rnd, w: "/tools/"),
-    Page("Partner profile", 3, False, lambda rnd, w: "/profile/"),
-    Page(FLOOR, 7, False, lambda rnd, w: "/access/security/"),
+    Page("Accruals", 5, lambda rnd, w: "/finance/"),
+    Page("Bonuses by month", 4, lambda rnd, w: "/finance/bonuses/"),
+    Page("Partner bonus", 4, lambda rnd, w: "/finance/partner-bonus/"),
+    Page("Rebate balance", 4, lambda rnd, w: "/finance/balance/"),
+    Page("Commission statistics", 4, lambda rnd, w: "/finance/commission/"),
+    Page("Registrations", 5, lambda rnd, w: "/tools/"),
+    Page("Partner profile", 3, lambda rnd, w: "/profile/"),
+    Page(FLOOR, 7, lambda rnd, w: "/access/security/"),
 ]
-FLOOR_ONLY = [Page(FLOOR, 1, False, lambda rnd, w: "/access/security/")]
+
+
+FLOOR_ONLY = [Page(FLOOR, 1, lambda rnd, w: "/access/security/")]
 
 
 @dataclass
@@ -197,9 +195,9 @@ class Browser:
 
 
 class User(threading.Thread):
-    def __init__(self, n: int, email: str, role: str, run: Run):
+    def __init__(self, n: int, email: str, run: Run):
         super().__init__(daemon=True)
-        self.n, self.email, self.role, self.run_ = n, email, role, run
+        self.n, self.email, self.run_ = n, email, run
         self.rnd = random.Random(SEED * 1000 + n)
         self.browser = Browser(run.port, f"10.13.{n // 250}.{n % 250 + 1}")
         self.samples: list[Sample] = []
@@ -214,7 +212,7 @@ class User(threading.Thread):
         except Exception as error:  # noqa: BLE001 (reported, and this user sits the test out)
             self.failed = f"{type(error).__name__}: {error}"
         run.ready.wait()
-        for phase, pages in (("A", FLOOR_ONLY), ("B", run.mix_for(self.role))):
+        for phase, pages in (("A", FLOOR_ONLY), ("B", MIX)):
             weights = [p.weight for p in pages]
             while not self.failed:
                 think = self.rnd.uniform(*THINK)
@@ -241,22 +239,18 @@ class User(threading.Thread):
 class Run:
     """One configuration's test: the server, the users, the phases' clock."""
 
-    def __init__(self, port: int, world: World, users: list[tuple[str, str]]):
+    def __init__(self, port: int, world: World, users: list[str]):
         self.port, self.world = port, world
         self.ramp = 0.2  # seconds between two users' arrivals
         self.ends = 0.0
         self.phase_started: list[float] = []
         self.ready = threading.Barrier(len(users), action=self._next_phase)
-        self.users = [User(n, email, role, self) for n, (email, role) in enumerate(users)]
+        self.users = [User(n, email, self) for n, email in enumerate(users)]
 
     def _next_phase(self) -> None:
         now = time.monotonic()
         self.phase_started.append(now)
         self.ends = now + DURATION
-
-    @staticmethod
-    def mix_for(role: str) -> list[Page]:
-        return [p for p in MIX if role in FINANCE_ROLES or not p.finance]
 
     def go(self) -> list[Sample]:
         for user in self.users:
@@ -337,7 +331,7 @@ def memory_mb(pid: int) -> float:
 # --- the world ------------------------------------------------------------------------------------------
 
 
-def prepare(scale: str) -> tuple[World, list[tuple[str, str]]]:
+def prepare(scale: str) -> tuple[World, list[str]]:
     """The partner world (seeded if needed) and the users who sign in: the seed's administrator and more
     members of the largest partner, each with the production hasher's hash of the password."""
     size = SCALES[scale]
@@ -363,10 +357,8 @@ def prepare(scale: str) -> tuple[World, list[tuple[str, str]]]:
     partner = Partner.objects.get(name=LARGEST)
     hasher = PBKDF2PasswordHasher()  # production's (the test settings this process runs on hash with MD5)
     password = hasher.encode(PASSWORD, hasher.salt())
-    roles = [role for role, count in ROLES for _ in range(count)]
     users = []
     for n in range(USERS):
-        role = roles[n % len(roles)]
         email = ADMIN_EMAIL if n == 0 else f"user{n:03d}@largest.example"
         user, _ = get_user_model().objects.update_or_create(
             username=email, defaults={"email": email, "password": password}
@@ -374,8 +366,8 @@ def prepare(scale: str) -> tuple[World, list[tuple[str, str]]]:
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
-        Membership.objects.update_or_create(user=user, partner=partner, defaults={"role": role})
-        users.append((email, role))
+        Membership.objects.update_or_create(user=user, partner=partner, defaults={"role": ROLE})
+        users.append(email)
     ids = list(Subaccount.objects.filter(partner=partner).order_by("pk").values_list("pk", flat=True))
     today = datetime.date.today()
     month_end = today.replace(day=1) - datetime.timedelta(days=1)
@@ -451,7 +443,7 @@ def main() -> None:
     world, users = prepare(scale)
     collect_static()
     print(
-        f"\n{USERS} users ({', '.join(f'{r} {c}' for r, c in ROLES)}),"
+        f"\n{USERS} users ({ROLE}s of the largest partner),"
         f" think time {THINK[0]:.0f}–{THINK[1]:.0f} s, {DURATION:.0f} s a phase; {os.cpu_count()} CPUs;"
         f" scale {scale}: {SCALES[scale].label()}"
     )
