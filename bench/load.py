@@ -239,8 +239,9 @@ class User(threading.Thread):
 class Run:
     """One configuration's test: the server, the users, the phases' clock."""
 
-    def __init__(self, port: int, world: World, users: list[str]):
-        self.port, self.world = port, world
+    def __init__(self, port: int, world: World, users: list[str], server: int):
+        self.port, self.world, self.server = port, world, server
+        self.cpu: list[float] = []  # gunicorn's CPU seconds at each phase's start and at the end
         self.ramp = 0.2  # seconds between two users' arrivals
         self.ends = 0.0
         self.phase_started: list[float] = []
@@ -250,6 +251,7 @@ class Run:
     def _next_phase(self) -> None:
         now = time.monotonic()
         self.phase_started.append(now)
+        self.cpu.append(usage(self.server)[0])
         self.ends = now + DURATION
 
     def go(self) -> list[Sample]:
@@ -315,17 +317,18 @@ def start_gunicorn(config: Config, port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not listen within 60 s")
 
 
-def memory_mb(pid: int) -> float:
-    """Resident memory of gunicorn's master and its workers."""
-    total = 0
+def usage(pid: int) -> tuple[float, float]:
+    """CPU seconds used so far and resident MB of gunicorn's master and its workers (from /proc)."""
+    cpu = memory = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
-                total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # fields[21]: resident pages
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # from the 3rd field of proc_pid_stat(5)
+            if int(stat.parent.name) == pid or int(fields[1]) == pid:  # the parent's pid
+                cpu += int(fields[11]) + int(fields[12])  # user and system time, in clock ticks
+                memory += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # resident pages
         except (OSError, IndexError, ValueError):
             continue
-    return total / 2**20
+    return cpu / os.sysconf("SC_CLK_TCK"), memory / 2**20
 
 
 # --- the world ------------------------------------------------------------------------------------------
@@ -390,7 +393,7 @@ def ms(values) -> str:
     return f"{statistics.median(values) * 1000:7.1f}ms" if values else "      -  "
 
 
-def summarize(config: Config, samples: list[Sample], failed: list[str], memory: float, loads) -> dict:
+def summarize(config: Config, samples: list[Sample], failed: list[str], memory: float, loads, cpu) -> dict:
     a = [s.seconds for s in samples if s.phase == "A"]
     b = [s for s in samples if s.phase == "B"]
     floor_b = [s.seconds for s in b if s.page == FLOOR]
@@ -400,10 +403,15 @@ def summarize(config: Config, samples: list[Sample], failed: list[str], memory: 
         f"\n{config.label}: {len(samples)} requests, {len(errors)} errors, {len(failed)} failed sign-ins;"
         f" gunicorn's memory {memory:.0f} MB; load average {loads[0]:.2f} before, {loads[1]:.2f} after"
     )
-    print(f"  A, floor page only: {rate_a:5.1f} requests/s, median {ms(a)}, p95 {p95(a) * 1000:7.1f}ms")
+    cpu_a, cpu_b = (cpu[1] - cpu[0], cpu[2] - cpu[1]) if len(cpu) >= 3 else (float("nan"),) * 2
+    print(
+        f"  A, floor page only: {rate_a:5.1f} requests/s, median {ms(a)}, p95 {p95(a) * 1000:7.1f}ms;"
+        f" gunicorn's CPU {cpu_a / DURATION:.2f} cores, {cpu_a / max(len(a), 1) * 1000:.1f} ms a request"
+    )
     print(
         f"  B, the mix:         {rate_b:5.1f} requests/s ({rate_b / rate_a if rate_a else 0:.2f}× A),"
-        f" median {ms(s.seconds for s in b)}, p95 {p95([s.seconds for s in b]) * 1000:7.1f}ms"
+        f" median {ms(s.seconds for s in b)}, p95 {p95([s.seconds for s in b]) * 1000:7.1f}ms;"
+        f" gunicorn's CPU {cpu_b / DURATION:.2f} cores, {cpu_b / max(len(b), 1) * 1000:.1f} ms a request"
     )
     print(
         f"  {'page (phase B)':28} {'weight':>6} {'count':>6} {'errors':>6} {'median':>9} {'p95':>9} × floor"
@@ -432,6 +440,7 @@ def summarize(config: Config, samples: list[Sample], failed: list[str], memory: 
         "floor_a": statistics.median(a) if a else nan,
         "floor_b": statistics.median(floor_b) if floor_b else nan,
         "memory": memory,
+        "cpu_b": cpu_b / max(len(b), 1),
     }
 
 
@@ -454,27 +463,28 @@ def main() -> None:
         before = os.getloadavg()[0]
         server = start_gunicorn(config, port, log)
         try:
-            run = Run(port, world, users)
+            run = Run(port, world, users, server.pid)
             samples = run.go()
-            memory = memory_mb(server.pid)
+            memory = usage(server.pid)[1]
         finally:
             server.terminate()
             server.wait(30)
         failed = [u.failed for u in run.users if u.failed]
-        results.append(summarize(config, samples, failed, memory, (before, os.getloadavg()[0])))
+        results.append(summarize(config, samples, failed, memory, (before, os.getloadavg()[0]), run.cpu))
         timeouts = log.read_text(errors="replace").count("WORKER TIMEOUT")
         if timeouts:
             print(f"  gunicorn: {timeouts} worker timeouts ({log})")
     if len(results) > 1:
         print(
             f"\n  {'configuration':16} {'A req/s':>8} {'B req/s':>8} {'B/A':>5} {'errors':>6}"
-            f" {'B median':>9} {'B p95':>9} {'floor A':>8} {'floor B':>8} {'MB':>5}"
+            f" {'B median':>9} {'B p95':>9} {'floor A':>8} {'floor B':>8} {'CPU/req':>8} {'MB':>5}"
         )
         for r in results:
             print(
                 f"  {r['label']:16} {r['rate_a']:8.1f} {r['rate_b']:8.1f} {r['rate_b'] / r['rate_a']:5.2f}"
                 f" {r['errors']:6d} {r['median_b'] * 1000:7.1f}ms {r['p95_b'] * 1000:7.1f}ms"
-                f" {r['floor_a'] * 1000:6.1f}ms {r['floor_b'] * 1000:6.1f}ms {r['memory']:5.0f}"
+                f" {r['floor_a'] * 1000:6.1f}ms {r['floor_b'] * 1000:6.1f}ms {r['cpu_b'] * 1000:6.1f}ms"
+                f" {r['memory']:5.0f}"
             )
         clean = [r for r in results if not r["errors"]] or results
         best = max(clean, key=lambda r: (round(r["rate_b"], 0), -r["median_b"]))
