@@ -146,8 +146,8 @@ def _server(url: str) -> dict:
     # running on and holding its locks
     options = config.setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c client_connection_check_interval=2000".strip()
-    # the web processes' bound on any one statement (docker-compose sets it for gunicorn only, below its
-    # timeout): the SQL of a request gunicorn gave up on stops too. Celery's long reports run without it.
+    # the web processes' bound on any one statement (docker-compose sets it for gunicorn only): what bounds a
+    # web request, whose client may have left; Celery's long reports run without it.
     if timeout := env("DJANGO_DB_STATEMENT_TIMEOUT", default=""):
         if not re.fullmatch(r"\d+(ms|s|min)?", timeout):
             raise ImproperlyConfigured(f"DJANGO_DB_STATEMENT_TIMEOUT={timeout!r}: a number with ms, s or min")
