@@ -114,10 +114,11 @@ ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id
 """
 
 
-COUNT = """
-SELECT count(*) FROM finance_consumption c JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
-WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {scope}
-"""
+# the report's rows of a period, within the scope: counted for a prepared report's progress, estimated by
+# the planner to decide whether a report can stream
+ROWS_OF_PERIOD = """FROM finance_consumption c JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {scope}"""
+COUNT = f"SELECT count(*) {ROWS_OF_PERIOD}"
 
 
 def report_query(template: str, *, partner_id, start, finish, account_ids) -> tuple[str, dict]:
@@ -150,11 +151,7 @@ def commission_rows(
         return cursor.fetchone()[0]
 
 
-ESTIMATE = """
-EXPLAIN (FORMAT JSON)
-SELECT 1 FROM finance_consumption c JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
-WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {scope}
-"""
+ESTIMATE = f"EXPLAIN (FORMAT JSON) SELECT 1 {ROWS_OF_PERIOD}"
 
 
 def estimated_rows(

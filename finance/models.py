@@ -166,7 +166,19 @@ class MonthlyConsumption(TenantModel):
         return f"{self.subaccount_id} {self.month:%Y-%m} {self.service_name}"
 
 
-class DailyUsage(TenantModel):
+class DailyAmounts(models.Model):
+    """The amounts a daily aggregate keeps: billing's, summed, and the part that earns programs."""
+
+    cost = BillingAmountField()
+    credit = BillingAmountField(help_text=_("negative, as billing gives it"))
+    adjustment = BillingAmountField()
+    paid = BillingAmountField(help_text=_("cost + credit of the services that are not excluded"))
+
+    class Meta:
+        abstract = True
+
+
+class DailyUsage(DailyAmounts, TenantModel):
     """Subaccount × day × folder × currency: the daily rows with their SKUs summed, kept by the import
     (``finance.aggregates.daily_usage_rebuild``) for Subaccount details — its subaccount, cloud and folder
     views, its totals (each subaccount's month) and its chart. Only what the import decides is stored: the
@@ -188,10 +200,6 @@ class DailyUsage(TenantModel):
     cloud_name = models.CharField(max_length=200)
     folder_id = models.CharField(max_length=64)
     folder_name = models.CharField(max_length=200)
-    cost = BillingAmountField()
-    credit = BillingAmountField(help_text=_("negative, as billing gives it"))
-    adjustment = BillingAmountField()
-    paid = BillingAmountField(help_text=_("cost + credit of the services that are not excluded"))
 
     class Meta:
         constraints = [
@@ -205,7 +213,7 @@ class DailyUsage(TenantModel):
         return f"{self.subaccount_id} {self.date} {self.folder_id}"
 
 
-class DailySkuUsage(TenantModel):
+class DailySkuUsage(DailyAmounts, TenantModel):
     """Partner × day × SKU × currency: the daily rows of all of a partner's subaccounts summed, kept by the
     import beside ``DailyUsage`` for Subaccount details' service and SKU views of the whole partner. The
     reward is worked out when read: ``paid`` at the day's base rate, corrected by the daily rows of the few
@@ -220,10 +228,6 @@ class DailySkuUsage(TenantModel):
     service_name = models.CharField(max_length=200)
     sku_id = models.CharField(max_length=64)
     sku_name = models.CharField(max_length=300)
-    cost = BillingAmountField()
-    credit = BillingAmountField(help_text=_("negative, as billing gives it"))
-    adjustment = BillingAmountField()
-    paid = BillingAmountField(help_text=_("cost + credit of the services that are not excluded"))
 
     class Meta:
         constraints = [
