@@ -70,6 +70,7 @@ def seed(size: Size, *, log=print) -> dict:
     from finance.models import Accrual
     from portal.celery import app
     from portal.management.commands.seed_demo import Command as Demo
+    from portal.periods import month_after
     from portal.permissions import Role
     from profiles.models import Partner
     from subaccounts.models import Subaccount
@@ -140,7 +141,7 @@ def seed(size: Size, *, log=print) -> dict:
     ]
     month = first_day.replace(day=1)
     while month <= today:
-        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        following = month_after(month)
         start, end = (
             max(month, first_day),
             min(following - datetime.timedelta(days=1), today - datetime.timedelta(days=1)),

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from portal.periods import add_months, window_sql
+from portal.periods import add_months, month_after, window_sql
 from tools.models import ProgramSettings
 
 from .aggregates import customer_months_rebuild
@@ -297,10 +297,6 @@ FROM inserted
 """
 
 
-def _month_end(month: datetime.date) -> datetime.date:
-    return (month + datetime.timedelta(days=32)).replace(day=1)
-
-
 def _quarter_start(month: datetime.date) -> datetime.date:
     return month.replace(month=(month.month - 1) // 3 * 3 + 1)
 
@@ -388,8 +384,8 @@ def accrue_month(
     params = {
         "partner": partner_id,
         "month": month,
-        "end": _month_end(month),
-        "last": _month_end(month) - datetime.timedelta(days=1),
+        "end": month_after(month),
+        "last": month_after(month) - datetime.timedelta(days=1),
         "zone": settings.TIME_ZONE,
         "deal_days": ProgramSettings.current().deal_subaccount_days,
         "reason": reason,

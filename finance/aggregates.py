@@ -8,6 +8,8 @@ import datetime
 
 from django.db import connection
 
+from portal.periods import month_after
+
 from .models import Program
 
 # a customer's month: paid consumption of its resold subaccounts (the partner's own never counts) and the
@@ -45,18 +47,21 @@ WHERE (finance_customermonth.paid, finance_customermonth.partner_bonus, finance_
 """  # noqa: S608 (constant fragments; the months and the partner are bound)
 
 
+def only_partner(partner_id: int | None, *aliases: str) -> dict[str, str]:
+    """``{only_<alias>: SQL}`` for a rebuild's template: each alias's rows limited to the bound
+    ``%(partner)s``, or nothing when every partner is rebuilt."""
+    condition = "AND {}.partner_id = %(partner)s" if partner_id is not None else ""
+    return {f"only_{alias}": condition.format(alias) for alias in aliases}
+
+
 def customer_months_rebuild(
     *, start: datetime.date, end: datetime.date, partner_id: int | None = None
 ) -> None:
     """Bring the customer months from ``start`` to ``end`` (months, both included) — of one partner, or of
     all — in line with the monthly consumption aggregates and the accruals."""
-    only = {
-        f"only_{alias}": f"AND {alias}.partner_id = %(partner)s" if partner_id is not None else ""
-        for alias in ("m", "a", "c")
-    }
     params = {"start": start.replace(day=1), "end": end.replace(day=1), "partner": partner_id}
     with connection.cursor() as cursor:
-        cursor.execute(CUSTOMER_MONTHS_SQL.format(**only), params)
+        cursor.execute(CUSTOMER_MONTHS_SQL.format(**only_partner(partner_id, "m", "a", "c")), params)
 
 
 # Subaccount details' aggregates of the daily rows (DailyUsage, DailySkuUsage): each month's cells replaced
@@ -90,16 +95,7 @@ def daily_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id:
     both included) — of one partner, or of all — from the daily rows: what the rows say now, a rerun changes
     nothing. A month whose partition was detached has no daily rows and so no aggregates (partitions.py
     removes them with the detach): Subaccount details shows nothing for it, whichever way it is read."""
-    end_month = end.replace(day=1)
-    params = {
-        "start": start.replace(day=1),
-        "end": (end_month + datetime.timedelta(days=32)).replace(day=1),
-        "partner": partner_id,
-    }
-    only = {
-        f"only_{alias}": f"AND {alias}.partner_id = %(partner)s" if partner_id is not None else ""
-        for alias in ("u", "c")
-    }
+    params = {"start": start.replace(day=1), "end": month_after(end), "partner": partner_id}
     with connection.cursor() as cursor:
-        for statement in DAILY_USAGE_SQL.format(**only).split(";"):
+        for statement in DAILY_USAGE_SQL.format(**only_partner(partner_id, "u", "c")).split(";"):
             cursor.execute(statement, params)

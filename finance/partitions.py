@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from portal.periods import month_after
+
 TABLE = "finance_consumption"
 DEFAULT = f"{TABLE}_default"
 MONTHS_AHEAD = 3
@@ -38,10 +40,6 @@ class Partition:
     @property
     def month(self) -> str:
         return f"{self.first:%Y-%m}" if self.first else "default"
-
-
-def month_after(day: datetime.date) -> datetime.date:
-    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
 
 
 def partition_name(month: datetime.date) -> str:

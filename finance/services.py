@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit
 from portal.money import round_money
+from portal.periods import month_after
 
-from .aggregates import customer_months_rebuild, daily_usage_rebuild
+from .aggregates import customer_months_rebuild, daily_usage_rebuild, only_partner
 from .models import DESTINATIONS, POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Program, Withdrawal
 from .selectors import balance
 
@@ -51,10 +52,6 @@ WHERE m.month >= %(start)s AND m.month < %(end)s {only_m}
 """
 
 
-def _month_after(day: datetime.date) -> datetime.date:
-    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-
-
 @transaction.atomic
 def monthly_consumption_rebuild(
     *, start: datetime.date, end: datetime.date, partner_id: int | None = None
@@ -62,12 +59,11 @@ def monthly_consumption_rebuild(
     """Bring the month × subaccount × service aggregates of every month from ``start`` to ``end`` (whole
     months, both included) in line with the daily rows, and with them the customer months and Subaccount
     details' daily aggregates: set-based, and a rerun changes nothing."""
-    params = {"start": start.replace(day=1), "end": _month_after(end), "partner": partner_id}
-    only_c = "AND c.partner_id = %(partner)s" if partner_id is not None else ""
-    only_m = "AND m.partner_id = %(partner)s" if partner_id is not None else ""
+    params = {"start": start.replace(day=1), "end": month_after(end), "partner": partner_id}
+    only = only_partner(partner_id, "c", "m")
     with connection.cursor() as cursor:
-        cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=only_c), params)
-        cursor.execute(MONTHLY_STALE_SQL.format(only_m=only_m), params)
+        cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=only["only_c"]), params)
+        cursor.execute(MONTHLY_STALE_SQL.format(only_m=only["only_m"]), params)
     customer_months_rebuild(start=start, end=end, partner_id=partner_id)
     daily_usage_rebuild(start=start, end=end, partner_id=partner_id)
 

@@ -24,6 +24,11 @@ def add_months(month: datetime.date, n: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def month_after(day: datetime.date) -> datetime.date:
+    """The first day of the month after ``day``'s: the exclusive end of its month."""
+    return add_months(day, 1)
+
+
 # The programs' windows (a project's rebate, a referred customer's commission) count calendar months and
 # start with the month of the event: approval in the provider's time zone, or sign-up. 12 means exactly 12.
 WINDOW_MONTHS = 12
