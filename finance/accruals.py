@@ -28,7 +28,7 @@ from portal.periods import add_months, month_after, window_sql
 from tools.models import ProgramSettings
 
 from .aggregates import customer_months_rebuild
-from .models import POOL_OF_PROGRAM, CorrectionReason, Program
+from .models import BONUS_PROGRAMS, POOL_OF_PROGRAM, CorrectionReason, Program
 
 
 # The term of a program in force on each day, per currency: the latest one valid that day, in that currency —
@@ -402,7 +402,7 @@ def accrue_month(
                 added[program] = _insert(cursor, basis, params, program)
         if programs is None or Program.SPECIALIZATION_REBATE in programs:
             added[Program.SPECIALIZATION_REBATE] = _accrue_specializations(cursor, params)
-    if added.get(Program.PARTNER_BONUS) or added.get(Program.DEAL_EXTRA):
+    if any(added.get(program) for program in BONUS_PROGRAMS):
         customer_months_rebuild(start=month, end=month, partner_id=partner_id)
     return added
 

@@ -134,6 +134,16 @@ def report_query(template: str, *, partner_id, start, finish, account_ids) -> tu
     }
 
 
+def _period_value(template: str, *, partner_id, start, finish, account_ids, using: str):
+    """The one value ``template`` (a query over the period's report rows) answers."""
+    query, params = report_query(
+        template, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]
+
+
 def commission_rows(
     *,
     partner_id: int,
@@ -143,12 +153,9 @@ def commission_rows(
     using: str = DEFAULT_DB_ALIAS,
 ) -> int:
     """How many rows the report of that period has (for the progress of a report made in the background)."""
-    query, params = report_query(
-        COUNT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
+    return _period_value(
+        COUNT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids, using=using
     )
-    with connections[using].cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchone()[0]
 
 
 ESTIMATE = f"EXPLAIN (FORMAT JSON) SELECT 1 {ROWS_OF_PERIOD}"
@@ -164,12 +171,9 @@ def estimated_rows(
 ) -> int:
     """How many rows the report of that period will have, as PostgreSQL's planner estimates it from the
     table's statistics: a millisecond, where counting them would read them all."""
-    query, params = report_query(
-        ESTIMATE, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
+    plan = _period_value(
+        ESTIMATE, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids, using=using
     )
-    with connections[using].cursor() as cursor:
-        cursor.execute(query, params)
-        (plan,) = cursor.fetchone()
     plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
 

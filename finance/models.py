@@ -21,6 +21,10 @@ class Program(models.TextChoices):
     REFERRAL = "referral", _("Referral commission")
 
 
+# the programs paid as a discount on the customer's invoice, shown together as "bonus" (Bonuses by month)
+BONUS_PROGRAMS = (Program.PARTNER_BONUS, Program.DEAL_EXTRA)
+
+
 class Pool(models.TextChoices):
     """Where an accrual's money goes: the two withdrawable balances, or the month-end invoice discount."""
 

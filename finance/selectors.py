@@ -126,9 +126,6 @@ def subaccount_consumption(*, subaccount_id: int, months: MonthRange) -> Consump
     return ConsumptionGrid(months=months.months, rows=ordered)
 
 
-BONUS_PROGRAMS = (Program.PARTNER_BONUS, Program.DEAL_EXTRA)
-
-
 @dataclass
 class CustomerMonths:
     """Customer × month: paid consumption and bonus per cell (one currency per row), a page of customers or

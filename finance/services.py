@@ -16,7 +16,15 @@ from portal.money import round_money
 from portal.periods import month_after
 
 from .aggregates import customer_months_rebuild, daily_usage_rebuild, only_partner
-from .models import DESTINATIONS, POOL_OF_PROGRAM, Accrual, LedgerEntry, Pool, Program, Withdrawal
+from .models import (
+    BONUS_PROGRAMS,
+    DESTINATIONS,
+    POOL_OF_PROGRAM,
+    Accrual,
+    LedgerEntry,
+    Pool,
+    Withdrawal,
+)
 from .selectors import balance
 
 # paid consumption is cost + credit (billing's credits are negative) of the services that are not excluded:
@@ -137,7 +145,7 @@ def accrual_record(
         currency=currency,
         accrual=accrual,
     )
-    if program in (Program.PARTNER_BONUS, Program.DEAL_EXTRA):
+    if program in BONUS_PROGRAMS:
         customer_months_rebuild(start=period, end=period, partner_id=partner_id)
     return accrual
 

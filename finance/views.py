@@ -37,6 +37,7 @@ from .commission import commission_csv, estimated_rows
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
 from .forms import ReferralSignupForm, UsageForm, WithdrawalForm
 from .models import (
+    BONUS_PROGRAMS,
     DESTINATIONS,
     Accrual,
     LedgerEntry,
@@ -449,9 +450,7 @@ class SubaccountBonusView(PortalDetailView):
 
     def get_context_data(self, **kwargs):
         kwargs["accruals"] = (
-            self.object.accruals.with_corrections()
-            .filter(program__in=selectors.BONUS_PROGRAMS)
-            .select_related("term")
+            self.object.accruals.with_corrections().filter(program__in=BONUS_PROGRAMS).select_related("term")
         )
         kwargs["excluded"] = selectors.excluded_consumption(subaccount=self.object)
         return super().get_context_data(**kwargs)
