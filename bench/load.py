@@ -45,10 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"  # this process: seeding; the server: production
 
-import django  # noqa: E402
 
-from bench.pages import SCALES, use_database  # noqa: E402
-from bench.seed_scale import ADMIN_EMAIL, LARGEST, seed  # noqa: E402
+from bench.pages import SCALES, open_world  # noqa: E402
+from bench.seed_scale import ADMIN_EMAIL, LARGEST  # noqa: E402
 
 USERS = int(os.environ.get("USERS", "50"))
 DURATION = float(os.environ.get("DURATION", "60"))  # seconds of each phase
@@ -337,26 +336,15 @@ def usage(pid: int) -> tuple[float, float]:
 def prepare(scale: str) -> tuple[World, list[str]]:
     """The partner world (seeded if needed) and the users who sign in: the seed's administrator and more
     members of the largest partner, each with the production hasher's hash of the password."""
-    size = SCALES[scale]
-    fresh = use_database(scale, size)
-    django.setup()
+    open_world(scale)
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
-    from django.core.management import call_command
-    from django.db import connection
 
     from access.models import Membership
     from profiles.models import Partner
     from subaccounts.models import Subaccount
 
-    call_command("migrate", verbosity=0)
-    if fresh:
-        print(f"Seeding {size.label()} (through the importer and the accrual)")
-        started = time.perf_counter()
-        seed(size, log=print)
-        print(f"  seeded in {time.perf_counter() - started:.0f} s")
-        connection.cursor().execute("VACUUM ANALYZE")
     partner = Partner.objects.get(name=LARGEST)
     hasher = PBKDF2PasswordHasher()  # production's (the test settings this process runs on hash with MD5)
     password = hasher.encode(PASSWORD, hasher.salt())

@@ -30,7 +30,7 @@ import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from bench.list_pages import bench_database, with_database  # noqa: E402
-from bench.seed_scale import ADMIN_EMAIL, Size, seed  # noqa: E402
+from bench.seed_scale import ADMIN_EMAIL, LARGEST, Size, seed  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "15"))
 SCALES = {
@@ -100,12 +100,28 @@ def pages(world) -> list[tuple[str, str]]:
     ]
 
 
-def main() -> None:
-    scale = os.environ.get("SCALE", "small")
+def open_world(scale: str) -> None:
+    """Django on this scale's database, migrated, and seeded (then analysed) when the database is new: what
+    every benchmark of the largest partner starts from (this one and bench/load.py)."""
     size = SCALES[scale]
     fresh = use_database(scale, size)
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    if fresh:
+        print(f"Seeding {size.label()} (through the importer and the accrual)")
+        started = time.perf_counter()
+        seed(size, log=print)
+        print(f"  seeded in {time.perf_counter() - started:.0f} s")
+        connection.cursor().execute("VACUUM ANALYZE")
+
+
+def main() -> None:
+    scale = os.environ.get("SCALE", "small")
+    size = SCALES[scale]
+    open_world(scale)
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
@@ -116,14 +132,7 @@ def main() -> None:
     from profiles.models import Partner
     from subaccounts.models import Subaccount
 
-    call_command("migrate", verbosity=0)
-    if fresh:
-        print(f"Seeding {size.label()} (through the importer and the accrual)")
-        started = time.perf_counter()
-        seed(size, log=print)
-        print(f"  seeded in {time.perf_counter() - started:.0f} s")
-        connection.cursor().execute("VACUUM ANALYZE")
-    partner = Partner.objects.get(name="Largest partner")
+    partner = Partner.objects.get(name=LARGEST)
     subaccount = Subaccount.objects.filter(partner=partner).order_by("pk").first()
     world = {
         "subaccount": subaccount,
