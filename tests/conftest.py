@@ -115,3 +115,15 @@ def streaming_replica(django_db_setup, django_db_blocker):
         raise
     yield server
     server.stop()
+
+
+@pytest.fixture
+def csp_violations(page) -> list[str]:
+    """What the browser reports as blocked by the Content-Security-Policy on ``page``, from now on."""
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('Content Security Policy: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    return violations

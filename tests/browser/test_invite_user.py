@@ -1,7 +1,6 @@
 """An administrator invites a Viewer; the invitee sets a password and sees only what a Viewer may."""
 
 import re
-import time
 
 import pytest
 from django.core import mail
@@ -9,6 +8,7 @@ from playwright.sync_api import expect
 
 from portal.permissions import Role
 from tests.factories import PASSWORD, AccountFactory, MembershipFactory
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -31,9 +31,7 @@ def test_invited_viewer_joins_and_sees_only_what_the_role_allows(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("The invitation to victor@alpha.example will be sent shortly.")).to_be_visible()
 
-    deadline = time.monotonic() + 20
-    while not mail.outbox and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: mail.outbox, 20)
     link = re.search(r"http://\S+/access/invitation/\S+/", mail.outbox[0].body).group(0)
 
     invitee = browser.new_context().new_page()

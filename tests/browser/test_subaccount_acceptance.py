@@ -1,7 +1,6 @@
 """A partner creates a customer and its subaccount; the customer accepts from the emailed link."""
 
 import re
-import time
 
 import pytest
 from django.core import mail
@@ -9,15 +8,13 @@ from playwright.sync_api import expect
 
 from portal.permissions import Role
 from tests.factories import PASSWORD, MembershipFactory
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for_mail(count, timeout=20):
-    deadline = time.monotonic() + timeout
-    while len(mail.outbox) < count and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(mail.outbox) >= count, "the worker sent no email"
+    assert wait_for(lambda: len(mail.outbox) >= count, timeout), "the worker sent no email"
     return mail.outbox[count - 1]
 
 

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -20,6 +19,7 @@ from finance import importer, tasks
 from finance.models import Consumption, ConsumptionImport, Report
 from portal.celery import app as celery_app
 from tests.factories import AccountFactory, ConsumptionFactory, ReportFactory, SubaccountFactory
+from tests.waiting import wait_for
 
 
 def finishes(work, seconds: float = 30):
@@ -166,15 +166,6 @@ def worker_process(queues: str) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.skipif(

@@ -34,6 +34,7 @@ from tests.factories import (
     SubaccountFactory,
     UserFactory,
 )
+from tests.waiting import wait_for
 
 QUICK = 5  # seconds: a functional bound (the publish gives up after about one), not a benchmark
 
@@ -241,15 +242,6 @@ def test_a_broker_that_takes_the_connection_and_never_answers_does_not_hold_the_
 def the_worker_is_idle():
     """Everything queued before this point has run (the test worker takes one message at a time)."""
     ping.delay().get(timeout=30)
-
-
-def wait_for(condition, seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.celery_worker

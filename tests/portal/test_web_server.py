@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,18 @@ from django.test import Client
 
 from finance.models import Consumption
 from tests.factories import AccountFactory, ConsumptionFactory, SubaccountFactory
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ROWS = 100_000
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
 
 
 def free_port() -> int:
@@ -49,13 +57,7 @@ def gunicorn():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_for(lambda: listening(port), 20)
     yield port
     server.terminate()
     server.wait(10)
