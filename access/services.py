@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime
-import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from accounts.models import Account
-from portal import outbox
+from portal import links, outbox
 from portal.audit import audit
 from portal.permissions import Role
 
@@ -24,7 +22,7 @@ from . import tasks
 from .models import Invitation, Membership
 
 ACCOUNT_PERM = "accounts.access_account"
-INVITATION_SALT = "access.invitation"
+INVITATION_LINK = links.SingleUseLink(salt="access.invitation", key="i")
 
 
 def _refuse_losing_the_last_administrator(membership: Membership, *, new_role: str | None) -> None:
@@ -131,7 +129,7 @@ class InvitationError(Exception):
 
 
 def _send(invitation: Invitation) -> None:
-    invitation.nonce = secrets.token_hex(16)
+    invitation.nonce = links.new_nonce()
     invitation.sent_at = timezone.now()
     invitation.expires_at = invitation.sent_at + datetime.timedelta(
         seconds=settings.ACCESS_INVITATION_MAX_AGE
@@ -197,7 +195,7 @@ def invitation_revoke(*, invitation: Invitation, actor) -> Invitation:
 
 
 def invitation_token(invitation: Invitation) -> str:
-    return signing.dumps({"i": invitation.pk, "n": invitation.nonce}, salt=INVITATION_SALT)
+    return INVITATION_LINK.token(invitation.pk, invitation.nonce)
 
 
 def invitation_url(invitation: Invitation) -> str:
@@ -210,16 +208,14 @@ def invitation_url(invitation: Invitation) -> str:
 
 def invitation_resolve(token: str) -> Invitation:
     """The invitation behind a link, or InvitationError: tampered with, expired, revoked or already used."""
-    try:
-        payload = signing.loads(token, salt=INVITATION_SALT)
-    except signing.BadSignature:
-        raise InvitationError(InvitationError.INVALID) from None
-    invitation = Invitation.objects.select_related("partner").filter(pk=payload.get("i")).first()
+    read = INVITATION_LINK.read(token)
+    if read is None:
+        raise InvitationError(InvitationError.INVALID)
+    pk, nonce = read
+    invitation = Invitation.objects.select_related("partner").filter(pk=pk).first()
     if invitation is None:
         raise InvitationError(InvitationError.INVALID)
-    if invitation.status != Invitation.Status.PENDING or not invitation.nonce:
-        raise InvitationError(InvitationError.USED)
-    if not secrets.compare_digest(invitation.nonce, str(payload.get("n", ""))):
+    if invitation.status != Invitation.Status.PENDING or not INVITATION_LINK.matches(invitation.nonce, nonce):
         raise InvitationError(InvitationError.USED)
     if invitation.expires_at <= timezone.now():
         raise InvitationError(InvitationError.EXPIRED)

@@ -1,10 +1,12 @@
+"""Emails of Access management; each task takes an id, reloads, and is safe to retry."""
+
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
+
+from portal import mail
 
 
-@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(**mail.RETRY)
 def send_access_invitation(invitation_id: int) -> None:
     from .models import Invitation
     from .services import invitation_url
@@ -17,9 +19,4 @@ def send_access_invitation(invitation_id: int) -> None:
         "url": invitation_url(invitation),
         "days": settings.ACCESS_INVITATION_MAX_AGE // 86400,
     }
-    send_mail(
-        subject=render_to_string("access/email/invitation_subject.txt", context).strip(),
-        message=render_to_string("access/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
+    mail.send("access/email/invitation", context, [invitation.email])

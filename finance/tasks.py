@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal import jobs, outbox, replica
+from portal import jobs, mail, outbox, replica
 from portal.progress import Progress
 
 from . import services
@@ -241,12 +241,10 @@ def _commission_report(report_id: int) -> int:
     return written - 1
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(acks_late=True, **mail.RETRY)
 def send_referral_invitation(invitation_id: int) -> bool:
     """Email one referral invitation on the partner's behalf (replies go to the partner's user); a retry
     after it was sent sends nothing."""
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
     from django.utils import timezone
 
     from .models import ReferralInvitation
@@ -256,11 +254,6 @@ def send_referral_invitation(invitation_id: int) -> bool:
         return False
     context = {"invitation": invitation, "link": invitation.link, "partner": invitation.link.partner}
     sender = invitation.sent_by.email if invitation.sent_by else ""
-    EmailMessage(
-        subject=render_to_string("finance/email/referral_invitation_subject.txt", context).strip(),
-        body=render_to_string("finance/email/referral_invitation.txt", context),
-        to=[invitation.email],
-        reply_to=[sender] if sender else None,
-    ).send()
+    mail.send("finance/email/referral_invitation", context, [invitation.email], reply_to=sender)
     ReferralInvitation.objects.filter(pk=invitation_id).update(sent_at=timezone.now())
     return True

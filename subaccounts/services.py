@@ -6,18 +6,17 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal import outbox
+from portal import links, outbox
 
 from . import lifecycle, tasks
 from .models import Subaccount, SubaccountEvent
 
-INVITATION_SALT = "subaccounts.invitation"
+INVITATION_LINK = links.SingleUseLink(salt="subaccounts.invitation", key="s")
 
 
 class InvitationError(Exception):
@@ -33,7 +32,7 @@ class InvitationError(Exception):
 
 
 def _queue_invitation(subaccount: Subaccount) -> None:
-    subaccount.invitation_nonce = secrets.token_hex(16)
+    subaccount.invitation_nonce = links.new_nonce()
     subaccount.invitation_sent_at = timezone.now()
     subaccount.save(update_fields=["invitation_nonce", "invitation_sent_at"])
     outbox.enqueue(tasks.send_subaccount_invitation, subaccount.pk)
@@ -90,9 +89,7 @@ def invitation_token(subaccount: Subaccount) -> str:
     It carries no timestamp; the link expires a fixed time after ``invitation_sent_at``, so showing or
     copying it never extends it.
     """
-    return signing.Signer(salt=INVITATION_SALT).sign_object(
-        {"s": subaccount.pk, "n": subaccount.invitation_nonce}
-    )
+    return INVITATION_LINK.token(subaccount.pk, subaccount.invitation_nonce)
 
 
 def invitation_url(subaccount: Subaccount) -> str:
@@ -104,19 +101,17 @@ def invitation_url(subaccount: Subaccount) -> str:
 
 def invitation_resolve(token: str) -> Subaccount:
     """The subaccount a link invites to, or InvitationError: expired, tampered with, or already used."""
-    try:
-        payload = signing.Signer(salt=INVITATION_SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError):
-        raise InvitationError(InvitationError.INVALID) from None
-    if not isinstance(payload, dict):
+    read = INVITATION_LINK.read(token)
+    if read is None:
         raise InvitationError(InvitationError.INVALID)
-    subaccount = Subaccount.objects.select_related("account", "partner").filter(pk=payload.get("s")).first()
+    pk, nonce = read
+    subaccount = Subaccount.objects.select_related("account", "partner").filter(pk=pk).first()
     if subaccount is None:
         raise InvitationError(InvitationError.INVALID)
-    if subaccount.status != Subaccount.Status.ACCEPTANCE_REQUIRED or not subaccount.invitation_nonce:
+    if subaccount.status != Subaccount.Status.ACCEPTANCE_REQUIRED:
         raise InvitationError(InvitationError.USED)
-    if not secrets.compare_digest(subaccount.invitation_nonce, str(payload.get("n", ""))):
-        raise InvitationError(InvitationError.USED)  # a newer link was sent: this one is spent
+    if not INVITATION_LINK.matches(subaccount.invitation_nonce, nonce):
+        raise InvitationError(InvitationError.USED)  # answered, or a newer link was sent: this one is spent
     max_age = datetime.timedelta(seconds=settings.SUBACCOUNT_INVITATION_MAX_AGE)
     if subaccount.invitation_sent_at is None or timezone.now() - subaccount.invitation_sent_at > max_age:
         raise InvitationError(InvitationError.EXPIRED)

@@ -2,11 +2,11 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
+
+from portal import mail
 
 
-@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(**mail.RETRY)
 def send_subaccount_invitation(subaccount_id: int) -> None:
     from .models import Subaccount
     from .services import invitation_url
@@ -19,15 +19,10 @@ def send_subaccount_invitation(subaccount_id: int) -> None:
         "url": invitation_url(subaccount),
         "days": settings.SUBACCOUNT_INVITATION_MAX_AGE // 86400,
     }
-    send_mail(
-        subject=render_to_string("subaccounts/email/invitation_subject.txt", context).strip(),
-        message=render_to_string("subaccounts/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[subaccount.customer_email],
-    )
+    mail.send("subaccounts/email/invitation", context, [subaccount.customer_email])
 
 
-@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(**mail.RETRY)
 def notify_partner_of_answer(subaccount_id: int) -> None:
     from access.selectors import partner_notification_emails
 
@@ -35,9 +30,8 @@ def notify_partner_of_answer(subaccount_id: int) -> None:
 
     subaccount = Subaccount.objects.select_related("account", "partner", "created_by").get(pk=subaccount_id)
     context = {"subaccount": subaccount, "accepted": subaccount.status == Subaccount.Status.ACTIVE}
-    send_mail(
-        subject=render_to_string("subaccounts/email/answered_subject.txt", context).strip(),
-        message=render_to_string("subaccounts/email/answered.txt", context),
-        from_email=None,
-        recipient_list=partner_notification_emails(subaccount.partner_id, also=subaccount.created_by),
+    mail.send(
+        "subaccounts/email/answered",
+        context,
+        partner_notification_emails(subaccount.partner_id, also=subaccount.created_by),
     )

@@ -3,25 +3,12 @@
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 
 from access.selectors import partner_notification_emails
-
-RETRY = {"autoretry_for": (ConnectionError, OSError), "retry_backoff": True, "max_retries": 5}
-
-
-def _mail(template: str, context: dict, recipients: list[str]) -> None:
-    if recipients:
-        send_mail(
-            subject=render_to_string(f"tools/email/{template}_subject.txt", context).strip(),
-            message=render_to_string(f"tools/email/{template}.txt", context),
-            from_email=None,
-            recipient_list=recipients,
-        )
+from portal import mail
 
 
-@shared_task(**RETRY)
+@shared_task(**mail.RETRY)
 def notify_registration_status(registration_id: int) -> None:
     """Tell the partner about a status change. The text never names another partner."""
     from .models import Registration
@@ -31,14 +18,14 @@ def notify_registration_status(registration_id: int) -> None:
         "registration": registration,
         "url": settings.PORTAL_BASE_URL + registration.get_absolute_url(),
     }
-    _mail(
-        "registration_status",
+    mail.send(
+        "tools/email/registration_status",
         context,
         partner_notification_emails(registration.partner_id, registration.created_by),
     )
 
 
-@shared_task(**RETRY)
+@shared_task(**mail.RETRY)
 def warn_registration_expiry(registration_id: int) -> None:
     from .models import Registration
 
@@ -47,23 +34,27 @@ def warn_registration_expiry(registration_id: int) -> None:
         "registration": registration,
         "url": settings.PORTAL_BASE_URL + registration.get_absolute_url(),
     }
-    _mail(
-        "registration_expiry",
+    mail.send(
+        "tools/email/registration_expiry",
         context,
         partner_notification_emails(registration.partner_id, registration.created_by),
     )
 
 
-@shared_task(**RETRY)
+@shared_task(**mail.RETRY)
 def notify_presale_status(presale_id: int) -> None:
     from .models import PresaleRequest
 
     presale = PresaleRequest.objects.select_related("account", "created_by").get(pk=presale_id)
     context = {"presale": presale, "url": settings.PORTAL_BASE_URL + presale.get_absolute_url()}
-    _mail("presale_status", context, partner_notification_emails(presale.partner_id, presale.created_by))
+    mail.send(
+        "tools/email/presale_status",
+        context,
+        partner_notification_emails(presale.partner_id, presale.created_by),
+    )
 
 
-@shared_task(**RETRY)
+@shared_task(**mail.RETRY)
 def notify_comment(comment_id: int) -> None:
     from .models import Comment
 
@@ -74,7 +65,9 @@ def notify_comment(comment_id: int) -> None:
         "parent": parent,
         "url": settings.PORTAL_BASE_URL + parent.get_absolute_url(),
     }
-    _mail("comment", context, partner_notification_emails(comment.partner_id, parent.created_by))
+    mail.send(
+        "tools/email/comment", context, partner_notification_emails(comment.partner_id, parent.created_by)
+    )
 
 
 @shared_task
@@ -108,5 +101,5 @@ def report_overdue_reviews() -> int:
         get_user_model().objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
     )
     if presales or reviews:
-        _mail("overdue", {"presales": presales, "reviews": reviews}, admins)
+        mail.send("tools/email/overdue", {"presales": presales, "reviews": reviews}, admins)
     return len(presales) + len(reviews)
