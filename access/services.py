@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
+from access.audit import audit
 from accounts.models import Account
 from portal import links, outbox
-from portal.audit import audit
 from portal.permissions import Role
 
 from . import tasks

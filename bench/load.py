@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.test"  # this process: seeding; the server: production
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"  # this process: seeding; the server: production
 
 
 from bench.pages import SCALES, open_world  # noqa: E402
@@ -275,7 +275,7 @@ def production_env(port: int) -> dict:
 
     return {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
@@ -298,7 +298,7 @@ def start_gunicorn(config: Config, port: int, log: Path) -> subprocess.Popen:
     env = production_env(port) | config.env
     handle = open(log, "wb")  # noqa: SIM115 (the server's own output, closed with it)
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and configuration)
-        [sys.executable, "-m", "gunicorn", "-c", "scripts/gunicorn.conf.py", "portal.wsgi:application"],
+        [sys.executable, "-m", "gunicorn", "-c", "scripts/gunicorn.conf.py", "config.wsgi:application"],
         cwd=ROOT,
         env=env,
         stdout=handle,

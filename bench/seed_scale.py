@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 import django  # noqa: E402
 
@@ -67,9 +67,9 @@ def seed(size: Size, *, log=print) -> dict:
 
     from access.models import Membership
     from accounts.models import Account, AccountContact
+    from config.celery import app
+    from demo.management.commands.seed_demo import Command as Demo
     from finance.models import Accrual
-    from portal.celery import app
-    from portal.management.commands.seed_demo import Command as Demo
     from portal.periods import month_after
     from portal.permissions import Role
     from profiles.models import Partner

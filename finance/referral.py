@@ -24,8 +24,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from access.audit import audit
 from portal import outbox
-from portal.audit import audit
 from portal.periods import WINDOW_MONTHS
 
 from .models import ReferralClick, ReferralLink

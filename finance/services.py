@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from portal.audit import audit
+from access.audit import audit
 from portal.money import round_money
 from portal.periods import month_after
 

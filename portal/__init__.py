@@ -1,3 +1,2 @@
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""The shared kernel: what every section of the portal builds on (tenancy, roles, periods, money, tables,
+CSV, background work). It imports no section; the sections and the configuration import it."""

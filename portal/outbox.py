@@ -85,7 +85,8 @@ class Sent:
 def send(ids: list[int] | None = None, *, limit: int = BATCH) -> Sent:
     """Hand waiting messages (those of ``ids``, else the oldest ``limit``) to the broker, on one connection;
     stops at the first broker failure, recording it on the message that met it."""
-    from portal.celery import app
+    from celery import current_app as app
+
     from portal.models import OutboxMessage
 
     with transaction.atomic():
@@ -129,7 +130,8 @@ def send_waiting() -> Sent:
         total += batch.count
         if batch.error or batch.count < BATCH:
             break
-    from portal.celery import app
+    from celery import current_app as app
+
     from portal.models import OutboxMessage
 
     unknown = OutboxMessage.objects.filter(sent_at__isnull=True).exclude(task__in=list(app.tasks.keys()))

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal.audit import audit
+from access.audit import audit
 from portal.permissions import mask_text
 
 from .models import Partner, PayoutDetails

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.audit import audit
+from access.audit import audit
 
 from .models import Subaccount, SubaccountEvent
 

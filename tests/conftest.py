@@ -7,7 +7,7 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.test import Client
 
-from portal.celery import app as celery_app
+from config.celery import app as celery_app
 from portal.permissions import Role
 from tests.factories import MembershipFactory, PartnerFactory
 

@@ -15,9 +15,9 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from finance import importer, tasks
 from finance.models import Consumption, ConsumptionImport, Report
-from portal.celery import app as celery_app
 from tests.factories import AccountFactory, ConsumptionFactory, ReportFactory, SubaccountFactory
 from tests.waiting import wait_for
 
@@ -141,7 +141,7 @@ def worker_process(queues: str) -> subprocess.Popen:
     db = connection.settings_dict
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": (
             f"postgres://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
         ),
@@ -154,7 +154,7 @@ def worker_process(queues: str) -> subprocess.Popen:
             "-m",
             "celery",
             "-A",
-            "portal",
+            "config",
             "worker",
             "--pool=solo",
             "-Q",

@@ -22,9 +22,9 @@ from django.test import Client
 from django.urls import reverse
 
 from access.models import Invitation
+from config.celery import app as celery_app
 from finance.models import ConsumptionImport, Report
 from portal import outbox
-from portal.celery import app as celery_app
 from portal.permissions import Role
 from subaccounts.models import Subaccount
 from tests.factories import (

@@ -58,7 +58,7 @@ def compose_environment() -> dict:
 
 
 @pytest.mark.parametrize(
-    ("module", "age"), [("portal.settings.local", 0), ("portal.settings.production", 60)]
+    ("module", "age"), [("config.settings.local", 0), ("config.settings.production", 60)]
 )
 def test_the_threaded_dev_server_keeps_no_idle_connections_and_production_reuses_them(module, age):
     databases = settings_of(module, "DATABASES")["DATABASES"]
@@ -68,7 +68,7 @@ def test_the_threaded_dev_server_keeps_no_idle_connections_and_production_reuses
 def test_production_as_docker_compose_starts_it_passes_the_deployment_checks_without_a_warning():
     assert "DJANGO_SETTINGS_MODULE" in compose_environment()
     out = run_with(
-        "portal.settings.production",
+        "config.settings.production",
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         compose_environment(),
     )
@@ -85,7 +85,7 @@ def test_production_as_docker_compose_starts_it_speaks_https_only_with_cookies_t
         "X_FRAME_OPTIONS",
         "SECURE_REFERRER_POLICY",
     )
-    seen = settings_of("portal.settings.production", *names, env=compose_environment())
+    seen = settings_of("config.settings.production", *names, env=compose_environment())
     assert seen["SECURE_SSL_REDIRECT"] is True
     assert seen["SECURE_HSTS_SECONDS"] >= 365 * 24 * 3600 and seen["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
     assert seen["SESSION_COOKIE_SECURE"] is True and seen["CSRF_COOKIE_SECURE"] is True
@@ -93,24 +93,24 @@ def test_production_as_docker_compose_starts_it_speaks_https_only_with_cookies_t
 
 
 def test_hsts_preload_is_offered_unless_the_environment_leaves_it_out():
-    on = settings_of("portal.settings.production", "SECURE_HSTS_PRELOAD")
-    off = settings_of("portal.settings.production", "SECURE_HSTS_PRELOAD", env={"DJANGO_HSTS_PRELOAD": "no"})
+    on = settings_of("config.settings.production", "SECURE_HSTS_PRELOAD")
+    off = settings_of("config.settings.production", "SECURE_HSTS_PRELOAD", env={"DJANGO_HSTS_PRELOAD": "no"})
     assert on["SECURE_HSTS_PRELOAD"] is True and off["SECURE_HSTS_PRELOAD"] is False
 
 
 def test_throttling_counts_in_redis_every_process_shares_and_believes_only_proxies_it_is_told_of():
     names = ("CACHES", "ALLAUTH_TRUSTED_PROXY_COUNT")
-    bare = settings_of("portal.settings.production", *names)
+    bare = settings_of("config.settings.production", *names)
     cache = bare["CACHES"]["default"]
     assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert cache["LOCATION"] == NO_SERVERS["CELERY_BROKER_URL"] and bare["ALLAUTH_TRUSTED_PROXY_COUNT"] == 0
 
-    composed = settings_of("portal.settings.production", *names, env=compose_environment())
+    composed = settings_of("config.settings.production", *names, env=compose_environment())
     assert composed["CACHES"]["default"]["LOCATION"] == "redis://redis:6379/1"  # not the broker's database
     assert composed["ALLAUTH_TRUSTED_PROXY_COUNT"] == 1
 
     embedded = settings_of(
-        "portal.settings.local", "CACHES", env={"CELERY_BROKER_URL": "redis+socket:///d/r.sock"}
+        "config.settings.local", "CACHES", env={"CELERY_BROKER_URL": "redis+socket:///d/r.sock"}
     )
     assert embedded["CACHES"]["default"]["LOCATION"] == "unix:///d/r.sock"
 
@@ -141,26 +141,26 @@ def test_a_web_statement_stops_at_the_web_timeout_and_a_worker_statement_runs_on
         "connection.cursor().execute('SELECT pg_sleep(0.5)'); print('finished')"
     )
     bounded = run_with(
-        "portal.settings.production", ["-c", sleep], {**server, "DJANGO_DB_STATEMENT_TIMEOUT": "100ms"}
+        "config.settings.production", ["-c", sleep], {**server, "DJANGO_DB_STATEMENT_TIMEOUT": "100ms"}
     )
     assert bounded.returncode != 0 and "canceling statement due to statement timeout" in bounded.stderr
-    unbounded = run_with("portal.settings.production", ["-c", sleep], server)
+    unbounded = run_with("config.settings.production", ["-c", sleep], server)
     assert unbounded.returncode == 0 and "finished" in unbounded.stdout
 
 
 def test_a_statement_timeout_that_is_not_a_duration_is_refused_by_name():
-    out = run_with("portal.settings.production", ["-c", "import django; django.setup()"],
+    out = run_with("config.settings.production", ["-c", "import django; django.setup()"],
                    {"DJANGO_DB_STATEMENT_TIMEOUT": "25s; DROP TABLE x"})  # fmt: skip
     assert out.returncode != 0 and "DJANGO_DB_STATEMENT_TIMEOUT" in out.stderr
 
 
 def test_without_a_replica_url_there_is_one_database_and_with_one_a_second_alias_that_only_reads():
     names = ("DATABASES", "DATABASE_ROUTERS")
-    alone = settings_of("portal.settings.production", *names)
+    alone = settings_of("config.settings.production", *names)
     assert list(alone["DATABASES"]) == ["default"]
 
     url = "postgres://reader@replica.example:5433/portal"
-    both = settings_of("portal.settings.production", *names, env={"DATABASE_REPLICA_URL": url})
+    both = settings_of("config.settings.production", *names, env={"DATABASE_REPLICA_URL": url})
     default, replica = both["DATABASES"]["default"], both["DATABASES"]["replica"]
     assert (replica["HOST"], replica["PORT"], replica["USER"]) == ("replica.example", 5433, "reader")
     assert replica["OPTIONS"]["options"] == default["OPTIONS"]["options"]  # the primary's session settings

@@ -43,7 +43,7 @@ def gunicorn():
     port = free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/"
         + db["NAME"],
         "DJANGO_DB_STATEMENT_TIMEOUT": "300ms",
@@ -51,7 +51,7 @@ def gunicorn():
         "GUNICORN_WORKERS": "1",
     }
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and configuration)
-        [sys.executable, "-m", "gunicorn", "-c", "scripts/gunicorn.conf.py", "portal.wsgi:application"],
+        [sys.executable, "-m", "gunicorn", "-c", "scripts/gunicorn.conf.py", "config.wsgi:application"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -24,7 +24,7 @@ class AuditMiddleware:
 
 def audit(*, partner_id: int, actor, action: str, target: str, details: dict | None = None):
     """Append one entry to the partner's audit trail (who, what, on what, from which address)."""
-    from access.models import AuditEvent
+    from .models import AuditEvent
 
     return AuditEvent.objects.create(
         partner_id=partner_id,

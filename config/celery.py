@@ -9,7 +9,7 @@ import os
 from celery import Celery
 from celery.signals import worker_ready
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("portal", task_cls="portal.outbox:OutboxTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")

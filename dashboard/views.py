@@ -22,7 +22,7 @@ from tools.models import Registration
 
 
 class DashboardView(PortalPageView):
-    template_name = "portal/dashboard.html"
+    template_name = "dashboard/dashboard.html"
     right = Right.PORTAL
     section = "dashboard"
 

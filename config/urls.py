@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from dashboard.views import DashboardView, SwitchPartnerView
 from finance.views import ReferralRedirectView, ReferralSignupView
-from portal.dashboard import DashboardView, SwitchPartnerView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard", permanent=False)),

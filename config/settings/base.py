@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "subaccounts",
     "tools",
     "finance",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -106,12 +108,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.tenancy.TenancyMiddleware",
-    "portal.audit.AuditMiddleware",
+    "access.audit.AuditMiddleware",
     "access.middleware.RequireTwoFactorMiddleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-WSGI_APPLICATION = "portal.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -272,7 +274,7 @@ MEDIA_URL = "media/"
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Partner Portal <noreply@partners.example.com>")
 
-# Celery: configured from here under the CELERY_ namespace (portal/celery.py).
+# Celery: configured from here under the CELERY_ namespace (config/celery.py).
 # CELERY_BROKER_URL and CELERY_RESULT_BACKEND: set by each environment's module (broker_url()).
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
