@@ -3,10 +3,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal import outbox
 from portal.admin import ReasonActionForm, apply_to_each
 
-from . import services, tasks
+from . import services
 from .models import (
     Attachment,
     Comment,
@@ -139,16 +138,33 @@ class PresaleRequestAdmin(ProviderCommentsMixin, admin.ModelAdmin):
     list_display = ("account", "partner", "services", "status", "created_at", "answer_due")
     list_filter = ("status", OverdueFilter)
     search_fields = ("account__name", "partner__name", "services")
-    readonly_fields = [f.name for f in PresaleRequest._meta.fields if f.name != "status"]
+    # the status moves only through the actions below (tools/workflow.PRESALE), which email the partner
+    readonly_fields = [f.name for f in PresaleRequest._meta.fields]
     inlines = [ProviderCommentInline, AttachmentInline]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "status" in form.changed_data:  # the partner hears of every status change
-            outbox.enqueue(tasks.notify_presale_status, obj.pk)
+    actions = ["take", "answer", "decline"]
 
     def has_add_permission(self, request):
         return False
+
+    def _move(self, request, queryset, action: str) -> None:
+        apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda p: services.presale_move(presale=p, action=action, actor=request.user),
+        )
+
+    @admin.action(description=_("Take selected presale requests into work"))
+    def take(self, request, queryset):
+        self._move(request, queryset, "take")
+
+    @admin.action(description=_("Mark selected presale requests answered"))
+    def answer(self, request, queryset):
+        self._move(request, queryset, "answer")
+
+    @admin.action(description=_("Decline selected presale requests"))
+    def decline(self, request, queryset):
+        self._move(request, queryset, "decline")
 
 
 @admin.register(Comment)

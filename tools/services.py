@@ -159,7 +159,13 @@ def registration_approve(*, registration: Registration, actor) -> Registration:
 
 
 def registration_reject(*, registration: Registration, actor, reason: str) -> Registration:
-    return workflow.transition(registration, workflow.REJECT, actor=actor, note=reason)
+    return workflow.transition(registration, workflow.REJECT, actor=actor, reason=reason)
+
+
+def presale_move(*, presale: PresaleRequest, action: str, actor, reason: str = "") -> PresaleRequest:
+    """The provider moves a presale request on (take, answer, decline) through its state machine; the
+    partner is emailed."""
+    return workflow.PRESALE.apply(presale, workflow.PRESALE[action], actor=actor, reason=reason)
 
 
 def registrations_expire(*, now: datetime.datetime | None = None) -> dict[str, int]:
@@ -177,7 +183,7 @@ def registrations_expire(*, now: datetime.datetime | None = None) -> dict[str, i
             if runs_until is None or runs_until > now:
                 Registration.objects.filter(pk=registration.pk).update(expires_at=runs_until)
                 continue
-        workflow.transition(registration, workflow.EXPIRE, note=_("The registration expired."))
+        workflow.transition(registration, workflow.EXPIRE, reason=_("The registration expired."))
         expired += 1
     soon = Registration.objects.filter(
         status=R.Status.APPROVED,

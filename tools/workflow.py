@@ -1,74 +1,72 @@
-"""The one state machine of registrations: who may move a registration from which statuses to which.
+"""The state machines of Partner tools (portal/states.py): registrations and presale requests.
 
-``transition`` locks the row, refuses what the table does not allow, writes the event and queues the email
-to the partner, all in one transaction.
+A registration moves by the partner (submit, withdraw) and by the provider (approve, reject, expire); a
+presale request only by the provider, in the admin. Every change goes through its machine's ``apply``,
+which locks the row, refuses what the table does not allow, writes the event and queues the email to the
+partner, all in one transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import outbox
+from portal.states import StateMachine, Transition
 
-from .models import Registration, RegistrationEvent
+from .models import PresaleRequest, Registration, RegistrationEvent
 
 S = Registration.Status
 
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    label: str
-    sources: frozenset[str]
-    target: str
-    by_provider: bool = False
-    reason_required: bool = False
-
-
-SUBMIT = Step("submit", _("Submit for review"), frozenset({S.DRAFT}), S.SUBMITTED)
-WITHDRAW = Step("withdraw", _("Withdraw"), frozenset({S.DRAFT, S.SUBMITTED}), S.WITHDRAWN)
-APPROVE = Step("approve", _("Approve"), frozenset({S.SUBMITTED}), S.APPROVED, by_provider=True)
-REJECT = Step(
+SUBMIT = Transition("submit", _("Submit for review"), frozenset({S.DRAFT}), S.SUBMITTED)
+WITHDRAW = Transition("withdraw", _("Withdraw"), frozenset({S.DRAFT, S.SUBMITTED}), S.WITHDRAWN)
+APPROVE = Transition("approve", _("Approve"), frozenset({S.SUBMITTED}), S.APPROVED, by_provider=True)
+REJECT = Transition(
     "reject", _("Reject"), frozenset({S.SUBMITTED}), S.REJECTED, by_provider=True, reason_required=True
 )
-EXPIRE = Step("expire", _("Expire"), frozenset({S.APPROVED}), S.EXPIRED, by_provider=True)
-
-STEPS = {s.name: s for s in (SUBMIT, WITHDRAW, APPROVE, REJECT, EXPIRE)}
+EXPIRE = Transition("expire", _("Expire"), frozenset({S.APPROVED}), S.EXPIRED, by_provider=True)
 
 
-@transaction.atomic
-def transition(
-    registration: Registration, step: Step, *, actor=None, note: str = "", **changes
-) -> Registration:
-    """Apply ``step`` (with extra field ``changes``), or raise a ValidationError saying why not."""
-    from . import tasks
+class RegistrationMachine(StateMachine):
+    model = Registration
+    forbidden = _("“%(action)s” is not possible for a registration that is %(status)s.")
+    reason_missing = _("Please give the partner a reason.")
 
-    locked = Registration.objects.select_for_update().get(pk=registration.pk)
-    if locked.status not in step.sources:
-        raise ValidationError(
-            _("“%(step)s” is not possible for a registration that is %(status)s."),
-            code="forbidden_transition",
-            params={"step": step.label, "status": locked.get_status_display()},
+    def prepare(self, locked, transition, reason):
+        if transition.by_provider and transition is not EXPIRE:
+            locked.decided_at = timezone.now()
+        if transition is REJECT:
+            locked.reason = reason
+
+    def record(self, locked, source, transition, *, actor, reason):
+        from . import tasks
+
+        RegistrationEvent.objects.create(
+            registration=locked, actor=actor, from_status=source, to_status=transition.target, note=reason
         )
-    if step.reason_required and not note.strip():
-        raise ValidationError({"reason": _("Please give the partner a reason.")}, code="reason_required")
-    source = locked.status
-    locked.status = step.target
-    for name, value in changes.items():
-        setattr(locked, name, value)
-    if step.by_provider and step is not EXPIRE:
-        locked.decided_at = timezone.now()
-    if step is REJECT:
-        locked.reason = note.strip()
-    locked.save()
-    RegistrationEvent.objects.create(
-        registration=locked, actor=actor, from_status=source, to_status=step.target, note=note.strip()
-    )
-    outbox.enqueue(tasks.notify_registration_status, locked.pk)
-    registration.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
-    return registration
+        outbox.enqueue(tasks.notify_registration_status, locked.pk)
+
+
+MACHINE = RegistrationMachine(SUBMIT, WITHDRAW, APPROVE, REJECT, EXPIRE)
+STEPS = MACHINE.transitions
+transition = MACHINE.apply
+
+P = PresaleRequest.Status
+OPEN = frozenset({P.SUBMITTED, P.IN_PROGRESS})
+
+
+class PresaleMachine(StateMachine):
+    model = PresaleRequest
+    forbidden = _("“%(action)s” is not possible for a presale request that is %(status)s.")
+
+    def record(self, locked, source, transition, *, actor, reason):
+        from . import tasks
+
+        outbox.enqueue(tasks.notify_presale_status, locked.pk)  # the partner hears of every change
+
+
+PRESALE = PresaleMachine(
+    Transition("take", _("Take into work"), frozenset({P.SUBMITTED}), P.IN_PROGRESS, by_provider=True),
+    Transition("answer", _("Mark answered"), OPEN, P.ANSWERED, by_provider=True),
+    Transition("decline", _("Decline"), OPEN, P.DECLINED, by_provider=True),
+)

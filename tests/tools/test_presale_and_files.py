@@ -177,18 +177,42 @@ def test_a_presale_status_change_in_admin_emails_the_partner(
     request = PresaleRequestFactory(account=AccountFactory(partner=partner))
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
+            reverse("admin:tools_presalerequest_changelist"),
+            {"action": "take", "_selected_action": [request.pk]},
+        )
+    request.refresh_from_db()
+    assert request.status == "in_progress"
+    assert [m.to for m in mail.outbox] == [[admin.user.email]] and "In progress" in mail.outbox[0].subject
+
+
+def test_a_presale_status_moves_only_as_its_state_machine_allows(
+    partner, admin_client, django_capture_on_commit_callbacks, celery_eager
+):
+    """An answered request cannot be taken into work again, and the change form cannot set a status."""
+    from django.core import mail
+
+    from tests.factories import PresaleRequestFactory
+
+    request = PresaleRequestFactory(account=AccountFactory(partner=partner), status="answered")
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = admin_client.post(
+            reverse("admin:tools_presalerequest_changelist"),
+            {"action": "take", "_selected_action": [request.pk]},
+            follow=True,
+        )
+        admin_client.post(
             reverse("admin:tools_presalerequest_change", args=[request.pk]),
             {
-                "status": "in_progress",
+                "status": "submitted",
                 "comment_set-TOTAL_FORMS": "0",
                 "comment_set-INITIAL_FORMS": "0",
                 "attachment_set-TOTAL_FORMS": "0",
                 "attachment_set-INITIAL_FORMS": "0",
             },
         )
+    assert "is not possible for a presale request that is Answered" in refused.content.decode()
     request.refresh_from_db()
-    assert request.status == "in_progress"
-    assert [m.to for m in mail.outbox] == [[admin.user.email]] and "In progress" in mail.outbox[0].subject
+    assert request.status == "answered" and mail.outbox == []
 
 
 def test_a_provider_comment_added_in_admin_reaches_the_partner_page(

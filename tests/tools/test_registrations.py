@@ -57,13 +57,13 @@ CASES = [(step, status) for step in workflow.STEPS for status in S.values]
 def test_every_step_from_every_status(step, status):
     registration = RegistrationFactory(status=status)
     if (step, status) in ALLOWED:
-        workflow.transition(registration, workflow.STEPS[step], note="why")
+        workflow.transition(registration, workflow.STEPS[step], reason="why")
         registration.refresh_from_db()
         assert registration.status == ALLOWED[(step, status)]
         assert RegistrationEvent.objects.get(registration=registration).to_status == ALLOWED[(step, status)]
     else:
         with pytest.raises(ValidationError, match="is not possible for a registration that is"):
-            workflow.transition(registration, workflow.STEPS[step], note="why")
+            workflow.transition(registration, workflow.STEPS[step], reason="why")
         registration.refresh_from_db()
         assert registration.status == status
 
