@@ -7,6 +7,8 @@ import contextvars
 
 from portal.client_address import client_address
 
+from .models import AuditEvent
+
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_client_ip", default=None)
 
 
@@ -24,7 +26,6 @@ class AuditMiddleware:
 
 def audit(*, partner_id: int, actor, action: str, target: str, details: dict | None = None):
     """Append one entry to the partner's audit trail (who, what, on what, from which address)."""
-    from .models import AuditEvent
 
     return AuditEvent.objects.create(
         partner_id=partner_id,

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -68,7 +69,6 @@ class SignUpFromInvitationForm(forms.Form):
         self.email = email
 
     def clean(self):
-        from django.contrib.auth import get_user_model, password_validation
 
         data = super().clean()
         if data.get("password1") and data.get("password1") != data.get("password2"):

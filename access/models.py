@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import get_objects_for_user
 
 from portal.models import TenantModel
 from portal.permissions import Role, role_has
@@ -46,7 +47,6 @@ class Membership(TenantModel):
     @cached_property
     def allowed_account_ids(self):
         """Ids of the accounts a restricted membership may see (a subquery; guardian object permissions)."""
-        from guardian.shortcuts import get_objects_for_user
 
         from accounts.models import Account
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -199,7 +201,6 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 def invitation_url(invitation: Invitation) -> str:
-    from django.urls import reverse
 
     return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
         "access:invitation", args=[invitation_token(invitation)]
@@ -252,7 +253,6 @@ def invitation_accept(*, token: str, user) -> Membership:
 @transaction.atomic
 def user_sign_up_from_invitation(*, token: str, password: str):
     """A new user from an invitation: the link proved the email, so it is verified; then they join."""
-    from allauth.account.models import EmailAddress
 
     invitation = invitation_resolve(token)
     User = get_user_model()  # noqa: N806

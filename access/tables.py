@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.tables import DateTimeColumn, PortalTable, StatusColumn, TemplateColumn
@@ -26,7 +27,6 @@ class MembershipTable(PortalTable):
         return record.user.get_full_name() or "—"
 
     def render_status(self, record):
-        from django.utils.html import format_html
 
         return format_html(
             '<span class="badge badge--{}">{}</span>', record.status, record.Status(record.status).label

@@ -5,10 +5,11 @@ from django.conf import settings
 
 from portal import mail
 
+from .models import Invitation
+
 
 @shared_task(**mail.RETRY)
 def send_access_invitation(invitation_id: int) -> None:
-    from .models import Invitation
     from .services import invitation_url
 
     invitation = Invitation.objects.select_related("partner", "invited_by").get(pk=invitation_id)

@@ -1,6 +1,6 @@
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -175,7 +175,6 @@ class AcceptInvitationView(PublicView, TemplateView):
         return super().dispatch(request, token)
 
     def context(self, **extra):
-        from django.contrib.auth import get_user_model
 
         has_account = get_user_model().objects.filter(email__iexact=self.invitation.email).exists()
         return {

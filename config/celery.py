@@ -19,6 +19,7 @@ app.autodiscover_tasks()
 @worker_ready.connect
 def send_the_outbox(**kwargs) -> None:
     """A worker that starts sends what waited (say, while the broker and the workers were down together)."""
+    # imported here: this module is loaded before Django is set up
     from django.db import connection
 
     from portal import outbox

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from celery import Task
+from celery import current_app as app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -36,6 +37,8 @@ from kombu.exceptions import KombuError
 
 from portal import jobs
 
+# OutboxMessage is imported where it is used: this module is the Celery app's task class, loaded by the
+# app before Django's apps are ready.
 logger = logging.getLogger(__name__)
 
 TASK_ID_PREFIX = "outbox-"
@@ -85,7 +88,6 @@ class Sent:
 def send(ids: list[int] | None = None, *, limit: int = BATCH) -> Sent:
     """Hand waiting messages (those of ``ids``, else the oldest ``limit``) to the broker, on one connection;
     stops at the first broker failure, recording it on the message that met it."""
-    from celery import current_app as app
 
     from portal.models import OutboxMessage
 
@@ -130,7 +132,6 @@ def send_waiting() -> Sent:
         total += batch.count
         if batch.error or batch.count < BATCH:
             break
-    from celery import current_app as app
 
     from portal.models import OutboxMessage
 

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 import django_tables2 as tables
 from django.template import Context, Template, defaultfilters
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.timezone import template_localtime
 from django_tables2.columns import library
 
@@ -30,7 +30,6 @@ class StatusColumn(tables.Column):
     """A status rendered as a badge; the CSS class follows the stored value."""
 
     def render(self, value, record, bound_column):
-        from django.utils.html import format_html
 
         raw = getattr(record, bound_column.accessor.split(".")[-1], "")
         return format_html('<span class="badge badge--{}">{}</span>', raw, value)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from portal.permissions import ROLE_RIGHTS
+
 SESSION_KEY = "portal_partner_id"
 
 
@@ -50,7 +52,6 @@ def switch_partner(request: HttpRequest, partner_id: int) -> bool:
 
 
 def tenancy_context(request: HttpRequest) -> dict:
-    from portal.permissions import ROLE_RIGHTS
 
     membership = getattr(request, "membership", None)
     return {

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import gettext_lazy as _
 
+from finance.tasks import accrue_partner_month
 from portal import outbox
 
 from .models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
@@ -36,7 +37,6 @@ class PartnerAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Accrue the month given for the selected partners (Celery)"))
     def accrue_month(self, request, queryset):
-        from finance.tasks import accrue_partner_month
 
         month = request.POST.get("month", "")
         try:

@@ -1,3 +1,4 @@
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +34,6 @@ class PayoutDetailsForm(forms.ModelForm):
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
-        from allauth.mfa.utils import is_mfa_enabled
 
         if not is_mfa_enabled(membership.user):
             del self.fields["code"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -34,8 +36,6 @@ def profile_update(*, partner: Partner, actor, contacts=None, **fields) -> Partn
 
 def second_factor_ok(user, code: str) -> bool:
     """True when the user has no TOTP (nothing to confirm with) or ``code`` is a current one."""
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP
 
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if authenticator is None:

@@ -8,6 +8,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,7 +94,6 @@ def invitation_token(subaccount: Subaccount) -> str:
 
 
 def invitation_url(subaccount: Subaccount) -> str:
-    from django.urls import reverse
 
     path = reverse("subaccounts:invitation", args=[invitation_token(subaccount)])
     return settings.PORTAL_BASE_URL.rstrip("/") + path

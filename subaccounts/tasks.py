@@ -3,12 +3,14 @@
 from celery import shared_task
 from django.conf import settings
 
+from access.selectors import partner_notification_emails
 from portal import mail
+
+from .models import Subaccount
 
 
 @shared_task(**mail.RETRY)
 def send_subaccount_invitation(subaccount_id: int) -> None:
-    from .models import Subaccount
     from .services import invitation_url
 
     subaccount = Subaccount.objects.select_related("account", "partner").get(pk=subaccount_id)
@@ -24,9 +26,6 @@ def send_subaccount_invitation(subaccount_id: int) -> None:
 
 @shared_task(**mail.RETRY)
 def notify_partner_of_answer(subaccount_id: int) -> None:
-    from access.selectors import partner_notification_emails
-
-    from .models import Subaccount
 
     subaccount = Subaccount.objects.select_related("account", "partner", "created_by").get(pk=subaccount_id)
     context = {"subaccount": subaccount, "accepted": subaccount.status == Subaccount.Status.ACTIVE}

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import ReferralLink, ReferredCustomer
@@ -47,7 +48,6 @@ class ReferralLinkFilter(django_filters.FilterSet):
         return queryset.filter(deactivated_at__isnull=value == "active")
 
     def search(self, queryset, name, value):
-        from django.db.models import Q
 
         return queryset.filter(
             Q(name__icontains=value) | Q(code__icontains=value) | Q(landing_url__icontains=value)

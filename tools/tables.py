@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import ReferralLink, ReferredCustomer
@@ -72,7 +73,6 @@ class ReferralLinkTable(PortalTable):
         )
 
     def render_status(self, value):
-        from django.utils.html import format_html
 
         if value is None:
             return format_html('<span class="badge badge--active">{}</span>', _("Active"))

@@ -3,15 +3,18 @@
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
 
 from access.selectors import partner_notification_emails
 from portal import mail
+
+from .models import Comment, PresaleRequest, Registration
 
 
 @shared_task(**mail.RETRY)
 def notify_registration_status(registration_id: int) -> None:
     """Tell the partner about a status change. The text never names another partner."""
-    from .models import Registration
 
     registration = Registration.objects.select_related("account", "created_by").get(pk=registration_id)
     context = {
@@ -27,7 +30,6 @@ def notify_registration_status(registration_id: int) -> None:
 
 @shared_task(**mail.RETRY)
 def warn_registration_expiry(registration_id: int) -> None:
-    from .models import Registration
 
     registration = Registration.objects.select_related("account", "created_by").get(pk=registration_id)
     context = {
@@ -43,7 +45,6 @@ def warn_registration_expiry(registration_id: int) -> None:
 
 @shared_task(**mail.RETRY)
 def notify_presale_status(presale_id: int) -> None:
-    from .models import PresaleRequest
 
     presale = PresaleRequest.objects.select_related("account", "created_by").get(pk=presale_id)
     context = {"presale": presale, "url": settings.PORTAL_BASE_URL + presale.get_absolute_url()}
@@ -56,7 +57,6 @@ def notify_presale_status(presale_id: int) -> None:
 
 @shared_task(**mail.RETRY)
 def notify_comment(comment_id: int) -> None:
-    from .models import Comment
 
     comment = Comment.objects.select_related("registration", "presale").get(pk=comment_id)
     parent = comment.parent
@@ -80,10 +80,6 @@ def expire_registrations() -> dict:
 @shared_task
 def report_overdue_reviews() -> int:
     """Tell portal administrators which presale requests and registrations are past their targets."""
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from .models import PresaleRequest, Registration
 
     now = timezone.now()
     presales = list(

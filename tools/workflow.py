@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from portal import outbox
 from portal.states import StateMachine, Transition
 
+from . import tasks
 from .models import PresaleRequest, Registration, RegistrationEvent
 
 S = Registration.Status
@@ -39,7 +40,6 @@ class RegistrationMachine(StateMachine):
             locked.reason = reason
 
     def record(self, locked, source, transition, *, actor, reason):
-        from . import tasks
 
         RegistrationEvent.objects.create(
             registration=locked, actor=actor, from_status=source, to_status=transition.target, note=reason
@@ -60,7 +60,6 @@ class PresaleMachine(StateMachine):
     forbidden = _("“%(action)s” is not possible for a presale request that is %(status)s.")
 
     def record(self, locked, source, transition, *, actor, reason):
-        from . import tasks
 
         outbox.enqueue(tasks.notify_presale_status, locked.pk)  # the partner hears of every change
 

@@ -57,7 +57,7 @@ def gunicorn():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_for(lambda: listening(port), 20)
+    assert wait_for(lambda: listening(port), 60), "gunicorn did not start listening"
     yield port
     server.terminate()
     server.wait(10)
