@@ -2,6 +2,7 @@ from django import template
 
 from portal.money import round_money
 from portal.permissions import Right, mask
+from portal.tables import rendered_rows
 
 register = template.Library()
 
@@ -18,3 +19,10 @@ def personal(value, rights):
 def money(value):
     """An amount on a page: rounded once, half up, to two decimals (billing's amounts have more)."""
     return "" if value is None or value == "" else round_money(value)
+
+
+@register.simple_tag(takes_context=True)
+def table_rows(context, table):
+    """The table's page of rows rendered (portal/tables.py ``rendered_rows``), for ``portal/table.html``:
+    ``{% table_rows table as rows %}``."""
+    return rendered_rows(table, context)
