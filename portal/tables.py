@@ -2,6 +2,7 @@
 compiled once, dates formatted without a template; the page's rows rendered in Python for the table
 template (``templates/portal/table.html``), the same HTML as django-tables2's own template."""
 
+from decimal import Decimal
 from functools import lru_cache
 
 import django_tables2 as tables
@@ -10,9 +11,12 @@ from django.db import models
 from django.template import Context, Template, defaultfilters
 from django.template.base import render_value_in_context
 from django.templatetags.l10n import localize, unlocalize
+from django.utils import numberformat
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 from django_tables2.columns import library
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
@@ -116,6 +120,26 @@ class DateTimeColumn(FormattedDateMixin, tables.DateTimeColumn):
     default_formats = ("SHORT_DATETIME_FORMAT", "DATETIME_FORMAT")
 
 
+NUMBERS = (Decimal, int, float)  # exactly these types (not bool): what localize() formats as a number
+
+
+def localized_numbers(use_l10n=None):
+    """``localize(number, use_l10n)`` as the template applies it to a figure, with the language's separators
+    looked up once for a page of figures instead of once per figure."""
+    if use_l10n is False:
+        return str
+    lang = get_language()
+    separator, grouping, thousands = (
+        get_format(name, lang, use_l10n=True)
+        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
+
+    def text(number) -> str:
+        return numberformat.format(number, separator, None, grouping, thousands, use_l10n=True)
+
+    return text
+
+
 class CellRenderer:
     """One column's cells as django-tables2's table template renders them (``BoundRow.get_cell``, then
     ``<td {{ column.attrs.td.as_html }}>{{ cell }}</td>``), with what does not change from row to row worked
@@ -182,7 +206,7 @@ class CellRenderer:
         record = row.record
         value = None
         remainder = self.remainder
-        penultimate = self.path.resolve(record, quiet=True)
+        penultimate = self.path.resolve(record, quiet=True) if self.path else record  # "": the record
         if isinstance(penultimate, models.Model):
             try:
                 display = getattr(penultimate, f"get_{remainder}_display", None)
@@ -201,15 +225,17 @@ class CellRenderer:
             return self.bound_column.default
         return self.call_render(row, value)
 
-    def html(self, row, content, context) -> str:
+    def html(self, row, content, context, numbers) -> str:
         """``<td …>content</td>`` as the template writes it: ``{{ cell }}`` (or ``|localize``, ``|unlocalize``
-        as the column says), autoescaped; both parts come out escaped."""
-        if self.filter is not None:
-            content = self.filter(content)  # neither filter is safe: the template escapes what it returns
+        as the column says), autoescaped; both parts come out escaped. ``numbers``: localized_numbers()."""
         td = self.td
         if td is None:
             self.bound_column.current_value, self.bound_column.current_record = content, row.record
             td = self.bound_column.attrs["td"].as_html()
+        if self.filter is not None:
+            content = self.filter(content)  # neither filter is safe: the template escapes what it returns
+        elif type(content) in NUMBERS and context.autoescape:
+            return f"<td {td}>{conditional_escape(numbers(content))}</td>"
         return f"<td {td}>{render_value_in_context(content, context)}</td>"
 
 
@@ -217,12 +243,15 @@ def rendered_rows(table, context) -> list[tuple[str, str]]:
     """The rows of the table's page as ``(tr attributes, the row's <td> cells)``, HTML both: what the table
     template writes between ``<tr {{ … }}>`` and ``</tr>``."""
     renderers = [CellRenderer(table, column) for column in table.columns]
+    numbers = localized_numbers(context.use_l10n)
     rows = []
     for row in table.paginated_rows:
         if isinstance(row, BoundPinnedRow):  # a pinned row's cells come django-tables2's own way
             contents = [row.get_cell(renderer.bound_column.name) for renderer in renderers]
         else:
             contents = [renderer.cell(row) for renderer in renderers]
-        cells = "".join(r.html(row, content, context) for r, content in zip(renderers, contents, strict=True))
+        cells = "".join(
+            r.html(row, content, context, numbers) for r, content in zip(renderers, contents, strict=True)
+        )
         rows.append((row.attrs.as_html(), mark_safe(cells)))  # noqa: S308 - each part escaped in html()
     return rows

@@ -91,6 +91,7 @@ class Countries(tables.Table):
     plain = tables.Column(accessor="pk", localize=False)
     contact = PersonalDataColumn(accessor="name")
     doubled = tables.Column(accessor="pk", empty_values=())
+    amount = tables.Column(accessor="pk")
 
     def render_doubled(self, value, record):
         return f"{value * 2} {record.name}"
@@ -100,6 +101,9 @@ class Countries(tables.Table):
 
     def render_plain(self):
         return Decimal("12345.5")
+
+    def render_amount(self):
+        return Decimal("-9876543.21")
 
 
 def render(table, template_name, request):
@@ -130,6 +134,7 @@ def test_every_kind_of_cell_renders_as_django_tables2_would(partner, settings, l
     assert "Prospect" in ours  # the choice's label
     assert ("12,345.5" if language == "en" else "12\xa0345,5") in ours  # localized
     assert "<td >12345.5</td>" in ours  # unlocalized
+    assert ("-9,876,543.21" if language == "en" else "-9\xa0876\xa0543,21") in ours  # as {{ cell }} writes it
     assert "A***" in ours  # masked: no membership given
 
 
@@ -140,3 +145,31 @@ def test_an_empty_table_says_so_as_before(partner):
     stock = render(Countries(Account.objects.none(), empty_text="Nothing here."), STOCK, request)
     assert parse_html(ours) == parse_html(stock)
     assert "Nothing here." in ours
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("emphasis", [True, False])
+def test_money_cells_write_each_amount_as_the_money_filter_would(settings, language, emphasis):
+    """Bonuses by month's rows: a pair of amounts per month, rounded half up and localized."""
+    from django.utils import translation
+
+    settings.USE_THOUSAND_SEPARATOR = True
+    pairs = [
+        (Decimal("1234567.125"), Decimal("-0.005")),
+        (Decimal("0.00"), None),
+        (Decimal("12.3456789012"), Decimal("99999.995")),
+    ]
+    strong = ("<strong>", "</strong>") if emphasis else ("", "")
+    loop = Template(
+        '{% load portal_tags %}{% for paid, bonus in pairs %}<td class="numeric">{{ paid|money }}<br>'
+        + strong[0]
+        + "{{ bonus|money }}"
+        + strong[1]
+        + "</td>{% endfor %}"
+    )
+    tag = Template("{% load portal_tags %}{% money_cells pairs emphasis=emphasis %}")
+    with translation.override(language):
+        expected = loop.render(Context({"pairs": pairs}))
+        written = tag.render(Context({"pairs": pairs, "emphasis": emphasis}))
+    assert written == expected
+    assert ("1,234,567.13" if language == "en" else "1\xa0234\xa0567,13") in written
