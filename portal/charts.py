@@ -10,6 +10,7 @@ import base64
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 import pygal
 from django.utils.html import format_html
@@ -33,6 +34,20 @@ def stacked_bars(
 ) -> SafeString:
     """An <img> of an SVG bar chart, stacked unless told; ``series`` maps a legend name to one value per
     label; ``title`` is also the image's text alternative (the figures are in the page's table)."""
+    # drawn once per distinct input (pygal takes several milliseconds a chart): a page viewed again with
+    # the same figures reuses the image; other figures, labels or language are another key
+    return _drawn(
+        str(title),
+        tuple(str(label) for label in labels),
+        tuple((str(name), tuple(values)) for name, values in series.items()),
+        stacked,
+    )
+
+
+@lru_cache(maxsize=128)
+def _drawn(
+    title: str, labels: tuple[str, ...], series: tuple[tuple[str, tuple], ...], stacked: bool
+) -> SafeString:
     chart = (pygal.StackedBar if stacked else pygal.Bar)(
         style=STYLE,
         js=[],
@@ -52,7 +67,7 @@ def stacked_bars(
     )
     chart.title = title
     chart.x_labels = list(labels)
-    for name, values in series.items():
+    for name, values in series:
         # floats here are drawing coordinates only; the figures users read come from the Decimal table
         chart.add(name, [float(v) for v in values])
     # pygal inlines its tooltip config as a <script>; an image runs none, and without its JS it serves

@@ -1,13 +1,27 @@
 """The table base every list uses: personal data masked for roles without the right; template columns
-compiled once, dates formatted without a template."""
+compiled once, dates formatted without a template; the page's rows rendered in Python for the table
+template (``templates/portal/table.html``), the same HTML as django-tables2's own template."""
 
+from decimal import Decimal
 from functools import lru_cache
 
 import django_tables2 as tables
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.template import Context, Template, defaultfilters
+from django.template.base import render_value_in_context
+from django.templatetags.l10n import localize, unlocalize
+from django.utils import numberformat
+from django.utils.formats import get_format
 from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 from django_tables2.columns import library
+from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.columns.manytomanycolumn import ManyToManyColumn
+from django_tables2.rows import BoundPinnedRow
+from django_tables2.utils import A, signature
 
 from portal.money import round_money
 from portal.permissions import Right, mask
@@ -103,3 +117,140 @@ class DateColumn(FormattedDateMixin, tables.DateColumn):
 @library.register
 class DateTimeColumn(FormattedDateMixin, tables.DateTimeColumn):
     default_formats = ("SHORT_DATETIME_FORMAT", "DATETIME_FORMAT")
+
+
+NUMBERS = (Decimal, int, float)  # exactly these types (not bool): what localize() formats as a number
+
+
+def localized_numbers(use_l10n=None):
+    """``localize(number, use_l10n)`` as the template applies it to a figure, with the language's separators
+    looked up once for a page of figures instead of once per figure."""
+    if use_l10n is False:
+        return str
+    lang = get_language()
+    separator, grouping, thousands = (
+        get_format(name, lang, use_l10n=True)
+        for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
+    )
+
+    def text(number) -> str:
+        return numberformat.format(number, separator, None, grouping, thousands, use_l10n=True)
+
+    return text
+
+
+class CellRenderer:
+    """One column's cells as django-tables2's table template renders them (``BoundRow.get_cell``, then
+    ``<td {{ column.attrs.td.as_html }}>{{ cell }}</td>``), with what does not change from row to row worked
+    out once per table instead of once per cell: the accessor split, the render method's signature, the
+    choices lookup of the model field and — unless an attribute is computed from the row — the ``td``
+    attributes."""
+
+    ARGUMENTS = ("value", "record", "column", "bound_column", "bound_row", "table")
+
+    def __init__(self, table, bound_column):
+        self.table = table
+        self.bound_column = bound_column
+        self.column = bound_column.column
+        self.accessor = A(bound_column.accessor)
+        path, _, self.remainder = self.accessor.rpartition(self.accessor.SEPARATOR)
+        self.path = A(path)
+        self.render = bound_column.render
+        names, catch_all = signature(self.render)
+        self.arguments = None if catch_all else names  # None: every argument
+        # django-tables2 does not call a render method that asks for something it cannot give
+        self.uncallable = self.arguments is not None and any(n not in self.ARGUMENTS for n in names)
+        self.link = bound_column.link
+        self.many_to_many = isinstance(self.column, ManyToManyColumn)
+        self.text_link = isinstance(self.column, BaseLinkColumn) and self.column.text is not None
+        self.choices = {}  # the record's class -> whether the accessor ends at a model field with choices
+        if self.column.localize is None:
+            self.filter = None
+        else:
+            self.filter = localize if self.column.localize else unlocalize
+        self.td = None if self.computed_attrs() else bound_column.attrs["td"].as_html()
+
+    def computed_attrs(self) -> bool:
+        """Whether a ``td`` attribute of this column is computed from the row (then it is, per cell)."""
+        merged = {**self.table.attrs, **self.column.attrs}
+        td = merged.get("td", merged.get("cell", {}))
+        return any(callable(v) or isinstance(v, dict) for v in td.values())
+
+    def has_choices(self, record) -> bool:
+        kind = type(record)
+        if kind not in self.choices:
+            field = self.accessor.get_field(record)
+            self.choices[kind] = bool(getattr(field, "choices", ()))
+        return self.choices[kind]
+
+    def call_render(self, row, value):
+        kwargs = {
+            "value": value,
+            "record": row.record,
+            "column": self.column,
+            "bound_column": self.bound_column,
+            "bound_row": row,
+            "table": self.table,
+        }
+        if self.uncallable:
+            content = None
+        elif self.arguments is None:
+            content = self.render(**kwargs)
+        else:
+            content = self.render(**{name: kwargs[name] for name in self.arguments})
+        return self.link(content, **kwargs) if self.link else content
+
+    def cell(self, row):
+        """The cell's content, exactly as ``BoundRow.get_cell`` gives it."""
+        record = row.record
+        value = None
+        remainder = self.remainder
+        penultimate = self.path.resolve(record, quiet=True) if self.path else record  # "": the record
+        if isinstance(penultimate, models.Model):
+            try:
+                display = getattr(penultimate, f"get_{remainder}_display", None)
+                if display and self.has_choices(record):
+                    value = display()
+                    remainder = None
+            except FieldDoesNotExist:
+                pass
+        if remainder:
+            try:
+                value = self.accessor.resolve(record)
+            except Exception:
+                if self.text_link:
+                    return self.call_render(row, None)
+        if value in self.column.empty_values or (self.many_to_many and not value.exists()):
+            return self.bound_column.default
+        return self.call_render(row, value)
+
+    def html(self, row, content, context, numbers) -> str:
+        """``<td …>content</td>`` as the template writes it: ``{{ cell }}`` (or ``|localize``, ``|unlocalize``
+        as the column says), autoescaped; both parts come out escaped. ``numbers``: localized_numbers()."""
+        td = self.td
+        if td is None:
+            self.bound_column.current_value, self.bound_column.current_record = content, row.record
+            td = self.bound_column.attrs["td"].as_html()
+        if self.filter is not None:
+            content = self.filter(content)  # neither filter is safe: the template escapes what it returns
+        elif type(content) in NUMBERS and context.autoescape:
+            return f"<td {td}>{conditional_escape(numbers(content))}</td>"
+        return f"<td {td}>{render_value_in_context(content, context)}</td>"
+
+
+def rendered_rows(table, context) -> list[tuple[str, str]]:
+    """The rows of the table's page as ``(tr attributes, the row's <td> cells)``, HTML both: what the table
+    template writes between ``<tr {{ … }}>`` and ``</tr>``."""
+    renderers = [CellRenderer(table, column) for column in table.columns]
+    numbers = localized_numbers(context.use_l10n)
+    rows = []
+    for row in table.paginated_rows:
+        if isinstance(row, BoundPinnedRow):  # a pinned row's cells come django-tables2's own way
+            contents = [row.get_cell(renderer.bound_column.name) for renderer in renderers]
+        else:
+            contents = [renderer.cell(row) for renderer in renderers]
+        cells = "".join(
+            r.html(row, content, context, numbers) for r, content in zip(renderers, contents, strict=True)
+        )
+        rows.append((row.attrs.as_html(), mark_safe(cells)))  # noqa: S308 - each part escaped in html()
+    return rows

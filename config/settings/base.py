@@ -312,7 +312,7 @@ TOOLS_ATTACHMENT_MAX_TOTAL_BYTES = env.int("TOOLS_ATTACHMENT_MAX_TOTAL_MB", defa
 TOOLS_ATTACHMENT_MAX_UNPACKED_BYTES = env.int("TOOLS_ATTACHMENT_MAX_UNPACKED_MB", default=50) * 1024 * 1024
 ACCESS_INVITATION_MAX_AGE = env.int("ACCESS_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+DJANGO_TABLES2_TEMPLATE = "portal/table.html"  # django-tables2's own, with its rows rendered in Python
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 LOGGING = {

@@ -1,0 +1,176 @@
+"""The portal's table template (templates/portal/table.html, rows rendered by portal/tables.py) writes the
+same HTML as django-tables2's own template: header sort links, cells, empty state, pagination, masking."""
+
+import re
+from decimal import Decimal
+
+import django_tables2 as tables
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.test.html import parse_html
+from django.urls import reverse
+
+from accounts.models import Account
+from portal.permissions import Role
+from portal.tables import PersonalDataColumn, PortalTable
+from tests.factories import AccountContactFactory, AccountFactory
+from tests.portal.test_query_counts import LISTS
+from tests.portal.urlwalk import object_of
+
+STOCK = "django_tables2/table.html"
+CONTAINER = re.compile(
+    r'<div class="table-container">.*?</table>\s*(?:<ul class="pagination">.*?</ul>)?\s*</div>', re.S
+)
+
+
+def table_html(page: str) -> str:
+    found = CONTAINER.findall(page)
+    assert len(found) == 1, "one table on the page"
+    return found[0]
+
+
+def both(client, path, params):
+    """The page's table as our template writes it, and as django-tables2's own template would."""
+    ours = client.get(path, params)
+    assert ours.status_code == 200
+    ours_html = table_html(ours.content.decode())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PortalTable, "template_name", property(lambda self: STOCK, lambda self, value: None))
+        stock = client.get(path, params)
+    return ours_html, table_html(stock.content.decode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LISTS, ids=lambda u: u.name)
+def test_every_list_renders_as_django_tables2_would(url, partner, member, client_for):
+    """Empty, then a first and a second page, sorted by each sortable column both ways: the same HTML."""
+    client = client_for(member())
+    path = reverse(url.name)
+
+    def same(params=None):
+        ours, stock = both(client, path, params or {})
+        assert parse_html(ours) == parse_html(stock)
+        return ours
+
+    same()
+    for _ in range(27):  # more than a page
+        object_of(url.view_class.queryset.model, partner, url.view_class.queryset)
+    first = same()
+    table = client.get(path).context["table"]
+    if len(table.rows) > 25:
+        assert 'class="pagination"' in first
+        assert "<tbody" in first and first.count("<tr ") >= 25
+        same({"page": 2})
+    for column in table.columns:
+        if column.orderable:
+            same({"sort": column.name})
+            same({"sort": f"-{column.name}"})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.VIEWER_PD], ids=str)
+def test_the_accounts_list_masks_contacts_as_before(partner, member, client_for, role):
+    account = AccountFactory(partner=partner, name="Kappa")
+    AccountContactFactory(account=account, name="Zoya Hidden", email="zoya.hidden@customer.example")
+    client = client_for(member(role))
+    ours, stock = both(client, reverse("accounts:list"), {})
+    assert parse_html(ours) == parse_html(stock)
+    assert ("zoya.hidden@customer.example" in ours) is (role == Role.VIEWER_PD)
+    assert ("z***@customer.example" in ours) is (role == Role.VIEWER)
+
+
+class Countries(tables.Table):
+    """Every path of a cell django-tables2 knows: a model field with choices, a missing attribute, a
+    default, a callable td attribute, a link, a localized and an unlocalized number, a render method."""
+
+    name = tables.Column(linkify=True, attrs={"td": {"data-name": lambda value: f"n-{value}"}})
+    stage = tables.Column()
+    missing = tables.Column(accessor="no__such__attribute", default="—")
+    number = tables.Column(accessor="pk", localize=True, attrs={"td": {"class": "numeric"}})
+    plain = tables.Column(accessor="pk", localize=False)
+    contact = PersonalDataColumn(accessor="name")
+    doubled = tables.Column(accessor="pk", empty_values=())
+    amount = tables.Column(accessor="pk")
+
+    def render_doubled(self, value, record):
+        return f"{value * 2} {record.name}"
+
+    def render_number(self):
+        return Decimal("12345.5")
+
+    def render_plain(self):
+        return Decimal("12345.5")
+
+    def render_amount(self):
+        return Decimal("-9876543.21")
+
+
+def render(table, template_name, request):
+    template = Template("{% load django_tables2 %}{% render_table table template_name %}")
+    return template.render(Context({"table": table, "template_name": template_name, "request": request}))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_every_kind_of_cell_renders_as_django_tables2_would(partner, settings, language):
+    from django.utils import translation
+
+    settings.USE_THOUSAND_SEPARATOR = True
+    for n in range(3):
+        AccountFactory(partner=partner, name=f"Acme <{n}> & sons")
+    request = RequestFactory().get("/accounts/", {"sort": "-name"})
+
+    def table():
+        made = Countries(Account.objects.order_by("pk"), attrs={"class": "table"})
+        tables.RequestConfig(request, paginate={"per_page": 2}).configure(made)
+        return made
+
+    with translation.override(language):
+        ours, stock = render(table(), "portal/table.html", request), render(table(), STOCK, request)
+        prospect = str(Account.Stage.PROSPECT.label)
+    assert parse_html(ours) == parse_html(stock)
+    assert 'data-name="n-&lt;a href=' in ours  # the callable attribute, per cell, given the cell
+    assert "&lt;2&gt; &amp; sons" in ours and "<2>" not in ours  # escaped
+    assert prospect in ours  # the choice's label, in the language ("Prospect" in English)
+    assert ("12,345.5" if language == "en" else "12\xa0345,5") in ours  # localized
+    assert "<td >12345.5</td>" in ours  # unlocalized
+    assert ("-9,876,543.21" if language == "en" else "-9\xa0876\xa0543,21") in ours  # as {{ cell }} writes it
+    assert "A***" in ours  # masked: no membership given
+
+
+@pytest.mark.django_db
+def test_an_empty_table_says_so_as_before(partner):
+    request = RequestFactory().get("/")
+    ours = render(Countries(Account.objects.none(), empty_text="Nothing here."), "portal/table.html", request)
+    stock = render(Countries(Account.objects.none(), empty_text="Nothing here."), STOCK, request)
+    assert parse_html(ours) == parse_html(stock)
+    assert "Nothing here." in ours
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("emphasis", [True, False])
+def test_money_cells_write_each_amount_as_the_money_filter_would(settings, language, emphasis):
+    """Bonuses by month's rows: a pair of amounts per month, rounded half up and localized."""
+    from django.utils import translation
+
+    settings.USE_THOUSAND_SEPARATOR = True
+    pairs = [
+        (Decimal("1234567.125"), Decimal("-0.005")),
+        (Decimal("0.00"), None),
+        (Decimal("12.3456789012"), Decimal("99999.995")),
+    ]
+    strong = ("<strong>", "</strong>") if emphasis else ("", "")
+    loop = Template(
+        '{% load portal_tags %}{% for paid, bonus in pairs %}<td class="numeric">{{ paid|money }}<br>'
+        + strong[0]
+        + "{{ bonus|money }}"
+        + strong[1]
+        + "</td>{% endfor %}"
+    )
+    tag = Template("{% load portal_tags %}{% money_cells pairs emphasis=emphasis %}")
+    with translation.override(language):
+        expected = loop.render(Context({"pairs": pairs}))
+        written = tag.render(Context({"pairs": pairs, "emphasis": emphasis}))
+    assert written == expected
+    assert ("1,234,567.13" if language == "en" else "1\xa0234\xa0567,13") in written
