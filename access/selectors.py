@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
+from django.db.models import Exists, OuterRef, QuerySet
+
 from portal.permissions import Role
 
 from .models import Membership
@@ -15,3 +18,9 @@ def partner_notification_emails(partner_id: int, also=None) -> list[str]:
     if also is not None:
         emails.add(also.email)
     return sorted(emails)
+
+
+def members_for_list() -> QuerySet[Membership]:
+    """Memberships with their user and whether the user has set up two-factor authentication."""
+    totp = Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
+    return Membership.objects.select_related("user").annotate(two_factor=Exists(totp))

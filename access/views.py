@@ -1,7 +1,5 @@
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
-from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +9,7 @@ from portal.permissions import Right
 from portal.tenancy import SESSION_KEY
 from portal.views import PortalActionView, PortalCreateView, PortalListView, PortalUpdateView, PublicView
 
-from . import services
+from . import selectors, services
 from .filters import AuditEventFilter, InvitationFilter, MembershipFilter
 from .forms import InvitationForm, MembershipForm, SecurityForm, SignUpFromInvitationForm
 from .models import AuditEvent, Invitation, Membership
@@ -19,9 +17,7 @@ from .tables import AuditEventTable, InvitationTable, MembershipTable
 
 
 class MemberListView(PortalListView):
-    queryset = Membership.objects.select_related("user").annotate(
-        two_factor=Exists(Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP))
-    )
+    queryset = selectors.members_for_list()
     filterset_class = MembershipFilter
     table_class = MembershipTable
     right = Right.ACCESS_MANAGE

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
@@ -12,12 +11,11 @@ from portal.views import (
     PortalSearchView,
     PortalUpdateView,
 )
-from subaccounts.models import Subaccount
 
-from . import services
+from . import selectors, services
 from .filters import AccountFilter
 from .forms import AccountForm, ContactFormSet
-from .models import Account, AccountContact
+from .models import Account
 from .tables import AccountTable
 
 
@@ -40,16 +38,7 @@ class AccountSearchView(PortalSearchView):
 
 
 class AccountListView(PortalListView):
-    queryset = (
-        Account.objects.select_related("owner")
-        .annotate(
-            subaccount_count=Count("subaccounts"),
-            primary_contact=Subquery(
-                AccountContact.objects.filter(account=OuterRef("pk")).order_by("pk").values("email")[:1]
-            ),
-        )
-        .order_by("name")
-    )
+    queryset = selectors.accounts_for_list()
     filterset_class = AccountFilter
     table_class = AccountTable
     right = Right.ACCOUNTS_VIEW
@@ -60,9 +49,7 @@ class AccountListView(PortalListView):
 
 
 class AccountDetailView(PortalDetailView):
-    queryset = Account.objects.select_related("owner").prefetch_related(
-        Prefetch("subaccounts", queryset=Subaccount.objects.order_by("name")), "contacts"
-    )
+    queryset = selectors.account_with_details()
     right = Right.ACCOUNTS_VIEW
     section = "accounts"
 
