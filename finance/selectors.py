@@ -274,11 +274,11 @@ def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) ->
     extra AS ({day_terms_sql("'deal_extra'", "''", first, last)}),
     deals AS ({deals}),
     referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
-    settled AS MATERIALIZED (
+    settled AS MATERIALIZED (  -- (a month without deals has nothing to read either way)
         SELECT u.month FROM finance_dealusage u
+        JOIN (SELECT e.month, {DIGEST} AS deals FROM ({EARNING_DEALS.format(deals="SELECT * FROM deals")}) e
+              GROUP BY e.month) now ON now.month = u.month AND now.deals = u.deals
         WHERE u.partner_id = {partner} AND u.month >= date_trunc('month', {first})::date AND u.month <= {last}
-          AND u.deals = (SELECT {DIGEST} FROM ({EARNING_DEALS.format(deals="SELECT * FROM deals")}) e
-                         WHERE e.month = u.month)
     ),
     exceptional AS MATERIALIZED (
         SELECT s.id, {first} AS first, {last} AS last FROM subaccounts_subaccount s
