@@ -537,8 +537,10 @@ class UsageDetails(TableData):
     def __getitem__(self, key):
         if not isinstance(key, slice):
             return self[key : key + 1][0]
-        if (key.start or 0, key.stop) == (self.page.start, self.page.stop):
-            return self._grouped()["rows"]
+        start = key.start or 0
+        if self.page.start <= start and key.stop <= self.page.stop:  # within the page asked for (the
+            # paginator cuts the last page short): its rows, no second query
+            return self._grouped()["rows"][start - self.page.start : key.stop - self.page.start]
         return self._query(key.stop - (key.start or 0), key.start or 0)["rows"]  # a page not asked for
 
     @property
