@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('finance', '0027_fill_daily_usage'),
         ('profiles', '0002_security_and_counted_services'),
+        ('tools', '0004_referral_links'),  # the fill reads the deal registrations
     ]
 
     operations = [
