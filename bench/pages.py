@@ -74,7 +74,7 @@ def pages(world) -> list[tuple[str, str]]:
     from django.urls import reverse
 
     today = datetime.date.today()
-    days = f"start={today - datetime.timedelta(days=91)}&finish={today}"
+    days = f"period=custom&start={today - datetime.timedelta(days=91)}&finish={today}"
     usage = reverse("finance:usage")
     return [
         ("Floor: security", reverse("access:security")),

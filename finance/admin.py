@@ -14,6 +14,7 @@ from .models import (
     CustomerMonth,
     DailySkuUsage,
     DailyUsage,
+    DealUsage,
     Exclusion,
     LedgerEntry,
     MonthlyConsumption,
@@ -148,6 +149,15 @@ class DailySkuUsageAdmin(ReadOnlyAdmin):
     list_display = ("date", "partner", "service_name", "sku_name", "cost", "credit", "paid", "currency")
     list_filter = ("currency",)
     search_fields = ("partner__name", "sku_id")
+
+
+@admin.register(DealUsage)
+class DealUsageAdmin(ReadOnlyAdmin):
+    """Which deals the partner aggregate's deal part of a month stands for (finance.deal_usage): read here,
+    never edited."""
+
+    list_display = ("month", "partner", "deals")
+    search_fields = ("partner__name",)
 
 
 @admin.register(Exclusion)

@@ -232,6 +232,10 @@ class DailySkuUsage(DailyAmounts, TenantModel):
     service_name = models.CharField(max_length=200)
     sku_id = models.CharField(max_length=64)
     sku_name = models.CharField(max_length=300)
+    deal_paid = BillingAmountField(
+        help_text=_("the part of paid on a deal's days of subaccounts earning its extra (see DealUsage)"),
+        db_default=0,
+    )
 
     class Meta:
         constraints = [
@@ -242,6 +246,24 @@ class DailySkuUsage(DailyAmounts, TenantModel):
 
     def __str__(self):
         return f"{self.partner_id} {self.date} {self.sku_id}"
+
+
+class DealUsage(TenantModel):
+    """Partner × month: which deals ``DailySkuUsage.deal_paid`` of that month stands for — a digest of the
+    month's deal subaccounts that earn the extra (each with its registration, procurement and contract
+    days) as they were when ``finance.deal_usage.deal_usage_rebuild`` filled it. Subaccount details uses
+    ``deal_paid`` only for a month whose deals are still those (a deal approved, a subaccount marked the
+    partner's own or a customer referred since: the month's deal subaccounts are read day by day instead)."""
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text=_("First day of the month"))
+    deals = models.CharField(max_length=32, help_text=_("md5 of the month's earning deal subaccounts"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "month"], name="uniq_deal_usage")]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.month:%Y-%m}"
 
 
 class CustomerMonth(TenantModel):

@@ -12,10 +12,12 @@ from django.db.models import Case, F, Max, Q, Sum, Value, When
 from django_tables2.data import TableData
 
 from portal.money import ZERO
-from portal.periods import MonthRange
+from portal.periods import MonthRange, month_after
+from subaccounts.models import Subaccount
 from tools.models import ProgramSettings
 
 from .accruals import DEAL_DAY, day_terms_sql, deals_sql
+from .deal_usage import DIGEST, EARNING_DEALS
 from .models import (
     WITHDRAWABLE_POOLS,
     Consumption,
@@ -252,9 +254,12 @@ USAGE_HEADERS = (
 def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) -> str:
     """SQL (CTEs) for the reward of one partner's period: each program's rate looked up once per day and
     currency (``bonus``, ``extra``), the deal once per subaccount and month (``deals``, deals_sql, as the
-    accrual decides it), the referred customers, and the subaccounts that earn otherwise than at the base
-    rate (``exceptional``: the partner's own, a referred customer's, a deal's) — all hash-joined, never a
-    lookup per row. Every value in it is a date, an id or a setting."""
+    accrual decides it), the referred customers, the months whose deals the partner aggregate's
+    ``deal_paid`` stands for (``settled``, finance/deal_usage.py), and the subaccounts whose daily rows the
+    whole partner's service and SKU views read because they earn otherwise than the aggregate says
+    (``exceptional``, with the days: the partner's own and referred customers' all the period, a deal's
+    in the months not settled) — all hash-joined, never a lookup per row. Every value in it is a date, an
+    id or a setting."""
     first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
     partner = str(int(partner_id))
     deals = deals_sql(
@@ -269,11 +274,26 @@ def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) ->
     extra AS ({day_terms_sql("'deal_extra'", "''", first, last)}),
     deals AS ({deals}),
     referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
+    settled AS MATERIALIZED (  -- (a month without deals has nothing to read either way)
+        SELECT u.month FROM finance_dealusage u
+        JOIN (SELECT e.month, {DIGEST} AS deals FROM ({EARNING_DEALS.format(deals="SELECT * FROM deals")}) e
+              GROUP BY e.month) now ON now.month = u.month AND now.deals = u.deals
+        WHERE u.partner_id = {partner} AND u.month >= date_trunc('month', {first})::date AND u.month <= {last}
+    ),
     exceptional AS MATERIALIZED (
-        SELECT s.id FROM subaccounts_subaccount s
+        SELECT s.id, {first} AS first, {last} AS last FROM subaccounts_subaccount s
         WHERE s.partner_id = {partner}
           AND (s.is_partner_own OR s.account_id IN (SELECT account_id FROM referred))
-        UNION SELECT subaccount_id FROM deals
+        UNION
+        SELECT d.subaccount_id, CASE WHEN earns THEN GREATEST(d.month, {first}) ELSE {first} END,
+               CASE WHEN earns THEN LEAST((d.month + interval '1 month - 1 day')::date, {last})
+                    ELSE {last} END
+        FROM deals d
+        JOIN subaccounts_subaccount s ON s.id = d.subaccount_id
+        CROSS JOIN LATERAL (
+            SELECT NOT s.is_partner_own AND s.account_id NOT IN (SELECT account_id FROM referred) AS earns
+        ) e
+        WHERE NOT earns OR d.month NOT IN (SELECT month FROM settled)
     )"""  # noqa: S608 (no input)
 
 
@@ -294,14 +314,19 @@ SOURCE = """
     SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
            {reward} AS reward
     FROM ({rows}) c {joins}"""
-# the whole partner's service and SKU rows, from the partner's daily SKU aggregate at the day's base rate,
-# corrected by the daily rows of the subaccounts that earn otherwise: the partner's own or a referred
-# customer's earn nothing (their base bonus taken back), a deal's days earn the extra besides
+# the whole partner's service and SKU rows, from the partner's daily SKU aggregate at the day's base rate
+# (and the extra on ``deal_paid`` in the months whose deals it stands for), corrected by the daily rows of
+# the subaccounts that earn otherwise: the partner's own or a referred customer's earn nothing (their base
+# bonus taken back), a deal's days in the other months earn the extra besides
 SKU_SOURCE = f"""
     SELECT NULL::bigint AS subaccount_id, u.date, u.currency, u.{{key}} AS key, u.{{name}} AS name, u.cost,
-           u.credit, u.adjustment, u.paid * COALESCE(b.rate, 0) AS reward
+           u.credit, u.adjustment,
+           u.paid * COALESCE(b.rate, 0)
+           + CASE WHEN st.month IS NULL THEN 0 ELSE u.deal_paid * COALESCE(x.rate, 0) END AS reward
     FROM finance_dailyskuusage u
     LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency
+    LEFT JOIN extra x ON x.d = u.date AND x.currency = u.currency
+    LEFT JOIN settled st ON st.month = date_trunc('month', u.date)::date
     WHERE u.partner_id = {{partner}} AND u.date >= {{first}} AND u.date <= {{last}}
     UNION ALL
     SELECT NULL, c.date, c.currency, c.{{key}}, NULL, 0, 0, 0,
@@ -311,8 +336,8 @@ SKU_SOURCE = f"""
     FROM exceptional e
     CROSS JOIN LATERAL (  -- each one's rows through the (subaccount, date, …) key: never a scan of them all
         SELECT * FROM finance_consumption c
-        WHERE c.subaccount_id = e.id AND c.partner_id = {{partner}} AND c.date >= {{first}}
-          AND c.date <= {{last}} AND NOT c.is_marketplace
+        WHERE c.subaccount_id = e.id AND c.partner_id = {{partner}} AND c.date >= e.first
+          AND c.date <= e.last AND NOT c.is_marketplace
         OFFSET 0  -- kept a subquery, so it is looked up per subaccount, not hash-joined over them all
     ) c
     {REWARD_JOINS}"""  # noqa: S608 (constant fragments; dates and ids as literals)
@@ -323,28 +348,110 @@ DEFAULT_ORDER = "bucket, consumption DESC, key, currency"
 # per row of a source: the discount is the credit (billing's are negative); the client pays the rest
 SUMS = """sum(c.cost) AS consumption, sum(-c.credit) AS discount, sum(c.cost + c.credit) AS client_pays,
        sum(c.reward) AS reward, sum(c.adjustment) AS adjustment"""
-# one pass over the period's rows, grouped three ways (GROUPING's bits tell them apart): the table's rows
-# (bucket, key, currency); each subaccount's month, for the totals (its reward rounded once, as the accrual
-# rounds it); each bucket, for the chart. The page, the row count, the totals and the chart are read from it.
-# Where the table's rows have a source of their own (``r``, the whole partner's services and SKUs), it is
-# grouped beside.
-ROWS, MONTHS, BUCKETS = 0b0011, 0b1100, 0b0111
+# one pass over the period's rows of the view's source, grouped two ways (GROUPING's bit tells them apart):
+# the table's rows (bucket, key, currency) and each bucket (the chart, and the totals' sums). The reward of
+# the totals is each subaccount's month rounded once, as the accrual rounds it (``rewards``, REWARDS). The
+# page, the row count, the totals and the chart are read from this one query.
 GROUPED = """
 WITH {ctes},
 c AS ({source}),
 g AS MATERIALIZED (
-    SELECT GROUPING(t.bucket, {key}, c.subaccount_id, t.month) AS level, t.bucket,
-           {key_shown} AS key, max(c.name) AS name, c.currency, {sums}
+    SELECT GROUPING(c.key) AS level, t.bucket, c.key, max(c.name) AS name, c.currency, {sums}
+    FROM c
+    CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket) t
+    GROUP BY GROUPING SETS ((t.bucket, c.key, c.currency), (t.bucket, c.currency))
+),
+rewards AS ({rewards})
+(SELECT 'row', bucket, key, name, currency, consumption, discount, client_pays, reward, adjustment
+ FROM g WHERE level = 0 ORDER BY {order} LIMIT {limit} OFFSET {offset})
+UNION ALL
+SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM g WHERE level = 0
+UNION ALL
+(SELECT 'total', NULL, NULL, NULL, g.currency, sum(g.consumption), sum(g.discount), sum(g.client_pays),
+        COALESCE(min(r.reward), 0), sum(g.adjustment)
+ FROM g LEFT JOIN rewards r ON r.currency = g.currency
+ WHERE g.level = 1 GROUP BY g.currency ORDER BY g.currency)
+UNION ALL
+(SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
+ FROM g WHERE level = 1 ORDER BY bucket, currency)
+"""
+# the totals' reward per currency: the sum of each subaccount's month's reward, rounded once. Each
+# subaccount-month comes from one of three parts, by the month: a month whose days with data are all in
+# the period and whose base and extra rates are each one rate on all the period's days of it (``whole``)
+# reads the monthly aggregate (a row per subaccount, month and service), the reward being the base rate on
+# its paid consumption, the extra's besides in a deal's month (every day of it is the deal's) — except for
+# a procurement deal's months (the extra only on the contract's days), read from their daily aggregate
+# rows by the subaccount's key; the other months' days read the daily aggregate rows of those days
+# ({days}). The partner's own subaccounts and referred customers earn nothing.
+REWARDS = f"""
+    SELECT r.currency, sum(round(r.reward, 2)) AS reward
+    FROM (
+        SELECT m.subaccount_id, m.month, m.currency,
+               sum(m.paid) * min(w.rate + CASE WHEN d.registration_id IS NULL THEN 0 ELSE w.extra END)
+               AS reward
+        FROM ({{monthly}}) m
+        JOIN (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS rate,
+                     min(COALESCE(x.rate, 0)) AS extra
+              FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency
+              GROUP BY 1, 2) w ON w.month = m.month AND w.currency = m.currency
+        JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
+        LEFT JOIN referred rc ON rc.account_id = s.account_id
+        LEFT JOIN deals d ON d.subaccount_id = m.subaccount_id AND d.month = m.month
+        WHERE NOT s.is_partner_own AND rc.account_id IS NULL AND NOT COALESCE(d.procurement, false)
+        GROUP BY m.subaccount_id, m.month, m.currency
+        UNION ALL
+        SELECT c.subaccount_id, date_trunc('month', c.date)::date, c.currency, sum(c.reward)
+        FROM ({{days}}) c
+        GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT c.subaccount_id, dd.month, c.currency, sum({{deal_reward}})
+        FROM deals dd
+        CROSS JOIN LATERAL (
+            SELECT u.subaccount_id, u.date, u.currency, u.paid FROM finance_dailyusage u
+            WHERE u.subaccount_id = dd.subaccount_id AND u.partner_id = {{partner}}
+              AND u.date >= dd.month AND u.date < dd.month + interval '1 month'
+            OFFSET 0  -- by the subaccount's key, never a scan of the partner's days
+        ) c
+        {REWARD_JOINS}
+        WHERE dd.month = ANY({{whole}}::date[]) AND dd.procurement {{deal_scope}}
+        GROUP BY 1, 2, 3
+    ) r
+    GROUP BY r.currency"""  # noqa: S608 (constant fragments; dates and ids as literals or bound)
+# per month of the period: its first and last day with data (the partner's, from the partner's daily SKU
+# aggregate: an index probe each) and whether the base and the extra rates are each one rate on all the
+# period's days of it
+MONTHS = """
+WITH bonus AS ({bonus}), extra AS ({extra})
+SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
+       (SELECT min(u.date) FROM finance_dailyskuusage u
+        WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
+       (SELECT max(u.date) FROM finance_dailyskuusage u
+        WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month')
+FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
+             max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
+             max(COALESCE(x.rate, 0)) AS extra_hi
+      FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency GROUP BY 1, 2) r
+GROUP BY r.month ORDER BY r.month
+"""
+# the daily rows' way (``daily_rows``): every figure from one pass over the period's rows, grouped three
+# ways — the table's rows, each subaccount's month (the totals, its reward rounded once) and each bucket
+ROWS, MONTH_LEVEL, BUCKETS = 0b0011, 0b1100, 0b0111
+DAILY_GROUPED = """
+WITH {ctes},
+c AS ({source}),
+g AS MATERIALIZED (
+    SELECT GROUPING(t.bucket, c.key, c.subaccount_id, t.month) AS level, t.bucket,
+           c.key, max(c.name) AS name, c.currency, {sums}
     FROM c
     CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket,
                                date_trunc('month', c.date)::date AS month) t
-    GROUP BY GROUPING SETS ({sets}(c.currency, c.subaccount_id, t.month), (t.bucket, c.currency))
-    {rows}
+    GROUP BY GROUPING SETS ((t.bucket, c.key, c.currency), (c.currency, c.subaccount_id, t.month),
+                           (t.bucket, c.currency))
 )
 (SELECT 'row', bucket, key, name, currency, consumption, discount, client_pays, reward, adjustment
- FROM g WHERE level = {level} ORDER BY {order} LIMIT {limit} OFFSET {offset})
+ FROM g WHERE level = {rows} ORDER BY {order} LIMIT {limit} OFFSET {offset})
 UNION ALL
-SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM g WHERE level = {level}
+SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM g WHERE level = {rows}
 UNION ALL
 (SELECT 'total', NULL, NULL, NULL, currency, sum(consumption), sum(discount), sum(client_pays),
         sum(round(reward, 2)), sum(adjustment)
@@ -353,12 +460,6 @@ UNION ALL
 (SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
  FROM g WHERE level = {buckets} ORDER BY bucket, currency)
 """
-ROWS_GROUPED = """
-    UNION ALL
-    SELECT -1, t.bucket, c.key, max(c.name), c.currency, {sums}
-    FROM ({source}) c
-    CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket) t
-    GROUP BY t.bucket, c.key, c.currency"""
 ALL_ROWS = """
 WITH {ctes},
 c AS ({source})
@@ -394,15 +495,16 @@ class UsageDetails(TableData):
     """Consumption of a period by one view (service, SKU, cloud, folder or subaccount) and time bucket, with
     the six money columns; totals per currency and the chart's before/after discount series per bucket.
 
-    One query answers a page (GROUPED): the table's page, the row count, the totals and the chart. It is the
-    table's data for django-tables2: the sort and the page asked for go into the SQL; ``csv_rows`` streams
-    every row of the period."""
+    One query answers a page (GROUPED): the table's page, the row count, the totals and the chart; the
+    totals' reward from ``rewards`` (REWARDS), or, without it, from the source's rows themselves
+    (DAILY_GROUPED). It is the table's data for django-tables2: the sort and the page asked for go into
+    the SQL; ``csv_rows`` streams every row of the period."""
 
     def __init__(
         self,
         *,
         source: tuple[str, list],
-        rows_source: tuple[str, list] | None = None,
+        rewards: tuple[str, list] | None = None,
         ctes: str,
         grouping: str,
         buckets,
@@ -411,7 +513,7 @@ class UsageDetails(TableData):
     ):
         super().__init__(data=None)
         self.using = using
-        self.source, self.rows_source, self.ctes, self.grouping = source, rows_source, ctes, grouping
+        self.source, self.rewards, self.ctes, self.grouping = source, rewards, ctes, grouping
         self.buckets = buckets
         self.page = page
         self.order = DEFAULT_ORDER
@@ -435,8 +537,10 @@ class UsageDetails(TableData):
     def __getitem__(self, key):
         if not isinstance(key, slice):
             return self[key : key + 1][0]
-        if (key.start or 0, key.stop) == (self.page.start, self.page.stop):
-            return self._grouped()["rows"]
+        start = key.start or 0
+        if self.page.start <= start and key.stop <= self.page.stop:  # within the page asked for (the
+            # paginator cuts the last page short): its rows, no second query
+            return self._grouped()["rows"][start - self.page.start : key.stop - self.page.start]
         return self._query(key.stop - (key.start or 0), key.start or 0)["rows"]  # a page not asked for
 
     @property
@@ -464,29 +568,20 @@ class UsageDetails(TableData):
 
     def _query(self, limit: int, offset: int) -> dict:
         sql, params = self.source
-        rows, level = "", ROWS
-        if self.rows_source is not None:
-            rows_sql, rows_params = self.rows_source
-            rows = ROWS_GROUPED.format(source=rows_sql, sums=SUMS, grouping=self.grouping)
-            params, level = [*params, *rows_params], -1
-        # without the table's rows among the grouping sets, GROUPING reads the bucket in the key's place
-        buckets = BUCKETS if not rows else BUCKETS & ~0b0100
-        query = GROUPED.format(
-            ctes=self.ctes,
-            source=sql,
-            sums=SUMS,
-            grouping=self.grouping,
-            key="t.bucket" if rows else "c.key",
-            key_shown="NULL::text" if rows else "c.key",
-            sets="" if rows else "(t.bucket, c.key, c.currency), ",
-            rows=rows,
-            level=level,
-            order=self.order,
-            limit=int(limit),
-            offset=int(offset),
-            months=MONTHS,
-            buckets=buckets,
-        )
+        shared = {
+            "ctes": self.ctes,
+            "source": sql,
+            "sums": SUMS,
+            "grouping": self.grouping,
+            "order": self.order,
+            "limit": int(limit),
+            "offset": int(offset),
+        }
+        if self.rewards is None:
+            query = DAILY_GROUPED.format(**shared, rows=ROWS, months=MONTH_LEVEL, buckets=BUCKETS)
+        else:
+            rewards, rewards_params = self.rewards
+            query, params = GROUPED.format(**shared, rewards=rewards), [*params, *rewards_params]
         result = {"rows": [], "count": 0, "totals": [], "chart": []}
         with connections[self.using].cursor() as cursor:
             cursor.execute(query, params)
@@ -507,7 +602,7 @@ class UsageDetails(TableData):
 
     def csv_rows(self):
         """Every row of the period (not one page), then a total line per currency: the page's figures."""
-        sql, params = self.rows_source or self.source
+        sql, params = self.source
         query = ALL_ROWS.format(
             ctes=self.ctes, source=sql, sums=SUMS, grouping=self.grouping, order=self.order
         )
@@ -527,6 +622,32 @@ class UsageDetails(TableData):
             yield ["Total", "", "", total["currency"], *(total[c] for c in USAGE_COLUMNS)]
 
 
+def _whole_months(
+    partner_id: int, start: datetime.date, finish: datetime.date, using: str
+) -> tuple[list[datetime.date], list[tuple[datetime.date, datetime.date]]]:
+    """The months of the period whose totals can be read from the monthly aggregate — every day of them with
+    data (the partner's) in the period, the base and the extra rates each one rate on the period's days of
+    them — and the periods' days of the other months that have data, to be read day by day. A month without
+    data (never imported, or its partition detached: its monthly aggregate stays) is neither."""
+    first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
+    query = MONTHS.format(
+        bonus=day_terms_sql("'partner_bonus'", "''", first, last),
+        extra=day_terms_sql("'deal_extra'", "''", first, last),
+    )
+    whole, days = [], []
+    with connections[using].cursor() as cursor:
+        cursor.execute(query, [partner_id, partner_id])
+        for month, flat, first_day, last_day in cursor.fetchall():
+            if first_day is None:
+                continue
+            if flat and first_day >= start and last_day <= finish:
+                whole.append(month)
+            else:
+                month_last = month_after(month) - datetime.timedelta(days=1)
+                days.append((max(month, start), min(month_last, finish)))
+    return whole, days
+
+
 def usage_details(
     *,
     membership,
@@ -543,23 +664,26 @@ def usage_details(
 ) -> UsageDetails:
     """The consumption ``membership`` may see from ``start`` to ``finish`` (of one ``subaccount``, or of the
     subaccounts whose name or billing account id holds ``q``) by ``view`` and ``grouping``; one page of
-    its rows, the totals and the chart in one query, on the database ``using`` (the replica for the page:
-    portal/replica.py).
+    its rows, the totals and the chart in one query (and one small one before it: which months are whole),
+    on the database ``using`` (the replica for the page: portal/replica.py).
 
-    Read from the aggregates the import keeps: the subaccount, cloud and folder views and every total and
-    chart from ``DailyUsage``; the service and SKU views of the whole partner from ``DailySkuUsage``
-    (corrected by the daily rows of the few subaccounts that earn otherwise). The service and SKU views of
-    a part of the partner (a restricted membership, one subaccount, a search) read the daily rows, which
-    are few; ``daily_rows`` reads them for everything — the same figures to the last digit, the rates,
+    Read from the aggregates the import keeps: the table, chart and totals' sums of the whole partner's
+    service and SKU views from ``DailySkuUsage`` (partner × day × SKU, corrected by the daily rows of the
+    few subaccounts that earn otherwise), of its subaccount, cloud and folder views from ``DailyUsage``;
+    the service and SKU views of a part of the partner (a restricted membership, one subaccount, a search)
+    from the daily rows, which are few. The totals' reward, each subaccount's month rounded once, from the
+    monthly aggregate where a month is whole and at one rate (REWARDS), else from ``DailyUsage``'s days.
+    ``daily_rows`` reads every figure from the daily rows — the same figures to the last digit, the rates,
     deals, own use and referred customers applied when read in either case."""
     key, name = USAGE_VIEWS[view]
     if grouping not in USAGE_GROUPINGS:
         raise ValueError(grouping)
     partner_id = membership.partner_id
     ctes = _reward_sql(start, finish, partner_id)
+    whole_partner = not membership.restricted and subaccount is None and not q
 
-    def scoped(model):
-        queryset = model.objects.restrict(membership).filter(date__gte=start, date__lte=finish)
+    def scoped(model, **period):
+        queryset = model.objects.restrict(membership).filter(**period)
         if subaccount is not None:
             queryset = queryset.filter(subaccount=subaccount)
         elif q:
@@ -568,46 +692,76 @@ def usage_details(
             )
         return queryset.order_by()
 
-    def source(model, earning, key: str, name: str) -> tuple[str, list]:
-        sql, params = (
-            scoped(model)
-            .values(
-                "subaccount_id",
-                "date",
-                "currency",
-                "cost",
-                "credit",
-                "adjustment",
-                key=F(key),
-                name=F(name),
-                earning=earning,
-            )
-            .query.sql_with_params()
-        )
+    def source(queryset, earning, key: str, name: str) -> tuple[str, list]:
+        sql, params = queryset.values(
+            "subaccount_id",
+            "date",
+            "currency",
+            "cost",
+            "credit",
+            "adjustment",
+            key=F(key),
+            name=F(name),
+            earning=earning,
+        ).query.sql_with_params()
         return SOURCE.format(rows=sql, reward=REWARD.format(paid="c.earning"), joins=REWARD_JOINS), list(
             params
         )
 
-    rows_source = None
-    whole_partner = not membership.restricted and subaccount is None and not q
+    in_period = {"date__gte": start, "date__lte": finish}
+    literal = {
+        "partner": str(int(partner_id)),
+        "first": f"DATE '{start.isoformat()}'",
+        "last": f"DATE '{finish.isoformat()}'",
+    }
+    rewards = None
     if daily_rows or (view in ("service", "sku") and not whole_partner):
         resold = Case(When(is_marketplace=True, then=Value(ZERO)), default=F("cost") + F("credit"))
-        main = source(Consumption, resold, key, name)
+        main = source(scoped(Consumption, **in_period), resold, key, name)
     elif view in ("service", "sku"):
-        # the totals and the chart from the subaccounts' aggregate, the table's rows from the partner's
-        main = source(DailyUsage, F("paid"), "folder_id", "folder_name")
-        literal = {
-            "partner": str(int(partner_id)),
-            "first": f"DATE '{start.isoformat()}'",
-            "last": f"DATE '{finish.isoformat()}'",
-        }
-        rows_source = (SKU_SOURCE.format(key=key, name=name, **literal), [])
+        main = (SKU_SOURCE.format(key=key, name=name, **literal), [])
     else:
-        main = source(DailyUsage, F("paid"), key, name)
+        main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
+    if not daily_rows:
+        whole, days = _whole_months(partner_id, start, finish, using)
+        monthly_sql, monthly_params = (
+            scoped(MonthlyConsumption, month__in=whole or [datetime.date(1, 1, 1)])  # (none: no month)
+            .values("subaccount_id", "month", "currency", "paid")
+            .query.sql_with_params()
+        )
+        on_days = Q(date__gt=finish)  # none
+        for first_day, last_day in days:
+            on_days |= Q(date__gte=first_day, date__lte=last_day)
+        days_sql, days_params = source(
+            scoped(DailyUsage, **in_period).filter(on_days), F("paid"), "folder_id", "folder_name"
+        )
+        deal_scope = ""
+        if not whole_partner:  # the subaccounts the membership sees that the search or the choice keeps
+            subaccounts = Subaccount.objects.all()
+            if membership.restricted:
+                subaccounts = subaccounts.filter(account_id__in=membership.allowed_account_ids)
+            if subaccount is not None:
+                subaccounts = subaccounts.filter(pk=subaccount.pk)
+            elif q:
+                subaccounts = subaccounts.filter(Q(name__icontains=q) | Q(billing_account_id__icontains=q))
+            scope_sql, scope_params = subaccounts.order_by().values("id").query.sql_with_params()
+            deal_scope = f"AND dd.subaccount_id IN ({scope_sql})"
+            days_params = [*days_params, *scope_params]
+        rewards = (
+            REWARDS.format(
+                monthly=monthly_sql,
+                days=days_sql,
+                deal_reward=REWARD.format(paid="c.paid"),
+                partner=literal["partner"],
+                whole="ARRAY[" + ", ".join(f"DATE '{m.isoformat()}'" for m in whole) + "]",
+                deal_scope=deal_scope,
+            ),
+            [*monthly_params, *days_params],
+        )
     first = (max(page, 1) - 1) * per_page
     return UsageDetails(
         source=main,
-        rows_source=rows_source,
+        rewards=rewards,
         ctes=ctes,
         grouping=grouping,
         buckets=_buckets(start, finish, grouping),

@@ -16,6 +16,7 @@ from portal.money import round_money
 from portal.periods import month_after
 
 from .aggregates import customer_months_rebuild, daily_usage_rebuild, only_partner
+from .deal_usage import deal_usage_rebuild
 from .models import (
     BONUS_PROGRAMS,
     DESTINATIONS,
@@ -74,6 +75,7 @@ def monthly_consumption_rebuild(
         cursor.execute(MONTHLY_STALE_SQL.format(only_m=only["only_m"]), params)
     customer_months_rebuild(start=start, end=end, partner_id=partner_id)
     daily_usage_rebuild(start=start, end=end, partner_id=partner_id)
+    deal_usage_rebuild(start=start, end=end, partner_id=partner_id)
 
 
 # whether a consumption row ``c`` is of an excluded service or SKU: the one rule the import and a change of

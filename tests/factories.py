@@ -19,6 +19,7 @@ from finance.models import (
     CustomerMonth,
     DailySkuUsage,
     DailyUsage,
+    DealUsage,
     Exclusion,
     LedgerEntry,
     MonthlyConsumption,
@@ -245,6 +246,15 @@ class DailySkuUsageFactory(factory.django.DjangoModelFactory):
     credit = Decimal("0.00")
     adjustment = Decimal("0.00")
     paid = Decimal("12.00")
+
+
+class DealUsageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DealUsage
+
+    partner = factory.SubFactory(PartnerFactory)
+    month = datetime.date(2026, 10, 1)
+    deals = "d41d8cd98f00b204e9800998ecf8427e"  # md5 of nothing: a month without deals
 
 
 class MonthlyConsumptionFactory(factory.django.DjangoModelFactory):

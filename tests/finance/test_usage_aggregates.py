@@ -25,13 +25,21 @@ from finance.models import DailySkuUsage, DailyUsage, Exclusion, MonthlyConsumpt
 from finance.selectors import USAGE_GROUPINGS, USAGE_VIEWS, usage_details
 from finance.services import exclusions_apply
 from subaccounts.models import Subaccount
-from tests.factories import AccountFactory, RebateTermFactory, SubaccountFactory
+from tests.factories import AccountFactory, RebateTermFactory, RegistrationFactory, SubaccountFactory
 from tests.finance.test_money_oracle import Built, worlds
 
 D = Decimal
 EXAMPLES = int(os.environ.get("USAGE_EXAMPLES", "8"))
+NOON_JULY = datetime.datetime(2026, 7, 1, 12, tzinfo=datetime.UTC)
 # 92 days across four months, none of them whole at both ends
 START, FINISH = datetime.date(2026, 7, 12), datetime.date(2026, 10, 11)
+# the periods the equivalence is tried on: whole months (their totals from the monthly aggregate, unless
+# a rate changes in them), partial months at both ends (day by day), days inside one month
+PERIODS = [
+    (START, FINISH),
+    (datetime.date(2026, 8, 1), datetime.date(2026, 10, 31)),
+    (datetime.date(2026, 9, 5), datetime.date(2026, 9, 20)),
+]
 
 
 def figures(membership, **kwargs) -> dict:
@@ -52,13 +60,31 @@ def figures(membership, **kwargs) -> dict:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(spec=worlds(), view=st.sampled_from(sorted(USAGE_VIEWS)), grouping=st.sampled_from(USAGE_GROUPINGS))
-def test_the_aggregates_give_the_daily_rows_figures_to_the_last_digit(spec, view, grouping):
+@given(
+    spec=worlds(),
+    view=st.sampled_from(sorted(USAGE_VIEWS)),
+    grouping=st.sampled_from(USAGE_GROUPINGS),
+    days=st.sampled_from(PERIODS),
+    changed=st.booleans(),
+)
+def test_the_aggregates_give_the_daily_rows_figures_to_the_last_digit(spec, view, grouping, days, changed):
+    """Every figure of the whole partner, of one subaccount, of a search and of a restricted membership —
+    whole months or not, rates changing or not, deals, own use and referred customers as the world has
+    them; and again after the deals and own use changed since the import (``changed``: the aggregate's
+    deals no longer the month's)."""
     with transaction.atomic():
         built = Built(spec)  # its rows in, then the import's rebuild (monthly_consumption_rebuild)
+        if changed:  # a customer's deal approved, a subaccount marked the partner's own: after the import
+            for partner in built.partners:
+                last = Subaccount.objects.filter(partner=partner).order_by("-pk").first()
+                if last is not None:
+                    RegistrationFactory(account=last.account, status="approved", decided_at=NOON_JULY)
+                    Subaccount.objects.filter(account=last.account).update(created_at=NOON_JULY)
+            first = Subaccount.objects.order_by("pk").first()
+            Subaccount.objects.filter(pk=first.pk).update(is_partner_own=not first.is_partner_own)
         for partner in built.partners:
             whole = SimpleNamespace(partner_id=partner.pk, restricted=False)
-            period = {"start": START, "finish": FINISH, "view": view, "grouping": grouping}
+            period = {"start": days[0], "finish": days[1], "view": view, "grouping": grouping}
             from_aggregates = figures(whole, **period)
             assert from_aggregates == figures(whole, **period, daily_rows=True)
             assert from_aggregates["count"] == len(from_aggregates["rows"]) - len(from_aggregates["totals"])
@@ -67,6 +93,14 @@ def test_the_aggregates_give_the_daily_rows_figures_to_the_last_digit(spec, view
                 assert figures(whole, **period, subaccount=one) == figures(
                     whole, **period, subaccount=one, daily_rows=True
                 )
+                search = one.billing_account_id[-3:]
+                assert figures(whole, **period, q=search) == figures(
+                    whole, **period, q=search, daily_rows=True
+                )
+                restricted = SimpleNamespace(
+                    partner_id=partner.pk, restricted=True, allowed_account_ids=[one.account_id]
+                )
+                assert figures(restricted, **period) == figures(restricted, **period, daily_rows=True)
         transaction.set_rollback(True)
 
 
@@ -208,3 +242,35 @@ def test_a_detached_month_leaves_the_page_on_either_path_and_keeps_its_monthly_a
     assert daily() == {("ba-1", datetime.date(2026, 10, 3), "f1", D("100"), D("100"))}  # October stays
     response = client_for(member()).get(reverse("finance:usage"), {"period": "custom", **january})
     assert "No consumption in this period." in response.content.decode()
+
+
+def test_a_deal_approved_after_the_import_and_a_rate_changing_mid_month_count_at_once(world, tmp_path):
+    """Whole October, read from the monthly aggregate while its rate is one rate: a deal approved after
+    the import earns its extra on the page at once (the partner aggregate's deal part no longer stands for
+    the month's deals, so their rows are read), and the next import brings the aggregate in line; a base
+    rate changing on 15 October makes the month's totals count day by day — the daily rows' figures
+    every time."""
+    load(
+        billing_file(
+            tmp_path,
+            ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0"),
+            ("ba-2", "2026-10-20", "f9", "compute", "vcpu", "20.00", "0"),
+        )
+    )
+    assert totals(world) == {"RUB": (D("120"), D("12"))}
+    RebateTermFactory(program=Program.DEAL_EXTRA, rate=D("0.1500"), valid_from=datetime.date(2026, 1, 1))
+    september = datetime.datetime(2026, 9, 1, 12, tzinfo=datetime.UTC)
+    RegistrationFactory(account=world.customer.account, status="approved", decided_at=september)
+    Subaccount.objects.filter(pk=world.customer.pk).update(created_at=september)
+    for view in USAGE_VIEWS:
+        assert totals(world, view=view) == {"RUB": (D("120"), D("27"))}  # 100 × (10% + 15%) + 20 × 10%
+    sku_rows = figures(world.whole, start=OCT, finish=datetime.date(2026, 10, 31), view="sku")["rows"]
+    assert sku_rows[0][7] == D("25")  # 3 October's vCPU: the deal's extra in the row too
+
+    load(billing_file(tmp_path, ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0")))
+    assert DailySkuUsage.objects.get(date=datetime.date(2026, 10, 3)).deal_paid == D("100")
+    assert totals(world, view="sku") == {"RUB": (D("120"), D("27"))}
+
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.2000"), valid_from=datetime.date(2026, 10, 15))
+    for view in USAGE_VIEWS:
+        assert totals(world, view=view) == {"RUB": (D("120"), D("29"))}  # 20 × 20% from the 15th
