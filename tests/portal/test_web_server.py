@@ -73,10 +73,12 @@ def test_a_streamed_report_that_fails_half_way_ends_as_an_error_the_client_sees(
     columns = [
         f.column for f in Consumption._meta.concrete_fields if f.column not in ("id", "sku_id", "date")
     ]
-    with connection.cursor() as cursor:  # ROWS rows of March, each its own SKU
+    # ROWS rows of March, each its own SKU — named apart from the factory's sku-<n>, which one of them met
+    # when the session's factories had counted past 31 (a duplicate key, a flaky failure)
+    with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO finance_consumption ({", ".join(columns)}, sku_id, date)
-                SELECT {", ".join(columns)}, 'sku-' || n, DATE '2026-03-01' + n %% 31
+                SELECT {", ".join(columns)}, 'streamed-sku-' || n, DATE '2026-03-01' + n %% 31
                 FROM finance_consumption, generate_series(1, {ROWS}) n WHERE id = %s""",  # noqa: S608
             [template.pk],
         )
