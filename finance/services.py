@@ -15,7 +15,7 @@ from portal.audit import audit
 from portal.money import round_money
 from portal.periods import month_after
 
-from .aggregates import customer_months_rebuild, only_partner
+from .aggregates import customer_months_add, customer_months_rebuild, only_partner
 from .models import (
     BONUS_PROGRAMS,
     DESTINATIONS,
@@ -206,7 +206,7 @@ def accrual_record(
         accrual=accrual,
     )
     if program in BONUS_PROGRAMS:
-        customer_months_rebuild(start=period, end=period, partner_id=partner_id)
+        customer_months_add([accrual.pk])
     return accrual
 
 
