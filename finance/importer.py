@@ -544,6 +544,12 @@ def _replace_period(cursor, header: list[str], rows: int, first, last, dates_sha
         if not problems.error_count:
             raise
         raise ImportRejected(problems) from None
+    # the months' partitions as they now are (ANALYZE samples this transaction's rows): the aggregates below
+    # group them by hashing the few groups there are, not by sorting every row on a guess of millions
+    attached = {p.first for p in partitions.partitions()}
+    for month in partitions.months(checked.first_day, checked.last_day):
+        if month in attached:
+            cursor.execute(f"ANALYZE {partitions.partition_name(month)}")
     monthly_consumption_rebuild(start=checked.first_day.replace(day=1), end=checked.last_day)
     checked.partners = sorted(partners | _partners_of(cursor, checked))
     return checked

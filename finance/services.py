@@ -15,7 +15,7 @@ from portal.audit import audit
 from portal.money import round_money
 from portal.periods import month_after
 
-from .aggregates import customer_months_add, customer_months_rebuild, only_partner
+from .aggregates import customer_months_add, customer_months_rebuild, daily_usage_rebuild, only_partner
 from .models import (
     BONUS_PROGRAMS,
     DESTINATIONS,
@@ -28,8 +28,7 @@ from .models import (
 from .selectors import balance
 
 # paid consumption is cost + credit (billing's credits are negative) of the services that are not excluded:
-# the one definition every program and page reads. The monthly cells from scratch: the definition
-# USAGE_CELLS_SQL below computes in one pass with the daily aggregates (the tests compare the two).
+# the one definition every program and page reads
 MONTHLY_UPSERT_SQL = """
 INSERT INTO finance_monthlyconsumption
     (partner_id, subaccount_id, month, service_id, service_name, currency, cost, credit, marketplace_cost,
@@ -50,71 +49,18 @@ WHERE (finance_monthlyconsumption.cost, finance_monthlyconsumption.credit,
       IS DISTINCT FROM (EXCLUDED.cost, EXCLUDED.credit, EXCLUDED.marketplace_cost, EXCLUDED.paid,
                         EXCLUDED.service_name)
 """
-
-# The three aggregates of the daily rows in one pass: one scan of the months' rows hashed into three grouping
-# sets — the monthly cells (subaccount × month × service), DailyUsage's (subaccount × day × folder) and
-# DailySkuUsage's (partner × day × SKU) — told apart by GROUPING(folder_id, sku_id): 3 monthly, 1 per folder,
-# 2 per SKU. The same sums and maxima as MONTHLY_UPSERT_SQL and DAILY_USAGE_SQL (which stay the definitions
-# the tests rebuild from), without reading the month three times. The monthly cells are upserted and the
-# stale ones deleted (untouched rows stay as they are); the daily cells of the months are replaced wholesale
-# (deleted first, by USAGE_CLEARED_SQL).
-USAGE_CLEARED_SQL = """
-DELETE FROM finance_dailyusage u WHERE u.date >= %(start)s AND u.date < %(end)s {only_u};
-DELETE FROM finance_dailyskuusage u WHERE u.date >= %(start)s AND u.date < %(end)s {only_u}
-"""
-USAGE_CELLS_SQL = """
-WITH cells AS MATERIALIZED (
-    SELECT GROUPING(c.folder_id, c.sku_id) AS cells, c.partner_id, c.subaccount_id,
-           date_trunc('month', c.date)::date AS month, c.date, c.currency, c.service_id, c.sku_id,
-           c.folder_id,
-           max(c.service_name) AS service_name, max(c.sku_name) AS sku_name, max(c.cloud_id) AS cloud_id,
-           max(c.cloud_name) AS cloud_name, max(c.folder_name) AS folder_name,
-           sum(c.cost) AS cost, sum(c.credit) AS credit, sum(c.adjustment) AS adjustment,
-           sum(CASE WHEN c.is_marketplace THEN c.cost + c.credit ELSE 0 END) AS marketplace_cost,
-           sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END) AS paid
-    FROM finance_consumption c
-    WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
-    GROUP BY GROUPING SETS (
-        (c.partner_id, c.subaccount_id, date_trunc('month', c.date), c.service_id, c.currency),
-        (c.partner_id, c.subaccount_id, c.date, c.currency, c.folder_id),
-        (c.partner_id, c.date, c.currency, c.service_id, c.sku_id))
-), monthly AS (
-    INSERT INTO finance_monthlyconsumption
-        (partner_id, subaccount_id, month, service_id, service_name, currency, cost, credit, marketplace_cost,
-         paid)
-    SELECT partner_id, subaccount_id, month, service_id, service_name, currency, cost, credit,
-           marketplace_cost, paid
-    FROM cells WHERE cells = 3
-    ON CONFLICT (subaccount_id, month, service_id, currency) DO UPDATE
-    SET service_name = EXCLUDED.service_name, cost = EXCLUDED.cost, credit = EXCLUDED.credit,
-        marketplace_cost = EXCLUDED.marketplace_cost, paid = EXCLUDED.paid
-    WHERE (finance_monthlyconsumption.cost, finance_monthlyconsumption.credit,
-           finance_monthlyconsumption.marketplace_cost, finance_monthlyconsumption.paid,
-           finance_monthlyconsumption.service_name)
-          IS DISTINCT FROM (EXCLUDED.cost, EXCLUDED.credit, EXCLUDED.marketplace_cost, EXCLUDED.paid,
-                            EXCLUDED.service_name)
-), stale AS (
-    DELETE FROM finance_monthlyconsumption m
-    WHERE m.month >= %(start)s AND m.month < %(end)s {only_m}
-      AND NOT EXISTS (SELECT 1 FROM cells f
-                      WHERE f.cells = 3 AND f.subaccount_id = m.subaccount_id AND f.month = m.month
-                        AND f.service_id = m.service_id AND f.currency = m.currency)
-), daily AS (
-    INSERT INTO finance_dailyusage
-        (partner_id, subaccount_id, date, currency, cloud_id, cloud_name, folder_id, folder_name,
-         cost, credit, adjustment, paid)
-    SELECT partner_id, subaccount_id, date, currency, cloud_id, cloud_name, folder_id, folder_name,
-           cost, credit, adjustment, paid
-    FROM cells WHERE cells = 1
-)
-INSERT INTO finance_dailyskuusage
-    (partner_id, date, currency, service_id, service_name, sku_id, sku_name, cost, credit, adjustment, paid)
-SELECT partner_id, date, currency, service_id, service_name, sku_id, sku_name, cost, credit, adjustment, paid
-FROM cells WHERE cells = 2
+MONTHLY_STALE_SQL = """
+DELETE FROM finance_monthlyconsumption m
+WHERE m.month >= %(start)s AND m.month < %(end)s {only_m}
+  AND NOT EXISTS (
+    SELECT 1 FROM finance_consumption c
+    WHERE c.subaccount_id = m.subaccount_id AND c.service_id = m.service_id AND c.currency = m.currency
+      AND c.date >= m.month AND c.date < (m.month + interval '1 month')
+  )
 """
 
 
-# a month's sorts and hashes (the grouping sets above, the import's million lines ordered for the unique
+# a month's sorts and hashes (the aggregates' groups, the import's million lines ordered for the unique
 # index) stay in memory instead of spilling to disk; SET LOCAL, so only for the transaction doing them
 WORK_MEM = "256MB"
 
@@ -127,13 +73,13 @@ def monthly_consumption_rebuild(
     months, both included) in line with the daily rows, and with them the customer months and Subaccount
     details' daily aggregates: set-based, and a rerun changes nothing."""
     params = {"start": start.replace(day=1), "end": month_after(end), "partner": partner_id}
-    only = only_partner(partner_id, "c", "m", "u")
+    only = only_partner(partner_id, "c", "m")
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        for statement in USAGE_CLEARED_SQL.format(only_u=only["only_u"]).split(";"):
-            cursor.execute(statement, params)
-        cursor.execute(USAGE_CELLS_SQL.format(only_c=only["only_c"], only_m=only["only_m"]), params)
+        cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=only["only_c"]), params)
+        cursor.execute(MONTHLY_STALE_SQL.format(only_m=only["only_m"]), params)
     customer_months_rebuild(start=start, end=end, partner_id=partner_id)
+    daily_usage_rebuild(start=start, end=end, partner_id=partner_id)
 
 
 # whether a consumption row ``c`` is of an excluded service or SKU: the one rule the import and a change of

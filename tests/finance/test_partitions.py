@@ -19,7 +19,7 @@ from finance import partitions
 from finance.commission import COUNT, report_query
 from finance.importer import load
 from finance.models import Consumption, MonthlyConsumption
-from finance.services import USAGE_CELLS_SQL, monthly_consumption_rebuild
+from finance.services import MONTHLY_UPSERT_SQL, monthly_consumption_rebuild
 from finance.tasks import create_consumption_partitions
 from tests.factories import ConsumptionFactory, SubaccountFactory
 from tests.finance.test_import import line, write
@@ -155,9 +155,8 @@ def test_a_months_queries_read_only_that_months_partition():
     october, last = {"finance_consumption_p2026_10"}, datetime.date(2026, 10, 31)
     delete = "DELETE FROM finance_consumption WHERE date BETWEEN %s AND %s"  # the importer's
     assert consumption_tables(scanned(delete, [OCT, last])) == october
-    only = "AND {}.partner_id = %(partner)s"
-    rebuild = USAGE_CELLS_SQL.format(only_c=only.format("c"), only_m=only.format("m"))  # the aggregates'
-    assert consumption_tables(scanned(rebuild, {"start": OCT, "end": NOV, "partner": 1})) == october
+    upsert = MONTHLY_UPSERT_SQL.format(only_c="AND c.partner_id = %(partner)s")
+    assert consumption_tables(scanned(upsert, {"start": OCT, "end": NOV, "partner": 1})) == october
     count, params = report_query(COUNT, partner_id=1, start=OCT, finish=last, account_ids=None)
     assert consumption_tables(scanned(count, params)) == october
 
