@@ -24,7 +24,7 @@ from subaccounts.models import Subaccount
 
 from . import partitions
 from .models import Consumption, CorrectionReason
-from .services import EXCLUDED_SQL, WORK_MEM, monthly_consumption_rebuild
+from .services import EXCLUDED_SQL, monthly_consumption_rebuild
 from .tasks import reaccrue
 
 # billing's detailed export as the provider writes it: these columns are required, the credit breakdown and
@@ -334,6 +334,10 @@ ORDER BY sub.id, v_date, v_folder_id, v_sku_id  -- the unique index's order: its
 """
 
 
+# the load transaction's work_mem (SET LOCAL): its sorts and hashes in memory, not spilled to disk
+WORK_MEM = "256MB"
+
+
 def _header(path: Path) -> list[str]:
     try:
         return [h.strip() for h in next(_lines(path))[1]]
@@ -517,7 +521,8 @@ def _replace_period(cursor, header: list[str], rows: int, first, last, dates_sha
     checked = Checked(rows=rows)
     if not checked.rows:
         return checked
-    # the million lines ordered for the unique index sort in memory (1,000,000 lines: 24 s → 16 s)
+    # the load's sorts and hashes stay in memory for this transaction: the million lines ordered for the
+    # unique index, and the aggregates' groups (1,000,000 lines: the INSERT 24 s → 16 s in one EXPLAIN)
     cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     try:
         with transaction.atomic():

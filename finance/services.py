@@ -60,11 +60,6 @@ WHERE m.month >= %(start)s AND m.month < %(end)s {only_m}
 """
 
 
-# a month's sorts and hashes (the aggregates' groups, the import's million lines ordered for the unique
-# index) stay in memory instead of spilling to disk; SET LOCAL, so only for the transaction doing them
-WORK_MEM = "256MB"
-
-
 @transaction.atomic
 def monthly_consumption_rebuild(
     *, start: datetime.date, end: datetime.date, partner_id: int | None = None
@@ -75,7 +70,6 @@ def monthly_consumption_rebuild(
     params = {"start": start.replace(day=1), "end": month_after(end), "partner": partner_id}
     only = only_partner(partner_id, "c", "m")
     with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=only["only_c"]), params)
         cursor.execute(MONTHLY_STALE_SQL.format(only_m=only["only_m"]), params)
     customer_months_rebuild(start=start, end=end, partner_id=partner_id)
