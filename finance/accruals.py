@@ -27,7 +27,7 @@ from django.utils import timezone
 from portal.periods import add_months, month_after, window_sql
 from tools.models import ProgramSettings
 
-from .aggregates import customer_months_rebuild
+from .aggregates import customer_months_add
 from .models import BONUS_PROGRAMS, POOL_OF_PROGRAM, CorrectionReason, Program
 
 
@@ -289,11 +289,15 @@ inserted AS (
     ON CONFLICT (partner_id, subaccount_id, period, program, source, currency) WHERE corrects_id IS NULL
     DO NOTHING
     RETURNING id, amount, currency, corrects_id
+),
+ledger AS (
+    INSERT INTO finance_ledgerentry (partner_id, pool, program, kind, amount, currency, accrual_id,
+                                     created_at)
+    SELECT %(partner)s, %(pool)s, %(program)s,
+           CASE WHEN corrects_id IS NULL THEN 'accrual' ELSE 'correction' END, amount, currency, id, now()
+    FROM inserted
 )
-INSERT INTO finance_ledgerentry (partner_id, pool, program, kind, amount, currency, accrual_id, created_at)
-SELECT %(partner)s, %(pool)s, %(program)s,
-       CASE WHEN corrects_id IS NULL THEN 'accrual' ELSE 'correction' END, amount, currency, id, now()
-FROM inserted
+SELECT coalesce(array_agg(id), ARRAY[]::bigint[]) FROM inserted
 """
 
 
@@ -310,9 +314,10 @@ NOTHING = (
 
 def _insert(
     cursor, basis: str, params: dict, program: str, condition: str = "", sources: list[str] | None = None
-) -> int:
-    """Write one program's accruals and corrections; ``sources`` limits which of the month's accruals the
-    basis stands for (all of the program's by default)."""
+) -> list[int]:
+    """Write one program's accruals and corrections, each with its ledger entry; returns their ids.
+    ``sources`` limits which of the month's accruals the basis stands for (all of the program's by
+    default)."""
     cursor.execute(
         INSERT.format(basis=basis),
         {
@@ -323,7 +328,7 @@ def _insert(
             "sources": sources,
         },
     )
-    return cursor.rowcount
+    return cursor.fetchone()[0]
 
 
 FLAT = f"""
@@ -351,13 +356,15 @@ def _accrue_specializations(cursor, params: dict) -> int:
         services = [s.strip() for s in service_ids.split(",") if s.strip()]
         source = f"specialization:{code}:{quarter.year}Q{(quarter.month + 2) // 3}"
         sources.append(source)
-        added += _insert(
-            cursor,
-            SPECIALIZATION_BASIS,
-            {**params, "source": source, "services": services},
-            Program.SPECIALIZATION_REBATE,
-            condition=code,
-            sources=[source],
+        added += len(
+            _insert(
+                cursor,
+                SPECIALIZATION_BASIS,
+                {**params, "source": source, "services": services},
+                Program.SPECIALIZATION_REBATE,
+                condition=code,
+                sources=[source],
+            )
         )
     # a specialization accrued before but no longer active in the quarter: corrected to zero
     cursor.execute(
@@ -368,7 +375,7 @@ def _accrue_specializations(cursor, params: dict) -> int:
     )
     stale = cursor.fetchone()[0]
     if stale:
-        added += _insert(cursor, NOTHING, params, Program.SPECIALIZATION_REBATE, sources=stale)
+        added += len(_insert(cursor, NOTHING, params, Program.SPECIALIZATION_REBATE, sources=stale))
     return added
 
 
@@ -390,7 +397,7 @@ def accrue_month(
         "deal_days": ProgramSettings.current().deal_subaccount_days,
         "reason": reason,
     }
-    added = {}
+    added, bonuses = {}, []
     with connection.cursor() as cursor:
         # one run at a time per partner and month; a second run waits, then adds nothing
         cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [partner_id, f"accrue:{month}"])
@@ -399,11 +406,14 @@ def accrue_month(
                 basis = BASES[program]
                 if program == Program.PARTNER_BONUS and _flat(cursor, params):
                     basis = BASES["partner_bonus_flat"]
-                added[program] = _insert(cursor, basis, params, program)
+                written = _insert(cursor, basis, params, program)
+                added[program] = len(written)
+                if program in BONUS_PROGRAMS:
+                    bonuses += written
         if programs is None or Program.SPECIALIZATION_REBATE in programs:
             added[Program.SPECIALIZATION_REBATE] = _accrue_specializations(cursor, params)
-    if any(added.get(program) for program in BONUS_PROGRAMS):
-        customer_months_rebuild(start=month, end=month, partner_id=partner_id)
+    # the customer months take what was just written (not a rebuild of the partner's month)
+    customer_months_add(bonuses)
     return added
 
 

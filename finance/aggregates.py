@@ -64,6 +64,34 @@ def customer_months_rebuild(
         cursor.execute(CUSTOMER_MONTHS_SQL.format(**only_partner(partner_id, "m", "a", "c")), params)
 
 
+# The customer months after new accruals, incrementally: an accrual is never changed, a correction is a new
+# row with the difference, so each written accrual of a bonus program adds its amount to its customer's
+# month (made when it has none: the rebuild would make it from that accrual). The same cells as
+# CUSTOMER_MONTHS_SQL gives from scratch, for the cost of the rows just written.
+CUSTOMER_MONTHS_ADD_SQL = f"""
+INSERT INTO finance_customermonth (partner_id, account_id, month, currency, paid, partner_bonus, deal_extra)
+SELECT a.partner_id, s.account_id, a.period, a.currency, 0,
+       coalesce(sum(a.amount) FILTER (WHERE a.program = '{Program.PARTNER_BONUS.value}'), 0),
+       coalesce(sum(a.amount) FILTER (WHERE a.program = '{Program.DEAL_EXTRA.value}'), 0)
+FROM finance_accrual a JOIN subaccounts_subaccount s ON s.id = a.subaccount_id
+WHERE a.id = ANY(%(accruals)s)
+  AND a.program IN ('{Program.PARTNER_BONUS.value}', '{Program.DEAL_EXTRA.value}')
+GROUP BY a.partner_id, s.account_id, a.period, a.currency
+ON CONFLICT (account_id, month, currency) DO UPDATE
+SET partner_bonus = finance_customermonth.partner_bonus + EXCLUDED.partner_bonus,
+    deal_extra = finance_customermonth.deal_extra + EXCLUDED.deal_extra
+WHERE EXCLUDED.partner_bonus <> 0 OR EXCLUDED.deal_extra <> 0
+"""  # noqa: S608 (constant fragments; the accruals are bound)
+
+
+def customer_months_add(accrual_ids: list[int]) -> None:
+    """Bring the customer months in line after the accruals ``accrual_ids`` were written (the others of
+    bonus programs among them count; they were in line before)."""
+    if accrual_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(CUSTOMER_MONTHS_ADD_SQL, {"accruals": list(accrual_ids)})
+
+
 # Subaccount details' aggregates of the daily rows (DailyUsage, DailySkuUsage): each month's cells replaced
 # wholesale from that month's rows. ``paid`` is cost + credit of the services that are not excluded, the
 # one definition every program and page reads.

@@ -334,6 +334,10 @@ ORDER BY sub.id, v_date, v_folder_id, v_sku_id  -- the unique index's order: its
 """
 
 
+# the load transaction's work_mem (SET LOCAL): its sorts and hashes in memory, not spilled to disk
+WORK_MEM = "256MB"
+
+
 def _header(path: Path) -> list[str]:
     try:
         return [h.strip() for h in next(_lines(path))[1]]
@@ -419,7 +423,7 @@ def _copy_file(cursor, path: Path, columns: int, progress: Callable[[int], None]
     cursor.execute("DROP TABLE IF EXISTS pg_temp.consumption_staging")
     cursor.execute(
         f"CREATE TEMPORARY TABLE consumption_staging (line bigint GENERATED ALWAYS AS IDENTITY, "
-        f"{', '.join(f'c{i} text' for i in range(columns))}) ON COMMIT DROP"
+        f"{', '.join(f'c{i} text' for i in range(columns))})"
     )
     lines, reported = 0, 0
     with (
@@ -437,26 +441,20 @@ def _copy_file(cursor, path: Path, columns: int, progress: Callable[[int], None]
     cursor.execute("ANALYZE pg_temp.consumption_staging")  # true row counts: the joins below hash
 
 
-# the period, its months and the line count, with a cheap look at the dates' shape (the cast checks the rest)
+# the period, its months and the line count, with a cheap look at the dates' shape (the cast checks the rest);
+# the dates are grouped first (a hash of a few hundred values at most), then looked at once each
 PERIOD = """
-SELECT count(*), min(v_date), max(v_date),
+SELECT sum(lines), min(v_date), max(v_date),
        bool_and(length(v_date) = 10 AND substr(v_date, 5, 1) = '-' AND substr(v_date, 8, 1) = '-'
                 AND v_date ~ '^[0-9-]+$'),
        array_agg(DISTINCT substr(v_date, 1, 7))
-FROM (SELECT {values} FROM pg_temp.consumption_staging) v
+FROM (SELECT v_date, count(*) AS lines FROM (SELECT {values} FROM pg_temp.consumption_staging) v
+      GROUP BY v_date) days
 """
 
 
 class _Unclean(Exception):
     """The fast path met a line it will not load: PROBLEMS names what is wrong."""
-
-
-class _MonthsWithoutPartition(Exception):
-    """The file has days of months that have no partition yet (a backfill of old months)."""
-
-    def __init__(self, months: list[datetime.date]):
-        super().__init__(f"no consumption partition for {', '.join(f'{m:%Y-%m}' for m in months)}")
-        self.months = months
 
 
 def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checked:
@@ -474,14 +472,7 @@ def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checke
     if not header or missing:
         checked, _subaccounts = check(path)  # names the empty file or the missing columns
         raise ImportRejected(checked)
-    try:
-        checked = _load_once(path, header, progress)
-    except _MonthsWithoutPartition as missing:
-        # months never loaded before: their partitions are made in a short transaction of their own (making
-        # one locks the default partition and, for its foreign keys, writes to subaccounts and partners;
-        # inside the load that would last as long as the load), then the file is loaded again
-        partitions.ensure_months(missing.months)
-        checked = _load_once(path, header, progress)
+    checked = _load_once(path, header, progress)
     if progress:
         progress(checked.rows)
     # the closed months the period feeds are brought up to date once the load is committed
@@ -490,10 +481,26 @@ def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checke
 
 
 def _load_once(path: Path, header: list[str], progress: Callable[[int], None] | None) -> Checked:
+    """COPY the file into the session's staging table (its own transaction), make the partitions of months
+    never loaded before, then replace the period from the staging table (one transaction): the file is
+    copied once whatever partitions it needs."""
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            _copy_file(cursor, path, len(header), progress)
-            return _replace_period(cursor, header)
+        with connection.cursor() as cursor:
+            try:
+                with transaction.atomic():
+                    _copy_file(cursor, path, len(header), progress)
+                    cursor.execute(PERIOD.format(values=_staged_values(header, ["date"])))
+                    rows, first, last, dates_shaped, months = cursor.fetchone()
+                if rows and dates_shaped:
+                    # months never loaded before: their partitions are made in a short transaction of their
+                    # own (making one locks the default partition and, for its foreign keys, writes to
+                    # subaccounts and partners; inside the load that would last as long as the load)
+                    partitions.ensure_months([month for m in months if (month := _month(m))])
+                with transaction.atomic():
+                    return _replace_period(cursor, header, rows or 0, first, last, dates_shaped)
+            finally:
+                if not connection.needs_rollback:
+                    cursor.execute("DROP TABLE IF EXISTS pg_temp.consumption_staging")
     except (DataError, psycopg.DataError):
         # COPY could not read the file (column count, quoting, encoding): name every bad line
         checked, _subaccounts = check(path)
@@ -502,20 +509,26 @@ def _load_once(path: Path, header: list[str], progress: Callable[[int], None] | 
         raise ImportRejected(checked) from None
 
 
-def _replace_period(cursor, header: list[str]) -> Checked:
-    checked = Checked()
-    cursor.execute(PERIOD.format(values=_staged_values(header, ["date"])))
-    checked.rows, first, last, dates_shaped, months = cursor.fetchone()
+def _month(text: str) -> datetime.date | None:
+    """The first day of a staged ``YYYY-MM``; None if it is no month (the load refuses its lines)."""
+    try:
+        return datetime.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        return None
+
+
+def _replace_period(cursor, header: list[str], rows: int, first, last, dates_shaped) -> Checked:
+    checked = Checked(rows=rows)
     if not checked.rows:
         return checked
+    # the load's sorts and hashes stay in memory for this transaction: the million lines ordered for the
+    # unique index, and the aggregates' groups (1,000,000 lines: the INSERT 24 s → 16 s in one EXPLAIN)
+    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     try:
         with transaction.atomic():
             if not dates_shaped:
                 raise _Unclean
             checked.first_day, checked.last_day = map(datetime.date.fromisoformat, (first, last))
-            missing = partitions.missing([datetime.date.fromisoformat(f"{m}-01") for m in months])
-            if missing:
-                raise _MonthsWithoutPartition(missing)
             partners = _partners_of(cursor, checked)
             # the file's period is replaced as a whole: rows of that period not in the file go
             cursor.execute(
@@ -536,6 +549,12 @@ def _replace_period(cursor, header: list[str]) -> Checked:
         if not problems.error_count:
             raise
         raise ImportRejected(problems) from None
+    # the months' partitions as they now are (ANALYZE samples this transaction's rows): the aggregates below
+    # group them by hashing the few groups there are, not by sorting every row on a guess of millions
+    attached = {p.first for p in partitions.partitions()}
+    for month in partitions.months(checked.first_day, checked.last_day):
+        if month in attached:
+            cursor.execute(f"ANALYZE {partitions.partition_name(month)}")
     monthly_consumption_rebuild(start=checked.first_day.replace(day=1), end=checked.last_day)
     checked.partners = sorted(partners | _partners_of(cursor, checked))
     return checked

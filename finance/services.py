@@ -15,7 +15,7 @@ from access.audit import audit
 from portal.money import round_money
 from portal.periods import month_after
 
-from .aggregates import customer_months_rebuild, daily_usage_rebuild, only_partner
+from .aggregates import customer_months_add, customer_months_rebuild, daily_usage_rebuild, only_partner
 from .deal_usage import deal_usage_rebuild
 from .models import (
     BONUS_PROGRAMS,
@@ -148,7 +148,7 @@ def accrual_record(
         accrual=accrual,
     )
     if program in BONUS_PROGRAMS:
-        customer_months_rebuild(start=period, end=period, partner_id=partner_id)
+        customer_months_add([accrual.pk])
     return accrual
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
@@ -20,10 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finance import partitions
+from finance.accruals import accrue_month
+from finance.aggregates import customer_months_rebuild, daily_usage_rebuild
 from finance.importer import COLUMNS, load
-from finance.models import DailySkuUsage, DailyUsage, Exclusion, MonthlyConsumption, Program
+from finance.models import CustomerMonth, DailySkuUsage, DailyUsage, Exclusion, MonthlyConsumption, Program
 from finance.selectors import USAGE_GROUPINGS, USAGE_VIEWS, usage_details
-from finance.services import exclusions_apply
+from finance.services import MONTHLY_UPSERT_SQL, accrual_record, exclusions_apply
 from subaccounts.models import Subaccount
 from tests.factories import AccountFactory, RebateTermFactory, RegistrationFactory, SubaccountFactory
 from tests.finance.test_money_oracle import Built, worlds
@@ -274,3 +277,108 @@ def test_a_deal_approved_after_the_import_and_a_rate_changing_mid_month_count_at
     RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.2000"), valid_from=datetime.date(2026, 10, 15))
     for view in USAGE_VIEWS:
         assert totals(world, view=view) == {"RUB": (D("120"), D("29"))}  # 20 × 20% from the 15th
+
+
+# The import rebuilds the monthly and daily aggregates in one pass and the accrual adds what it wrote to the
+# customer months; both must leave exactly what a rebuild from scratch (the definitions themselves) gives.
+
+
+def aggregates() -> dict[str, set]:
+    """Every aggregate cell, without ids."""
+    models = {
+        "monthly": MonthlyConsumption,
+        "daily": DailyUsage,
+        "sku": DailySkuUsage,
+        "customer": CustomerMonth,
+    }
+    return {
+        name: {tuple(row) for row in model.objects.values_list(*[f.attname for f in model._meta.fields][1:])}
+        for name, model in models.items()
+    }
+
+
+def from_scratch() -> dict[str, set]:
+    """The aggregates rebuilt from nothing by their definitions (rolled back afterwards)."""
+    every = {"start": datetime.date(2000, 1, 1), "end": datetime.date(2100, 1, 1), "partner": None}
+    with transaction.atomic():
+        for model in (MonthlyConsumption, DailyUsage, DailySkuUsage, CustomerMonth):
+            model.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=""), every)
+        daily_usage_rebuild(start=every["start"], end=every["end"])
+        customer_months_rebuild(start=every["start"], end=every["end"])
+        rebuilt = aggregates()
+        transaction.set_rollback(True)
+    return rebuilt
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 10, tzinfo=datetime.UTC), tick=False)
+def test_a_reimport_that_drops_a_subaccount_and_its_accrual_leave_every_aggregate_as_from_scratch(
+    world, tmp_path
+):
+    load(
+        billing_file(
+            tmp_path,
+            ("ba-1", "2026-09-30", "f1", "compute", "vcpu", "70.00", "0"),
+            ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0"),
+            ("ba-1", "2026-10-03", "f2", "storage", "std", "5.00", "-1.00"),
+            ("ba-2", "2026-10-03", "f9", "compute", "vcpu", "20.00", "0"),
+            ("ba-2", "2026-10-04", "f9", "compute", "ram", "8.00", "0"),
+            ("ba-2", "2026-10-10", "f9", "storage", "std", "3.00", "0"),  # after the second file's period
+        )
+    )
+    accrue_month(partner_id=world.partner.pk, month=OCT)
+    assert aggregates() == from_scratch()
+    # billing sends 3–4 October again: ba-2 gone from those days, ba-1 changed (October stays partial)
+    load(
+        billing_file(
+            tmp_path,
+            ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "300.00", "0"),
+            ("ba-1", "2026-10-04", "f1", "compute", "vcpu", "1.00", "0"),
+        )
+    )
+    assert aggregates() == from_scratch()
+    assert set(DailyUsage.objects.filter(subaccount=world.other).values_list("date", flat=True)) == {
+        datetime.date(2026, 10, 10)
+    }
+    assert set(
+        MonthlyConsumption.objects.filter(subaccount=world.other).values_list("month", "service_id")
+    ) == {(OCT, "storage")}
+    assert accrue_month(partner_id=world.partner.pk, month=OCT)[Program.PARTNER_BONUS] == 2  # both corrected
+    assert aggregates() == from_scratch()
+    assert CustomerMonth.objects.get(account=world.other.account).partner_bonus == D("0.30")
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 10, tzinfo=datetime.UTC), tick=False)
+def test_a_correction_of_one_customer_changes_only_that_customers_month(world, tmp_path):
+    lines = [
+        ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0"),
+        ("ba-2", "2026-10-03", "f9", "compute", "vcpu", "20.00", "0"),
+    ]
+    load(billing_file(tmp_path, *lines))
+    accrue_month(partner_id=world.partner.pk, month=OCT)
+    before = {c.account_id: c for c in CustomerMonth.objects.all()}
+    load(billing_file(tmp_path, lines[0], ("ba-2", "2026-10-03", "f9", "compute", "vcpu", "50.00", "0")))
+    assert accrue_month(partner_id=world.partner.pk, month=OCT)[Program.PARTNER_BONUS] == 1
+    assert aggregates() == from_scratch()
+    after = {c.account_id: c for c in CustomerMonth.objects.all()}
+    assert after[world.other.account_id].partner_bonus == D("5.00")
+    untouched = world.customer.account_id
+    assert (after[untouched].pk, after[untouched].partner_bonus) == (before[untouched].pk, D("10.00"))
+
+
+def test_a_recorded_accrual_reaches_its_customers_month_as_from_scratch(world):
+    record = {
+        "partner_id": world.partner.pk,
+        "period": OCT,
+        "source": "manual",
+        "rate": D("0.1000"),
+        "currency": "RUB",
+    }
+    accrual_record(**record, subaccount_id=world.customer.pk, program=Program.PARTNER_BONUS, basis=D("120"))
+    accrual_record(**record, subaccount_id=world.customer.pk, program=Program.DEAL_EXTRA, basis=D("40"))
+    accrual_record(**record, subaccount_id=world.other.pk, program=Program.REFERRAL, basis=D("90"))
+    assert aggregates() == from_scratch()
+    month = CustomerMonth.objects.get(account=world.customer.account)
+    assert (month.partner_bonus, month.deal_extra, month.paid) == (D("12.00"), D("4.00"), 0)
+    assert not CustomerMonth.objects.filter(account=world.other.account).exists()  # not a bonus program
