@@ -24,24 +24,34 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from portal.periods import add_months, month_after, window_sql
-from tools.models import ProgramSettings
+from portal import locks
+from portal.money import Currency
+from portal.periods import add_months, month_after, quarter_start, window_sql
+from tools.models import ProgramSettings, Registration
 
 from .aggregates import customer_months_add
 from .models import BONUS_PROGRAMS, POOL_OF_PROGRAM, CorrectionReason, Program
 
-
 # The term of a program in force on each day, per currency: the latest one valid that day, in that currency —
 # or, for a term that is only a rate (no cap, no threshold: amounts need a currency, a rate does not), in any
 # currency; the specialization rebate's term for the specialization's own code wins. A few dozen lookups.
+# a registration earns (a deal its extra, a project its rebate) once approved, and for its window after expiry
+EARNING_STATUSES = f"('{Registration.Status.APPROVED.value}', '{Registration.Status.EXPIRED.value}')"
+DEAL, PROJECT = Registration.Kind.DEAL.value, Registration.Kind.PROJECT.value
+CURRENCY_ROWS = ", ".join(f"('{code}')" for code in Currency.values)  # SQL VALUES rows of the codes
+
+
 def day_terms_sql(program: str, condition: str, first: str, last: str) -> str:
     """SQL: ``d`` (the day), ``currency``, and the term's ``id, rate, cap, threshold`` of each day from
-    ``first`` to ``last`` (SQL dates); a day without a term has NULLs."""
+    ``first`` to ``last`` (SQL dates) of ``program`` (a Program, or an SQL expression that gives one); a day
+    without a term has NULLs."""
+    if program in Program.values:
+        program = f"'{Program(program).value}'"
     return f"""
     SELECT d, cur.currency, t.id, t.rate, t.cap, t.threshold
     FROM generate_series(0, {last}::date - {first}::date) n  -- integers: the planner knows how many
     CROSS JOIN LATERAL (SELECT {first}::date + n AS d) day
-    CROSS JOIN (VALUES ('RUB'), ('USD'), ('KZT')) cur(currency)
+    CROSS JOIN (VALUES {CURRENCY_ROWS}) cur(currency)
     LEFT JOIN LATERAL (
         SELECT id, rate, cap, threshold FROM finance_rebateterm
         WHERE program = {program} AND condition IN ('', {condition}) AND valid_from <= d
@@ -67,7 +77,7 @@ def rate_of(rates: str, first: str) -> str:
     ``first`` (each currency's array is read once)."""
     pick = " ".join(
         f"WHEN '{currency}' THEN (SELECT rates FROM {rates} WHERE currency = '{currency}')"
-        for currency in ("RUB", "KZT", "USD")
+        for currency in Currency.values
     )
     return f"(CASE c.currency {pick} END)[c.date - {first}::date + 1]"
 
@@ -99,7 +109,7 @@ def deals_sql(
                              + extract(month from {last}::date) - extract(month from {first}::date))::int) k
     CROSS JOIN LATERAL (SELECT date_trunc('month', {first}::date) + make_interval(months => k) AS month) m
     JOIN tools_registration r
-      ON r.partner_id = {partner} AND r.kind = 'deal' AND r.status IN ('approved', 'expired')
+      ON r.partner_id = {partner} AND r.kind = '{DEAL}' AND r.status IN {EARNING_STATUSES}
      AND (r.decided_at AT TIME ZONE {zone}) < m.month + interval '1 month'
      AND (NOT r.procurement
           OR (r.contract_start < m.month + interval '1 month' AND r.contract_end >= m.month))
@@ -184,7 +194,7 @@ BASES = {
         JOIN subaccounts_subaccount s ON s.account_id = p.account_id
         JOIN finance_consumption c ON c.subaccount_id = s.id
              AND (c.cloud_id = p.project_scope OR c.folder_id = p.project_scope)
-        WHERE p.partner_id = %(partner)s AND p.kind = 'project' AND p.status IN ('approved', 'expired')
+        WHERE p.partner_id = %(partner)s AND p.kind = '{PROJECT}' AND p.status IN {EARNING_STATUSES}
           AND (p.decided_at AT TIME ZONE %(zone)s) < %(end)s
           AND {window_sql("(p.decided_at AT TIME ZONE %(zone)s)")}
           AND c.date >= %(month)s AND c.date < %(end)s AND NOT s.is_partner_own AND NOT c.is_marketplace
@@ -244,7 +254,7 @@ ORDER BY sp.code
 INSERT = f"""
 WITH day_terms AS ({day_terms_sql("%(program)s", "%(condition)s", "%(month)s", "%(last)s")}),
 day_rates AS ({day_rates_sql("%(program)s", "%(month)s", "%(last)s")}),
-bonus_rates AS ({day_rates_sql("'partner_bonus'", "%(month)s", "%(last)s")}),
+bonus_rates AS ({day_rates_sql(Program.PARTNER_BONUS, "%(month)s", "%(last)s")}),
 month_terms AS (
     SELECT DISTINCT ON (currency) * FROM day_terms WHERE id IS NOT NULL ORDER BY currency, d DESC
 ),
@@ -301,10 +311,6 @@ SELECT coalesce(array_agg(id), ARRAY[]::bigint[]) FROM inserted
 """
 
 
-def _quarter_start(month: datetime.date) -> datetime.date:
-    return month.replace(month=(month.month - 1) // 3 * 3 + 1)
-
-
 # a basis of nothing: brings the accruals of the sources given to zero
 NOTHING = (
     "SELECT NULL::bigint AS partner_id, NULL::bigint AS subaccount_id, ''::text AS source, "
@@ -333,7 +339,7 @@ def _insert(
 
 FLAT = f"""
 SELECT bool_and(rates = array_fill(rates[1], ARRAY[cardinality(rates)]))
-FROM ({day_rates_sql("'partner_bonus'", "%(month)s", "%(last)s")}) r
+FROM ({day_rates_sql(Program.PARTNER_BONUS, "%(month)s", "%(last)s")}) r
 """
 
 
@@ -348,7 +354,7 @@ def _accrue_specializations(cursor, params: dict) -> int:
     month = params["month"]
     if month.month % 3:
         return 0
-    quarter = _quarter_start(month)
+    quarter = quarter_start(month)
     params = {**params, "quarter": quarter, "previous": add_months(quarter, -3)}
     cursor.execute(SPECIALIZATIONS, params)
     added, sources = 0, []
@@ -400,7 +406,7 @@ def accrue_month(
     added, bonuses = {}, []
     with connection.cursor() as cursor:
         # one run at a time per partner and month; a second run waits, then adds nothing
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [partner_id, f"accrue:{month}"])
+        locks.hold(f"accrue:{month}", partner_id=partner_id)
         for program in Program.values:
             if program in BASES and (programs is None or program in programs):
                 basis = BASES[program]
@@ -427,7 +433,7 @@ def months_to_reaccrue(
     months = set()
     month = first.replace(day=1)
     while month <= last:
-        quarter_end = add_months(_quarter_start(month), 2)
+        quarter_end = add_months(quarter_start(month), 2)
         months.update({month, quarter_end, add_months(quarter_end, 3)})
         month = add_months(month, 1)
     return sorted(m for m in months if m < current)

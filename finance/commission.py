@@ -18,6 +18,7 @@ from portal.csv import FORMULA_STARTS
 from tools.models import ProgramSettings
 
 from .accruals import RESOLD, ROW_REWARD, day_terms_sql, deals_sql
+from .models import Program
 
 # billing's detailed export, column for column: a provider's file and the portal's own read alike (credits
 # negative, amounts in billing's precision, the reward unrounded so a month's rows sum to what was accrued)
@@ -94,8 +95,8 @@ AMOUNTS = (
 # what its partner bonus and deal extra accrued
 REWARD = ROW_REWARD.format(bonus="COALESCE(b.rate, 0)", extra="COALESCE(r.rate, 0)")
 SELECT = f"""
-WITH bonus AS ({day_terms_sql("'partner_bonus'", "''", "{start}", "{finish}")}),
-extra AS ({day_terms_sql("'deal_extra'", "''", "{start}", "{finish}")}),
+WITH bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", "{start}", "{finish}")}),
+extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", "{start}", "{finish}")}),
 deals AS ({deals_sql("{start}", "{finish}")})
 SELECT {", ".join(_safe(t) for t in TEXT[:6])}, '', {", ".join(_safe(t) for t in TEXT[6:])},
        to_char(c.date, 'YYYY-MM-DD'), c.currency, trim_scale(c.quantity)::text, {_safe("c.unit")},

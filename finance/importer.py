@@ -20,6 +20,7 @@ import psycopg
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from portal.money import CURRENCY_SQL, Currency
 from subaccounts.models import Subaccount
 
 from . import partitions
@@ -72,7 +73,7 @@ TEXT_LIMITS = {
 }
 # billing gives credits as negative amounts
 CREDITS = ("credit", "monetary_grant_credit", "volume_incentive_credit", "cud_credit", "misc_credit")
-CURRENCIES = {"RUB", "USD", "KZT"}
+CURRENCIES = frozenset(Currency.values)
 MAX_REPORTED = 200
 PROGRESS_EVERY = 10_000
 
@@ -278,7 +279,7 @@ WITH staged AS (
     SELECT *, {first_line} AS first_line FROM staged
 ), flagged AS (
     SELECT v.*, sub.id IS NULL AS bad_account, NOT ({valid_date}) AS bad_date,
-           v_currency NOT IN ('RUB', 'USD', 'KZT') AS bad_currency, {bad}, {long}
+           v_currency NOT IN ({currencies}) AS bad_currency, {bad}, {long}
     FROM v LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
 ), signed AS (
     SELECT *, {sign} FROM flagged
@@ -327,7 +328,7 @@ SELECT sub.id, sub.partner_id, v_date::date, v_cloud_id, v_cloud_name, v_folder_
        v_service_id, v_service_name, v_sku_id, v_sku_name, {pricing_quantity}, v_pricing_unit, {cost},
        {credit}, {monetary_grant_credit}, {volume_incentive_credit}, {cud_credit}, {misc_credit},
        {adjustment},
-       CASE WHEN v_currency IN ('RUB', 'USD', 'KZT') THEN v_currency END, {excluded}
+       CASE WHEN v_currency IN ({currencies}) THEN v_currency END, {excluded}
 FROM (SELECT {values} FROM pg_temp.consumption_staging) v
 LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
 ORDER BY sub.id, v_date, v_folder_id, v_sku_id  -- the unique index's order: its pages fill in turn
@@ -364,6 +365,7 @@ def _problems(cursor, header: list[str]) -> Checked:
     checked = Checked()
     key = "v_billing_account_id, v_date, v_folder_id, v_sku_id"
     query = PROBLEMS.format(
+        currencies=CURRENCY_SQL,
         values=_staged_values(header, CHECKED),
         first_line=f"min(line) OVER (PARTITION BY {key})",
         valid_date=VALID_DATE,
@@ -537,6 +539,7 @@ def _replace_period(cursor, header: list[str], rows: int, first, last, dates_sha
             )
             cursor.execute(
                 INSERT.format(
+                    currencies=CURRENCY_SQL,
                     values=_staged_values(header),
                     excluded=EXCLUDED_SQL.format(service="v_service_id", sku="v_sku_id"),
                     **{name: _cast_sql(name) for name in DIGITS},

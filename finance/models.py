@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel, TenantQuerySet
 from portal.money import ZERO, BillingAmountField, Currency, MoneyField
-from portal.periods import add_months, program_window
+from portal.periods import add_months, program_window, quarter_start
 
 
 class Program(models.TextChoices):
@@ -414,7 +414,7 @@ class Accrual(TenantModel):
         """Which consumption the basis is, in words, so an amount can be traced to its months."""
         month = date_format(self.period, "F Y")
         if self.program == Program.SPECIALIZATION_REBATE:
-            quarter = self.period.replace(month=(self.period.month - 1) // 3 * 3 + 1)
+            quarter = quarter_start(self.period)
             previous = add_months(quarter, -3)
             code = self.source.split(":")[1] if self.source.count(":") >= 2 else self.source
             return _(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from portal import locks
 from portal.periods import month_after
 
 TABLE = "finance_consumption"
@@ -98,8 +99,8 @@ def ensure_months(wanted: list[datetime.date]) -> list[str]:
     """``ensure`` for the months ``wanted`` (their first days)."""
     if not missing(wanted):
         return []  # the usual case: a look at the catalog, no lock
+    locks.hold(LOCK_KEY)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         return [_make(cursor, month) for month in missing(wanted)]
 
 

@@ -18,14 +18,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, DateField, DecimalField, F, Func, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from access.audit import audit
-from portal import outbox
+from portal import locks, outbox
 from portal.periods import WINDOW_MONTHS
 
 from .models import ReferralClick, ReferralLink
@@ -112,8 +112,7 @@ def link_invite(*, link: ReferralLink, emails: list[str], message: str, actor) -
 
     if not link.is_active:
         raise ValidationError(INACTIVE_LINK)
-    with connection.cursor() as cursor:  # two senders at once still respect the limit
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"referral-invite:{link.partner_id}"])
+    locks.hold(f"referral-invite:{link.partner_id}")  # two senders at once still respect the limit
     since = timezone.now() - datetime.timedelta(days=1)
     sent = ReferralInvitation.objects.filter(link__partner_id=link.partner_id, created_at__gte=since).count()
     if sent + len(emails) > INVITATIONS_PER_DAY:
@@ -157,8 +156,7 @@ def click_record(*, link: ReferralLink, ip: str, user_agent: str, headers) -> bo
         return False
     now = timezone.now()
     visitor = visitor_key(ip=ip, user_agent=user_agent, day=timezone.localdate(now))
-    with connection.cursor() as cursor:  # two tabs opening the link at once still count once
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"referral:{link.pk}:{visitor}"])
+    locks.hold(f"referral:{link.pk}:{visitor}")  # two tabs opening the link at once still count once
     window = datetime.timedelta(minutes=ProgramSettings.current().referral_click_window_minutes)
     if ReferralClick.objects.filter(link=link, visitor=visitor, created_at__gte=now - window).exists():
         return False

@@ -270,8 +270,8 @@ def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) ->
         deal_days=str(int(ProgramSettings.current().deal_subaccount_days)),
     )
     return f"""
-    bonus AS ({day_terms_sql("'partner_bonus'", "''", first, last)}),
-    extra AS ({day_terms_sql("'deal_extra'", "''", first, last)}),
+    bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", first, last)}),
+    extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", first, last)}),
     deals AS ({deals}),
     referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
     settled AS MATERIALIZED (  -- (a month without deals has nothing to read either way)
@@ -631,8 +631,8 @@ def _whole_months(
     data (never imported, or its partition detached: its monthly aggregate stays) is neither."""
     first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
     query = MONTHS.format(
-        bonus=day_terms_sql("'partner_bonus'", "''", first, last),
-        extra=day_terms_sql("'deal_extra'", "''", first, last),
+        bonus=day_terms_sql(Program.PARTNER_BONUS, "''", first, last),
+        extra=day_terms_sql(Program.DEAL_EXTRA, "''", first, last),
     )
     whole, days = [], []
     with connections[using].cursor() as cursor:

@@ -12,6 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from access.audit import audit
+from portal import locks
 from portal.money import round_money
 from portal.periods import month_after
 
@@ -189,8 +190,7 @@ def withdrawal_amount_check(*, pool: str, amount: Decimal, currency: str, availa
 
 def _lock_pool(partner_id: int, pool: str, currency: str) -> None:
     """Serialise every change of one balance (partner × pool × currency) until the transaction ends."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [partner_id, f"{pool}:{currency}"])
+    locks.hold(f"{pool}:{currency}", partner_id=partner_id)
 
 
 @transaction.atomic

@@ -16,6 +16,10 @@ class Currency(models.TextChoices):
     KZT = "KZT", "KZT"
 
 
+# the currency codes as an SQL list, for the queries that check or enumerate them (constants of the enum)
+CURRENCY_SQL = ", ".join(f"'{code}'" for code in Currency.values)
+
+
 def round_money(value: Decimal) -> Decimal:
     if isinstance(value, float):
         raise TypeError("money is never a float")

@@ -24,6 +24,11 @@ def add_months(month: datetime.date, n: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
+def quarter_start(day: datetime.date) -> datetime.date:
+    """The first day of ``day``'s calendar quarter."""
+    return datetime.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
 def month_after(day: datetime.date) -> datetime.date:
     """The first day of the month after ``day``'s: the exclusive end of its month."""
     return add_months(day, 1)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from finance.models import Consumption, ReferredCustomer
 from portal import outbox
 from portal.business_days import add_business_days
+from portal.money import Currency
 from subaccounts.models import Subaccount
 
 from . import tasks, workflow
@@ -58,7 +59,9 @@ def eligibility_errors(registration: Registration) -> list[str]:
             .exists()
         ):
             errors.append(_("You already hold this customer under an approved deal registration."))
-        minimum = {"RUB": terms.deal_min_rub, "KZT": terms.deal_min_kzt}.get(registration.currency)
+        minimum = {Currency.RUB: terms.deal_min_rub, Currency.KZT: terms.deal_min_kzt}.get(
+            registration.currency
+        )
         if minimum is None:
             errors.append(_("Deal targets are set in RUB or KZT."))
         elif registration.expected_monthly < minimum:
