@@ -29,6 +29,7 @@ from . import referral
 from .forms import TaxIdMixin
 from .importer import Checked, ImportRejected, LineError
 from .models import CorrectionReason, CustomerInvoice, Program, ReferralLink
+from .tasks import accrue_partner_month
 
 
 def _money(**kwargs) -> forms.DecimalField:
@@ -114,7 +115,6 @@ def load_invoices(path: Path, *, progress: Callable[[int], None] | None = None) 
     """Create or update invoices by number; then accrue the referral commission of the closed months whose
     payments may now complete a referred customer's month (the accrual skips what it has already accrued;
     the other programs wait for the monthly run, when the month's consumption is complete)."""
-    from .tasks import accrue_partner_month
 
     lines, checked = _read(Path(path), InvoiceLine, progress)
     subaccounts = Subaccount.objects.in_bulk(

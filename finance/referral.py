@@ -25,10 +25,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from access.audit import audit
+from accounts.models import Account, AccountContact
 from portal import locks, outbox
 from portal.periods import WINDOW_MONTHS
+from subaccounts.models import Subaccount
+from tools.models import ProgramSettings
 
-from .models import ReferralClick, ReferralLink
+from .models import (
+    Accrual,
+    Consumption,
+    CustomerInvoice,
+    Program,
+    ReferralClick,
+    ReferralInvitation,
+    ReferralLink,
+    ReferredCustomer,
+)
+from .tasks import send_referral_invitation
 
 BOTS = re.compile(
     r"bot|crawl|spider|slurp|preview|facebookexternalhit|headless|curl|wget|python-|java/|go-http|okhttp",
@@ -41,7 +54,6 @@ CLOSED = _(
 
 
 def program_open() -> bool:
-    from tools.models import ProgramSettings
 
     return ProgramSettings.current().referral_enrollment_open
 
@@ -107,8 +119,6 @@ INVITE_AT_ONCE = 20
 def link_invite(*, link: ReferralLink, emails: list[str], message: str, actor) -> int:
     """Email the link to each address (a Celery task each, after the commit); at most ``INVITATIONS_PER_DAY``
     per partner in 24 hours. Returns how many were sent."""
-    from .models import ReferralInvitation
-    from .tasks import send_referral_invitation
 
     if not link.is_active:
         raise ValidationError(INACTIVE_LINK)
@@ -150,7 +160,6 @@ def is_bot(*, user_agent: str, headers) -> bool:
 @transaction.atomic
 def click_record(*, link: ReferralLink, ip: str, user_agent: str, headers) -> bool:
     """Count the click unless it is a bot's, a prefetch, or the same visitor's again within the window."""
-    from tools.models import ProgramSettings
 
     if not link.is_active or is_bot(user_agent=user_agent, headers=headers):
         return False
@@ -172,9 +181,6 @@ def _count(queryset, **outer) -> Coalesce:
 def with_figures(links):
     """Per link: counted clicks, sign-ups, customers with an active subaccount, commission accrued so far.
     One query for the page whatever the number of links (a correlated subquery each)."""
-    from subaccounts.models import Subaccount
-
-    from .models import Accrual, Program, ReferredCustomer
 
     commission = (
         Accrual.objects.filter(program=Program.REFERRAL, subaccount__account__referral__link=OuterRef("pk"))
@@ -206,9 +212,6 @@ INACTIVE_LINK = _("This referral link is no longer active. Ask the partner for a
 def eligible(tax_id: str) -> bool:
     """New to the cloud (no billing account anywhere), or every billing account stopped with no usage for
     more than 32 days."""
-    from subaccounts.models import Subaccount
-
-    from .models import Consumption
 
     subaccounts = Subaccount.objects.filter(account__tax_id=tax_id)
     if not subaccounts.exists():
@@ -233,9 +236,6 @@ def signup(
 ):
     """The customer, having consented, becomes an account of the link's partner marked as referred (the
     public form signs up now; billing's file says when the customer signed up and consented)."""
-    from accounts.models import Account, AccountContact
-
-    from .models import ReferredCustomer
 
     if not link.is_active:
         raise ValidationError(INACTIVE_LINK)
@@ -286,7 +286,6 @@ class MonthFigures:
 
 def monthly_statistics(*, partner_id: int, months) -> list[MonthFigures]:
     """Clicks, sign-ups, conversion and commission per month: three grouped queries."""
-    from .models import Accrual, Program, ReferredCustomer
 
     index = {m: MonthFigures(m, 0, 0, Decimal("0.00")) for m in months.months}
     start = timezone.make_aware(datetime.datetime.combine(months.first, datetime.time.min))
@@ -334,7 +333,6 @@ class MonthStart(Func):
 def with_commission(customers):
     """Each referred customer with the commission accrued on it so far and the months of its commission
     window whose invoices are not paid in full yet (commission waits for them): two correlated subqueries."""
-    from .models import Accrual, CustomerInvoice, Program
 
     unpaid = (
         CustomerInvoice.objects.filter(

@@ -15,6 +15,7 @@ from access.audit import audit
 from portal import locks
 from portal.money import round_money
 from portal.periods import month_after
+from profiles.models import PayoutDetails
 
 from .aggregates import customer_months_add, customer_months_rebuild, daily_usage_rebuild, only_partner
 from .deal_usage import deal_usage_rebuild
@@ -213,7 +214,6 @@ def withdrawal_request(
     Under the balance's lock: check the amount (withdrawal_amount_check), record the request and its negative
     ledger entry. Concurrent requests queue on the lock, so together they never take more than the balance.
     """
-    from profiles.models import PayoutDetails
 
     if pool not in (Pool.REBATES, Pool.REFERRAL):
         raise ValidationError({"pool": _("This balance cannot be withdrawn.")})

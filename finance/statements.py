@@ -15,7 +15,7 @@ from . import selectors
 
 def statement_pdf(*, partner, month: datetime.date) -> bytes:
     """Customer × paid consumption × bonus of ``month`` (the same selector as the page) and the balances."""
-    import weasyprint
+    import weasyprint  # here: it takes a good half second to import, and only this needs it
 
     using = replica.read_alias()
     grid = selectors.customer_months(months=MonthRange(month, month), partner_id=partner.pk, using=using)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from .models import Pool, Program
+from .referral import may_create_links
 
 RESELLER, REFERRAL = "reseller", "referral"
 KEY = "finance_program"
@@ -45,7 +46,6 @@ def switch_context(request) -> dict:
         or getattr(request, "partner", None) is None
     ):
         return {}
-    from .referral import may_create_links
 
     # called only where a template shows the switch: a partner in the referral program, or any partner while
     # it is open to new ones

@@ -1,14 +1,23 @@
 import datetime
+import tempfile
+import time
 
 from celery import shared_task
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import jobs, mail, outbox, replica
 from portal.progress import Progress
+from profiles.models import Partner
 
-from . import services
-from .models import CorrectionReason
+from . import partitions, services
+from .accruals import accrue_month, months_to_reaccrue
+from .commission import commission_csv, commission_rows
+from .models import ConsumptionImport, CorrectionReason, ReferralInvitation, Report
+from .statements import statement_pdf
 
 PROGRESS_SECONDS = 0.5  # a report's progress is written at most this often
 
@@ -27,7 +36,6 @@ def import_consumption_file(import_id: int) -> str:
     """Load an uploaded billing file of any kind, once: a delivery of a job another worker is running, or
     has finished, does nothing (portal/jobs.py). The load is one transaction, so a rerun after a dead worker
     starts clean."""
-    from .models import ConsumptionImport
 
     with jobs.claimed("import", import_id) as mine:
         finished = (ConsumptionImport.Status.DONE, ConsumptionImport.Status.REJECTED)
@@ -37,11 +45,9 @@ def import_consumption_file(import_id: int) -> str:
 
 
 def _import_file(import_id: int) -> str:
-    from django.utils import timezone
 
     from .billing import load_invoices, load_referral_signups
     from .importer import ImportRejected, load
-    from .models import ConsumptionImport
 
     job = ConsumptionImport.objects.get(pk=import_id)
     ConsumptionImport.objects.filter(pk=import_id).update(status=ConsumptionImport.Status.CHECKING)
@@ -87,7 +93,6 @@ def accrue_partner_month(
 ) -> dict:
     """One partner and month (every program, or only ``programs``); safe to retry or to run twice (a rerun
     writes only what changed)."""
-    from .accruals import accrue_month
 
     return accrue_month(
         partner_id=partner_id, month=datetime.date.fromisoformat(month), programs=programs, reason=reason
@@ -97,7 +102,6 @@ def accrue_partner_month(
 def reaccrue(changed: dict[int, tuple[datetime.date, datetime.date]], reason: str) -> None:
     """Bring every closed month that changed data feeds up to date, a task per partner and month, queued once
     the change is committed."""
-    from .accruals import months_to_reaccrue
 
     for partner_id, (first, last) in changed.items():
         for month in months_to_reaccrue(first, last):
@@ -117,7 +121,6 @@ def exclusions_reapply(service_ids: list[str]) -> int:
 def requeue_orphaned_jobs() -> int:
     """The minute's sweep: a job a worker started ("checking", "running") that no worker holds any more was
     abandoned by a dead worker — queue it again (portal/jobs.py). Returns how many were."""
-    from .models import ConsumptionImport, Report
 
     requeued = 0
     for pk in ConsumptionImport.objects.filter(status=ConsumptionImport.Status.CHECKING).values_list(
@@ -139,7 +142,6 @@ def create_consumption_partitions(months_ahead: int = 3) -> list[str]:
     """The daily beat: this month's consumption partition and the next ``months_ahead`` exist, and rows
     waiting in the default partition are moved into their month's (finance/partitions.py). Idempotent;
     returns the partitions it made."""
-    from . import partitions
 
     return partitions.ensure_ahead(months_ahead)
 
@@ -147,9 +149,6 @@ def create_consumption_partitions(months_ahead: int = 3) -> list[str]:
 @shared_task
 def accrue_closed_month() -> int:
     """The monthly beat: the month that just closed, for every partner, one task each."""
-    from django.utils import timezone
-
-    from profiles.models import Partner
 
     closed = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     ids = list(Partner.objects.values_list("pk", flat=True))
@@ -161,7 +160,6 @@ def accrue_closed_month() -> int:
 
 def _report_once(report_id: int, make):
     """``make(report_id)``'s result, unless another worker is running that report or it is done (None)."""
-    from .models import Report
 
     with jobs.claimed("report", report_id) as mine:
         if not mine or Report.objects.filter(pk=report_id, status=Report.Status.DONE).exists():
@@ -176,10 +174,6 @@ def generate_statement(report_id: int) -> None:
 
 
 def _statement(report_id: int) -> None:
-    from django.core.files.base import ContentFile
-
-    from .models import Report
-    from .statements import statement_pdf
 
     report = Report.objects.select_related("partner").get(pk=report_id)
     Report.objects.filter(pk=report_id).update(status=Report.Status.RUNNING, progress=10)
@@ -201,13 +195,6 @@ def generate_commission_report(report_id: int) -> int | None:
 
 
 def _commission_report(report_id: int) -> int:
-    import tempfile
-    import time
-
-    from django.core.files import File
-
-    from .commission import commission_csv, commission_rows
-    from .models import Report
 
     report = Report.objects.get(pk=report_id)
     params = report.params
@@ -245,9 +232,6 @@ def _commission_report(report_id: int) -> int:
 def send_referral_invitation(invitation_id: int) -> bool:
     """Email one referral invitation on the partner's behalf (replies go to the partner's user); a retry
     after it was sent sends nothing."""
-    from django.utils import timezone
-
-    from .models import ReferralInvitation
 
     invitation = ReferralInvitation.objects.select_related("link__partner", "sent_by").get(pk=invitation_id)
     if invitation.sent_at is not None:
