@@ -10,11 +10,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from access.audit import audit
 from portal import locks
 from portal.money import round_money
 from portal.periods import month_after
+from portal.states import StateMachine, Transition
 from profiles.models import PayoutDetails
 
 from .aggregates import customer_months_add, customer_months_rebuild, daily_usage_rebuild, only_partner
@@ -274,42 +276,55 @@ def withdrawal_request(
     return withdrawal
 
 
-WITHDRAWAL_STEPS = {
-    "approve": ({Withdrawal.Status.REQUESTED}, Withdrawal.Status.APPROVED),
-    "pay": ({Withdrawal.Status.APPROVED}, Withdrawal.Status.PAID),
-    "reject": ({Withdrawal.Status.REQUESTED, Withdrawal.Status.APPROVED}, Withdrawal.Status.REJECTED),
-}
+W = Withdrawal.Status
+
+
+class WithdrawalMachine(StateMachine):
+    """The provider's steps of a withdrawal (portal/states.py); a rejection gives the money back by a
+    reversal entry. The steps are named as the admin's actions name them."""
+
+    model = Withdrawal
+    forbidden = gettext_lazy("A withdrawal that is %(status)s cannot be %(action)s.")
+    reason_missing = gettext_lazy("Please give the partner a reason.")
+
+    def prepare(self, locked, transition, reason):
+        locked.decided_at, locked.reason = timezone.now(), reason
+
+    def record(self, locked, source, transition, *, actor, reason):
+        if transition.target == W.REJECTED:
+            LedgerEntry.objects.create(
+                partner_id=locked.partner_id,
+                pool=locked.pool,
+                kind=LedgerEntry.Kind.REVERSAL,
+                amount=locked.amount,
+                currency=locked.currency,
+                withdrawal=locked,
+            )
+        audit(
+            partner_id=locked.partner_id,
+            actor=actor,
+            action="withdrawal.decide",
+            target=f"{locked.amount} {locked.currency}",
+            details={"step": transition.name, "reason": reason},
+        )
+
+
+WITHDRAWAL = WithdrawalMachine(
+    Transition("approve", "approve", frozenset({W.REQUESTED}), W.APPROVED, by_provider=True),
+    Transition("pay", "pay", frozenset({W.APPROVED}), W.PAID, by_provider=True),
+    Transition(
+        "reject",
+        "reject",
+        frozenset({W.REQUESTED, W.APPROVED}),
+        W.REJECTED,
+        by_provider=True,
+        reason_required=True,
+    ),
+)
 
 
 @transaction.atomic
 def withdrawal_decide(*, withdrawal: Withdrawal, step: str, actor, reason: str = "") -> Withdrawal:
     """The provider approves, marks paid or rejects; a rejection gives the money back by a reversal entry."""
-    sources, target = WITHDRAWAL_STEPS[step]
     _lock_pool(withdrawal.partner_id, withdrawal.pool, withdrawal.currency)
-    locked = Withdrawal.objects.select_for_update().get(pk=withdrawal.pk)
-    if locked.status not in sources:
-        raise ValidationError(
-            _("A withdrawal that is %(status)s cannot be %(step)s.")
-            % {"status": locked.get_status_display(), "step": step}
-        )
-    if step == "reject" and not reason.strip():
-        raise ValidationError({"reason": _("Please give the partner a reason.")})
-    locked.status, locked.decided_at, locked.reason = target, timezone.now(), reason.strip()
-    locked.save(update_fields=["status", "decided_at", "reason"])
-    if step == "reject":
-        LedgerEntry.objects.create(
-            partner_id=locked.partner_id,
-            pool=locked.pool,
-            kind=LedgerEntry.Kind.REVERSAL,
-            amount=locked.amount,
-            currency=locked.currency,
-            withdrawal=locked,
-        )
-    audit(
-        partner_id=locked.partner_id,
-        actor=actor,
-        action="withdrawal.decide",
-        target=f"{locked.amount} {locked.currency}",
-        details={"step": step, "reason": reason.strip()},
-    )
-    return locked
+    return WITHDRAWAL.apply(withdrawal, WITHDRAWAL[step], actor=actor, reason=reason)
