@@ -101,9 +101,10 @@ def main() -> None:
 
     from accounts.models import Account
     from finance.accruals import accrue_month
-    from finance.models import Accrual, CustomerInvoice, Program, RebateTerm, ReferralLink, ReferredCustomer
+    from finance.models import Accrual, CustomerInvoice, Program, RebateTerm
     from finance.services import monthly_consumption_rebuild
     from profiles.models import Partner
+    from referral.models import ReferralLink, ReferredCustomer
     from subaccounts.models import Subaccount
     from tools.models import Registration
 

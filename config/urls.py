@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from dashboard.views import DashboardView, SwitchPartnerView
-from finance.views import ReferralRedirectView, ReferralSignupView
+from referral.views import RedirectToLandingView, SignupView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard", permanent=False)),
@@ -12,8 +12,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("subaccounts/", include("subaccounts.urls")),
     path("tools/", include("tools.urls")),
-    path("r/<slug:code>", ReferralRedirectView.as_view(), name="referral_redirect"),
-    path("referral/join/", ReferralSignupView.as_view(), name="referral_signup"),
+    path("tools/", include("referral.urls")),
+    path("r/<slug:code>", RedirectToLandingView.as_view(), name="referral_redirect"),
+    path("referral/join/", SignupView.as_view(), name="referral_signup"),
     path("finance/", include("finance.urls")),
     path("profile/", include("profiles.urls")),
     path("access/", include("access.urls")),

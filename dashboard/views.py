@@ -8,7 +8,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from finance import referral
 from finance.models import MonthlyConsumption
 from finance.selectors import balances, month_consumption
 from portal.periods import MonthRange
@@ -16,6 +15,7 @@ from portal.permissions import Right
 from portal.replica import read_alias
 from portal.tenancy import switch_partner
 from portal.views import PortalMixin, PortalPageView
+from referral import selectors as referral
 from subaccounts.models import Subaccount
 from subaccounts.selectors import subaccount_status_counts
 from tools.models import Registration

@@ -19,10 +19,6 @@ from .models import (
     LedgerEntry,
     MonthlyConsumption,
     RebateTerm,
-    ReferralClick,
-    ReferralInvitation,
-    ReferralLink,
-    ReferredCustomer,
     Report,
     Withdrawal,
 )
@@ -261,26 +257,3 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = ("created_at", "partner", "kind", "status", "progress", "created_by")
     list_filter = ("kind", "status")
     search_fields = ("partner__name",)
-
-
-@admin.register(ReferralLink)
-class ReferralLinkAdmin(admin.ModelAdmin):
-    list_display = ("code", "partner", "created_at")
-    search_fields = ("code", "partner__name")
-
-
-@admin.register(ReferralClick)
-class ReferralClickAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "link")
-
-
-@admin.register(ReferralInvitation)
-class ReferralInvitationAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "link", "email", "sent_by", "sent_at")
-    search_fields = ("email", "link__code", "link__partner__name")
-
-
-@admin.register(ReferredCustomer)
-class ReferredCustomerAdmin(admin.ModelAdmin):
-    list_display = ("account", "link", "signed_up_at")
-    search_fields = ("account__name", "link__code")

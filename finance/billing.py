@@ -23,12 +23,13 @@ from django_countries.fields import CountryField
 
 from portal import outbox
 from portal.money import Currency
+from referral import services as referral
+from referral.models import ReferralLink
 from subaccounts.models import Subaccount
 
-from . import referral
 from .forms import TaxIdMixin
 from .importer import Checked, ImportRejected, LineError
-from .models import CorrectionReason, CustomerInvoice, Program, ReferralLink
+from .models import CorrectionReason, CustomerInvoice, Program
 from .tasks import accrue_partner_month
 
 

@@ -1,7 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 
 from accounts.tax_ids import validate_tax_id
 from portal.money import CENT, Currency
@@ -116,16 +115,3 @@ class TaxIdMixin:
             except ValidationError as error:
                 self.add_error("tax_id", error)
         return data
-
-
-class ReferralSignupForm(TaxIdMixin, forms.Form):
-    """A customer joining through a partner's link; the consent is required."""
-
-    name = forms.CharField(label=_("Company name"), max_length=200)
-    country = CountryField().formfield(label=_("Country"), initial="RU")
-    tax_id = forms.CharField(
-        label=_("Tax id"), max_length=32, help_text=_("INN in Russia, BIN or IIN in Kazakhstan")
-    )
-    contact_name = forms.CharField(label=_("Your name"), max_length=200)
-    email = forms.EmailField(label=_("Work email"))
-    consent = forms.BooleanField(label=_("I agree"), required=True)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from functools import partial
 
+from referral.selectors import may_create_links
+
 from .models import Pool, Program
-from .referral import may_create_links
 
 RESELLER, REFERRAL = "reseller", "referral"
 KEY = "finance_program"
@@ -38,13 +39,9 @@ def accruals_of(program: str, accruals):
 
 
 def switch_context(request) -> dict:
-    """Context processor: the chosen program, for the switch and tabs of Finance and the referral pages."""
+    """Context processor: the chosen program, for Finance's switch and tabs."""
     match = request.resolver_match
-    if (
-        match is None
-        or match.app_name not in ("finance", "tools")
-        or getattr(request, "partner", None) is None
-    ):
+    if match is None or match.app_name != "finance" or getattr(request, "partner", None) is None:
         return {}
 
     # called only where a template shows the switch: a partner in the referral program, or any partner while

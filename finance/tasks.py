@@ -9,14 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import jobs, mail, outbox, replica
+from portal import jobs, outbox, replica
 from portal.progress import Progress
 from profiles.models import Partner
 
 from . import partitions, services
 from .accruals import accrue_month, months_to_reaccrue
 from .commission import commission_csv, commission_rows
-from .models import ConsumptionImport, CorrectionReason, ReferralInvitation, Report
+from .models import ConsumptionImport, CorrectionReason, Report
 from .statements import statement_pdf
 
 PROGRESS_SECONDS = 0.5  # a report's progress is written at most this often
@@ -226,18 +226,3 @@ def _commission_report(report_id: int) -> int:
         file=report.file.name, status=Report.Status.DONE, progress=100, params={**params, "rows": written - 1}
     )
     return written - 1
-
-
-@shared_task(acks_late=True, **mail.RETRY)
-def send_referral_invitation(invitation_id: int) -> bool:
-    """Email one referral invitation on the partner's behalf (replies go to the partner's user); a retry
-    after it was sent sends nothing."""
-
-    invitation = ReferralInvitation.objects.select_related("link__partner", "sent_by").get(pk=invitation_id)
-    if invitation.sent_at is not None:
-        return False
-    context = {"invitation": invitation, "link": invitation.link, "partner": invitation.link.partner}
-    sender = invitation.sent_by.email if invitation.sent_by else ""
-    mail.send("finance/email/referral_invitation", context, [invitation.email], reply_to=sender)
-    ReferralInvitation.objects.filter(pk=invitation_id).update(sent_at=timezone.now())
-    return True

@@ -8,8 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, OuterRef, Subquery, Sum
-from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,6 @@ from django_tables2 import RequestConfig
 
 from portal import outbox, replica
 from portal.charts import stacked_bars
-from portal.client_address import client_address
 from portal.csv import csv_response
 from portal.periods import PeriodForm
 from portal.permissions import Right
@@ -27,26 +26,15 @@ from portal.views import (
     PortalListView,
     PortalMixin,
     PortalPageView,
-    PublicView,
     page_number,
 )
 from subaccounts.models import Subaccount
 
-from . import referral, selectors, services, switch, tasks
+from . import selectors, services, switch, tasks
 from .commission import commission_csv, estimated_rows
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
-from .forms import ReferralSignupForm, UsageForm, WithdrawalForm
-from .models import (
-    BONUS_PROGRAMS,
-    DESTINATIONS,
-    Accrual,
-    LedgerEntry,
-    Pool,
-    Program,
-    ReferralLink,
-    Report,
-    Withdrawal,
-)
+from .forms import UsageForm, WithdrawalForm
+from .models import BONUS_PROGRAMS, DESTINATIONS, Accrual, LedgerEntry, Pool, Program, Report, Withdrawal
 from .tables import (
     AccrualTable,
     CommissionReportTable,
@@ -572,59 +560,3 @@ class UsageView(PortalPageView):
                 stacked=False,
             )
         return super().get_context_data(**kwargs)
-
-
-class ReferralRedirectView(PublicView):
-    """``/r/<code>``: count the click (once per visitor and window, never a bot's), remember the link in a
-    signed cookie for the sign-up, and send the visitor to the link's landing page. An unknown or
-    deactivated link still lands on the provider's home page, attributing nothing."""
-
-    def get(self, request, code):
-        link = ReferralLink.objects.filter(code=code).first()
-        if link is None or not link.is_active:
-            return HttpResponseRedirect(settings.REFERRAL_DEFAULT_LANDING)
-        referral.click_record(
-            link=link,
-            ip=client_address(request) or "",
-            user_agent=request.headers.get("User-Agent", ""),
-            headers=request.headers,
-        )
-        response = HttpResponseRedirect(link.landing_url or settings.REFERRAL_DEFAULT_LANDING)
-        response.set_signed_cookie(
-            referral.COOKIE,
-            link.code,
-            salt=referral.COOKIE,
-            max_age=settings.REFERRAL_COOKIE_DAYS * 86400,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
-        return response
-
-
-class ReferralSignupView(PublicView):
-    """A customer who came through a partner's link signs up and consents to the partner seeing their total
-    consumption for 12 months; without the link (its cookie) there is nothing to join."""
-
-    template_name = "finance/referral_signup.html"
-
-    def get(self, request):
-        link = referral.link_from_cookie(request)
-        return render(
-            request, self.template_name, {"link": link, "form": ReferralSignupForm() if link else None}
-        )
-
-    def post(self, request):
-        link = referral.link_from_cookie(request)
-        if link is None:
-            return render(request, self.template_name, {"link": None, "form": None}, status=400)
-        form = ReferralSignupForm(request.POST)
-        if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "consent"}
-            try:
-                referral.signup(link=link, **data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                return render(request, "finance/referral_signup_done.html", {"link": link})
-        return render(request, self.template_name, {"link": link, "form": form})

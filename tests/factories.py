@@ -26,15 +26,12 @@ from finance.models import (
     Pool,
     Program,
     RebateTerm,
-    ReferralClick,
-    ReferralInvitation,
-    ReferralLink,
-    ReferredCustomer,
     Report,
     Withdrawal,
 )
 from portal.permissions import Role
 from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
+from referral.models import ReferralClick, ReferralInvitation, ReferralLink, ReferredCustomer
 from subaccounts.models import Subaccount, SubaccountEvent
 from tools.models import (
     Attachment,

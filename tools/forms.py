@@ -1,12 +1,6 @@
-import re
-
 from django import forms
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import ReferralLink
-from finance.referral import INVITE_AT_ONCE
 from portal.forms import PortalModelForm
 from portal.widgets import SearchSelect
 
@@ -88,44 +82,3 @@ class CommentForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     files = MultipleFileField(label=_("Files"), required=True, help_text=ATTACHMENT_HELP)
-
-
-class ReferralLinkForm(PortalModelForm):
-    class Meta:
-        model = ReferralLink
-        fields = ["name", "landing_url"]
-        help_texts = {
-            "landing_url": _("A page of the provider's site; empty sends visitors to its home page.")
-        }
-
-
-class ReferralInviteForm(forms.Form):
-    """Addresses to send a referral link to, one per line or separated by commas, and a note."""
-
-    emails = forms.CharField(
-        label=_("Email addresses"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One per line or separated by commas, at most %(n)d at once.") % {"n": INVITE_AT_ONCE},
-    )
-    message = forms.CharField(
-        label=_("Your message"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Added to the invitation as plain text."),
-    )
-
-    def clean_emails(self):
-        raw = [e.strip() for e in re.split(r"[,;\s]+", self.cleaned_data["emails"]) if e.strip()]
-        bad = []
-        for email in raw:
-            try:
-                validate_email(email)
-            except ValidationError:
-                bad.append(email)
-        if bad:
-            raise ValidationError(_("Not an email address: %(bad)s") % {"bad": ", ".join(bad)})
-        emails = list(dict.fromkeys(e.lower() for e in raw))
-        if len(emails) > INVITE_AT_ONCE:
-            raise ValidationError(_("At most %(n)d addresses at once.") % {"n": INVITE_AT_ONCE})
-        return emails

@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from finance.models import Consumption, ReferredCustomer
+from finance.models import Consumption
 from portal import outbox
 from portal.business_days import add_business_days
 from portal.money import Currency
+from referral.models import ReferredCustomer
 from subaccounts.models import Subaccount
 
 from . import tasks, workflow

@@ -31,15 +31,5 @@ urlpatterns = [
     path("presale/<int:pk>/attach/", views.PresaleAttachView.as_view(), name="presale_attach"),
     path("attachments/<int:pk>/", views.AttachmentDownloadView.as_view(), name="attachment"),
     path("resources/", views.ResourceListView.as_view(), name="resources"),
-    path("referral-links/", views.ReferralLinkListView.as_view(), name="referral_links"),
-    path("referred-customers/", views.ReferredCustomerListView.as_view(), name="referred_customers"),
-    path("referral-statistics/", views.ReferralStatisticsView.as_view(), name="referral_statistics"),
-    path("referral-links/new/", views.ReferralLinkCreateView.as_view(), name="referral_link_create"),
-    path("referral-links/<int:pk>/send/", views.ReferralLinkSendView.as_view(), name="referral_link_send"),
-    path(
-        "referral-links/<int:pk>/deactivate/",
-        views.ReferralLinkDeactivateView.as_view(),
-        name="referral_link_deactivate",
-    ),
     path("resources/<int:pk>/file/", views.ResourceFileView.as_view(), name="resource_file"),
 ]

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "subaccounts",
     "tools",
     "finance",
+    "referral",
     "dashboard",
     "demo",
 ]

@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AccountContact
-from finance.models import ReferralInvitation
 from portal.permissions import Role
 from portal.views import PortalListView
 from profiles.models import PartnerContact, PayoutDetails
+from referral.models import ReferralInvitation
 from subaccounts import services as subaccount_services
 from subaccounts.models import Subaccount
 from tests.factories import (

@@ -11,8 +11,9 @@ import time_machine
 from accounts.models import Account
 from finance.billing import load_invoices, load_referral_signups
 from finance.importer import ImportRejected
-from finance.models import Accrual, ConsumptionImport, CustomerInvoice, Program, ReferredCustomer
+from finance.models import Accrual, ConsumptionImport, CustomerInvoice, Program
 from finance.services import monthly_consumption_rebuild
+from referral.models import ReferredCustomer
 from subaccounts.models import Subaccount
 from tests.factories import (
     ConsumptionFactory,

@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 
 from finance import services
-from finance.models import Pool, Program, ReferralClick, Withdrawal
+from finance.models import Pool, Program, Withdrawal
 from finance.selectors import balance
 from portal.permissions import Role
+from referral.models import ReferralClick
 from tests.factories import (
     MembershipFactory,
     PartnerFactory,
@@ -146,7 +147,7 @@ def test_rebates_still_go_to_the_invoice_or_the_bank(both, member, client_for):
 def test_the_referral_tabs_offer_bonus_and_payments_only_to_roles_that_see_finance(
     both, member, client_for, role, sees_money_tabs
 ):
-    html = client_for(member(role)).get(reverse("tools:referral_links")).content.decode()
+    html = client_for(member(role)).get(reverse("referral:links")).content.decode()
     assert ">Referral links</a>" in html and ">Referrals</a>" in html and ">Statistics</a>" in html
     assert (">Payments</a>" in html and ">Bonus</a>" in html) is sees_money_tabs
 

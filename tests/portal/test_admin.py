@@ -9,7 +9,7 @@ from finance.models import Accrual, Consumption, LedgerEntry
 from tests.factories import UserFactory
 from tests.portal.urlwalk import FACTORIES
 
-SECTIONS = {"profiles", "access", "accounts", "subaccounts", "tools", "finance"}
+SECTIONS = {"profiles", "access", "accounts", "subaccounts", "tools", "referral", "finance"}
 MODELS = [m for m in apps.get_models() if m._meta.app_label in SECTIONS]
 
 

@@ -218,7 +218,7 @@ def test_many_tasks_of_one_action_wait_for_one_timeout_not_one_each(world, partn
     back = broker_down(silent_broker)
     try:
         response, seconds = timed(
-            world.client.post, reverse("tools:referral_link_send", args=[link.pk]), {"emails": emails}
+            world.client.post, reverse("referral:link_send", args=[link.pk]), {"emails": emails}
         )
     finally:
         back()

@@ -15,7 +15,7 @@ def model_counts():
     return {
         m._meta.label: m.objects.count()
         for m in apps.get_models()
-        if m._meta.app_label in {"profiles", "access", "accounts", "subaccounts", "tools", "finance"}
+        if m._meta.app_label in {"profiles", "access", "accounts", "subaccounts", "tools", "referral", "finance"}
     }
 
 

@@ -19,21 +19,13 @@ from access.models import Membership
 from accounts.models import Account, AccountContact
 from accounts.tax_ids import kz_check_digit
 from finance.accruals import accrue_month
-from finance.models import (
-    Consumption,
-    CustomerInvoice,
-    MonthlyConsumption,
-    Program,
-    RebateTerm,
-    ReferralClick,
-    ReferralLink,
-    ReferredCustomer,
-)
+from finance.models import Consumption, CustomerInvoice, MonthlyConsumption, Program, RebateTerm
 from finance.services import monthly_consumption_rebuild
 from portal.business_days import add_business_days
 from portal.periods import add_months
 from portal.permissions import Role
 from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
+from referral.models import ReferralClick, ReferralLink, ReferredCustomer
 from subaccounts.models import Subaccount, SubaccountEvent
 from tools import workflow
 from tools.models import ProgramSettings, Registration, Resource

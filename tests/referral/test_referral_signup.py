@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
-from finance import referral
-from finance.models import ReferredCustomer
+from referral import selectors
+from referral.models import ReferredCustomer
 from tests.factories import AccountFactory, ConsumptionFactory, ReferralLinkFactory, SubaccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_without_the_link_there_is_nothing_to_join(client):
 
 
 def test_a_forged_cookie_is_no_link(client, link):
-    client.cookies[referral.COOKIE] = link.code  # unsigned
+    client.cookies[selectors.COOKIE] = link.code  # unsigned
     assert client.post(reverse("referral_signup"), FORM).status_code == 400
 
 

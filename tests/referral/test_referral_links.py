@@ -12,10 +12,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from access.models import AuditEvent
-from finance import referral
-from finance.models import Program, ReferralClick, ReferralLink
+from finance.models import Program
 from portal.permissions import Role
 from profiles.models import Partner
+from referral import selectors
+from referral.models import ReferralClick, ReferralLink
 from tests.charts import with_charts
 from tests.factories import (
     AccountFactory,
@@ -47,7 +48,7 @@ def visit(client, link, ua=BROWSER, ip="203.0.113.7", **headers):
 def test_a_referral_partner_creates_a_link_and_sees_it_to_copy(referral_partner, member, client_for):
     client = client_for(member())
     response = client.post(
-        reverse("tools:referral_link_create"), {"name": "Spring webinar", "landing_url": LANDING}, follow=True
+        reverse("referral:link_create"), {"name": "Spring webinar", "landing_url": LANDING}, follow=True
     )
     link = ReferralLink.objects.get()
     assert (link.partner, link.name, link.landing_url) == (referral_partner, "Spring webinar", LANDING)
@@ -59,7 +60,7 @@ def test_a_referral_partner_creates_a_link_and_sees_it_to_copy(referral_partner,
 
 def test_a_landing_page_off_the_providers_sites_is_refused(referral_partner, member, client_for):
     response = client_for(member()).post(
-        reverse("tools:referral_link_create"), {"name": "x", "landing_url": "https://evil.example.net/"}
+        reverse("referral:link_create"), {"name": "x", "landing_url": "https://evil.example.net/"}
     )
     assert "Use a page of cloud.example.com." in response.content.decode()
     assert not ReferralLink.objects.exists()
@@ -67,18 +68,18 @@ def test_a_landing_page_off_the_providers_sites_is_refused(referral_partner, mem
 
 def test_closed_enrollment_keeps_new_partners_out_and_says_so(partner, member, client_for):
     client = client_for(member())
-    assert "closed to new partners" in client.get(reverse("tools:referral_links")).content.decode()
-    assert "closed to new partners" in client.get(reverse("tools:referral_link_create")).content.decode()
-    refused = client.post(reverse("tools:referral_link_create"), {"name": "x", "landing_url": ""})
+    assert "closed to new partners" in client.get(reverse("referral:links")).content.decode()
+    assert "closed to new partners" in client.get(reverse("referral:link_create")).content.decode()
+    refused = client.post(reverse("referral:link_create"), {"name": "x", "landing_url": ""})
     assert "closed to new partners" in refused.content.decode() and not ReferralLink.objects.exists()
 
     ProgramSettings.objects.update_or_create(pk=1, defaults={"referral_enrollment_open": True})
-    client.post(reverse("tools:referral_link_create"), {"name": "x", "landing_url": ""})
+    client.post(reverse("referral:link_create"), {"name": "x", "landing_url": ""})
     assert ReferralLink.objects.count() == 1
 
     ProgramSettings.objects.filter(pk=1).update(referral_enrollment_open=False)  # closed again:
-    assert referral.in_program(partner)  # a partner already in keeps going
-    client.post(reverse("tools:referral_link_create"), {"name": "y", "landing_url": ""})
+    assert selectors.in_program(partner)  # a partner already in keeps going
+    client.post(reverse("referral:link_create"), {"name": "y", "landing_url": ""})
     assert ReferralLink.objects.count() == 2
 
 
@@ -118,11 +119,11 @@ def test_nothing_personal_is_stored_and_the_cookie_is_signed(client, referral_pa
     response = visit(client, link, ip="203.0.113.7")
     click = ReferralClick.objects.get()
     assert re.fullmatch(r"[0-9a-f]{32}", click.visitor) and "203.0.113.7" not in click.visitor
-    cookie = response.cookies[referral.COOKIE]
+    cookie = response.cookies[selectors.COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie.value != link.code
     signed = HttpRequest()
-    signed.COOKIES = {referral.COOKIE: cookie.value}
-    assert signed.get_signed_cookie(referral.COOKIE, salt=referral.COOKIE) == link.code
+    signed.COOKIES = {selectors.COOKIE: cookie.value}
+    assert signed.get_signed_cookie(selectors.COOKIE, salt=selectors.COOKIE) == link.code
     assert response["Location"] == "https://cloud.example.com/"  # no landing page: the home page
 
 
@@ -131,14 +132,14 @@ def test_a_deactivated_or_unknown_link_lands_home_and_counts_nothing(
 ):
     link = ReferralLinkFactory(partner=referral_partner, landing_url=LANDING)
     admin = client_for(member())
-    admin.post(reverse("tools:referral_link_deactivate", args=[link.pk]))
+    admin.post(reverse("referral:link_deactivate", args=[link.pk]))
     link.refresh_from_db()
     assert not link.is_active
     assert AuditEvent.objects.filter(action="referral.link_deactivated").exists()
     for code in (link.code, "nosuchcode"):
         response = client.get(f"/r/{code}", HTTP_USER_AGENT=BROWSER)
         assert (
-            response["Location"] == "https://cloud.example.com/" and referral.COOKIE not in response.cookies
+            response["Location"] == "https://cloud.example.com/" and selectors.COOKIE not in response.cookies
         )
     assert not ReferralClick.objects.exists()
 
@@ -157,13 +158,13 @@ def test_each_link_shows_what_it_brought_and_money_only_to_roles_that_see_it(
 
     rows = {
         r.record.name: r.record
-        for r in client_for(member()).get(reverse("tools:referral_links")).context["table"].rows
+        for r in client_for(member()).get(reverse("referral:links")).context["table"].rows
     }
     webinar = rows["Webinar"]
     assert (webinar.click_count, webinar.signups, webinar.active_customers) == (2, 2, 1)
     assert webinar.commission == Decimal("1234.50") and rows["Unused"].commission == Decimal("0")
 
-    editor_page = client_for(member(Role.EDITOR)).get(reverse("tools:referral_links"))
+    editor_page = client_for(member(Role.EDITOR)).get(reverse("referral:links"))
     assert "Commission so far" not in editor_page.content.decode()
     assert "1234.50" not in editor_page.content.decode()
 
@@ -204,8 +205,7 @@ def test_statistics_by_month_with_conversion_and_money_only_for_roles_that_see_i
         period = {"period": "custom", "start": "2026-10", "finish": "2026-11"}
         admin = client_for(member())
         rows = {
-            f"{r.month:%Y-%m}": r
-            for r in admin.get(reverse("tools:referral_statistics"), period).context["rows"]
+            f"{r.month:%Y-%m}": r for r in admin.get(reverse("referral:statistics"), period).context["rows"]
         }
         october = rows["2026-10"]
         assert (october.clicks, october.signups, october.conversion, october.commission) == (
@@ -219,7 +219,7 @@ def test_statistics_by_month_with_conversion_and_money_only_for_roles_that_see_i
             0,
             Decimal("0.0"),
         )
-        exported = admin.get(reverse("tools:referral_statistics"), {**period, "export": "csv"})
+        exported = admin.get(reverse("referral:statistics"), {**period, "export": "csv"})
         lines = list(csv.reader(io.StringIO(b"".join(exported.streaming_content).decode())))
         assert lines == [
             ["Month", "Clicks", "Sign-ups", "Conversion, %", "Commission"],
@@ -227,14 +227,12 @@ def test_statistics_by_month_with_conversion_and_money_only_for_roles_that_see_i
             ["2026-11", "1", "0", "0.0", "0.00"],
         ]
         editor = client_for(member(Role.EDITOR))
-        page = with_charts(editor.get(reverse("tools:referral_statistics"), period).content.decode())
+        page = with_charts(editor.get(reverse("referral:statistics"), period).content.decode())
         assert "<svg" in page and "99.90" not in page
         assert (
             "Commission"
             not in b"".join(
-                editor.get(
-                    reverse("tools:referral_statistics"), {**period, "export": "csv"}
-                ).streaming_content
+                editor.get(reverse("referral:statistics"), {**period, "export": "csv"}).streaming_content
             ).decode()
         )
 
@@ -247,7 +245,7 @@ def test_links_filter_by_status_and_search(referral_partner, member, client_for)
     client = client_for(member())
 
     def names(**params):
-        response = client.get(reverse("tools:referral_links"), params)
+        response = client.get(reverse("referral:links"), params)
         return {r.record.name for r in response.context["table"].rows}
 
     assert names(status="active") == {"Spring webinar"}
@@ -285,18 +283,18 @@ def test_referred_customers_with_their_window_commission_and_scope(referral_part
 
     rows = {
         r.record.account.name: r
-        for r in client_for(member()).get(reverse("tools:referred_customers")).context["table"].rows
+        for r in client_for(member()).get(reverse("referral:customers")).context["table"].rows
     }
     assert set(rows) == {"Gamma", "Delta"}
     assert (rows["Gamma"].record.awaiting_payment, rows["Delta"].record.awaiting_payment) == (2, 0)
     RebateTermFactory(program=Program.REFERRAL, rate=Decimal("0.1000"), cap=Decimal("100000.00"))
-    help_text = client_for(member()).get(reverse("tools:referred_customers")).content.decode()
+    help_text = client_for(member()).get(reverse("referral:customers")).content.decode()
     assert "10% of the customer's invoices including VAT, at most 100,000 RUB a month" in help_text
     assert rows["Gamma"].record.commission == Decimal("42.50")
     assert rows["Gamma"].record.commission_until == datetime.date(2027, 2, 28)  # 12 months from March 2026
 
     viewer = member(Role.VIEWER, restricted=True)
     assign_perm("accounts.access_account", viewer.user, gamma.account)
-    page = client_for(viewer).get(reverse("tools:referred_customers"))
+    page = client_for(viewer).get(reverse("referral:customers"))
     assert [r.record.account.name for r in page.context["table"].rows] == ["Gamma"]
     assert "42.50" not in page.content.decode()  # a Viewer sees no money

@@ -6,10 +6,10 @@ from django.core import mail
 from django.urls import reverse
 
 from access.models import AuditEvent
-from finance import referral
-from finance.models import ReferralInvitation
-from finance.tasks import send_referral_invitation
 from portal.permissions import Role
+from referral import services
+from referral.models import ReferralInvitation
+from referral.tasks import send_invitation
 from tests.factories import ReferralLinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,7 @@ def link(partner):
 
 
 def send(client, link, emails, message=""):
-    return client.post(
-        reverse("tools:referral_link_send", args=[link.pk]), {"emails": emails, "message": message}
-    )
+    return client.post(reverse("referral:link_send", args=[link.pk]), {"emails": emails, "message": message})
 
 
 def test_each_address_gets_the_link_from_the_partner(
@@ -46,7 +44,7 @@ def test_each_address_gets_the_link_from_the_partner(
     assert all(i.sent_at for i in ReferralInvitation.objects.all())
     assert AuditEvent.objects.get(action="referral.link_sent").details == {"recipients": 2}
     # a retry of a task that already sent sends nothing more
-    assert send_referral_invitation(ReferralInvitation.objects.first().pk) is False
+    assert send_invitation(ReferralInvitation.objects.first().pk) is False
     assert len(mail.outbox) == 2
 
 
@@ -61,14 +59,14 @@ def test_a_bad_address_sends_nothing(link, member, client_for, django_capture_on
 def test_the_daily_limit_and_a_deactivated_or_foreign_link(
     link, member, client_for, monkeypatch, other_partner
 ):
-    monkeypatch.setattr(referral, "INVITATIONS_PER_DAY", 3)
+    monkeypatch.setattr(services, "INVITATIONS_PER_DAY", 3)
     client = client_for(member())
     send(client, link, "a@x.example, b@x.example")
     response = send(client, link, "c@x.example, d@x.example", message="")
     assert ReferralInvitation.objects.count() == 2
     assert (
         "You can send 1 more invitations today (3 a day)."
-        in client.get(reverse("tools:referral_links")).content.decode()
+        in client.get(reverse("referral:links")).content.decode()
     )
     assert response.status_code == 302
 
@@ -82,7 +80,7 @@ def test_the_daily_limit_and_a_deactivated_or_foreign_link(
 
 def test_viewers_cannot_send_and_see_no_send_action(link, member, client_for):
     client = client_for(member(Role.VIEWER))
-    assert "Send by email" not in client.get(reverse("tools:referral_links")).content.decode()
+    assert "Send by email" not in client.get(reverse("referral:links")).content.decode()
     assert send(client, link, "a@x.example").status_code == 403
     editor = client_for(member(Role.EDITOR))
-    assert "Send by email" in editor.get(reverse("tools:referral_links")).content.decode()
+    assert "Send by email" in editor.get(reverse("referral:links")).content.decode()

@@ -1,4 +1,5 @@
-"""The referral program's links and clicks: who may create links, and the public redirect's counting.
+"""What the referral program writes: links (created, deactivated, sent by email), the public redirect's
+counted clicks and the customers who sign up through a link.
 
 A click is counted once per visitor and link within the admin-set window; bots and browser prefetches are
 not counted; no address or browser string is stored (``ReferralClick.visitor`` is a keyed hash of them
@@ -12,59 +13,30 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, DateField, DecimalField, F, Func, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from access.audit import audit
 from accounts.models import Account, AccountContact
 from portal import locks, outbox
-from portal.periods import WINDOW_MONTHS
-from subaccounts.models import Subaccount
 from tools.models import ProgramSettings
 
-from .models import (
-    Accrual,
-    Consumption,
-    CustomerInvoice,
-    Program,
-    ReferralClick,
-    ReferralInvitation,
-    ReferralLink,
-    ReferredCustomer,
-)
-from .tasks import send_referral_invitation
+from .models import ReferralClick, ReferralInvitation, ReferralLink, ReferredCustomer
+from .selectors import eligible, may_create_links
+from .tasks import send_invitation
 
 BOTS = re.compile(
     r"bot|crawl|spider|slurp|preview|facebookexternalhit|headless|curl|wget|python-|java/|go-http|okhttp",
     re.I,
 )
-COOKIE = "portal_referral"
 CLOSED = _(
     "The referral program is closed to new partners. Partners already in it keep their links and terms."
 )
-
-
-def program_open() -> bool:
-
-    return ProgramSettings.current().referral_enrollment_open
-
-
-def in_program(partner) -> bool:
-    """A referral partner, or one that already has links, is in the program whatever the enrollment says."""
-    return partner.partner_type == partner.Type.REFERRAL or partner.referral_links.exists()
-
-
-def may_create_links(partner) -> bool:
-    return in_program(partner) or program_open()
 
 
 def landing_allowed(url: str) -> bool:
@@ -134,7 +106,7 @@ def link_invite(*, link: ReferralLink, emails: list[str], message: str, actor) -
         ReferralInvitation(link=link, email=email, message=message, sent_by=actor) for email in emails
     )
     for invitation in invitations:
-        outbox.enqueue(send_referral_invitation, invitation.pk)
+        outbox.enqueue(send_invitation, invitation.pk)
     audit(
         partner_id=link.partner_id,
         actor=actor,
@@ -173,53 +145,12 @@ def click_record(*, link: ReferralLink, ip: str, user_agent: str, headers) -> bo
     return True
 
 
-def _count(queryset, **outer) -> Coalesce:
-    counted = queryset.filter(**outer).order_by().values(*outer).annotate(n=Count("pk", distinct=True))
-    return Coalesce(Subquery(counted.values("n")), 0)
-
-
-def with_figures(links):
-    """Per link: counted clicks, sign-ups, customers with an active subaccount, commission accrued so far.
-    One query for the page whatever the number of links (a correlated subquery each)."""
-
-    commission = (
-        Accrual.objects.filter(program=Program.REFERRAL, subaccount__account__referral__link=OuterRef("pk"))
-        .order_by()
-        .values("subaccount__account__referral__link")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return links.annotate(
-        click_count=_count(ReferralClick.objects.all(), link=OuterRef("pk")),
-        signups=_count(ReferredCustomer.objects.all(), link=OuterRef("pk")),
-        active_customers=_count(
-            ReferredCustomer.objects.filter(account__subaccounts__status=Subaccount.Status.ACTIVE),
-            link=OuterRef("pk"),
-        ),
-        commission=Coalesce(Subquery(commission), Value(Decimal("0.00")), output_field=DecimalField()),
-    )
-
-
-NO_USAGE_DAYS = 32
 INELIGIBLE = _(
     "This company already uses the cloud, so it cannot join through a referral link. Only new customers, "
     "or customers whose services have been stopped with no usage for more than 32 days, can."
 )
 ALREADY = _("This company has already joined through this partner.")
 INACTIVE_LINK = _("This referral link is no longer active. Ask the partner for a current one.")
-
-
-def eligible(tax_id: str) -> bool:
-    """New to the cloud (no billing account anywhere), or every billing account stopped with no usage for
-    more than 32 days."""
-
-    subaccounts = Subaccount.objects.filter(account__tax_id=tax_id)
-    if not subaccounts.exists():
-        return True
-    if subaccounts.exclude(status__in=(Subaccount.Status.SUSPENDED, Subaccount.Status.INACTIVE)).exists():
-        return False
-    since = timezone.localdate() - datetime.timedelta(days=NO_USAGE_DAYS)
-    return not Consumption.objects.filter(subaccount__in=subaccounts, date__gte=since).exists()
 
 
 @transaction.atomic
@@ -259,103 +190,3 @@ def signup(
         partner_id=link.partner_id, actor=None, action="referral.signup", target=f"{account} via {link.code}"
     )
     return customer
-
-
-def link_from_cookie(request) -> ReferralLink | None:
-    """The active link the visitor came through (the signed cookie /r/<code> set), if any."""
-    code = request.get_signed_cookie(COOKIE, default=None, salt=COOKIE)
-    if not code:
-        return None
-    return ReferralLink.objects.select_related("partner").filter(code=code, deactivated_at=None).first()
-
-
-@dataclass
-class MonthFigures:
-    month: datetime.date
-    clicks: int
-    signups: int
-    commission: Decimal
-
-    @property
-    def conversion(self) -> Decimal | None:
-        """Sign-ups per 100 counted clicks of the month (None without clicks)."""
-        if not self.clicks:
-            return None
-        return (Decimal(self.signups) * 100 / self.clicks).quantize(Decimal("0.1"))
-
-
-def monthly_statistics(*, partner_id: int, months) -> list[MonthFigures]:
-    """Clicks, sign-ups, conversion and commission per month: three grouped queries."""
-
-    index = {m: MonthFigures(m, 0, 0, Decimal("0.00")) for m in months.months}
-    start = timezone.make_aware(datetime.datetime.combine(months.first, datetime.time.min))
-    end = timezone.make_aware(datetime.datetime.combine(months.end, datetime.time.min))
-    clicks = (
-        ReferralClick.objects.filter(link__partner_id=partner_id, created_at__gte=start, created_at__lt=end)
-        .annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-    )
-    for row in clicks:
-        index[row["month"].date()].clicks = row["n"]
-    signups = (
-        ReferredCustomer.objects.filter(
-            link__partner_id=partner_id, signed_up_at__gte=months.first, signed_up_at__lt=months.end
-        )
-        .annotate(month=TruncMonth("signed_up_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-    )
-    for row in signups:
-        index[row["month"]].signups = row["n"]
-    commission = (
-        Accrual.objects.filter(
-            partner_id=partner_id, program=Program.REFERRAL, period__gte=months.first, period__lt=months.end
-        )
-        .values("period")
-        .annotate(total=Sum("amount"))
-    )
-    for row in commission:
-        index[row["period"]].commission = row["total"]
-    return list(index.values())
-
-
-class MonthStart(Func):
-    """The first day of the month ``months`` after the expression's month (``months=0``: its own)."""
-
-    template = "(date_trunc('month', %(expressions)s) + interval '%(months)d months')::date"
-    output_field = DateField()
-
-    def __init__(self, expression, *, months: int = 0):
-        super().__init__(expression, months=int(months))
-
-
-def with_commission(customers):
-    """Each referred customer with the commission accrued on it so far and the months of its commission
-    window whose invoices are not paid in full yet (commission waits for them): two correlated subqueries."""
-
-    unpaid = (
-        CustomerInvoice.objects.filter(
-            subaccount__account=OuterRef("account"),
-            paid_amount__lt=F("amount"),
-            # the commission's window, the sign-up month first
-            month__gte=MonthStart(OuterRef("signed_up_at")),
-            month__lt=MonthStart(OuterRef("signed_up_at"), months=WINDOW_MONTHS),
-        )
-        .order_by()
-        .values("subaccount__account")
-        .annotate(n=Count("month", distinct=True))
-        .values("n")
-    )
-
-    total = (
-        Accrual.objects.filter(program=Program.REFERRAL, subaccount__account=OuterRef("account"))
-        .order_by()
-        .values("subaccount__account")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return customers.annotate(
-        commission=Coalesce(Subquery(total), Value(Decimal("0.00")), output_field=DecimalField()),
-        awaiting_payment=Coalesce(Subquery(unpaid), 0),
-    )
