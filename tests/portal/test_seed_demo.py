@@ -15,7 +15,8 @@ def model_counts():
     return {
         m._meta.label: m.objects.count()
         for m in apps.get_models()
-        if m._meta.app_label in {"profiles", "access", "accounts", "subaccounts", "tools", "referral", "finance"}
+        if m._meta.app_label
+        in {"profiles", "access", "accounts", "subaccounts", "tools", "referral", "finance"}
     }
 
 
