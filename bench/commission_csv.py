@@ -108,7 +108,7 @@ def main() -> None:
     settings.COMMISSION_STREAM_MAX_ROWS = 10 * ROWS
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    response = client.get("/finance/commission/report.csv", period)
+    response = client.get("/finance/commission/", {**period, "export": "csv"})
     size = lines = 0
     for chunk in response.streaming_content:
         size += len(chunk)

@@ -19,5 +19,4 @@ urlpatterns = [
     path(
         "commission/prepare/", views.CommissionReportRequestView.as_view(), name="commission_report_request"
     ),
-    path("commission/report.csv", views.CommissionCsvView.as_view(), name="commission_csv"),
 ]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, OuterRef, Subquery, Sum
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django_tables2 import RequestConfig
 
 from portal import outbox, replica
 from portal.charts import stacked_bars
-from portal.csv import csv_response
+from portal.csv import csv_download, csv_response
 from portal.periods import PeriodForm
 from portal.permissions import Right
 from portal.views import (
@@ -251,36 +251,10 @@ class CommissionView(PortalListView):
         )
         return _polling(super().get_context_data(**kwargs))
 
-
-def _streamable(membership, start: datetime.date, finish: datetime.date) -> bool:
-    """Whether the report of the period downloads at once: a short period whose rows, as the planner
-    estimates them, stream well inside the web timeout; else Celery prepares it as a file (a download is
-    never cut off half-way)."""
-    if (finish - start).days >= settings.COMMISSION_STREAM_MAX_DAYS:
-        return False
-    rows = estimated_rows(
-        partner_id=membership.partner_id,
-        start=start,
-        finish=finish,
-        account_ids=_accounts_in_scope(membership),
-    )
-    return rows <= settings.COMMISSION_STREAM_MAX_ROWS
-
-
-def _accounts_in_scope(membership) -> list[int] | None:
-    """The accounts a report may cover: all (None), or a restricted member's, sorted for comparison."""
-    if not membership.restricted:
-        return None
-    return sorted(membership.allowed_account_ids.values_list("id", flat=True))
-
-
-class CommissionCsvView(PortalPageView):
-    """The detailed report, streamed from PostgreSQL's COPY straight to the browser."""
-
-    right = Right.FINANCE_VIEW
-    section = "finance"
-
-    def get(self, request):
+    def export_csv(self):
+        """The detailed report, streamed from PostgreSQL's COPY straight to the browser when it can finish
+        well inside the web timeout; else the page says to prepare it as a file."""
+        request = self.request
         _form, start, finish = _period(request)
         if not _streamable(self.membership, start, finish):
             messages.info(
@@ -303,9 +277,29 @@ class CommissionCsvView(PortalPageView):
             account_ids=accounts,
             using=replica.read_alias(),
         )
-        response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="commission-{start}-{finish}.csv"'
-        return response
+        return csv_download(f"commission-{start}-{finish}.csv", rows)
+
+
+def _streamable(membership, start: datetime.date, finish: datetime.date) -> bool:
+    """Whether the report of the period downloads at once: a short period whose rows, as the planner
+    estimates them, stream well inside the web timeout; else Celery prepares it as a file (a download is
+    never cut off half-way)."""
+    if (finish - start).days >= settings.COMMISSION_STREAM_MAX_DAYS:
+        return False
+    rows = estimated_rows(
+        partner_id=membership.partner_id,
+        start=start,
+        finish=finish,
+        account_ids=_accounts_in_scope(membership),
+    )
+    return rows <= settings.COMMISSION_STREAM_MAX_ROWS
+
+
+def _accounts_in_scope(membership) -> list[int] | None:
+    """The accounts a report may cover: all (None), or a restricted member's, sorted for comparison."""
+    if not membership.restricted:
+        return None
+    return sorted(membership.allowed_account_ids.values_list("id", flat=True))
 
 
 class CommissionReportRequestView(PortalMixin, View):
@@ -352,24 +346,25 @@ class BonusesView(PortalPageView):
     right = Right.FINANCE_VIEW
     section = "finance"
 
-    def get(self, request, *args, **kwargs):
-        self.period = PeriodForm.from_query(request.GET)
-        months = self.period.month_range()
+    def load(self):
+        self.period = PeriodForm.from_query(self.request.GET)
         self.using = replica.read_alias()
-        if request.GET.get("export") == "csv":  # every customer
-            grid = selectors.customer_months(membership=self.membership, months=months, using=self.using)
-            return csv_response("bonuses-by-month.csv", grid.csv_header(), grid.csv_rows())
-        self.grid = selectors.customer_months(
-            membership=self.membership,
-            months=months,
-            page=page_number(request),
-            per_page=BONUSES_PER_PAGE,
-            using=self.using,
+
+    def export_csv(self):  # every customer, not the page's
+        grid = selectors.customer_months(
+            membership=self.membership, months=self.period.month_range(), using=self.using
         )
-        return super().get(request, *args, **kwargs)
+        return csv_response("bonuses-by-month.csv", grid.csv_header(), grid.csv_rows())
 
     def get_context_data(self, **kwargs):
         period, months = self.period, self.period.month_range()
+        self.grid = selectors.customer_months(
+            membership=self.membership,
+            months=months,
+            page=page_number(self.request),
+            per_page=BONUSES_PER_PAGE,
+            using=self.using,
+        )
         series = selectors.bonus_schedule(membership=self.membership, months=months, using=self.using)
         paginator = Paginator(range(self.grid.count), BONUSES_PER_PAGE)  # the rows are already the page's
         kwargs.update(period=period, grid=self.grid, page_obj=paginator.get_page(page_number(self.request)))
@@ -514,7 +509,8 @@ class UsageView(PortalPageView):
     right = Right.FINANCE_VIEW
     section = "finance"
 
-    def get(self, request, *args, **kwargs):
+    def load(self):
+        request = self.request
         self.form = UsageForm(request.GET or None, membership=self.membership)
         self.subaccount = None
         if self.form.is_bound and "subaccount" in self.form.errors:
@@ -534,10 +530,10 @@ class UsageView(PortalPageView):
             per_page=USAGE_PER_PAGE,
             using=replica.read_alias(),
         )
-        if request.GET.get("export") == "csv":
-            name = f"consumption-{self.start}-{self.finish}.csv"
-            return csv_response(name, self.details.csv_header(), self.details.csv_rows())
-        return super().get(request, *args, **kwargs)
+
+    def export_csv(self):
+        name = f"consumption-{self.start}-{self.finish}.csv"
+        return csv_response(name, self.details.csv_header(), self.details.csv_rows())
 
     def get_context_data(self, **kwargs):
         table = UsageTable(self.details, membership=self.membership)

@@ -46,6 +46,12 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
 
 
 def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    return csv_download(filename, csv_lines(header, rows))
+
+
+def csv_download(filename: str, chunks: Iterable[str | bytes]) -> StreamingHttpResponse:
+    """A CSV file streamed to the browser as it is written: this writer's lines, or the commission report's
+    COPY output (already CSV)."""
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -65,6 +65,27 @@ class PortalMixin(LoginRequiredMixin):
         return super().get_context_data(**kwargs)
 
 
+class CsvExportMixin:
+    """``?export=csv``: what the page shows, as a CSV file — the one way a portal page offers its figures for
+    download. ``load()`` reads what the page and its file share (the period, the selector's result) once;
+    ``export_csv()`` returns the file (``portal.csv.csv_response``), or None where the page has none and
+    simply shows itself. A list's file comes from its table (``PortalListView``)."""
+
+    def load(self) -> None:
+        """Read what both the page and its CSV show, before either is made."""
+
+    def export_csv(self):
+        return None
+
+    def get(self, request, *args, **kwargs):
+        self.load()
+        if request.GET.get("export") == "csv":
+            response = self.export_csv()
+            if response is not None:
+                return response
+        return super().get(request, *args, **kwargs)
+
+
 class PortalSearchView(PortalMixin, View):
     """The choices of a search-as-you-type select (portal/widgets.py ``SearchSelect``) as JSON: ``?q=``
     searched in ``search_fields`` (never personal data: label, hint and fields are what every role with the
@@ -116,11 +137,11 @@ class PublicView(View):
     and only these; such a view must find its object from a signed token, never from a plain id."""
 
 
-class PortalPageView(PortalMixin, TemplateView):
+class PortalPageView(PortalMixin, CsvExportMixin, TemplateView):
     """A page with no object of its own; its data comes from the section's selectors."""
 
 
-class PortalListView(PortalMixin, SingleTableMixin, FilterView):
+class PortalListView(PortalMixin, CsvExportMixin, SingleTableMixin, FilterView):
     """A filtered, sorted, paginated table; ``?export=csv`` streams exactly the filtered, sorted rows."""
 
     template_name = "portal/object_list.html"
@@ -144,11 +165,6 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
             return False
         create_view = resolve(reverse(self.create_url_name)).func.view_class
         return self.membership.has(create_view.right)
-
-    def get(self, request, *args, **kwargs):
-        if request.GET.get("export") == "csv":
-            return self.export_csv()
-        return super().get(request, *args, **kwargs)
 
     def export_csv(self):
         """Stream every filtered, sorted row through one server-side cursor: memory stays flat."""
@@ -176,7 +192,7 @@ class PortalListView(PortalMixin, SingleTableMixin, FilterView):
         return super().get_context_data(**kwargs)
 
 
-class PortalDetailView(PortalMixin, DetailView):
+class PortalDetailView(PortalMixin, CsvExportMixin, DetailView):
     pass
 
 

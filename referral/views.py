@@ -148,21 +148,21 @@ class StatisticsView(PortalPageView):
     right = Right.TOOLS_VIEW
     section = SECTION
 
-    def get(self, request, *args, **kwargs):
-        self.period = PeriodForm.from_query(request.GET)
+    def load(self):
+        self.period = PeriodForm.from_query(self.request.GET)
         self.rows = selectors.monthly_statistics(partner_id=self.partner.pk, months=self.period.month_range())
         self.shows_money = selectors.shows_money(self.membership)
-        if request.GET.get("export") == "csv":
-            header = ["Month", "Clicks", "Sign-ups", "Conversion, %"] + (
-                ["Commission"] if self.shows_money else []
-            )
-            lines = (
-                [f"{r.month:%Y-%m}", r.clicks, r.signups, r.conversion if r.conversion is not None else ""]
-                + ([r.commission] if self.shows_money else [])
-                for r in self.rows
-            )
-            return csv_response("referral-statistics.csv", header, lines)
-        return super().get(request, *args, **kwargs)
+
+    def export_csv(self):
+        header = ["Month", "Clicks", "Sign-ups", "Conversion, %"] + (
+            ["Commission"] if self.shows_money else []
+        )
+        lines = (
+            [f"{r.month:%Y-%m}", r.clicks, r.signups, r.conversion if r.conversion is not None else ""]
+            + ([r.commission] if self.shows_money else [])
+            for r in self.rows
+        )
+        return csv_response("referral-statistics.csv", header, lines)
 
     def get_context_data(self, **kwargs):
         kwargs.update(

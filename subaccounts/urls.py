@@ -8,7 +8,6 @@ urlpatterns = [
     path("search/", views.SubaccountSearchView.as_view(), name="search"),
     path("new/for-account/<int:pk>/", views.SubaccountCreateView.as_view(), name="create"),
     path("<int:pk>/", views.SubaccountDetailView.as_view(), name="detail"),
-    path("<int:pk>/consumption.csv", views.SubaccountConsumptionCsvView.as_view(), name="consumption_csv"),
     path("<int:pk>/resend/", views.InvitationResendView.as_view(), name="resend"),
     *(
         path(f"<int:pk>/{action}/", views.SubaccountActionView.as_view(action=action, **options), name=action)

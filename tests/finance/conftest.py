@@ -26,7 +26,9 @@ def commission_report():
     """``commission_report(client, start, finish)`` -> the detailed commission report's rows as dicts."""
 
     def download(client, start: str, finish: str) -> list[dict]:
-        response = client.get(reverse("finance:commission_csv"), {"start": start, "finish": finish})
+        response = client.get(
+            reverse("finance:commission"), {"start": start, "finish": finish, "export": "csv"}
+        )
         return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
     return download

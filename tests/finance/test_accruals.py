@@ -395,6 +395,8 @@ def test_a_currencys_own_bonus_rate_is_the_same_in_accrual_usage_and_commission(
     days = {"period": "custom", "start": "2026-10-01", "finish": "2026-10-31"}
     usage = client.get(reverse("finance:usage"), days).context["details"].totals
     assert {t["currency"]: t["reward"] for t in usage} == {"RUB": Decimal("100.00"), "KZT": Decimal("120.00")}
-    report = client.get(reverse("finance:commission_csv"), {"start": "2026-10-01", "finish": "2026-10-31"})
+    report = client.get(
+        reverse("finance:commission"), {"start": "2026-10-01", "finish": "2026-10-31", "export": "csv"}
+    )
     rows = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
     assert {r["currency"]: r["reward"] for r in rows} == {"RUB": "100.00", "KZT": "120.00"}

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def report(client, **params):
-    response = client.get(reverse("finance:commission_csv"), params)
+    response = client.get(reverse("finance:commission"), {**params, "export": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 

@@ -30,8 +30,8 @@ def test_a_long_period_is_prepared_as_a_file_equal_to_the_streamed_report(
 ):
     client = client_for(member())
     page = client.get(reverse("finance:commission"), YEAR).content.decode()
-    assert "are prepared in the background" in page and "commission/report.csv" not in page
-    redirected = client.get(reverse("finance:commission_csv"), YEAR)
+    assert "are prepared in the background" in page and "export=csv" not in page
+    redirected = client.get(reverse("finance:commission"), {**YEAR, "export": "csv"})
     assert redirected.status_code == 302  # not streamed: too long
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -43,7 +43,9 @@ def test_a_long_period_is_prepared_as_a_file_equal_to_the_streamed_report(
     download = client.get(reverse("finance:report", args=[report.pk]))
     prepared = b"".join(download.streaming_content)
     settings.COMMISSION_STREAM_MAX_DAYS = 400
-    streamed = b"".join(client.get(reverse("finance:commission_csv"), YEAR).streaming_content)
+    streamed = b"".join(
+        client.get(reverse("finance:commission"), {**YEAR, "export": "csv"}).streaming_content
+    )
     assert prepared == streamed and prepared.count(b"\n") == 4 and b"120.50" in prepared
     listed = client.get(reverse("finance:commission"), YEAR).content.decode()
     assert reverse("finance:report", args=[report.pk]) in listed and "2026-01-01 – 2026-10-31" in listed
@@ -135,11 +137,11 @@ def test_a_short_period_with_too_many_rows_is_prepared_not_streamed(partner, mem
 
     settings.COMMISSION_STREAM_MAX_ROWS = 100
     page = client.get(reverse("finance:commission"), march).content.decode()
-    assert "prepared in the background" in page and "commission/report.csv" not in page
-    refused = client.get(reverse("finance:commission_csv"), march, follow=True)
+    assert "prepared in the background" in page and "export=csv" not in page
+    refused = client.get(reverse("finance:commission"), {**march, "export": "csv"}, follow=True)
     assert "too large to download at once" in refused.content.decode()
 
     settings.COMMISSION_STREAM_MAX_ROWS = 10_000
-    assert "commission/report.csv" in client.get(reverse("finance:commission"), march).content.decode()
-    streamed = client.get(reverse("finance:commission_csv"), march)
+    assert "export=csv" in client.get(reverse("finance:commission"), march).content.decode()
+    streamed = client.get(reverse("finance:commission"), {**march, "export": "csv"})
     assert b"".join(streamed.streaming_content).count(b"\n") == 301

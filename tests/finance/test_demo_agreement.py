@@ -65,7 +65,9 @@ def test_page_csv_and_pdf_agree_to_the_cent_on_the_demo_data(
                 plain(totals[line[3]][c])
                 for c in ("consumption", "discount", "client_pays", "reward", "adjustment", "partner_pays")
             ]
-    commission = csv_of(client.get(reverse("finance:commission_csv"), {"start": first, "finish": last}))
+    commission = csv_of(
+        client.get(reverse("finance:commission"), {"start": first, "finish": last, "export": "csv"})
+    )
     header, rows = commission[0], commission[1:]
     # the report's rows carry the reward unrounded: each subaccount's month of them rounds to what was
     # accrued (partner bonus + deal extra), and so does the page's total

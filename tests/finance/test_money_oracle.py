@@ -371,7 +371,7 @@ def check_against(world: oracle.World, partners):
             finish = oracle.month_end(month)
             period = {"start": month.isoformat(), "finish": finish.isoformat()}
             # the commission report: every row's unrounded reward is the model's
-            report = client.get(reverse("finance:commission_csv"), period)
+            report = client.get(reverse("finance:commission"), {**period, "export": "csv"})
             got = defaultdict(Decimal)
             for line in csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())):
                 got[line["billing_account_id"], line["date"], line["sku_id"], line["folder_id"]] = D(

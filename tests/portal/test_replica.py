@@ -137,8 +137,8 @@ def test_the_commission_report_is_the_replicas_a_row_it_has_not_replayed_is_not_
 ):
     """COPY bypasses Django's query log: the replica's own figures prove where the report was read."""
     client = client_for(member())
-    url = reverse("finance:commission_csv")
-    period = {"start": "2026-10-01", "finish": "2026-10-31"}
+    url = reverse("finance:commission")
+    period = {"start": "2026-10-01", "finish": "2026-10-31", "export": "csv"}
     streaming_replica.pause()
     ConsumptionFactory(subaccount=usage, date=datetime.date(2026, 10, 20), cost=D("5.00"))
     streaming_replica.wait_for_receipt()

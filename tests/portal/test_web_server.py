@@ -88,9 +88,8 @@ def test_a_streamed_report_that_fails_half_way_ends_as_an_error_the_client_sees(
     cookie = f"{settings.SESSION_COOKIE_NAME}={login.cookies[settings.SESSION_COOKIE_NAME].value}"
 
     server = http.client.HTTPConnection("127.0.0.1", gunicorn, timeout=30)
-    server.request(
-        "GET", "/finance/commission/report.csv?start=2026-03-01&finish=2026-03-31", headers={"Cookie": cookie}
-    )
+    report = "/finance/commission/?start=2026-03-01&finish=2026-03-31&export=csv"
+    server.request("GET", report, headers={"Cookie": cookie})
     response = server.getresponse()
     assert response.status == 200 and response.getheader("Transfer-Encoding") == "chunked"
     with pytest.raises(http.client.IncompleteRead) as failed:

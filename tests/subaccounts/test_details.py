@@ -63,7 +63,7 @@ def page_table(response):
 def test_page_and_csv_agree_to_the_cent(consuming, member, client_for, params, months, total):
     client = client_for(member())
     page = client.get(reverse("subaccounts:detail", args=[consuming.pk]), params)
-    export = client.get(reverse("subaccounts:consumption_csv", args=[consuming.pk]), params)
+    export = client.get(reverse("subaccounts:detail", args=[consuming.pk]), {**params, "export": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
     assert rows[0] == ["Service", "Currency", *months, "Total"]
     assert rows[1:] == page_table(page)
@@ -86,7 +86,9 @@ def test_roles_without_usage_details_see_no_consumption(consuming, member, clien
     assert "Your role does not show usage details." in page.content.decode() and "<svg" not in with_charts(
         page.content.decode()
     )
-    assert client.get(reverse("subaccounts:consumption_csv", args=[consuming.pk])).status_code == 403
+    assert (
+        client.get(reverse("subaccounts:detail", args=[consuming.pk]), {"export": "csv"}).status_code == 403
+    )
 
 
 def test_a_restricted_editor_gets_404_for_other_accounts_subaccounts(partner, member, client_for):
@@ -95,8 +97,10 @@ def test_a_restricted_editor_gets_404_for_other_accounts_subaccounts(partner, me
     editor = member(Role.EDITOR_PD, restricted=True)
     assign_perm("accounts.access_account", editor.user, granted)
     client = client_for(editor)
-    for name in ("detail", "consumption_csv", "suspend", "deactivate"):
+    for name in ("detail", "suspend", "deactivate"):
         assert client.get(reverse(f"subaccounts:{name}", args=[sub_hidden.pk])).status_code == 404, name
+    csv = client.get(reverse("subaccounts:detail", args=[sub_hidden.pk]), {"export": "csv"})
+    assert csv.status_code == 404
     assert client.get(reverse("subaccounts:create", args=[hidden.pk])).status_code == 404
     assert Account.objects.restrict(editor).get() == granted
 
