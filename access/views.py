@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -172,10 +172,9 @@ class AcceptInvitationView(PublicView, TemplateView):
 
     def context(self, **extra):
 
-        has_account = get_user_model().objects.filter(email__iexact=self.invitation.email).exists()
         return {
             "invitation": self.invitation,
-            "has_account": has_account,
+            "has_account": selectors.user_exists(self.invitation.email),
             "login_url": f"{reverse('account_login')}?next={self.request.path}",
             **extra,
         }

@@ -19,6 +19,7 @@ from referral import selectors as referral
 from subaccounts.models import Subaccount
 from subaccounts.selectors import subaccount_status_counts
 from tools.models import Registration
+from tools.selectors import registrations_under_review
 
 
 class DashboardView(PortalPageView):
@@ -34,8 +35,8 @@ class DashboardView(PortalPageView):
         kwargs["status_counts"] = [
             (value, label, counts[value]) for value, label in Subaccount.Status.choices
         ]
-        kwargs["under_review"] = (
-            Registration.objects.using(using).restrict(m).filter(status=Registration.Status.SUBMITTED).count()
+        kwargs["under_review"] = registrations_under_review(
+            queryset=Registration.objects.using(using).restrict(m)
         )
         kwargs["consumption"] = kwargs["balances"] = None  # the role shows no usage details
         if m.has(Right.FINANCE_VIEW):

@@ -17,6 +17,7 @@ from subaccounts.models import Subaccount
 from tools.models import ProgramSettings
 
 from .accruals import DEAL_DAY, day_terms_sql, deals_sql
+from .commission import estimated_rows
 from .deal_usage import DIGEST, EARNING_DEALS
 from .models import (
     WITHDRAWABLE_POOLS,
@@ -768,3 +769,25 @@ def usage_details(
         page=slice(first, first + per_page),
         using=using,
     )
+
+
+def commission_streamable(membership, start: datetime.date, finish: datetime.date) -> bool:
+    """Whether the report of the period downloads at once: a short period whose rows, as the planner
+    estimates them, stream well inside the web timeout; else Celery prepares it as a file (a download is
+    never cut off half-way)."""
+    if (finish - start).days >= settings.COMMISSION_STREAM_MAX_DAYS:
+        return False
+    rows = estimated_rows(
+        partner_id=membership.partner_id,
+        start=start,
+        finish=finish,
+        account_ids=report_accounts(membership),
+    )
+    return rows <= settings.COMMISSION_STREAM_MAX_ROWS
+
+
+def report_accounts(membership) -> list[int] | None:
+    """The accounts a report may cover: all (None), or a restricted member's, sorted for comparison."""
+    if not membership.restricted:
+        return None
+    return sorted(membership.allowed_account_ids.values_list("id", flat=True))

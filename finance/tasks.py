@@ -1,25 +1,15 @@
 import datetime
-import tempfile
-import time
 
 from celery import shared_task
-from django.core.files import File
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from portal import jobs, outbox, replica
-from portal.progress import Progress
+from portal import jobs, outbox
 from profiles.models import Partner
 
-from . import partitions, services
+from . import partitions, reports, services
 from .accruals import accrue_month, months_to_reaccrue
-from .commission import commission_csv, commission_rows
 from .models import ConsumptionImport, CorrectionReason, Report
-from .statements import statement_pdf
-
-PROGRESS_SECONDS = 0.5  # a report's progress is written at most this often
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -41,50 +31,9 @@ def import_consumption_file(import_id: int) -> str:
         finished = (ConsumptionImport.Status.DONE, ConsumptionImport.Status.REJECTED)
         if not mine or ConsumptionImport.objects.filter(pk=import_id, status__in=finished).exists():
             return "skipped"
-        return _import_file(import_id)
+        from .imports import run  # the loaders queue this module's tasks: imported when run
 
-
-def _import_file(import_id: int) -> str:
-
-    from .billing import load_invoices, load_referral_signups
-    from .importer import ImportRejected, load
-
-    job = ConsumptionImport.objects.get(pk=import_id)
-    ConsumptionImport.objects.filter(pk=import_id).update(status=ConsumptionImport.Status.CHECKING)
-    loader = {
-        ConsumptionImport.Kind.CONSUMPTION: load,
-        ConsumptionImport.Kind.INVOICES: load_invoices,
-        ConsumptionImport.Kind.REFERRAL_SIGNUPS: load_referral_signups,
-    }[job.kind]
-    try:
-        with Progress(ConsumptionImport, import_id, "lines_checked") as progress:
-            loaded = loader(job.file.path, progress=progress)
-    except ImportRejected as rejected:
-        ConsumptionImport.objects.filter(pk=import_id).update(
-            status=ConsumptionImport.Status.REJECTED,
-            error_count=rejected.checked.error_count,
-            errors=[str(e) for e in rejected.checked.errors],
-            lines_checked=rejected.checked.rows,
-            finished_at=timezone.now(),
-        )
-        return "rejected"
-    except Exception as error:  # whatever it was, the job says so instead of "checking" for ever
-        ConsumptionImport.objects.filter(pk=import_id).update(
-            status=ConsumptionImport.Status.FAILED,
-            errors=[_("The import failed: %(error)s") % {"error": error}],
-            finished_at=timezone.now(),
-        )
-        raise
-    ConsumptionImport.objects.filter(pk=import_id).update(
-        status=ConsumptionImport.Status.DONE,
-        rows=loaded.rows,
-        lines_checked=loaded.rows + len(loaded.skipped),
-        first_day=loaded.first_day,
-        last_day=loaded.last_day,
-        skipped=[str(e) for e in loaded.skipped],
-        finished_at=timezone.now(),
-    )
-    return "done"
+        return run(import_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -170,59 +119,11 @@ def _report_once(report_id: int, make):
 @shared_task(acks_late=True)
 def generate_statement(report_id: int) -> None:
     """Render a partner's monthly PDF statement into its Report row, once (safe to rerun: it overwrites)."""
-    return _report_once(report_id, _statement)
-
-
-def _statement(report_id: int) -> None:
-
-    report = Report.objects.select_related("partner").get(pk=report_id)
-    Report.objects.filter(pk=report_id).update(status=Report.Status.RUNNING, progress=10)
-    month = datetime.date.fromisoformat(report.params["month"])
-    try:
-        pdf = statement_pdf(partner=report.partner, month=month)
-    except Exception:
-        Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED)
-        raise
-    report.file.save(f"statement-{report.partner_id}-{month:%Y-%m}.pdf", ContentFile(pdf), save=False)
-    Report.objects.filter(pk=report_id).update(file=report.file.name, status=Report.Status.DONE, progress=100)
+    return _report_once(report_id, reports.statement_render)
 
 
 @shared_task(acks_late=True)
 def generate_commission_report(report_id: int) -> int | None:
     """Write a commission report of a long period into its Report file, moving ``progress`` as rows arrive,
     once. Rerunning starts over and overwrites the file, so a rerun after a dead worker is safe."""
-    return _report_once(report_id, _commission_report)
-
-
-def _commission_report(report_id: int) -> int:
-
-    report = Report.objects.get(pk=report_id)
-    params = report.params
-    query = {
-        "partner_id": report.partner_id,
-        "start": datetime.date.fromisoformat(params["start"]),
-        "finish": datetime.date.fromisoformat(params["finish"]),
-        "account_ids": params.get("accounts"),
-        "using": replica.read_alias(),  # the rows; the report's own row stays on the primary
-    }
-    Report.objects.filter(pk=report_id).update(status=Report.Status.RUNNING, progress=0)
-    try:
-        total = max(commission_rows(**query), 1)
-        written, shown, last = 0, 0, time.monotonic()
-        with tempfile.TemporaryFile() as out, Progress(Report, report_id, "progress") as progress:
-            for block in commission_csv(**query):
-                out.write(block)
-                written += block.count(b"\n")
-                percent = min(99, written * 100 // (total + 1))
-                if percent > shown and time.monotonic() - last > PROGRESS_SECONDS:
-                    progress(percent)
-                    shown, last = percent, time.monotonic()
-            out.seek(0)
-            report.file.save(f"commission-{query['start']}-{query['finish']}.csv", File(out), save=False)
-    except Exception:
-        Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED)
-        raise
-    Report.objects.filter(pk=report_id).update(
-        file=report.file.name, status=Report.Status.DONE, progress=100, params={**params, "rows": written - 1}
-    )
-    return written - 1
+    return _report_once(report_id, reports.commission_render)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django_tables2 import RequestConfig
 
-from portal import outbox, replica
+from portal import replica
 from portal.charts import stacked_bars
 from portal.csv import csv_download, csv_response
 from portal.periods import PeriodForm
@@ -30,8 +30,8 @@ from portal.views import (
 )
 from subaccounts.models import Subaccount
 
-from . import selectors, services, switch, tasks
-from .commission import commission_csv, estimated_rows
+from . import reports, selectors, services, switch
+from .commission import commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
 from .forms import UsageForm, WithdrawalForm
 from .models import BONUS_PROGRAMS, DESTINATIONS, Accrual, LedgerEntry, Pool, Program, Report, Withdrawal
@@ -246,7 +246,7 @@ class CommissionView(PortalListView):
             form=form,
             start=start,
             finish=finish,
-            streamable=_streamable(self.membership, start, finish),
+            streamable=selectors.commission_streamable(self.membership, start, finish),
             max_days=settings.COMMISSION_STREAM_MAX_DAYS,
         )
         return _polling(super().get_context_data(**kwargs))
@@ -256,7 +256,7 @@ class CommissionView(PortalListView):
         well inside the web timeout; else the page says to prepare it as a file."""
         request = self.request
         _form, start, finish = _period(request)
-        if not _streamable(self.membership, start, finish):
+        if not selectors.commission_streamable(self.membership, start, finish):
             messages.info(
                 request,
                 _(
@@ -269,7 +269,7 @@ class CommissionView(PortalListView):
                 },
             )
             return redirect(f"{reverse('finance:commission')}?start={start}&finish={finish}")
-        accounts = _accounts_in_scope(self.membership)
+        accounts = selectors.report_accounts(self.membership)
         rows = commission_csv(
             partner_id=self.partner.pk,
             start=start,
@@ -278,28 +278,6 @@ class CommissionView(PortalListView):
             using=replica.read_alias(),
         )
         return csv_download(f"commission-{start}-{finish}.csv", rows)
-
-
-def _streamable(membership, start: datetime.date, finish: datetime.date) -> bool:
-    """Whether the report of the period downloads at once: a short period whose rows, as the planner
-    estimates them, stream well inside the web timeout; else Celery prepares it as a file (a download is
-    never cut off half-way)."""
-    if (finish - start).days >= settings.COMMISSION_STREAM_MAX_DAYS:
-        return False
-    rows = estimated_rows(
-        partner_id=membership.partner_id,
-        start=start,
-        finish=finish,
-        account_ids=_accounts_in_scope(membership),
-    )
-    return rows <= settings.COMMISSION_STREAM_MAX_ROWS
-
-
-def _accounts_in_scope(membership) -> list[int] | None:
-    """The accounts a report may cover: all (None), or a restricted member's, sorted for comparison."""
-    if not membership.restricted:
-        return None
-    return sorted(membership.allowed_account_ids.values_list("id", flat=True))
 
 
 class CommissionReportRequestView(PortalMixin, View):
@@ -317,17 +295,7 @@ class CommissionReportRequestView(PortalMixin, View):
                     messages.error(request, f"{label}: {error}" if label else error)
             return redirect("finance:commission")
         start, finish = form.cleaned_data["start"], form.cleaned_data["finish"]
-        report = Report.objects.create(
-            partner=self.partner,
-            kind=Report.Kind.COMMISSION,
-            params={
-                "start": start.isoformat(),
-                "finish": finish.isoformat(),
-                "accounts": _accounts_in_scope(self.membership),
-            },
-            created_by=request.user,
-        )
-        outbox.enqueue(tasks.generate_commission_report, report.pk)
+        reports.commission_request(membership=self.membership, start=start, finish=finish, actor=request.user)
         messages.success(
             request,
             _("The report for %(start)s – %(finish)s is being prepared; it appears below when it is ready.")
@@ -470,13 +438,7 @@ class StatementRequestView(PortalMixin, View):
 
     def post(self, request):
         month = closed_month(request)
-        report = Report.objects.create(
-            partner=self.partner,
-            kind=Report.Kind.STATEMENT,
-            params={"month": month.isoformat()},
-            created_by=request.user,
-        )
-        outbox.enqueue(tasks.generate_statement, report.pk)
+        reports.statement_request(partner=self.partner, month=month, actor=request.user)
         messages.success(
             request, _("The statement for %(month)s is being prepared.") % {"month": f"{month:%B %Y}"}
         )

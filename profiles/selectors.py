@@ -9,7 +9,7 @@ from django.utils import timezone
 from finance.models import MonthlyConsumption
 from portal.money import ZERO
 
-from .models import PartnerSpecialization
+from .models import PartnerSpecialization, PayoutDetails
 
 
 @dataclass
@@ -61,3 +61,8 @@ def specialization_progress(*, partner) -> list[SpecializationProgress]:
             )
         )
     return progress
+
+
+def payout_details(*, partner) -> PayoutDetails | None:
+    """Where the partner's money is paid: None until the partner has set it."""
+    return PayoutDetails.objects.filter(partner=partner).first()

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.permissions import Right
 from portal.views import PortalPageView, PortalUpdateView
 
-from . import services
+from . import selectors, services
 from .forms import ContactFormSet, PartnerProfileForm, PayoutDetailsForm
 from .models import PayoutDetails
 from .selectors import specialization_progress
@@ -21,7 +21,7 @@ class ProfileView(PortalPageView):
             partner=partner,
             specializations=specialization_progress(partner=partner),
             contacts=partner.contacts.all(),
-            payout=PayoutDetails.objects.filter(partner=partner).first(),
+            payout=selectors.payout_details(partner=partner),
         )
         return super().get_context_data(**kwargs)
 
@@ -59,9 +59,7 @@ class PayoutDetailsEditView(PortalUpdateView):
     success_url = reverse_lazy("profiles:profile")
 
     def get_object(self, queryset=None):
-        return PayoutDetails.objects.filter(partner=self.partner).first() or PayoutDetails(
-            partner=self.partner
-        )
+        return selectors.payout_details(partner=self.partner) or PayoutDetails(partner=self.partner)
 
     def save_object(self, form):
         return services.payout_details_update(

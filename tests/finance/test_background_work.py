@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from finance import importer, tasks
+from finance import importer, imports, reports, tasks
 from finance.models import Consumption, ConsumptionImport, Report
 from tests.factories import AccountFactory, ConsumptionFactory, ReportFactory, SubaccountFactory
 from tests.waiting import wait_for
@@ -67,7 +67,7 @@ def test_an_uploaded_import_reports_progress_during_its_copy_and_finishes(monkey
 
 @pytest.mark.django_db(transaction=True)
 def test_a_prepared_commission_report_reports_progress_during_its_copy_and_finishes(partner, monkeypatch):
-    monkeypatch.setattr(tasks, "PROGRESS_SECONDS", 0)  # a progress report inside the COPY, as long ones get
+    monkeypatch.setattr(reports, "PROGRESS_SECONDS", 0)  # a progress report inside the COPY, as long ones get
     sub = SubaccountFactory(account=AccountFactory(partner=partner), billing_account_id="ba-1")
     for day in range(1, 4):
         ConsumptionFactory(subaccount=sub, date=datetime.date(2026, 10, day), cost=Decimal("10.00"))
@@ -126,7 +126,7 @@ def test_an_unexpected_failure_ends_as_failed_saying_what_went_wrong(monkeypatch
     def broken(path, progress=None):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(importer, "load", broken)
+    monkeypatch.setattr(imports, "load", broken)
     SubaccountFactory(billing_account_id="ba-1")
     job = ConsumptionImport.objects.create(file=ContentFile(billing_lines(1).encode(), name="billing.csv"))
     ended, outcome = finishes(lambda: tasks.import_consumption_file(job.pk))

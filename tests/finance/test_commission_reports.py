@@ -73,7 +73,7 @@ def test_a_failed_run_is_marked_failed_and_a_retry_overwrites_it(consumption, pa
         yield b"header\n"
         raise ConnectionError("worker lost its database")
 
-    monkeypatch.setattr("finance.tasks.commission_csv", broken)
+    monkeypatch.setattr("finance.reports.commission_csv", broken)
     with pytest.raises(ConnectionError):
         tasks.generate_commission_report(report.pk)
     report.refresh_from_db()
