@@ -192,3 +192,24 @@ def test_the_country_filter_offers_the_countries_of_the_partners_own_customers(
     page = client_for(member()).get(reverse("accounts:list")).content.decode()
     select = re.search(r'<select name="country"[^>]*>(.*?)</select>', page, re.S).group(1)
     assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == ["---------", "Kazakhstan"]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_list_and_its_export_name_each_customers_country_in_the_language(
+    partner, member, client_for, language
+):
+    """The country column names the country from its code, once per table (the same name as the field's)."""
+    from django.utils import translation
+
+    accounts = [AccountFactory(partner=partner, country=code) for code in ("KZ", "KZ", "DE", "")]
+    client = client_for(member())
+    client.cookies["django_language"] = language
+    with translation.override(language):
+        names = [str(a.country.name) if a.country else "—" for a in accounts]
+        page = client.get(reverse("accounts:list"), HTTP_ACCEPT_LANGUAGE=language)
+        export = client.get(reverse("accounts:list"), {"export": "csv"}, HTTP_ACCEPT_LANGUAGE=language)
+        csv = b"".join(export.streaming_content).decode()  # the rows are written as the response streams
+    cells = {r.record.pk: r.get_cell("country") for r in page.context["table"].rows}
+    assert [cells[a.pk] for a in accounts] == names
+    assert ("Kazakhstan" if language == "en" else "Казахстан") in names
+    assert csv.count(names[0]) == 2 and names[2] in csv
