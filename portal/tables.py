@@ -2,9 +2,11 @@
 compiled once, dates formatted without a template; the page's rows rendered in Python for the table
 template (``templates/portal/table.html``), the same HTML as django-tables2's own template."""
 
+import inspect
 from decimal import Decimal
 from functools import lru_cache, partialmethod
 from inspect import getattr_static
+from types import MethodType
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
@@ -25,7 +27,7 @@ from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.rows import BoundPinnedRow
-from django_tables2.utils import A, signature
+from django_tables2.utils import A, AttributeDict, signature
 
 from portal.money import round_money
 from portal.permissions import Right, mask
@@ -165,6 +167,16 @@ def attribute_path(bits: tuple[str, ...], record):
     return current
 
 
+@lru_cache(maxsize=1024)
+def wanted_arguments(function, method: bool) -> tuple[tuple[str, ...] | None, bool]:
+    """``CellRenderer.wanted`` of a function, or of it bound to an object (``method``): a column's methods are
+    bound anew for every table, and a bound method's signature is the same whatever the object."""
+    names, catch_all = signature(MethodType(function, object()) if method else function)
+    if catch_all:
+        return None, False
+    return names, any(n not in CellRenderer.ARGUMENTS for n in names)
+
+
 def display_field(model: type, name: str):
     """The model field whose ``get_<name>_display()`` is Django's own (then its label comes from a dict built
     once per table); None when the model defines the method itself, or has none."""
@@ -211,10 +223,9 @@ class CellRenderer:
     def wanted(self, function) -> tuple[tuple[str, ...] | None, bool]:
         """The arguments ``function`` takes (None: every one) and whether it asks for one that django-tables2
         cannot give (then it is not called)."""
-        names, catch_all = signature(function)
-        if catch_all:
-            return None, False
-        return names, any(n not in self.ARGUMENTS for n in names)
+        if inspect.ismethod(function):
+            return wanted_arguments(function.__func__, method=True)
+        return wanted_arguments(function, method=False)
 
     def fast_href(self, link):
         """The link's URL from a row, without django-tables2's per-cell ``inspect.signature`` and
@@ -358,14 +369,30 @@ def rendered_rows(table, context) -> list[tuple[str, str]]:
     template writes between ``<tr {{ … }}>`` and ``</tr>``."""
     renderers = [CellRenderer(table, column) for column in table.columns]
     numbers = localized_numbers(context.use_l10n)
+    row_attrs = static_row_attrs(table)
     rows = []
     for row in table.paginated_rows:
         if isinstance(row, BoundPinnedRow):  # a pinned row's cells come django-tables2's own way
             contents = [row.get_cell(renderer.bound_column.name) for renderer in renderers]
+            attrs = row.attrs.as_html()
         else:
             contents = [renderer.cell(row) for renderer in renderers]
+            attrs = row_attrs[row.get_even_odd_css_class()] if row_attrs else row.attrs.as_html()
         cells = "".join(
             r.html(row, content, context, numbers) for r, content in zip(renderers, contents, strict=True)
         )
-        rows.append((row.attrs.as_html(), mark_safe(cells)))  # noqa: S308 - each part escaped in html()
+        rows.append((attrs, mark_safe(cells)))  # noqa: S308 - each part escaped in html()
     return rows
+
+
+def static_row_attrs(table) -> dict[str, str] | None:
+    """``BoundRow.attrs.as_html()`` of an even and an odd row, when no ``row_attrs`` is computed from the row
+    (else None: then per row)."""
+    if any(callable(v) or isinstance(v, dict) for v in table.row_attrs.values()):
+        return None
+    written = {}
+    for parity in ("even", "odd"):
+        attrs = dict(table.row_attrs)
+        attrs["class"] = f"{attrs['class']} {parity}" if attrs.get("class") else parity
+        written[parity] = AttributeDict(attrs).as_html()
+    return written
