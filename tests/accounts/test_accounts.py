@@ -213,3 +213,20 @@ def test_the_list_and_its_export_name_each_customers_country_in_the_language(
     assert [cells[a.pk] for a in accounts] == names
     assert ("Kazakhstan" if language == "en" else "Казахстан") in names
     assert csv.count(names[0]) == 2 and names[2] in csv
+
+
+def test_the_list_counts_each_accounts_subaccounts_and_sorts_by_the_count(partner, member, client_for):
+    """Counted per row (none is 0), every status included, and sortable both ways."""
+    _, two, one = (AccountFactory(partner=partner, name=name) for name in ("A none", "B two", "C one"))
+    SubaccountFactory(account=two, partner=partner)
+    SubaccountFactory(account=two, partner=partner, status=Subaccount.Status.SUSPENDED)
+    SubaccountFactory(account=one, partner=partner)
+    client = client_for(member())
+
+    def listed(**params):
+        rows = client.get(reverse("accounts:list"), params).context["table"].rows
+        return [(r.record.name, r.get_cell("subaccount_count")) for r in rows]
+
+    assert listed() == [("A none", 0), ("B two", 2), ("C one", 1)]
+    assert [n for n, _ in listed(sort="subaccount_count")] == ["A none", "C one", "B two"]
+    assert [n for n, _ in listed(sort="-subaccount_count")] == ["B two", "C one", "A none"]
