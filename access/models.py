@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
 from portal.models import TenantModel
+from portal.paths import object_path
 from portal.permissions import Role, role_has
 
 
@@ -39,7 +40,7 @@ class Membership(TenantModel):
         return f"{self.user} @ {self.partner} ({self.get_role_display()})"
 
     def get_absolute_url(self):
-        return reverse("access:member_edit", args=[self.pk])
+        return object_path("access:member_edit", self.pk)
 
     def has(self, right) -> bool:
         return role_has(self.role, right)

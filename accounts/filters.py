@@ -32,10 +32,11 @@ class AccountFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # only the countries the partner's customers are in (one query), not all 250 as options
+        # only the countries the partner's customers are in (one query, unordered: the model's ordering by
+        # name would make every account a distinct row), not all 250 as options
         membership = getattr(self.request, "membership", None)
         codes = (
-            set(Account.objects.restrict(membership).values_list("country", flat=True).distinct())
+            set(Account.objects.restrict(membership).order_by().values_list("country", flat=True).distinct())
             if membership is not None
             else set()
         )

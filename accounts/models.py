@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 
 from portal.models import TenantModel
+from portal.paths import object_path
 
 from .tax_ids import validate_tax_id
 
@@ -52,7 +52,7 @@ class Account(TenantModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("accounts:detail", args=[self.pk])
+        return object_path("accounts:detail", self.pk)
 
     def clean(self):
         if self.tax_id and self.country:

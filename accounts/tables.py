@@ -1,16 +1,31 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from portal.tables import PersonalDataColumn, PortalTable
 
 from .models import Account
 
 
+class CountryColumn(tables.Column):
+    """A country's name from its code (the field's countries are django-countries' own), looked up once per
+    table and code: ``get_country_display()`` rebuilds all 250 countries' choices, and ``Country.name``
+    translates anew for every row."""
+
+    def render(self, value, table):
+        names = table.__dict__.setdefault("country_names", {})
+        if value not in names:
+            names[value] = countries.name(value)
+        return names[value]
+
+    def value(self, value, table):
+        return self.render(value, table)
+
+
 class AccountTable(PortalTable):
     name = tables.Column(linkify=True)
     subaccount_count = tables.Column(verbose_name=_("Subaccounts"), orderable=True)
-    # the name straight from the code: get_country_display() rebuilds all 250 countries' choices per cell
-    country = tables.Column(accessor="country__name", order_by="country", verbose_name=_("Country"))
+    country = CountryColumn(accessor="country__code", order_by="country", verbose_name=_("Country"))
     owner = tables.Column(accessor="owner__email", verbose_name=_("Owner"))
     primary_contact = PersonalDataColumn(verbose_name=_("Contact"))
 

@@ -2,8 +2,11 @@
 compiled once, dates formatted without a template; the page's rows rendered in Python for the table
 template (``templates/portal/table.html``), the same HTML as django-tables2's own template."""
 
+import inspect
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partialmethod
+from inspect import getattr_static
+from types import MethodType
 
 import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
@@ -12,16 +15,19 @@ from django.template import Context, Template, defaultfilters
 from django.template.base import render_value_in_context
 from django.templatetags.l10n import localize, unlocalize
 from django.utils import numberformat
+from django.utils.encoding import force_str
 from django.utils.formats import get_format
+from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from django_tables2.columns import library
+from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.rows import BoundPinnedRow
-from django_tables2.utils import A, signature
+from django_tables2.utils import A, AttributeDict, signature
 
 from portal.money import round_money
 from portal.permissions import Right, mask
@@ -139,12 +145,54 @@ def localized_numbers(use_l10n=None):
     return text
 
 
+MISSING = object()  # a path the fast lookup leaves to django-tables2's own
+
+
+def attribute_path(bits: tuple[str, ...], record):
+    """``Accessor.resolve`` for a path of plain model attributes (``account__name``): what it gives, or
+    MISSING where it would do more than read an attribute (a dict or a list, a callable, an error) — then
+    the accessor's own lookup is used."""
+    current = record
+    for bit in bits:
+        if not isinstance(current, models.Model) or hasattr(type(current), "__getitem__"):
+            return MISSING
+        try:
+            current = getattr(current, bit)
+        except Exception:
+            return MISSING
+        if callable(current):
+            return MISSING
+        if current is None:
+            break
+    return current
+
+
+@lru_cache(maxsize=1024)
+def wanted_arguments(function, method: bool) -> tuple[tuple[str, ...] | None, bool]:
+    """``CellRenderer.wanted`` of a function, or of it bound to an object (``method``): a column's methods are
+    bound anew for every table, and a bound method's signature is the same whatever the object."""
+    names, catch_all = signature(MethodType(function, object()) if method else function)
+    if catch_all:
+        return None, False
+    return names, any(n not in CellRenderer.ARGUMENTS for n in names)
+
+
+def display_field(model: type, name: str):
+    """The model field whose ``get_<name>_display()`` is Django's own (then its label comes from a dict built
+    once per table); None when the model defines the method itself, or has none."""
+    method = getattr_static(model, f"get_{name}_display", None)
+    if isinstance(method, partialmethod) and method.func is models.Model._get_FIELD_display:
+        return method.keywords.get("field")
+    return None
+
+
 class CellRenderer:
     """One column's cells as django-tables2's table template renders them (``BoundRow.get_cell``, then
     ``<td {{ column.attrs.td.as_html }}>{{ cell }}</td>``), with what does not change from row to row worked
-    out once per table instead of once per cell: the accessor split, the render method's signature, the
-    choices lookup of the model field and — unless an attribute is computed from the row — the ``td``
-    attributes."""
+    out once per table instead of once per cell: the accessor split, the render method's and the link's
+    signatures, the choices' labels of the model field and — unless an attribute is computed from the row —
+    the ``td`` attributes. A plain path of model attributes is read directly; anything else takes
+    django-tables2's own ``Accessor.resolve``."""
 
     ARGUMENTS = ("value", "record", "column", "bound_column", "bound_row", "table")
 
@@ -155,20 +203,59 @@ class CellRenderer:
         self.accessor = A(bound_column.accessor)
         path, _, self.remainder = self.accessor.rpartition(self.accessor.SEPARATOR)
         self.path = A(path)
+        self.path_bits = tuple(self.path.bits)
+        self.last = A(self.remainder)
+        self.last_bits = tuple(self.last.bits)
         self.render = bound_column.render
-        names, catch_all = signature(self.render)
-        self.arguments = None if catch_all else names  # None: every argument
-        # django-tables2 does not call a render method that asks for something it cannot give
-        self.uncallable = self.arguments is not None and any(n not in self.ARGUMENTS for n in names)
+        self.arguments, self.uncallable = self.wanted(self.render)
         self.link = bound_column.link
+        self.href = self.fast_href(self.link)
         self.many_to_many = isinstance(self.column, ManyToManyColumn)
         self.text_link = isinstance(self.column, BaseLinkColumn) and self.column.text is not None
         self.choices = {}  # the record's class -> whether the accessor ends at a model field with choices
+        self.labels = {}  # the penultimate object's class -> (field, {value: label}) or None
         if self.column.localize is None:
             self.filter = None
         else:
             self.filter = localize if self.column.localize else unlocalize
         self.td = None if self.computed_attrs() else bound_column.attrs["td"].as_html()
+
+    def wanted(self, function) -> tuple[tuple[str, ...] | None, bool]:
+        """The arguments ``function`` takes (None: every one) and whether it asks for one that django-tables2
+        cannot give (then it is not called)."""
+        if inspect.ismethod(function):
+            return wanted_arguments(function.__func__, method=True)
+        return wanted_arguments(function, method=False)
+
+    def fast_href(self, link):
+        """The link's URL from a row, without django-tables2's per-cell ``inspect.signature`` and
+        ``Accessor``: for a link with no attributes of its own (``linkify=True`` or a callable of the row);
+        None leaves every other link to django-tables2."""
+        if type(link) is not LinkTransform or link.attrs or link.reverse_args:
+            return None
+        if callable(link.url):
+            arguments, uncallable = self.wanted(link.url)
+            if uncallable:
+                return None
+            return lambda kwargs: link.url(
+                **(kwargs if arguments is None else {n: kwargs[n] for n in arguments})
+            )
+        if link.url is not None:
+            return None
+        bits = tuple(A(link.accessor if link.accessor is not None else self.bound_column.name).bits)
+
+        def href(kwargs):
+            record = kwargs["record"]
+            target = attribute_path(bits, record) if bits else record
+            if target is MISSING:
+                return MISSING
+            if not hasattr(target, "get_absolute_url"):
+                if not hasattr(record, "get_absolute_url"):
+                    return MISSING  # django-tables2 raises its own error
+                target = record
+            return target.get_absolute_url()
+
+        return href
 
     def computed_attrs(self) -> bool:
         """Whether a ``td`` attribute of this column is computed from the row (then it is, per cell)."""
@@ -182,6 +269,27 @@ class CellRenderer:
             field = self.accessor.get_field(record)
             self.choices[kind] = bool(getattr(field, "choices", ()))
         return self.choices[kind]
+
+    def choice_labels(self, model: type):
+        """(field, {value: label}) for Django's own ``get_<field>_display()`` of ``model``: its labels in the
+        language of this table's render, built once."""
+        if model not in self.labels:
+            field = display_field(model, self.remainder)
+            self.labels[model] = field and (
+                field,
+                {make_hashable(k): force_str(v, strings_only=True) for k, v in field.flatchoices},
+            )
+        return self.labels[model]
+
+    def display(self, obj):
+        """``obj.get_<field>_display()``: the label from the dict built once where the method is Django's."""
+        labels = self.choice_labels(type(obj))
+        if labels is None:
+            return getattr(obj, f"get_{self.remainder}_display")()
+        field, by_value = labels
+        value = getattr(obj, field.attname)
+        label = by_value.get(make_hashable(value), MISSING)
+        return force_str(value, strings_only=True) if label is MISSING else label
 
     def call_render(self, row, value):
         kwargs = {
@@ -198,26 +306,44 @@ class CellRenderer:
             content = self.render(**kwargs)
         else:
             content = self.render(**{name: kwargs[name] for name in self.arguments})
-        return self.link(content, **kwargs) if self.link else content
+        if not self.link:
+            return content
+        if self.href is not None:
+            href = self.href(kwargs)
+            if href is None:
+                return content
+            if href is not MISSING:
+                return format_html('<a href="{}">{}</a>', href, content)
+        return self.link(content, **kwargs)
 
     def cell(self, row):
         """The cell's content, exactly as ``BoundRow.get_cell`` gives it."""
         record = row.record
         value = None
         remainder = self.remainder
-        penultimate = self.path.resolve(record, quiet=True) if self.path else record  # "": the record
+        penultimate = attribute_path(self.path_bits, record)  # () : the record
+        read = penultimate is not MISSING  # the path read as django-tables2 would: the last step from it
+        if not read:
+            penultimate = self.path.resolve(record, quiet=True)
         if isinstance(penultimate, models.Model):
             try:
-                display = getattr(penultimate, f"get_{remainder}_display", None)
-                if display and self.has_choices(record):
-                    value = display()
+                if hasattr(penultimate, f"get_{remainder}_display") and self.has_choices(record):
+                    value = self.display(penultimate)
                     remainder = None
             except FieldDoesNotExist:
                 pass
         if remainder:
             try:
-                value = self.accessor.resolve(record)
+                if not read:
+                    value = self.accessor.resolve(record)
+                elif penultimate is None and self.path_bits:
+                    value = None  # the accessor stops at a missing relation
+                else:
+                    value = attribute_path(self.last_bits, penultimate)
+                    if value is MISSING:
+                        value = self.last.resolve(penultimate)
             except Exception:
+                value = None
                 if self.text_link:
                     return self.call_render(row, None)
         if value in self.column.empty_values or (self.many_to_many and not value.exists()):
@@ -243,14 +369,30 @@ def rendered_rows(table, context) -> list[tuple[str, str]]:
     template writes between ``<tr {{ … }}>`` and ``</tr>``."""
     renderers = [CellRenderer(table, column) for column in table.columns]
     numbers = localized_numbers(context.use_l10n)
+    row_attrs = static_row_attrs(table)
     rows = []
     for row in table.paginated_rows:
         if isinstance(row, BoundPinnedRow):  # a pinned row's cells come django-tables2's own way
             contents = [row.get_cell(renderer.bound_column.name) for renderer in renderers]
+            attrs = row.attrs.as_html()
         else:
             contents = [renderer.cell(row) for renderer in renderers]
+            attrs = row_attrs[row.get_even_odd_css_class()] if row_attrs else row.attrs.as_html()
         cells = "".join(
             r.html(row, content, context, numbers) for r, content in zip(renderers, contents, strict=True)
         )
-        rows.append((row.attrs.as_html(), mark_safe(cells)))  # noqa: S308 - each part escaped in html()
+        rows.append((attrs, mark_safe(cells)))  # noqa: S308 - each part escaped in html()
     return rows
+
+
+def static_row_attrs(table) -> dict[str, str] | None:
+    """``BoundRow.attrs.as_html()`` of an even and an odd row, when no ``row_attrs`` is computed from the row
+    (else None: then per row)."""
+    if any(callable(v) or isinstance(v, dict) for v in table.row_attrs.values()):
+        return None
+    written = {}
+    for parity in ("even", "odd"):
+        attrs = dict(table.row_attrs)
+        attrs["class"] = f"{attrs['class']} {parity}" if attrs.get("class") else parity
+        written[parity] = AttributeDict(attrs).as_html()
+    return written

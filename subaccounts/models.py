@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel
+from portal.paths import object_path
 
 
 class Subaccount(TenantModel):
@@ -46,7 +46,7 @@ class Subaccount(TenantModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("subaccounts:detail", args=[self.pk])
+        return object_path("subaccounts:detail", self.pk)
 
 
 class SubaccountEvent(TenantModel):

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel
 from portal.money import Currency, MoneyField
+from portal.paths import object_path
 from portal.periods import MonthRange, program_window
 
 
@@ -101,7 +101,7 @@ class Registration(TenantModel):
         return f"{self.get_kind_display()}: {self.account}"
 
     def get_absolute_url(self):
-        return reverse("tools:registration_detail", args=[self.pk])
+        return object_path("tools:registration_detail", self.pk)
 
     @property
     def rebate_window(self) -> MonthRange | None:
@@ -153,7 +153,7 @@ class PresaleRequest(TenantModel):
         return f"{self.account}: {self.services}"
 
     def get_absolute_url(self):
-        return reverse("tools:presale_detail", args=[self.pk])
+        return object_path("tools:presale_detail", self.pk)
 
     @property
     def overdue(self) -> bool:

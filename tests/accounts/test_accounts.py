@@ -192,3 +192,41 @@ def test_the_country_filter_offers_the_countries_of_the_partners_own_customers(
     page = client_for(member()).get(reverse("accounts:list")).content.decode()
     select = re.search(r'<select name="country"[^>]*>(.*?)</select>', page, re.S).group(1)
     assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == ["---------", "Kazakhstan"]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_list_and_its_export_name_each_customers_country_in_the_language(
+    partner, member, client_for, language
+):
+    """The country column names the country from its code, once per table (the same name as the field's)."""
+    from django.utils import translation
+
+    accounts = [AccountFactory(partner=partner, country=code) for code in ("KZ", "KZ", "DE", "")]
+    client = client_for(member())
+    client.cookies["django_language"] = language
+    with translation.override(language):
+        names = [str(a.country.name) if a.country else "—" for a in accounts]
+        page = client.get(reverse("accounts:list"), HTTP_ACCEPT_LANGUAGE=language)
+        export = client.get(reverse("accounts:list"), {"export": "csv"}, HTTP_ACCEPT_LANGUAGE=language)
+        csv = b"".join(export.streaming_content).decode()  # the rows are written as the response streams
+    cells = {r.record.pk: r.get_cell("country") for r in page.context["table"].rows}
+    assert [cells[a.pk] for a in accounts] == names
+    assert ("Kazakhstan" if language == "en" else "Казахстан") in names
+    assert csv.count(names[0]) == 2 and names[2] in csv
+
+
+def test_the_list_counts_each_accounts_subaccounts_and_sorts_by_the_count(partner, member, client_for):
+    """Counted per row (none is 0), every status included, and sortable both ways."""
+    _, two, one = (AccountFactory(partner=partner, name=name) for name in ("A none", "B two", "C one"))
+    SubaccountFactory(account=two, partner=partner)
+    SubaccountFactory(account=two, partner=partner, status=Subaccount.Status.SUSPENDED)
+    SubaccountFactory(account=one, partner=partner)
+    client = client_for(member())
+
+    def listed(**params):
+        rows = client.get(reverse("accounts:list"), params).context["table"].rows
+        return [(r.record.name, r.get_cell("subaccount_count")) for r in rows]
+
+    assert listed() == [("A none", 0), ("B two", 2), ("C one", 1)]
+    assert [n for n, _ in listed(sort="subaccount_count")] == ["A none", "C one", "B two"]
+    assert [n for n, _ in listed(sort="-subaccount_count")] == ["B two", "C one", "A none"]

@@ -9,6 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.html import parse_html
+from django.test.utils import isolate_apps
 from django.urls import reverse
 
 from accounts.models import Account
@@ -174,3 +175,23 @@ def test_money_cells_write_each_amount_as_the_money_filter_would(settings, langu
         written = tag.render(Context({"pairs": pairs, "emphasis": emphasis}))
     assert written == expected
     assert ("1,234,567.13" if language == "en" else "1\xa0234\xa0567,13") in written
+
+
+@isolate_apps("accounts")
+def test_a_choice_label_comes_from_djangos_own_display_method_only():
+    """A cell's choice label is looked up once per table only where ``get_<field>_display()`` is Django's; a
+    model that writes its own keeps it."""
+    from portal.tables import display_field
+
+    assert display_field(Account, "stage") is Account._meta.get_field("stage")
+    assert display_field(Account, "name") is None  # no choices: no such method
+
+    class Custom(Account):
+        class Meta:
+            proxy = True
+            app_label = "accounts"
+
+        def get_stage_display(self):
+            return "own"
+
+    assert display_field(Custom, "stage") is None
