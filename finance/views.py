@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Max, OuterRef, Subquery, Sum
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from portal import outbox, replica
 from portal.charts import stacked_bars
 from portal.client_address import client_address
 from portal.csv import csv_response
+from portal.pagination import CappedPaginator, count_limit
 from portal.periods import PeriodForm
 from portal.permissions import Right
 from portal.views import (
@@ -68,6 +68,8 @@ class AccrualListView(PortalListView):
     section = "finance"
     template_name = "finance/accrual_list.html"
     read_replica = True
+    # counted as far as the pages shown: a partner's accruals grow by thousands a month
+    table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}
 
     @cached_property
     def program(self) -> str:
@@ -376,6 +378,7 @@ class BonusesView(PortalPageView):
             months=months,
             page=page_number(request),
             per_page=BONUSES_PER_PAGE,
+            count_limit=count_limit(page_number(request), BONUSES_PER_PAGE),
             using=self.using,
         )
         return super().get(request, *args, **kwargs)
@@ -383,7 +386,8 @@ class BonusesView(PortalPageView):
     def get_context_data(self, **kwargs):
         period, months = self.period, self.period.month_range()
         series = selectors.bonus_schedule(membership=self.membership, months=months, using=self.using)
-        paginator = Paginator(range(self.grid.count), BONUSES_PER_PAGE)  # the rows are already the page's
+        # the rows are already the page's; the customers were counted as far as the pages shown
+        paginator = CappedPaginator(range(self.grid.count), BONUSES_PER_PAGE, counted=self.grid.count)
         kwargs.update(period=period, grid=self.grid, page_obj=paginator.get_page(page_number(self.request)))
         if series:
             kwargs["chart"] = stacked_bars(
