@@ -112,6 +112,7 @@ class BalanceView(PortalListView):
     partner_wide = True  # a balance is the whole partner's: not for a member restricted to some customers
     section = "finance"
     template_name = "finance/balance.html"
+    table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}  # the ledger only grows
 
     @cached_property
     def pool(self) -> str:
@@ -418,6 +419,7 @@ class PartnerBonusView(PortalListView):
     title = _("Partner bonus")
     template_name = "finance/partner_bonus.html"
     read_replica = True
+    table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}  # 10,000 subaccounts and more
 
     def get_queryset(self):
         """Each subaccount with its month's accruals (corrections summed in) read per subaccount shown: the

@@ -48,11 +48,12 @@ class CappedPaginator(LazyPaginator):
         """Rows up to the last page numbered (``more``: rows follow)."""
         counted = self._counted
         if counted is None:
-            rows = getattr(self.object_list, "data", self.object_list)  # django-tables2's table data
+            rows = self.object_list
+            while not hasattr(rows, "query") and hasattr(rows, "data"):  # django-tables2's rows, its data
+                rows = rows.data
             if hasattr(rows, "query"):  # the keys alone: no annotation, join or order computed to count
-                counted = rows.order_by().values("pk")[: self._limit].count()
-            else:
-                counted = len(rows[: self._limit])
+                rows = rows.order_by().values_list("pk", flat=True)
+            counted = len(rows[: self._limit])
         self.more = counted >= self._limit
         return min(counted, self._limit - 1)
 
