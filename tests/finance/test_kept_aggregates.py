@@ -152,3 +152,66 @@ def test_only_the_trigger_writes_a_kept_aggregate(partner, table):
         ):
             cursor.execute(statement)
     in_step()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_withdrawals_rejections_and_accruals_racing_keep_the_balance_the_sum_and_never_negative():
+    import threading
+
+    from django.core.exceptions import ValidationError
+
+    partner = factories.PartnerFactory()
+    PayoutDetailsFactory(partner=partner)
+    subaccount = SubaccountFactory(account=AccountFactory(partner=partner))
+    factories.accrue(partner, "1000.00", Program.PROJECT_REBATE, subaccount=subaccount)
+    first = services.withdrawal_request(
+        partner=partner,
+        pool=Pool.REBATES,
+        amount=Decimal("100.00"),
+        currency="RUB",
+        destination=Withdrawal.Destination.BANK,
+        requested_by=None,
+    )
+    barrier, errors = threading.Barrier(9), []
+
+    def run(step):
+        try:
+            barrier.wait()
+            step()
+        except ValidationError:
+            pass  # more than the balance: refused, as it should be
+        except Exception as error:  # a deadlock or anything else fails the test
+            errors.append(error)
+        finally:
+            connection.close()  # each thread had its own PostgreSQL connection
+
+    def withdraw():
+        services.withdrawal_request(
+            partner=partner,
+            pool=Pool.REBATES,
+            amount=Decimal("300.00"),
+            currency="RUB",
+            destination=Withdrawal.Destination.BANK,
+            requested_by=None,
+        )
+
+    def accrue(n):
+        def step():
+            factories.accrue(
+                partner, "50.00", Program.PROJECT_REBATE, source=f"race{n}", subaccount=subaccount
+            )
+
+        return step
+
+    def reject():
+        services.withdrawal_decide(withdrawal=first, step="reject", actor=None, reason="race")
+
+    steps = [withdraw] * 4 + [accrue(n) for n in range(4)] + [reject]
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    in_step()
+    assert LedgerBalance.objects.get(partner=partner, pool=Pool.REBATES).amount >= 0
