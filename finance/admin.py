@@ -16,8 +16,10 @@ from .models import (
     DailyUsage,
     DealUsage,
     Exclusion,
+    LedgerBalance,
     LedgerEntry,
     MonthlyConsumption,
+    PartnerMonth,
     RebateTerm,
     Report,
     Withdrawal,
@@ -129,6 +131,16 @@ class CustomerMonthAdmin(ReadOnlyAdmin):
     search_fields = ("account__name", "account__tax_id")
 
 
+@admin.register(PartnerMonth)
+class PartnerMonthAdmin(ReadOnlyAdmin):
+    """The sums of a partner's customer months, kept by a trigger on them (migration 0029): read here; the
+    database refuses any other writer."""
+
+    list_display = ("month", "partner", "currency", "paid", "partner_bonus", "deal_extra", "customers")
+    list_filter = ("currency",)
+    search_fields = ("partner__name",)
+
+
 @admin.register(DailyUsage)
 class DailyUsageAdmin(ReadOnlyAdmin):
     """Subaccount details' daily aggregate, kept by the import (finance.aggregates): read, never edited."""
@@ -201,6 +213,16 @@ class AccrualAdmin(ReadOnlyAdmin):
 class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "partner", "pool", "program", "kind", "amount", "currency")
     list_filter = ("pool", "program", "kind", "currency")
+    search_fields = ("partner__name",)
+
+
+@admin.register(LedgerBalance)
+class LedgerBalanceAdmin(ReadOnlyAdmin):
+    """The sum of a balance's ledger entries, kept by a trigger on the ledger (migration 0029): read here;
+    the database refuses any other writer."""
+
+    list_display = ("partner", "pool", "currency", "amount")
+    list_filter = ("pool", "currency")
     search_fields = ("partner__name",)
 
 

@@ -291,6 +291,29 @@ class CustomerMonth(TenantModel):
         return f"{self.account_id} {self.month:%Y-%m} {self.currency}"
 
 
+class PartnerMonth(TenantModel):
+    """Partner × month × currency: the sums of its customer months and how many there are — kept by a
+    trigger on ``CustomerMonth`` in the transaction of every change to it (migration 0029; no other
+    writer: the database refuses one), so Bonuses by month's totals and chart read one row a month."""
+
+    # its rows go with the partner's customer months (the trigger), never by a delete of their own
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.DO_NOTHING, related_name="+")
+    month = models.DateField(help_text=_("First day of the month"))
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    paid = BillingAmountField(db_default=0)
+    partner_bonus = MoneyField(_("partner bonus"), db_default=0)
+    deal_extra = MoneyField(_("deal extra"), db_default=0)
+    customers = models.IntegerField(db_default=0)  # (no CHECK: one runs before ON CONFLICT, on the delta)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "month", "currency"], name="uniq_partner_month")
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.month:%Y-%m} {self.currency}"
+
+
 class RebateTermQuerySet(models.QuerySet):
     def in_force(self, program: str, day: datetime.date):
         """The general term of ``program`` valid on ``day`` (the latest that started by then), or None."""
@@ -361,7 +384,12 @@ class Accrual(TenantModel):
 
     partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="accruals")
     subaccount = models.ForeignKey(
-        "subaccounts.Subaccount", null=True, blank=True, on_delete=models.PROTECT, related_name="accruals"
+        "subaccounts.Subaccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accruals",
+        db_index=False,  # accrual_subaccount_idx leads with it
     )
     period = models.DateField(help_text=_("First day of the month accrued"))
     program = models.CharField(max_length=32, choices=Program.choices)
@@ -401,6 +429,8 @@ class Accrual(TenantModel):
                 condition=models.Q(corrects__isnull=True),
                 name="accrual_list_idx",
             ),
+            # a subaccount's accruals of a month and program (Partner bonus's rows), or all of them
+            models.Index(fields=["subaccount", "period", "program"], name="accrual_subaccount_idx"),
         ]
 
     def __str__(self):
@@ -504,6 +534,26 @@ class LedgerEntry(TenantModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+
+class LedgerBalance(TenantModel):
+    """Partner × pool × currency: the sum of its ledger entries, kept by a trigger on the ledger in the
+    transaction of every insert (migration 0029; the ledger takes no other change, and no other writer of
+    this table: the database refuses one), so a balance is one row however long the ledger grows. A row
+    exists once the balance has an entry."""
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.PROTECT, related_name="+")
+    pool = models.CharField(max_length=16, choices=Pool.choices)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    amount = MoneyField(_("amount"), db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "pool", "currency"], name="uniq_ledger_balance")
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.pool} {self.amount} {self.currency}"
 
 
 class ReportQuerySet(TenantQuerySet):

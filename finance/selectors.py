@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Case, F, Max, Q, Sum, Value, When
+from django.db.models import Case, Exists, F, Max, OuterRef, Q, Sum, Value, When
 from django_tables2.data import TableData
 
+from accounts.models import Account
 from portal.money import ZERO
 from portal.periods import MonthRange, month_after
 from subaccounts.models import Subaccount
@@ -24,8 +25,9 @@ from .models import (
     Consumption,
     CustomerMonth,
     DailyUsage,
-    LedgerEntry,
+    LedgerBalance,
     MonthlyConsumption,
+    PartnerMonth,
     Pool,
     Program,
 )
@@ -48,24 +50,27 @@ class Balance:
 
 
 def balances(*, partner, pools=WITHDRAWABLE_POOLS, using: str = DEFAULT_DB_ALIAS) -> list[Balance]:
-    """Balance per pool and currency: the sum of the append-only ledger, nothing stored."""
+    """Balance per pool and currency that has ledger entries: the sum of the append-only ledger, read from
+    the row its trigger keeps beside it (LedgerBalance) — one row each, however long the ledger."""
     rows = (
-        LedgerEntry.objects.using(using)
+        LedgerBalance.objects.using(using)
         .for_partner(partner)
         .filter(pool__in=pools)
         .order_by("pool", "currency")
-        .values_list("pool", "currency")
-        .annotate(total=Sum("amount"))
+        .values_list("pool", "currency", "amount")
     )
-    return [Balance(pool, currency, total) for pool, currency, total in rows]
+    return [Balance(pool, currency, amount) for pool, currency, amount in rows]
 
 
 def balance(*, partner_id: int, pool: str, currency: str) -> Decimal:
-    """One balance; inside a withdrawal it is read under the pool's lock (services.withdrawal_request)."""
-    total = LedgerEntry.objects.filter(partner_id=partner_id, pool=pool, currency=currency).aggregate(
-        t=Sum("amount")
-    )["t"]
-    return total if total is not None else ZERO
+    """One balance (the ledger's sum, from its kept row); inside a withdrawal it is read under the pool's
+    lock (services.withdrawal_request)."""
+    amount = (
+        LedgerBalance.objects.filter(partner_id=partner_id, pool=pool, currency=currency)
+        .values_list("amount", flat=True)
+        .first()
+    )
+    return amount if amount is not None else ZERO
 
 
 def month_consumption(*, queryset, month: datetime.date) -> dict[str, Decimal]:
@@ -132,12 +137,12 @@ def subaccount_consumption(*, subaccount_id: int, months: MonthRange) -> Consump
 @dataclass
 class CustomerMonths:
     """Customer × month: paid consumption and bonus per cell (one currency per row), a page of customers or
-    all of them, and the totals of every customer in scope (from ``CustomerMonth``)."""
+    all of them, and the totals of every customer in scope (from ``CustomerMonth`` and its partner sums)."""
 
     months: list[datetime.date]
     rows: list[tuple[str, str, list[tuple[Decimal, Decimal]]]]  # (customer, currency, [(paid, bonus)])
     totals: list[tuple[str, list[tuple[Decimal, Decimal]]]]  # (currency, [(paid, bonus)])
-    count: int = 0  # rows (customer and currency) in scope, all pages
+    count: int = 0  # customers in scope, all pages — counted up to the limit asked for
 
     def csv_header(self) -> list[str]:
         months = [m.strftime("%Y-%m") for m in self.months]
@@ -157,21 +162,33 @@ def _scoped(model, membership=None, partner_id=None, using=DEFAULT_DB_ALIAS):
     return objects.restrict(membership) if membership is not None else objects.for_partner(partner_id)
 
 
+def _month_sums(*, months: MonthRange, membership=None, partner_id=None, using=DEFAULT_DB_ALIAS):
+    """``(currency, month, paid, partner_bonus, deal_extra)`` of every customer in scope: the partner's sums
+    kept beside its customer months (PartnerMonth: a row a month and currency), or, for a member restricted
+    to some customers, those customers' months summed."""
+    if membership is not None and membership.restricted:
+        source = CustomerMonth.objects.using(using).restrict(membership)
+    else:
+        source = PartnerMonth.objects.using(using).for_partner(
+            membership.partner_id if membership is not None else partner_id
+        )
+    return (
+        source.filter(month__gte=months.first, month__lte=months.last)
+        .order_by()
+        .values_list("currency", "month")
+        .annotate(paid=Sum("paid"), bonus=Sum("partner_bonus"), extra=Sum("deal_extra"))
+    )
+
+
 def bonus_schedule(
     *, membership, months: MonthRange, using: str = DEFAULT_DB_ALIAS
 ) -> dict[str, list[Decimal]]:
     """Bonus accrued per program and month (the chart), within the membership's scope."""
     index = {m: i for i, m in enumerate(months.months)}
-    rows = (
-        CustomerMonth.objects.using(using)
-        .restrict(membership)
-        .filter(month__gte=months.first, month__lte=months.last)
-        .order_by()
-        .values_list("month")
-        .annotate(bonus=Sum("partner_bonus"), extra=Sum("deal_extra"))
-    )
     series: dict[str, list[Decimal]] = {}
-    for month, bonus, extra in rows:
+    for _currency, month, _paid, bonus, extra in _month_sums(
+        months=months, membership=membership, using=using
+    ):
         for program, total in ((Program.PARTNER_BONUS, bonus), (Program.DEAL_EXTRA, extra)):
             if total:
                 series.setdefault(str(program.label), [ZERO] * len(index))[index[month]] += total
@@ -185,40 +202,62 @@ def customer_months(
     partner_id=None,
     page: int | None = None,
     per_page: int = 50,
+    count_limit: int | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> CustomerMonths:
     """Paid consumption and bonus per customer and month, from the customer-month aggregate: every customer,
-    or the ``page``-th ``per_page`` of them by name; totals over every customer in scope. Four small queries
-    whatever the number of customers."""
+    or the ``page``-th ``per_page`` customers by name (a row per currency), with how many customers there
+    are (counted up to ``count_limit``); totals over every customer in scope from the partner's kept sums.
+    Four small queries, none of which reads every customer month of the period: the page walks the
+    customers by name, each looked up in its months by key."""
     index = {m: i for i, m in enumerate(months.months)}
     scoped = _scoped(CustomerMonth, membership, partner_id, using).filter(
         month__gte=months.first, month__lte=months.last
     )
-    customers = (
-        scoped.order_by()
-        .values_list("account_id", "currency")
-        .annotate(name=Max("account__name"))
-        .order_by("name", "account_id", "currency")
-    )
-    count = customers.count() if page is not None else 0
-    if page is not None:
+    count = 0
+    if page is None:
+        customers = (
+            scoped.order_by()
+            .values_list("account_id", "currency")
+            .annotate(name=Max("account__name"))
+            .order_by("name", "account_id", "currency")
+        )
+        names = {account: name for account, _currency, name in customers}
+        keys = [(account, currency) for account, currency, _name in customers]
+    else:
+        in_period = CustomerMonth.objects.using(using).filter(
+            account=OuterRef("pk"), month__gte=months.first, month__lte=months.last
+        )
+        walk = (
+            _scoped(Account, membership, partner_id, using)
+            .filter(Exists(in_period))
+            .order_by("name", "id")
+            .values_list("id", "name")
+        )
+        count = walk[:count_limit].count() if count_limit is not None else walk.count()
         first = (max(page, 1) - 1) * per_page
-        customers = customers[first : first + per_page]
-    keys = {(account, currency): name for account, currency, name in customers}
-    cells = {key: [[ZERO, ZERO] for _ in index] for key in keys}
-    for account, currency, month, paid, bonus, extra in scoped.filter(
-        account_id__in={account for account, _currency in keys}
-    ).values_list("account_id", "currency", "month", "paid", "partner_bonus", "deal_extra"):
-        if (account, currency) in cells:
-            cells[account, currency][index[month]] = [paid, bonus + extra]
-    totals: dict[str, list[tuple[Decimal, Decimal]]] = {}
-    for currency, month, paid, bonus in (
-        scoped.order_by()
-        .values_list("currency", "month")
-        .annotate(paid=Sum("paid"), bonus=Sum(F("partner_bonus") + F("deal_extra")))
+        names = dict(walk[first : first + per_page])
+        keys = None  # the page's customers' currencies: those their months have
+    cells: dict[tuple[int, str], list[list[Decimal]]] = {}
+    rows_of = scoped if page is None else scoped.filter(account_id__in=names)
+    for account, currency, month, paid, bonus, extra in rows_of.values_list(
+        "account_id", "currency", "month", "paid", "partner_bonus", "deal_extra"
     ):
-        totals.setdefault(currency, [(ZERO, ZERO)] * len(index))[index[month]] = (paid, bonus)
-    rows = [(keys[key], key[1], [tuple(c) for c in values]) for key, values in cells.items()]
+        cells.setdefault((account, currency), [[ZERO, ZERO] for _ in index])[index[month]] = [
+            paid,
+            bonus + extra,
+        ]
+    if keys is None:
+        keys = sorted(cells, key=lambda key: (names[key[0]], key[0], key[1]))
+    totals: dict[str, list[tuple[Decimal, Decimal]]] = {}
+    for currency, month, paid, bonus, extra in _month_sums(
+        months=months, membership=membership, partner_id=partner_id, using=using
+    ):
+        totals.setdefault(currency, [(ZERO, ZERO)] * len(index))[index[month]] = (paid, bonus + extra)
+    empty = [(ZERO, ZERO)] * len(index)
+    rows = [
+        (names[key[0]], key[1], [tuple(c) for c in cells[key]] if key in cells else empty) for key in keys
+    ]
     return CustomerMonths(months=months.months, rows=rows, totals=sorted(totals.items()), count=count)
 
 

@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Max, OuterRef, Subquery, Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -19,6 +18,7 @@ from django_tables2 import RequestConfig
 from portal import replica
 from portal.charts import stacked_bars
 from portal.csv import csv_download, csv_response
+from portal.pagination import CappedPaginator, count_limit
 from portal.periods import PeriodForm
 from portal.permissions import Right
 from portal.views import (
@@ -56,6 +56,8 @@ class AccrualListView(PortalListView):
     section = "finance"
     template_name = "finance/accrual_list.html"
     read_replica = True
+    # counted as far as the pages shown: a partner's accruals grow by thousands a month
+    table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}
 
     @cached_property
     def program(self) -> str:
@@ -98,6 +100,7 @@ class BalanceView(PortalListView):
     partner_wide = True  # a balance is the whole partner's: not for a member restricted to some customers
     section = "finance"
     template_name = "finance/balance.html"
+    table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}  # the ledger only grows
 
     @cached_property
     def pool(self) -> str:
@@ -331,10 +334,12 @@ class BonusesView(PortalPageView):
             months=months,
             page=page_number(self.request),
             per_page=BONUSES_PER_PAGE,
+            count_limit=count_limit(page_number(self.request), BONUSES_PER_PAGE),
             using=self.using,
         )
         series = selectors.bonus_schedule(membership=self.membership, months=months, using=self.using)
-        paginator = Paginator(range(self.grid.count), BONUSES_PER_PAGE)  # the rows are already the page's
+        # the rows are already the page's; the customers were counted as far as the pages shown
+        paginator = CappedPaginator(range(self.grid.count), BONUSES_PER_PAGE, counted=self.grid.count)
         kwargs.update(period=period, grid=self.grid, page_obj=paginator.get_page(page_number(self.request)))
         if series:
             kwargs["chart"] = stacked_bars(
@@ -365,6 +370,7 @@ class PartnerBonusView(PortalListView):
     title = _("Partner bonus")
     template_name = "finance/partner_bonus.html"
     read_replica = True
+    table_pagination = {"per_page": 25, "paginator_class": CappedPaginator}  # 10,000 subaccounts and more
 
     def get_queryset(self):
         """Each subaccount with its month's accruals (corrections summed in) read per subaccount shown: the

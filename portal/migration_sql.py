@@ -1,4 +1,5 @@
-"""SQL that migrations share: a table the database itself keeps append-only (Rules of money 2)."""
+"""SQL that migrations share: a table the database itself keeps append-only (Rules of money 2), and one
+only a trigger writes (a kept aggregate)."""
 
 
 def append_only(table: str) -> tuple[str, str]:
@@ -11,6 +12,26 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER {function} BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {function}();
+"""
+    backward = f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();"
+    return forward, backward
+
+
+def kept_by_trigger(table: str) -> tuple[str, str]:
+    """Forward and backward SQL of a trigger that refuses every INSERT, UPDATE and DELETE on ``table`` but
+    those of another table's trigger (a kept aggregate: only the trigger that keeps it writes it)."""
+    function = f"{table}_kept_by_trigger"
+    forward = f"""
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF pg_trigger_depth() < 2 THEN
+        RAISE EXCEPTION '{table} is kept by a trigger: % refused', TG_OP USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END;
+$$;
+CREATE TRIGGER {function} BEFORE INSERT OR UPDATE OR DELETE ON {table}
     FOR EACH ROW EXECUTE FUNCTION {function}();
 """
     backward = f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();"

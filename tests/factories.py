@@ -21,8 +21,10 @@ from finance.models import (
     DailyUsage,
     DealUsage,
     Exclusion,
+    LedgerBalance,
     LedgerEntry,
     MonthlyConsumption,
+    PartnerMonth,
     Pool,
     Program,
     RebateTerm,
@@ -289,6 +291,25 @@ class CustomerMonthFactory(factory.django.DjangoModelFactory):
     partner_bonus = Decimal("100.00")
 
 
+class PartnerMonthFactory(factory.django.DjangoModelFactory):
+    """A partner's month as only its customer months make one (the trigger keeps it): through one of them."""
+
+    class Meta:
+        model = PartnerMonth
+
+    account = factory.SubFactory(AccountFactory)
+    partner = factory.SelfAttribute("account.partner")
+    month = datetime.date(2026, 10, 1)
+    currency = "RUB"
+    paid = Decimal("1000.00")
+    partner_bonus = Decimal("100.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, account, **kwargs):
+        made = CustomerMonthFactory(account=account, **kwargs)
+        return model_class.objects.get(partner=made.partner, month=made.month, currency=made.currency)
+
+
 class RebateTermFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RebateTerm
@@ -341,6 +362,23 @@ class LedgerEntryFactory(factory.django.DjangoModelFactory):
     kind = LedgerEntry.Kind.ACCRUAL
     amount = Decimal("150.00")
     currency = "RUB"
+
+
+class LedgerBalanceFactory(factory.django.DjangoModelFactory):
+    """A balance as only the ledger makes one (the trigger keeps it): through an entry of its amount."""
+
+    class Meta:
+        model = LedgerBalance
+
+    partner = factory.SubFactory(PartnerFactory)
+    pool = Pool.REBATES
+    currency = "RUB"
+    amount = Decimal("150.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        entry = LedgerEntryFactory(**kwargs)
+        return model_class.objects.get(partner=entry.partner, pool=entry.pool, currency=entry.currency)
 
 
 class ReportFactory(factory.django.DjangoModelFactory):
