@@ -252,15 +252,16 @@ USAGE_HEADERS = (
 )
 
 
-def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) -> str:
+def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int, only: str = "") -> str:
     """SQL (CTEs) for the reward of one partner's period: each program's rate looked up once per day and
     currency (``bonus``, ``extra``), the deal once per subaccount and month (``deals``, deals_sql, as the
     accrual decides it), the referred customers, the months whose deals the partner aggregate's
     ``deal_paid`` stands for (``settled``, finance/deal_usage.py), and the subaccounts whose daily rows the
     whole partner's service and SKU views read because they earn otherwise than the aggregate says
     (``exceptional``, with the days: the partner's own and referred customers' all the period, a deal's
-    in the months not settled) — all hash-joined, never a lookup per row. Every value in it is a date, an
-    id or a setting."""
+    in the months not settled) — all hash-joined, never a lookup per row. ``only`` (a condition on the
+    subaccounts ``s``) limits the deals to the subaccounts of a page of a part of the partner, which uses
+    neither ``settled`` nor ``exceptional``. Every value in it is a date, an id or a setting."""
     first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
     partner = str(int(partner_id))
     deals = deals_sql(
@@ -269,6 +270,7 @@ def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) ->
         partner=partner,
         zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
         deal_days=str(int(ProgramSettings.current().deal_subaccount_days)),
+        only=only,
     )
     return f"""
     bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", first, last)}),
@@ -735,7 +737,8 @@ def usage_details(
         raise ValueError(grouping)
     partner_id = membership.partner_id
     whole_partner = not membership.restricted and subaccount is None and not q
-    ctes = _reward_sql(start, finish, partner_id)
+    # one subaccount's page: its deals only, not every deal of the partner
+    ctes = _reward_sql(start, finish, partner_id, f"s.id = {int(subaccount.pk)}" if subaccount else "")
 
     def scoped(model, **period):
         queryset = model.objects.restrict(membership).filter(**period)
