@@ -17,7 +17,6 @@ from subaccounts.models import Subaccount
 from tools.models import ProgramSettings
 
 from .accruals import DEAL_DAY, day_terms_sql, deals_sql
-from .deal_usage import DIGEST, EARNING_DEALS
 from .models import (
     WITHDRAWABLE_POOLS,
     Consumption,
@@ -28,7 +27,7 @@ from .models import (
     Pool,
     Program,
 )
-from .usage_rewards import MONTH_DIGEST, REWARD, REWARD_JOINS
+from .usage_rewards import DEALT, MONTH_DIGEST, REWARD, REWARD_JOINS
 
 
 @dataclass(frozen=True)
@@ -252,7 +251,29 @@ USAGE_HEADERS = (
 )
 
 
-def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int, only: str = "") -> str:
+# the months of the period ({first} … {last}) whose deals the partner aggregate's ``deal_paid`` stands for (a
+# month without deals has nothing to read either way), from the CTE ``deals`` (or ``dealt``, its digests)
+SETTLED = f"""
+    SELECT u.month FROM finance_dealusage u
+    JOIN ({DEALT}) now ON now.month = u.month AND now.deals = u.deals
+    WHERE u.partner_id = {{partner}} AND u.month >= date_trunc('month', {{first}})::date
+      AND u.month <= {{last}}"""  # noqa: S608 (constant fragments)
+
+
+SETTLED_DEALT = """
+    SELECT u.month FROM finance_dealusage u JOIN dealt now ON now.month = u.month AND now.deals = u.deals
+    WHERE u.partner_id = {partner} AND u.month >= date_trunc('month', {first})::date
+      AND u.month <= {last}"""
+
+
+def _reward_sql(
+    start: datetime.date,
+    finish: datetime.date,
+    partner_id: int,
+    deal_days: int,
+    only: str = "",
+    settled: list[datetime.date] | None = None,
+) -> str:
     """SQL (CTEs) for the reward of one partner's period: each program's rate looked up once per day and
     currency (``bonus``, ``extra``), the deal once per subaccount and month (``deals``, deals_sql, as the
     accrual decides it), the referred customers, the months whose deals the partner aggregate's
@@ -261,7 +282,9 @@ def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int, on
     (``exceptional``, with the days: the partner's own and referred customers' all the period, a deal's
     in the months not settled) — all hash-joined, never a lookup per row. ``only`` (a condition on the
     subaccounts ``s``) limits the deals to the subaccounts of a page of a part of the partner, which uses
-    neither ``settled`` nor ``exceptional``. Every value in it is a date, an id or a setting."""
+    neither ``settled`` nor ``exceptional`` (or a condition on the months ``m.month`` that need their
+    deals). ``settled``: those months when already known (_whole_months). Every value in it is a date, an
+    id or a setting."""
     first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
     partner = str(int(partner_id))
     deals = deals_sql(
@@ -269,20 +292,19 @@ def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int, on
         last,
         partner=partner,
         zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
-        deal_days=str(int(ProgramSettings.current().deal_subaccount_days)),
+        deal_days=str(int(deal_days)),
         only=only,
     )
+    if settled is None:
+        settled_sql = SETTLED.format(partner=partner, first=first, last=last)
+    else:
+        settled_sql = f"SELECT unnest({_dates(settled)}) AS month"
     return f"""
     bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", first, last)}),
     extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", first, last)}),
     deals AS ({deals}),
     referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
-    settled AS MATERIALIZED (  -- (a month without deals has nothing to read either way)
-        SELECT u.month FROM finance_dealusage u
-        JOIN (SELECT e.month, {DIGEST} AS deals FROM ({EARNING_DEALS.format(deals="SELECT * FROM deals")}) e
-              GROUP BY e.month) now ON now.month = u.month AND now.deals = u.deals
-        WHERE u.partner_id = {partner} AND u.month >= date_trunc('month', {first})::date AND u.month <= {last}
-    ),
+    settled AS MATERIALIZED ({settled_sql}),
     exceptional AS MATERIALIZED (
         SELECT s.id, {first} AS first, {last} AS last FROM subaccounts_subaccount s
         WHERE s.partner_id = {partner}
@@ -423,7 +445,7 @@ SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
        (SELECT max(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
-       {rolled}
+       {rolled}, {settled}
 FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
              max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
              max(COALESCE(x.rate, 0)) AS extra_hi
@@ -433,8 +455,9 @@ GROUP BY r.month ORDER BY r.month
 """
 MONTHS_DIGEST = """,
 deals AS ({deals}),
-months AS (SELECT DISTINCT date_trunc('month', b.d)::date AS month FROM bonus b),
-rolled AS (
+dealt AS MATERIALIZED ({dealt}),
+settled AS MATERIALIZED ({settled}),
+rolled AS MATERIALIZED (
     SELECT d.month FROM ({digest}) d
     JOIN finance_usagerewardmonth u ON u.partner_id = {partner} AND u.month = d.month AND u.digest = d.digest
 )"""
@@ -641,19 +664,37 @@ class UsageDetails(TableData):
             yield ["Total", "", "", total["currency"], *(total[c] for c in USAGE_COLUMNS)]
 
 
-Rolled = tuple[datetime.date, str, datetime.date]  # a month, "upto" or "onward", the day
+@dataclass(frozen=True)
+class Months:
+    """How the totals' reward reads each month of a period (_whole_months)."""
+
+    whole: list[datetime.date]  # from the monthly aggregate
+    days: list[tuple[datetime.date, datetime.date]]  # day by day, these days
+    rolled: list[tuple[datetime.date, str, datetime.date]]  # from the rollup: month, "upto"/"onward", day
+    settled: list[datetime.date]  # whose deals the partner aggregate's deal_paid stands for (whole partner)
+
+
+def _dates(days) -> str:
+    """An SQL array literal of dates."""
+    return "ARRAY[" + ", ".join(f"DATE '{d.isoformat()}'" for d in days) + "]::date[]"
 
 
 def _whole_months(
-    partner_id: int, start: datetime.date, finish: datetime.date, using: str, *, whole_partner: bool = False
-) -> tuple[list[datetime.date], list[tuple[datetime.date, datetime.date]], list[Rolled]]:
+    partner_id: int,
+    start: datetime.date,
+    finish: datetime.date,
+    using: str,
+    *,
+    whole_partner: bool = False,
+    deal_days: int = 0,
+) -> Months:
     """How each month of the period with data (the partner's) gives the totals' reward: from the whole
     partner's reward rollup (``rolled``: the month, ``upto`` or ``onward`` and the day) where it still stands
     for the month and the period has every day with data of the month before its last day or after its first;
     else from the monthly aggregate (``whole``) where every day of the month with data is in the period and
     the base and the extra rates are each one rate on the period's days of it; else day by day (``days``: the
     period's days of the month). A month without data (never imported, or its partition detached: its monthly
-    aggregate stays) is none of them."""
+    aggregate stays) is none of them. ``deal_days``: the program setting, read once by the caller."""
     month_first = start.replace(day=1)
     month_last = month_after(finish) - datetime.timedelta(days=1)
     literal = {
@@ -662,7 +703,7 @@ def _whole_months(
         "month_first": f"DATE '{month_first.isoformat()}'",
         "month_last": f"DATE '{month_last.isoformat()}'",
     }
-    digest, rolled_sql = "", "false"
+    digest, rolled_sql, settled_sql = "", "false", "false"
     if whole_partner:
         partner = str(int(partner_id))
         deals = deals_sql(
@@ -670,24 +711,32 @@ def _whole_months(
             literal["month_last"],
             partner=partner,
             zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
-            deal_days=str(int(ProgramSettings.current().deal_subaccount_days)),
+            deal_days=str(int(deal_days)),
         )
         digest = MONTHS_DIGEST.format(
-            deals=deals, digest=MONTH_DIGEST.format(partner=partner), partner=partner
+            deals=deals,
+            digest=MONTH_DIGEST.format(partner=partner),
+            partner=partner,
+            dealt=DEALT,
+            settled=SETTLED_DEALT.format(partner=partner, first=literal["first"], last=literal["last"]),
         )
         rolled_sql = "r.month IN (SELECT month FROM rolled)"
+        settled_sql = "r.month IN (SELECT month FROM settled)"
     query = MONTHS.format(
         bonus=day_terms_sql(Program.PARTNER_BONUS, "''", literal["month_first"], literal["month_last"]),
         extra=day_terms_sql(Program.DEAL_EXTRA, "''", literal["month_first"], literal["month_last"]),
         digest=digest,
         rolled=rolled_sql,
+        settled=settled_sql,
         first=literal["first"],
         last=literal["last"],
     )
-    whole, days, rolled = [], [], []
+    whole, days, rolled, settled = [], [], [], []
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id])
-        for month, flat, first_day, last_day, current in cursor.fetchall():
+        for month, flat, first_day, last_day, current, deals_current in cursor.fetchall():
+            if deals_current:
+                settled.append(month)
             if first_day is None:
                 continue
             if current and first_day >= start:
@@ -699,7 +748,7 @@ def _whole_months(
             else:
                 month_last = month_after(month) - datetime.timedelta(days=1)
                 days.append((max(month, start), min(month_last, finish)))
-    return whole, days, rolled
+    return Months(whole, days, rolled, settled)
 
 
 def usage_details(
@@ -738,7 +787,26 @@ def usage_details(
     partner_id = membership.partner_id
     whole_partner = not membership.restricted and subaccount is None and not q
     # one subaccount's page: its deals only, not every deal of the partner
-    ctes = _reward_sql(start, finish, partner_id, f"s.id = {int(subaccount.pk)}" if subaccount else "")
+    deal_days = ProgramSettings.current().deal_subaccount_days
+    months = (
+        None
+        if daily_rows
+        else _whole_months(partner_id, start, finish, using, whole_partner=whole_partner, deal_days=deal_days)
+    )
+    only, settled = "", None
+    if subaccount is not None:  # one subaccount's page: its deals only, not every deal of the partner
+        only = f"s.id = {int(subaccount.pk)}"
+    elif months is not None and whole_partner and view in ("service", "sku"):
+        # the partner aggregate's page: deals only of the months neither settled nor rolled up (none of
+        # its rows or totals reads the deals of the others)
+        settled = months.settled
+        rolled = {month for month, _part, _day in months.rolled}
+        needed = sorted(
+            {*months.whole, *(day.replace(day=1) for day, _last in months.days), *rolled}
+            - (rolled & {*settled})
+        )
+        only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})"
+    ctes = _reward_sql(start, finish, partner_id, deal_days, only, settled)
 
     def scoped(model, **period):
         queryset = model.objects.restrict(membership).filter(**period)
@@ -780,8 +848,8 @@ def usage_details(
         main = (SKU_SOURCE.format(key=key, name=name, **literal), [])
     else:
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
-    if not daily_rows:
-        whole, days, rolled = _whole_months(partner_id, start, finish, using, whole_partner=whole_partner)
+    if months is not None:
+        whole, days, rolled = months.whole, months.days, months.rolled
         monthly_sql, monthly_params = (
             scoped(MonthlyConsumption, month__in=whole or [datetime.date(1, 1, 1)])  # (none: no month)
             .values("subaccount_id", "month", "currency", "paid")

@@ -36,31 +36,37 @@ REWARD_JOINS = """
 REWARD = f"""CASE WHEN NOT s.is_partner_own AND rc.account_id IS NULL
          THEN {{paid}} * (COALESCE(b.rate, 0) + COALESCE(x.rate, 0) * {DEAL_DAY}::int) ELSE 0.00 END"""
 
-# per month of ``months`` (a CTE of ``month``s): the digest of what its rewards depend on besides the
-# consumption — each day's base and extra rate per currency (CTEs ``bonus`` and ``extra`` covering the whole
-# months), the earning deal subaccounts of the month (CTE ``deals``, as finance/deal_usage.py digests them)
-# and the partner's subaccounts that earn nothing (its own, referred customers')
-MONTH_DIGEST = f"""
-    SELECT m.month, md5(concat_ws('|',
-        (SELECT string_agg(concat_ws(':', b.d, b.currency, COALESCE(b.rate, 0), COALESCE(x.rate, 0)), ','
-                           ORDER BY b.d, b.currency)
-         FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency
-         WHERE b.d >= m.month AND b.d < m.month + interval '1 month'),
-        (SELECT {DIGEST} FROM ({EARNING_DEALS.format(deals="SELECT * FROM deals")}) e
-         WHERE e.month = m.month),
-        (SELECT string_agg(s.id::text, ',' ORDER BY s.id) FROM subaccounts_subaccount s
-         WHERE s.partner_id = {{partner}}
-           AND (s.is_partner_own OR EXISTS (SELECT 1 FROM finance_referredcustomer r
-                                            WHERE r.account_id = s.account_id)))
-    )) AS digest
-    FROM months m"""  # noqa: S608 (constant fragments; the partner an id)
+# per month of the CTEs ``bonus`` and ``extra`` (each day's base and extra rate per currency, covering whole
+# months): the digest of what its rewards depend on besides the consumption — those rates, the month's
+# deal subaccounts that earn the extra (CTE ``dealt``: DEALT, as finance/deal_usage.py digests them) and the
+# partner's subaccounts that earn nothing (its own, referred customers') — set-based, each part once
+# per month of the CTE ``deals``: the digest of its deal subaccounts that earn the extra
+DEALT = f"""
+    SELECT e.month, {DIGEST} AS deals FROM ({EARNING_DEALS.format(deals="SELECT * FROM deals")}) e
+    GROUP BY e.month"""  # noqa: S608 (constant fragments)
+MONTH_DIGEST = """
+    SELECT r.month, md5(concat_ws('|', r.rates, COALESCE(dl.deals, md5('')), i.idle)) AS digest
+    FROM (
+        SELECT date_trunc('month', b.d)::date AS month,
+               string_agg(concat_ws(':', b.d, b.currency, COALESCE(b.rate, 0), COALESCE(x.rate, 0)), ','
+                          ORDER BY b.d, b.currency) AS rates
+        FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency
+        GROUP BY 1
+    ) r
+    LEFT JOIN dealt dl ON dl.month = r.month
+    CROSS JOIN (
+        SELECT string_agg(s.id::text, ',' ORDER BY s.id) AS idle FROM subaccounts_subaccount s
+        WHERE s.partner_id = {partner}
+          AND (s.is_partner_own OR EXISTS (SELECT 1 FROM finance_referredcustomer f
+                                           WHERE f.account_id = s.account_id))
+    ) i"""  # noqa: S608 (constant fragments; the partner an id)
 
 CTES = f"""
     bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", "%(month)s::date", "%(last)s::date")}),
     extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", "%(month)s::date", "%(last)s::date")}),
     deals AS ({deals_sql("%(month)s::date", "%(month)s::date")}),
     referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
-    months AS (SELECT %(month)s::date AS month)"""  # noqa: S608 (constant fragments)
+    dealt AS ({DEALT})"""  # noqa: S608 (constant fragments)
 # one partner's month: each subaccount's reward per day, the rounded running sums' steps (a subaccount's
 # rounded reward up to a day less that up to its day before; the same from the end), summed per day and
 # currency and accumulated, so a day's ``upto`` is the sum of every subaccount's rounded reward up to it

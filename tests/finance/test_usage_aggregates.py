@@ -42,6 +42,7 @@ from portal.money import round_money
 from subaccounts.models import Subaccount
 from tests.factories import AccountFactory, RebateTermFactory, RegistrationFactory, SubaccountFactory
 from tests.finance.test_money_oracle import Built, worlds
+from tools.models import ProgramSettings
 
 D = Decimal
 EXAMPLES = int(os.environ.get("USAGE_EXAMPLES", "8"))
@@ -416,7 +417,11 @@ def test_a_recorded_accrual_reaches_its_customers_month_as_from_scratch(world):
 
 def rolled(world, start, finish) -> list:
     """How the whole partner's totals read each month's reward from the rollup: (month, part, day)."""
-    return _whole_months(world.partner.pk, start, finish, "default", whole_partner=True)[2]
+    deal_days = ProgramSettings.current().deal_subaccount_days
+    months = _whole_months(
+        world.partner.pk, start, finish, "default", whole_partner=True, deal_days=deal_days
+    )
+    return months.rolled
 
 
 SEP, NOV = datetime.date(2026, 9, 1), datetime.date(2026, 11, 1)
