@@ -96,12 +96,14 @@ def deals_sql(
     partner: str = "%(partner)s",
     zone: str = "%(zone)s",
     deal_days: str = "%(deal_days)s",
+    only: str = "",
 ) -> str:
     """SQL: the deal each subaccount's month from the month of ``first`` to that of ``last`` (SQL dates)
     belongs to, if any — an approved deal registration of ``partner`` (decided by the month's end in the
     provider's time zone ``zone``) whose customer's subaccount was created within ``deal_days`` after
     approval; a procurement deal only in the months of its contract, for its days. At most one a month: the
-    earliest approved."""
+    earliest approved. ``only``: an SQL condition on the subaccounts ``s`` that limits the answer to them
+    (a page of a few subaccounts need not work out every deal of the partner)."""
     return f"""
     SELECT DISTINCT ON (s.id, m.month) s.id AS subaccount_id, m.month::date AS month,
            r.id AS registration_id, r.procurement, r.contract_start, r.contract_end
@@ -113,7 +115,7 @@ def deals_sql(
      AND (r.decided_at AT TIME ZONE {zone}) < m.month + interval '1 month'
      AND (NOT r.procurement
           OR (r.contract_start < m.month + interval '1 month' AND r.contract_end >= m.month))
-    JOIN subaccounts_subaccount s ON s.account_id = r.account_id
+    JOIN subaccounts_subaccount s ON s.account_id = r.account_id {"AND " + only if only else ""}
     WHERE EXISTS (
         SELECT 1 FROM subaccounts_subaccount f WHERE f.account_id = r.account_id
           AND f.created_at <= r.decided_at + make_interval(days => {deal_days}))

@@ -22,6 +22,8 @@ from .models import (
     PartnerMonth,
     RebateTerm,
     Report,
+    UsageRewardDay,
+    UsageRewardMonth,
     Withdrawal,
 )
 
@@ -165,6 +167,23 @@ class DealUsageAdmin(ReadOnlyAdmin):
     never edited."""
 
     list_display = ("month", "partner", "deals")
+    search_fields = ("partner__name",)
+
+
+@admin.register(UsageRewardMonth)
+class UsageRewardMonthAdmin(ReadOnlyAdmin):
+    """What the reward rollup of a month stands for (finance.usage_rewards): read here, never edited."""
+
+    list_display = ("month", "partner", "digest")
+    search_fields = ("partner__name",)
+
+
+@admin.register(UsageRewardDay)
+class UsageRewardDayAdmin(ReadOnlyAdmin):
+    """Subaccount details' reward rollup, kept by the import (finance.usage_rewards): read, never edited."""
+
+    list_display = ("date", "partner", "currency", "upto", "onward")
+    list_filter = ("currency",)
     search_fields = ("partner__name",)
 
 

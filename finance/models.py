@@ -266,6 +266,47 @@ class DealUsage(TenantModel):
         return f"{self.partner_id} {self.month:%Y-%m}"
 
 
+class UsageRewardMonth(TenantModel):
+    """Partner × month: what ``UsageRewardDay`` of that month stands for — a digest of the month's day rates
+    (base and extra, per currency), its deal subaccounts that earn the extra and the partner's subaccounts
+    that earn nothing (its own, referred customers'), as they were when ``finance.usage_rewards`` filled it.
+    Subaccount details reads the month's rewards from ``UsageRewardDay`` only while that is still so."""
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    digest = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "month"], name="uniq_usage_reward_month")]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.month:%Y-%m}"
+
+
+class UsageRewardDay(TenantModel):
+    """Partner × day × currency of the days with consumption: the sum over the partner's subaccounts of each
+    one's reward of its month up to and including the day (``upto``) and from the day on (``onward``), each
+    subaccount's part rounded once, as Subaccount details' totals round a subaccount's month — so a whole
+    month, or the period's first or last month, is one row, whatever the number of subaccounts. Kept by the
+    import (``finance.usage_rewards``), valid while its ``UsageRewardMonth`` digest is the month's."""
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    upto = MoneyField()
+    onward = MoneyField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "date", "currency"], name="uniq_usage_reward_day")
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.date} {self.currency}"
+
+
 class CustomerMonth(TenantModel):
     """Customer × month × currency: what its resold subaccounts paid (from the monthly aggregates) and the
     partner bonus and deal extra accrued for them — kept by the import and the accrual

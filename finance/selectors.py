@@ -19,7 +19,6 @@ from tools.models import ProgramSettings
 
 from .accruals import DEAL_DAY, day_terms_sql, deals_sql
 from .commission import estimated_rows
-from .deal_usage import DIGEST, EARNING_DEALS
 from .models import (
     WITHDRAWABLE_POOLS,
     Consumption,
@@ -31,6 +30,7 @@ from .models import (
     Pool,
     Program,
 )
+from .usage_rewards import DEALT, MONTH_DIGEST, REWARD, REWARD_JOINS
 
 
 @dataclass(frozen=True)
@@ -291,14 +291,39 @@ USAGE_HEADERS = (
 )
 
 
-def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) -> str:
+# the months of the period ({first} … {last}) whose deals the partner aggregate's ``deal_paid`` stands for (a
+# month without deals has nothing to read either way), from the CTE ``deals`` (or ``dealt``, its digests)
+SETTLED = f"""
+    SELECT u.month FROM finance_dealusage u
+    JOIN ({DEALT}) now ON now.month = u.month AND now.deals = u.deals
+    WHERE u.partner_id = {{partner}} AND u.month >= date_trunc('month', {{first}})::date
+      AND u.month <= {{last}}"""  # noqa: S608 (constant fragments)
+
+
+SETTLED_DEALT = """
+    SELECT u.month FROM finance_dealusage u JOIN dealt now ON now.month = u.month AND now.deals = u.deals
+    WHERE u.partner_id = {partner} AND u.month >= date_trunc('month', {first})::date
+      AND u.month <= {last}"""
+
+
+def _reward_sql(
+    start: datetime.date,
+    finish: datetime.date,
+    partner_id: int,
+    deal_days: int,
+    only: str = "",
+    settled: list[datetime.date] | None = None,
+) -> str:
     """SQL (CTEs) for the reward of one partner's period: each program's rate looked up once per day and
     currency (``bonus``, ``extra``), the deal once per subaccount and month (``deals``, deals_sql, as the
     accrual decides it), the referred customers, the months whose deals the partner aggregate's
     ``deal_paid`` stands for (``settled``, finance/deal_usage.py), and the subaccounts whose daily rows the
     whole partner's service and SKU views read because they earn otherwise than the aggregate says
     (``exceptional``, with the days: the partner's own and referred customers' all the period, a deal's
-    in the months not settled) — all hash-joined, never a lookup per row. Every value in it is a date, an
+    in the months not settled) — all hash-joined, never a lookup per row. ``only`` (a condition on the
+    subaccounts ``s``) limits the deals to the subaccounts of a page of a part of the partner, which uses
+    neither ``settled`` nor ``exceptional`` (or a condition on the months ``m.month`` that need their
+    deals). ``settled``: those months when already known (_whole_months). Every value in it is a date, an
     id or a setting."""
     first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
     partner = str(int(partner_id))
@@ -307,19 +332,19 @@ def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) ->
         last,
         partner=partner,
         zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
-        deal_days=str(int(ProgramSettings.current().deal_subaccount_days)),
+        deal_days=str(int(deal_days)),
+        only=only,
     )
+    if settled is None:
+        settled_sql = SETTLED.format(partner=partner, first=first, last=last)
+    else:
+        settled_sql = f"SELECT unnest({_dates(settled)}) AS month"
     return f"""
     bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", first, last)}),
     extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", first, last)}),
     deals AS ({deals}),
     referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
-    settled AS MATERIALIZED (  -- (a month without deals has nothing to read either way)
-        SELECT u.month FROM finance_dealusage u
-        JOIN (SELECT e.month, {DIGEST} AS deals FROM ({EARNING_DEALS.format(deals="SELECT * FROM deals")}) e
-              GROUP BY e.month) now ON now.month = u.month AND now.deals = u.deals
-        WHERE u.partner_id = {partner} AND u.month >= date_trunc('month', {first})::date AND u.month <= {last}
-    ),
+    settled AS MATERIALIZED ({settled_sql}),
     exceptional AS MATERIALIZED (
         SELECT s.id, {first} AS first, {last} AS last FROM subaccounts_subaccount s
         WHERE s.partner_id = {partner}
@@ -337,17 +362,6 @@ def _reward_sql(start: datetime.date, finish: datetime.date, partner_id: int) ->
     )"""  # noqa: S608 (no input)
 
 
-# what the rows ``c`` of a source earn, unrounded: the part that is not an excluded service ({paid}) at the
-# day's bonus rate and, on a day of the subaccount's deal, the deal extra's — none for the partner's own use
-# or a customer who came through the partner's referral link (it earns the referral commission)
-REWARD_JOINS = """
-    JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
-    LEFT JOIN referred rc ON rc.account_id = s.account_id
-    LEFT JOIN bonus b ON b.d = c.date AND b.currency = c.currency
-    LEFT JOIN extra x ON x.d = c.date AND x.currency = c.currency
-    LEFT JOIN deals d ON d.subaccount_id = c.subaccount_id AND d.month = date_trunc('month', c.date)::date"""
-REWARD = f"""CASE WHEN NOT s.is_partner_own AND rc.account_id IS NULL
-         THEN {{paid}} * (COALESCE(b.rate, 0) + COALESCE(x.rate, 0) * {DEAL_DAY}::int) ELSE 0.00 END"""
 # a source: per row the subaccount (NULL where the rows are not a subaccount's), day, currency, the row's key
 # and name in the view asked for, the amounts as billing gives them, and the reward
 SOURCE = """
@@ -455,24 +469,52 @@ REWARDS = f"""
         {REWARD_JOINS}
         WHERE dd.month = ANY({{whole}}::date[]) AND dd.procurement {{deal_scope}}
         GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT NULL, NULL, v.currency, v.reward FROM ({{rolled}}) v
     ) r
     GROUP BY r.currency"""  # noqa: S608 (constant fragments; dates and ids as literals or bound)
 # per month of the period: its first and last day with data (the partner's, from the partner's daily SKU
-# aggregate: an index probe each) and whether the base and the extra rates are each one rate on all the
-# period's days of it
+# aggregate: an index probe each), whether the base and the extra rates are each one rate on all the period's
+# days of it, and whether the whole partner's reward rollup of it (finance/usage_rewards.py) still stands for
+# the month's rates, deals, own use and referred customers ({rolled}: false for a part of the partner). The
+# rates are those of the period's whole months.
 MONTHS = """
-WITH bonus AS ({bonus}), extra AS ({extra})
+WITH bonus AS ({bonus}), extra AS ({extra}){digest}
 SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
        (SELECT min(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
        (SELECT max(u.date) FROM finance_dailyskuusage u
-        WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month')
+        WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
+       {rolled}, {settled}
 FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
              max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
              max(COALESCE(x.rate, 0)) AS extra_hi
-      FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency GROUP BY 1, 2) r
+      FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency
+      WHERE b.d >= {first} AND b.d <= {last} GROUP BY 1, 2) r
 GROUP BY r.month ORDER BY r.month
 """
+MONTHS_DIGEST = """,
+deals AS ({deals}),
+dealt AS MATERIALIZED ({dealt}),
+settled AS MATERIALIZED ({settled}),
+rolled AS MATERIALIZED (
+    SELECT d.month FROM ({digest}) d
+    JOIN finance_usagerewardmonth u ON u.partner_id = {partner} AND u.month = d.month AND u.digest = d.digest
+)"""
+# a month's part of the totals' reward from the rollup: per currency the row of the last day with data up to
+# {bound} (``upto``: the month from its start) or of the first from {bound} on (``onward``: to its end)
+ROLLED = {
+    "upto": """(SELECT DISTINCT ON (currency) currency, upto AS reward FROM finance_usagerewardday
+               WHERE partner_id = {partner} AND date >= {month} AND date <= {bound}
+                 AND date < {month} + interval '1 month'
+               ORDER BY currency, date DESC)""",
+    "onward": """(SELECT DISTINCT ON (currency) currency, onward AS reward FROM finance_usagerewardday
+                 WHERE partner_id = {partner} AND date >= {bound} AND date < {month} + interval '1 month'
+                 ORDER BY currency, date)""",
+}
+NOT_ROLLED = "SELECT NULL::varchar AS currency, 0::numeric AS reward WHERE false"
+
+
 # the daily rows' way (``daily_rows``): every figure from one pass over the period's rows, grouped three
 # ways — the table's rows, each subaccount's month (the totals, its reward rounded once) and each bucket
 ROWS, MONTH_LEVEL, BUCKETS = 0b0011, 0b1100, 0b0111
@@ -662,30 +704,91 @@ class UsageDetails(TableData):
             yield ["Total", "", "", total["currency"], *(total[c] for c in USAGE_COLUMNS)]
 
 
+@dataclass(frozen=True)
+class Months:
+    """How the totals' reward reads each month of a period (_whole_months)."""
+
+    whole: list[datetime.date]  # from the monthly aggregate
+    days: list[tuple[datetime.date, datetime.date]]  # day by day, these days
+    rolled: list[tuple[datetime.date, str, datetime.date]]  # from the rollup: month, "upto"/"onward", day
+    settled: list[datetime.date]  # whose deals the partner aggregate's deal_paid stands for (whole partner)
+
+
+def _dates(days) -> str:
+    """An SQL array literal of dates."""
+    return "ARRAY[" + ", ".join(f"DATE '{d.isoformat()}'" for d in days) + "]::date[]"
+
+
 def _whole_months(
-    partner_id: int, start: datetime.date, finish: datetime.date, using: str
-) -> tuple[list[datetime.date], list[tuple[datetime.date, datetime.date]]]:
-    """The months of the period whose totals can be read from the monthly aggregate — every day of them with
-    data (the partner's) in the period, the base and the extra rates each one rate on the period's days of
-    them — and the periods' days of the other months that have data, to be read day by day. A month without
-    data (never imported, or its partition detached: its monthly aggregate stays) is neither."""
-    first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
+    partner_id: int,
+    start: datetime.date,
+    finish: datetime.date,
+    using: str,
+    *,
+    whole_partner: bool = False,
+    deal_days: int = 0,
+) -> Months:
+    """How each month of the period with data (the partner's) gives the totals' reward: from the whole
+    partner's reward rollup (``rolled``: the month, ``upto`` or ``onward`` and the day) where it still stands
+    for the month and the period has every day with data of the month before its last day or after its first;
+    else from the monthly aggregate (``whole``) where every day of the month with data is in the period and
+    the base and the extra rates are each one rate on the period's days of it; else day by day (``days``: the
+    period's days of the month). A month without data (never imported, or its partition detached: its monthly
+    aggregate stays) is none of them. ``deal_days``: the program setting, read once by the caller."""
+    month_first = start.replace(day=1)
+    month_last = month_after(finish) - datetime.timedelta(days=1)
+    literal = {
+        "first": f"DATE '{start.isoformat()}'",
+        "last": f"DATE '{finish.isoformat()}'",
+        "month_first": f"DATE '{month_first.isoformat()}'",
+        "month_last": f"DATE '{month_last.isoformat()}'",
+    }
+    digest, rolled_sql, settled_sql = "", "false", "false"
+    if whole_partner:
+        partner = str(int(partner_id))
+        deals = deals_sql(
+            literal["month_first"],
+            literal["month_last"],
+            partner=partner,
+            zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
+            deal_days=str(int(deal_days)),
+        )
+        digest = MONTHS_DIGEST.format(
+            deals=deals,
+            digest=MONTH_DIGEST.format(partner=partner),
+            partner=partner,
+            dealt=DEALT,
+            settled=SETTLED_DEALT.format(partner=partner, first=literal["first"], last=literal["last"]),
+        )
+        rolled_sql = "r.month IN (SELECT month FROM rolled)"
+        settled_sql = "r.month IN (SELECT month FROM settled)"
     query = MONTHS.format(
-        bonus=day_terms_sql(Program.PARTNER_BONUS, "''", first, last),
-        extra=day_terms_sql(Program.DEAL_EXTRA, "''", first, last),
+        bonus=day_terms_sql(Program.PARTNER_BONUS, "''", literal["month_first"], literal["month_last"]),
+        extra=day_terms_sql(Program.DEAL_EXTRA, "''", literal["month_first"], literal["month_last"]),
+        digest=digest,
+        rolled=rolled_sql,
+        settled=settled_sql,
+        first=literal["first"],
+        last=literal["last"],
     )
-    whole, days = [], []
+    whole, days, rolled, settled = [], [], [], []
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id])
-        for month, flat, first_day, last_day in cursor.fetchall():
+        for month, flat, first_day, last_day, current, deals_current in cursor.fetchall():
+            if deals_current:
+                settled.append(month)
             if first_day is None:
                 continue
-            if flat and first_day >= start and last_day <= finish:
+            if current and first_day >= start:
+                rolled.append((month, "upto", finish))
+            elif current and last_day <= finish:
+                rolled.append((month, "onward", start))
+            elif flat and first_day >= start and last_day <= finish:
                 whole.append(month)
             else:
                 month_last = month_after(month) - datetime.timedelta(days=1)
                 days.append((max(month, start), min(month_last, finish)))
-    return whole, days
+    return Months(whole, days, rolled, settled)
 
 
 def usage_details(
@@ -711,16 +814,39 @@ def usage_details(
     service and SKU views from ``DailySkuUsage`` (partner × day × SKU, corrected by the daily rows of the
     few subaccounts that earn otherwise), of its subaccount, cloud and folder views from ``DailyUsage``;
     the service and SKU views of a part of the partner (a restricted membership, one subaccount, a search)
-    from the daily rows, which are few. The totals' reward, each subaccount's month rounded once, from the
-    monthly aggregate where a month is whole and at one rate (REWARDS), else from ``DailyUsage``'s days.
+    from the daily rows, which are few. The totals' reward, each subaccount's month rounded once: the whole
+    partner's from its reward rollup (finance/usage_rewards.py, a row per month and currency) for a month
+    the period takes from its start or to its end, while the rollup stands for the month's rates and deals;
+    else from the monthly aggregate where a month is whole and at one rate (REWARDS), else from
+    ``DailyUsage``'s days.
     ``daily_rows`` reads every figure from the daily rows — the same figures to the last digit, the rates,
     deals, own use and referred customers applied when read in either case."""
     key, name = USAGE_VIEWS[view]
     if grouping not in USAGE_GROUPINGS:
         raise ValueError(grouping)
     partner_id = membership.partner_id
-    ctes = _reward_sql(start, finish, partner_id)
     whole_partner = not membership.restricted and subaccount is None and not q
+    # one subaccount's page: its deals only, not every deal of the partner
+    deal_days = ProgramSettings.current().deal_subaccount_days
+    months = (
+        None
+        if daily_rows
+        else _whole_months(partner_id, start, finish, using, whole_partner=whole_partner, deal_days=deal_days)
+    )
+    only, settled = "", None
+    if subaccount is not None:  # one subaccount's page: its deals only, not every deal of the partner
+        only = f"s.id = {int(subaccount.pk)}"
+    elif months is not None and whole_partner and view in ("service", "sku"):
+        # the partner aggregate's page: deals only of the months neither settled nor rolled up (none of
+        # its rows or totals reads the deals of the others)
+        settled = months.settled
+        rolled = {month for month, _part, _day in months.rolled}
+        needed = sorted(
+            {*months.whole, *(day.replace(day=1) for day, _last in months.days), *rolled}
+            - (rolled & {*settled})
+        )
+        only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})"
+    ctes = _reward_sql(start, finish, partner_id, deal_days, only, settled)
 
     def scoped(model, **period):
         queryset = model.objects.restrict(membership).filter(**period)
@@ -762,8 +888,8 @@ def usage_details(
         main = (SKU_SOURCE.format(key=key, name=name, **literal), [])
     else:
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
-    if not daily_rows:
-        whole, days = _whole_months(partner_id, start, finish, using)
+    if months is not None:
+        whole, days, rolled = months.whole, months.days, months.rolled
         monthly_sql, monthly_params = (
             scoped(MonthlyConsumption, month__in=whole or [datetime.date(1, 1, 1)])  # (none: no month)
             .values("subaccount_id", "month", "currency", "paid")
@@ -795,6 +921,15 @@ def usage_details(
                 partner=literal["partner"],
                 whole="ARRAY[" + ", ".join(f"DATE '{m.isoformat()}'" for m in whole) + "]",
                 deal_scope=deal_scope,
+                rolled=" UNION ALL ".join(
+                    ROLLED[part].format(
+                        partner=literal["partner"],
+                        month=f"DATE '{month.isoformat()}'",
+                        bound=f"DATE '{bound.isoformat()}'",
+                    )
+                    for month, part, bound in rolled
+                )
+                or NOT_ROLLED,
             ),
             [*monthly_params, *days_params],
         )

@@ -31,6 +31,7 @@ from .models import (
     Withdrawal,
 )
 from .selectors import balance
+from .usage_rewards import usage_rewards_rebuild
 
 # paid consumption is cost + credit (billing's credits are negative) of the services that are not excluded:
 # the one definition every program and page reads
@@ -71,7 +72,7 @@ def monthly_consumption_rebuild(
 ) -> None:
     """Bring the month × subaccount × service aggregates of every month from ``start`` to ``end`` (whole
     months, both included) in line with the daily rows, and with them the customer months and Subaccount
-    details' daily aggregates: set-based, and a rerun changes nothing."""
+    details' daily aggregates and reward rollup: set-based, and a rerun changes nothing."""
     params = {"start": start.replace(day=1), "end": month_after(end), "partner": partner_id}
     only = only_partner(partner_id, "c", "m")
     with connection.cursor() as cursor:
@@ -80,6 +81,7 @@ def monthly_consumption_rebuild(
     customer_months_rebuild(start=start, end=end, partner_id=partner_id)
     daily_usage_rebuild(start=start, end=end, partner_id=partner_id)
     deal_usage_rebuild(start=start, end=end, partner_id=partner_id)
+    usage_rewards_rebuild(start=start, end=end, partner_id=partner_id)
 
 
 # whether a consumption row ``c`` is of an excluded service or SKU: the one rule the import and a change of

@@ -1,11 +1,18 @@
 import django_tables2 as tables
 from django.template import defaultfilters
-from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import round_money
-from portal.tables import DateColumn, MoneyColumn, PortalTable, StatusColumn, TemplateColumn
+from portal.tables import (
+    DateColumn,
+    MoneyColumn,
+    PortalTable,
+    StatusColumn,
+    TemplateColumn,
+    localized_numbers,
+)
 from subaccounts.models import Subaccount
 
 from .models import Accrual, LedgerEntry, Report
@@ -111,25 +118,28 @@ class UsageTable(PortalTable):
         """The page's rows, cell for cell what django-tables2's template writes for these columns: the
         period as Y-m-d, the texts escaped, the amounts rounded to two decimals and localized, the table's
         default for a value missing, rows alternately even and odd."""
+        # (the cells' markup built as strings, escaped as format_html escapes; the numbers localized with the
+        # language's separators looked up once, each day's date written once)
+        number = localized_numbers()
         columns = [(column.name, column.attrs.get("td", {}).get("class", "")) for column in self.columns]
-        rows = []
+        opening = {name: f'<td class="{escape(css)}">' if css else "<td>" for name, css in columns}
+        default, dates, rows = conditional_escape(self.default), {}, []
         for index, bound in enumerate(self.paginated_rows):
-            cells = []
+            record = bound.record
+            cells = [f'<tr class="{"odd" if index % 2 else "even"}">']
             for name, css in columns:
-                value = bound.record.get(name)
+                value = record.get(name)
                 if value is None or value == "":
-                    text = self.default
+                    text = default
                 elif name == "bucket":
-                    text = defaultfilters.date(value, "Y-m-d")
+                    if value not in dates:
+                        dates[value] = conditional_escape(defaultfilters.date(value, "Y-m-d"))
+                    text = dates[value]
                 elif css == "numeric":
-                    text = localize(round_money(value))
+                    text = conditional_escape(number(round_money(value)))
                 else:
-                    text = value
-                cells.append(
-                    format_html('<td class="{}">{}</td>', css, text)
-                    if css
-                    else format_html("<td>{}</td>", text)
-                )
-            row = format_html_join("", "{}", ((cell,) for cell in cells))
-            rows.append(format_html('<tr class="{}">{}</tr>', "odd" if index % 2 else "even", row))
-        return format_html_join("", "{}", ((row,) for row in rows))
+                    text = conditional_escape(value)
+                cells.append(f"{opening[name]}{text}</td>")
+            cells.append("</tr>")
+            rows.append("".join(cells))
+        return mark_safe("".join(rows))  # noqa: S308 (every text in it escaped above)

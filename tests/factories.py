@@ -29,6 +29,8 @@ from finance.models import (
     Program,
     RebateTerm,
     Report,
+    UsageRewardDay,
+    UsageRewardMonth,
     Withdrawal,
 )
 from portal.permissions import Role
@@ -254,6 +256,26 @@ class DealUsageFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(PartnerFactory)
     month = datetime.date(2026, 10, 1)
     deals = "d41d8cd98f00b204e9800998ecf8427e"  # md5 of nothing: a month without deals
+
+
+class UsageRewardMonthFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UsageRewardMonth
+
+    partner = factory.SubFactory(PartnerFactory)
+    month = datetime.date(2026, 10, 1)
+    digest = "d41d8cd98f00b204e9800998ecf8427e"
+
+
+class UsageRewardDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UsageRewardDay
+
+    partner = factory.SubFactory(PartnerFactory)
+    date = datetime.date(2026, 10, 1)
+    currency = "RUB"
+    upto = Decimal("1.00")
+    onward = Decimal("1.00")
 
 
 class MonthlyConsumptionFactory(factory.django.DjangoModelFactory):

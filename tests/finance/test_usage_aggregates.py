@@ -23,13 +23,26 @@ from hypothesis import strategies as st
 from finance import partitions
 from finance.accruals import accrue_month
 from finance.aggregates import customer_months_rebuild, daily_usage_rebuild
+from finance.deal_usage import deal_usage_rebuild
 from finance.importer import COLUMNS, load
-from finance.models import CustomerMonth, DailySkuUsage, DailyUsage, Exclusion, MonthlyConsumption, Program
-from finance.selectors import USAGE_GROUPINGS, USAGE_VIEWS, usage_details
+from finance.models import (
+    CustomerMonth,
+    DailySkuUsage,
+    DailyUsage,
+    Exclusion,
+    MonthlyConsumption,
+    Program,
+    UsageRewardDay,
+    UsageRewardMonth,
+)
+from finance.selectors import USAGE_GROUPINGS, USAGE_VIEWS, _whole_months, usage_details
 from finance.services import MONTHLY_UPSERT_SQL, accrual_record, exclusions_apply
+from finance.usage_rewards import usage_rewards_rebuild
+from portal.money import round_money
 from subaccounts.models import Subaccount
 from tests.factories import AccountFactory, RebateTermFactory, RegistrationFactory, SubaccountFactory
 from tests.finance.test_money_oracle import Built, worlds
+from tools.models import ProgramSettings
 
 D = Decimal
 EXAMPLES = int(os.environ.get("USAGE_EXAMPLES", "8"))
@@ -290,6 +303,8 @@ def aggregates() -> dict[str, set]:
         "daily": DailyUsage,
         "sku": DailySkuUsage,
         "customer": CustomerMonth,
+        "reward_day": UsageRewardDay,
+        "reward_month": UsageRewardMonth,
     }
     return {
         name: {tuple(row) for row in model.objects.values_list(*[f.attname for f in model._meta.fields][1:])}
@@ -301,12 +316,25 @@ def from_scratch() -> dict[str, set]:
     """The aggregates rebuilt from nothing by their definitions (rolled back afterwards)."""
     every = {"start": datetime.date(2000, 1, 1), "end": datetime.date(2100, 1, 1), "partner": None}
     with transaction.atomic():
-        for model in (MonthlyConsumption, DailyUsage, DailySkuUsage, CustomerMonth):
+        models = (
+            MonthlyConsumption,
+            DailyUsage,
+            DailySkuUsage,
+            CustomerMonth,
+            UsageRewardDay,
+            UsageRewardMonth,
+        )
+        for model in models:
             model.objects.all().delete()
         with connection.cursor() as cursor:
             cursor.execute(MONTHLY_UPSERT_SQL.format(only_c=""), every)
+            cursor.execute("SELECT min(date), max(date) FROM finance_consumption")
+            first, last = cursor.fetchone()
         daily_usage_rebuild(start=every["start"], end=every["end"])
         customer_months_rebuild(start=every["start"], end=every["end"])
+        if first is not None:  # (the months with daily rows: a rebuild per partner and month)
+            deal_usage_rebuild(start=first, end=last)
+            usage_rewards_rebuild(start=first, end=last)
         rebuilt = aggregates()
         transaction.set_rollback(True)
     return rebuilt
@@ -382,3 +410,107 @@ def test_a_recorded_accrual_reaches_its_customers_month_as_from_scratch(world):
     month = CustomerMonth.objects.get(account=world.customer.account)
     assert (month.partner_bonus, month.deal_extra, month.paid) == (D("12.00"), D("4.00"), 0)
     assert not CustomerMonth.objects.filter(account=world.other.account).exists()  # not a bonus program
+
+
+# --- the whole partner's reward rollup (finance/usage_rewards.py) -------------------------------------------
+
+
+def rolled(world, start, finish) -> list:
+    """How the whole partner's totals read each month's reward from the rollup: (month, part, day)."""
+    deal_days = ProgramSettings.current().deal_subaccount_days
+    months = _whole_months(
+        world.partner.pk, start, finish, "default", whole_partner=True, deal_days=deal_days
+    )
+    return months.rolled
+
+
+SEP, NOV = datetime.date(2026, 9, 1), datetime.date(2026, 11, 1)
+
+
+def test_the_reward_totals_are_the_rules_rounded_per_subaccount_month_for_whole_and_partial_months(
+    world, tmp_path
+):
+    """The totals' reward, the rollup read for whole months, a month's start or its end, and the days read
+    for a period inside a month: each subaccount's month (its days in the period) at each day's rate, rounded
+    once, summed — the rules worked out here by hand, with fractions of a kopeck that round differently per
+    subaccount than in total, and a base rate of 10% that becomes 20% on 15 October."""
+    partitions.ensure(SEP, SEP)
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.2000"), valid_from=datetime.date(2026, 10, 15))
+    third = SubaccountFactory(account=AccountFactory(partner=world.partner), billing_account_id="ba-3")
+    rows = [  # (billing account, day, paid)
+        ("ba-1", datetime.date(2026, 9, 10), D("1.05")),
+        ("ba-2", datetime.date(2026, 9, 25), D("2.25")),
+        ("ba-1", datetime.date(2026, 10, 3), D("0.35")),
+        ("ba-1", datetime.date(2026, 10, 20), D("0.35")),
+        ("ba-2", datetime.date(2026, 10, 10), D("0.05")),
+        ("ba-2", datetime.date(2026, 10, 28), D("0.15")),
+        ("ba-3", datetime.date(2026, 10, 16), D("0.0250")),
+        ("ba-3", datetime.date(2026, 10, 17), D("0.0250")),
+        ("ba-1", datetime.date(2026, 11, 2), D("7.77")),
+    ]
+    load(
+        billing_file(
+            tmp_path, *[(a, d.isoformat(), "f1", "compute", "vcpu", str(p), "0") for a, d, p in rows]
+        )
+    )
+    assert third.pk
+
+    def rules(start, finish):
+        """Σ over subaccount-months of round(Σ paid × the day's rate), the days of the period only."""
+        months = {}
+        for account, day, paid in rows:
+            if start <= day <= finish:
+                rate = D("0.20") if day >= datetime.date(2026, 10, 15) else D("0.10")
+                key = (account, day.replace(day=1))
+                months[key] = months.get(key, D("0")) + paid * rate
+        return sum((round_money(v) for v in months.values()), D("0"))
+
+    periods = {  # the period: how the rollup is read
+        (SEP, datetime.date(2026, 11, 30)): [(SEP, "upto"), (OCT, "upto"), (NOV, "upto")],
+        (OCT, datetime.date(2026, 10, 31)): [(OCT, "upto")],  # the month whose rate changes
+        (datetime.date(2026, 9, 15), datetime.date(2026, 10, 20)): [(SEP, "onward"), (OCT, "upto")],
+        (datetime.date(2026, 10, 16), datetime.date(2026, 11, 30)): [(OCT, "onward"), (NOV, "upto")],
+        (datetime.date(2026, 10, 5), datetime.date(2026, 10, 25)): [],  # inside October: its days
+        (datetime.date(2026, 10, 17), datetime.date(2026, 10, 17)): [],
+    }
+    for (start, finish), parts in periods.items():
+        assert [(month, part) for month, part, _day in rolled(world, start, finish)] == parts
+        for view in ("service", "subaccount"):
+            shown = totals(world, start=start, finish=finish, view=view)
+            assert shown["RUB"][1] == rules(start, finish), (start, finish)
+    # the month at a glance: 0.1 + 0.3 (September); 0.04 + 0.02 + 0.01 (October: 0.035 + 0.07 = 0.105 →
+    # 0.11 for ba-1, 0.005 + 0.03 = 0.035 → 0.04 for ba-2, 0.005 + 0.005 → 0.01 for ba-3); 1.55 (November)
+    assert totals(world, start=OCT, finish=datetime.date(2026, 10, 31))["RUB"][1] == D("0.16")
+
+
+def test_the_reward_rollup_after_a_deal_change_is_read_no_more_until_the_next_import(world, tmp_path):
+    """A deal approved after the import changes what October's subaccounts earn: the rollup's digest is no
+    longer October's, so the page reads October's rows as before (the daily rows' figures), and the next
+    import of October brings the rollup back to what a rebuild from scratch gives, read again."""
+    lines = [
+        ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.05", "0"),
+        ("ba-2", "2026-10-20", "f9", "compute", "vcpu", "20.00", "0"),
+    ]
+    load(billing_file(tmp_path, *lines))
+    october = (OCT, datetime.date(2026, 10, 31))
+    assert rolled(world, *october) == [(OCT, "upto", october[1])]
+    assert aggregates() == from_scratch()
+    assert totals(world) == {"RUB": (D("120.05"), D("12.01"))}
+
+    RebateTermFactory(program=Program.DEAL_EXTRA, rate=D("0.1500"), valid_from=datetime.date(2026, 1, 1))
+    assert rolled(world, *october) == []  # the extra's rates changed
+    assert totals(world) == {"RUB": (D("120.05"), D("12.01"))}
+    september = datetime.datetime(2026, 9, 1, 12, tzinfo=datetime.UTC)
+    RegistrationFactory(account=world.customer.account, status="approved", decided_at=september)
+    Subaccount.objects.filter(pk=world.customer.pk).update(created_at=september)
+    assert rolled(world, *october) == []
+    assert totals(world) == {"RUB": (D("120.05"), D("27.01"))}  # 100.05 × 25% = 25.0125 → 25.01, + 2
+    assert aggregates() != from_scratch()  # (the rollup as it was: not read)
+
+    load(billing_file(tmp_path, *lines))
+    assert aggregates() == from_scratch()
+    assert rolled(world, *october) == [(OCT, "upto", october[1])]
+    assert totals(world) == {"RUB": (D("120.05"), D("27.01"))}
+    Subaccount.objects.filter(pk=world.other.pk).update(is_partner_own=True)  # own use: not read either
+    assert rolled(world, *october) == []
+    assert totals(world) == {"RUB": (D("120.05"), D("25.01"))}

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -180,3 +181,43 @@ def test_queries_do_not_grow_with_rows(usage, partner, member, client_for):
             ConsumptionFactory(subaccount=customer, date=datetime.date(2026, 10, d), sku_id=f"{sku}-{d}")
     imported()
     assert count() == few  # more than a page
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_usage_tables_body_is_what_django_tables2_writes_for_its_columns(rf, language):
+    """The body written in Python (``UsageTable.rows_html``) against django-tables2's own template on the
+    same rows: texts to escape, amounts to round and group, a missing value, days repeated."""
+    from django.utils import translation
+    from django_tables2 import RequestConfig
+
+    from finance.tables import UsageTable
+
+    day = datetime.date(2026, 10, 3)
+    rows = [
+        {
+            "bucket": day + datetime.timedelta(days=i // 2),
+            "key": f"folder-<{i}>",
+            "name": 'Dev & "test" <b>' if i % 3 else "",
+            "currency": "RUB",
+            "consumption": D("1234567.125") * i,
+            "discount": D("0.005"),
+            "client_pays": D("-7.3449999"),
+            "reward": None if i == 4 else D("0.0149") * i,
+            "adjustment": D("0"),
+            "partner_pays": D("99999.995"),
+        }
+        for i in range(7)
+    ]
+
+    def body(template_name=None):
+        table = UsageTable(rows, **({"template_name": template_name} if template_name else {}))
+        request = rf.get("/")
+        RequestConfig(request, paginate={"per_page": 5}).configure(table)
+        html = table.as_html(request)
+        html = html[html.index("<tbody") : html.index("</tbody>")]
+        return re.sub(r"\s*([<>])\s*", r"\1", html)  # (the templates' layout between tags aside)
+
+    with translation.override(language):
+        ours, theirs = body(), body("django_tables2/table.html")
+    assert ours.count("<tr") == 5
+    assert ours == theirs

@@ -1,0 +1,139 @@
+"""Subaccount details' rewards rolled up per partner, day and currency (``UsageRewardDay``,
+``UsageRewardMonth``), kept beside the daily aggregates by the import. The page's totals round each
+subaccount's month (or its part of the month in the period), so the whole partner's totals would otherwise
+read a row per subaccount and month. Per day with consumption the rollup keeps the sum of each subaccount's
+reward of its month up to that day and from that day on, each rounded once: a month the period covers whole,
+from its start or to its end is one row per currency. The reward depends on what changes after the import —
+the day rates, the deals, the partner's own use, referred customers — so each month records a digest of those
+(``MONTH_DIGEST``) and the page reads the rollup only while the month's digest is still the one it was built
+with.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import connection
+
+from portal.periods import month_after
+from tools.models import ProgramSettings
+
+from .accruals import DEAL_DAY, day_terms_sql, deals_sql
+from .deal_usage import DIGEST, EARNING_DEALS
+from .models import Program
+
+# what the rows ``c`` of a source earn, unrounded: the part that is not an excluded service ({paid}) at the
+# day's bonus rate and, on a day of the subaccount's deal, the deal extra's — none for the partner's own use
+# or a customer who came through the partner's referral link (it earns the referral commission); the CTEs
+# ``referred``, ``bonus``, ``extra`` and ``deals`` are the query's
+REWARD_JOINS = """
+    JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+    LEFT JOIN referred rc ON rc.account_id = s.account_id
+    LEFT JOIN bonus b ON b.d = c.date AND b.currency = c.currency
+    LEFT JOIN extra x ON x.d = c.date AND x.currency = c.currency
+    LEFT JOIN deals d ON d.subaccount_id = c.subaccount_id AND d.month = date_trunc('month', c.date)::date"""
+REWARD = f"""CASE WHEN NOT s.is_partner_own AND rc.account_id IS NULL
+         THEN {{paid}} * (COALESCE(b.rate, 0) + COALESCE(x.rate, 0) * {DEAL_DAY}::int) ELSE 0.00 END"""
+
+# per month of the CTEs ``bonus`` and ``extra`` (each day's base and extra rate per currency, covering whole
+# months): the digest of what its rewards depend on besides the consumption — those rates, the month's
+# deal subaccounts that earn the extra (CTE ``dealt``: DEALT, as finance/deal_usage.py digests them) and the
+# partner's subaccounts that earn nothing (its own, referred customers') — set-based, each part once
+# per month of the CTE ``deals``: the digest of its deal subaccounts that earn the extra
+DEALT = f"""
+    SELECT e.month, {DIGEST} AS deals FROM ({EARNING_DEALS.format(deals="SELECT * FROM deals")}) e
+    GROUP BY e.month"""  # noqa: S608 (constant fragments)
+MONTH_DIGEST = """
+    SELECT r.month, md5(concat_ws('|', r.rates, COALESCE(dl.deals, md5('')), i.idle)) AS digest
+    FROM (
+        SELECT date_trunc('month', b.d)::date AS month,
+               string_agg(concat_ws(':', b.d, b.currency, COALESCE(b.rate, 0), COALESCE(x.rate, 0)), ','
+                          ORDER BY b.d, b.currency) AS rates
+        FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency
+        GROUP BY 1
+    ) r
+    LEFT JOIN dealt dl ON dl.month = r.month
+    CROSS JOIN (
+        SELECT string_agg(s.id::text, ',' ORDER BY s.id) AS idle FROM subaccounts_subaccount s
+        WHERE s.partner_id = {partner}
+          AND (s.is_partner_own OR EXISTS (SELECT 1 FROM finance_referredcustomer f
+                                           WHERE f.account_id = s.account_id))
+    ) i"""  # noqa: S608 (constant fragments; the partner an id)
+
+CTES = f"""
+    bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", "%(month)s::date", "%(last)s::date")}),
+    extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", "%(month)s::date", "%(last)s::date")}),
+    deals AS ({deals_sql("%(month)s::date", "%(month)s::date")}),
+    referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
+    dealt AS ({DEALT})"""  # noqa: S608 (constant fragments)
+# one partner's month: each subaccount's reward per day, the rounded running sums' steps (a subaccount's
+# rounded reward up to a day less that up to its day before; the same from the end), summed per day and
+# currency and accumulated, so a day's ``upto`` is the sum of every subaccount's rounded reward up to it
+REBUILD_DAYS_SQL = f"""
+WITH {CTES},
+earned AS (
+    SELECT c.subaccount_id, c.date, c.currency, sum({REWARD.format(paid="c.paid")}) AS reward
+    FROM finance_dailyusage c {REWARD_JOINS}
+    WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s
+    GROUP BY c.subaccount_id, c.date, c.currency
+),
+steps AS (
+    SELECT date, currency,
+           round(sum(reward) OVER up, 2) - round(sum(reward) OVER up - reward, 2) AS up,
+           round(sum(reward) OVER down, 2) - round(sum(reward) OVER down - reward, 2) AS down
+    FROM earned
+    WINDOW up AS (PARTITION BY subaccount_id, currency ORDER BY date),
+           down AS (PARTITION BY subaccount_id, currency ORDER BY date DESC)
+)
+INSERT INTO finance_usagerewardday (partner_id, date, currency, upto, onward)
+SELECT %(partner)s, date, currency, sum(sum(up)) OVER (PARTITION BY currency ORDER BY date),
+       sum(sum(down)) OVER (PARTITION BY currency ORDER BY date DESC)
+FROM steps
+GROUP BY date, currency
+"""  # noqa: S608 (constant fragments; the partner and the month are bound)
+REBUILD_MONTH_SQL = f"""
+WITH {CTES}
+INSERT INTO finance_usagerewardmonth (partner_id, month, digest)
+SELECT %(partner)s, month, digest FROM ({MONTH_DIGEST.format(partner="%(partner)s")}) d
+ON CONFLICT (partner_id, month) DO UPDATE SET digest = EXCLUDED.digest
+WHERE finance_usagerewardmonth.digest IS DISTINCT FROM EXCLUDED.digest
+"""  # noqa: S608 (constant fragments; the partner and the month are bound)
+
+
+def usage_rewards_rebuild(*, start: datetime.date, end: datetime.date, partner_id: int | None = None) -> None:
+    """Rebuild the reward rollup of every month from ``start`` to ``end`` (whole months, both included) — of
+    one partner, or of every partner with daily aggregates then — from the daily aggregates and the rates,
+    deals, own use and referred customers as they are now, with the digest of those. Set-based per partner
+    and month; a rerun gives the same rows."""
+    first, after = start.replace(day=1), month_after(end)
+    with connection.cursor() as cursor:
+        if partner_id is None:
+            cursor.execute(
+                "SELECT DISTINCT partner_id FROM finance_dailyusage WHERE date >= %s AND date < %s "
+                "UNION SELECT DISTINCT partner_id FROM finance_usagerewardday WHERE date >= %s AND date < %s",
+                [first, after, first, after],
+            )
+            partners = sorted(row[0] for row in cursor.fetchall())
+        else:
+            partners = [partner_id]
+        common = {"zone": settings.TIME_ZONE, "deal_days": ProgramSettings.current().deal_subaccount_days}
+        for partner in partners:
+            month = first
+            while month < after:
+                end_ = month_after(month)
+                params = {
+                    **common,
+                    "partner": partner,
+                    "month": month,
+                    "end": end_,
+                    "last": end_ - datetime.timedelta(days=1),
+                }
+                cursor.execute(
+                    "DELETE FROM finance_usagerewardday WHERE partner_id = %(partner)s"
+                    " AND date >= %(month)s AND date < %(end)s",
+                    params,
+                )
+                cursor.execute(REBUILD_DAYS_SQL, params)
+                cursor.execute(REBUILD_MONTH_SQL, params)
+                month = end_
