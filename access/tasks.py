@@ -8,7 +8,7 @@ from portal import mail
 from .models import Invitation
 
 
-@shared_task(**mail.RETRY)
+@shared_task(scope_from="access.Invitation", **mail.RETRY)
 def send_access_invitation(invitation_id: int) -> None:
     from .services import invitation_url
 

@@ -21,7 +21,7 @@ def refresh_monthly_consumption(partner_id: int, start: str, end: str) -> None:
     )
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, cross_partner=True)  # billing's file: every partner's rows
 def import_consumption_file(import_id: int) -> str:
     """Load an uploaded billing file of any kind, once: a delivery of a job another worker is running, or
     has finished, does nothing (portal/jobs.py). The load is one transaction, so a rerun after a dead worker
@@ -57,7 +57,13 @@ def reaccrue(changed: dict[int, tuple[datetime.date, datetime.date]], reason: st
             outbox.enqueue(accrue_partner_month, partner_id, month.isoformat(), reason=reason)
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=5,
+    cross_partner=True,  # the provider's exclusion list: every partner's consumption
+)
 def exclusions_reapply(service_ids: list[str]) -> int:
     """The exclusion list changed for ``service_ids``: re-apply it to their consumption, then re-accrue the
     months concerned. Idempotent."""
@@ -66,7 +72,7 @@ def exclusions_reapply(service_ids: list[str]) -> int:
     return len(changed)
 
 
-@shared_task
+@shared_task(cross_partner=True)  # every partner's abandoned jobs
 def requeue_orphaned_jobs() -> int:
     """The minute's sweep: a job a worker started ("checking", "running") that no worker holds any more was
     abandoned by a dead worker — queue it again (portal/jobs.py). Returns how many were."""
@@ -86,7 +92,7 @@ def requeue_orphaned_jobs() -> int:
     return requeued
 
 
-@shared_task
+@shared_task(cross_partner=True)  # the table's partitions: every partner's rows
 def create_consumption_partitions(months_ahead: int = 3) -> list[str]:
     """The daily beat: this month's consumption partition and the next ``months_ahead`` exist, and rows
     waiting in the default partition are moved into their month's (finance/partitions.py). Idempotent;
@@ -116,13 +122,13 @@ def _report_once(report_id: int, make):
         return make(report_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, scope_from="finance.Report")
 def generate_statement(report_id: int) -> None:
     """Render a partner's monthly PDF statement into its Report row, once (safe to rerun: it overwrites)."""
     return _report_once(report_id, reports.statement_render)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, scope_from="finance.Report")
 def generate_commission_report(report_id: int) -> int | None:
     """Write a commission report of a long period into its Report file, moving ``progress`` as rows arrive,
     once. Rerunning starts over and overwrites the file, so a rerun after a dead worker is safe."""

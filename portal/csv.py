@@ -9,6 +9,7 @@ from decimal import Decimal
 from defusedcsv import csv
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django_scopes import get_scope, scope
 
 from portal.money import plain
 
@@ -52,6 +53,18 @@ def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable])
 def csv_download(filename: str, chunks: Iterable[str | bytes]) -> StreamingHttpResponse:
     """A CSV file streamed to the browser as it is written: this writer's lines, or the commission report's
     COPY output (already CSV)."""
-    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_in_this_scope(chunks), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _in_this_scope(chunks: Iterable[str | bytes]) -> Iterator[str | bytes]:
+    """The file is written while the server sends it, after the view (and the request's partner scope,
+    portal/models.py) has returned: its queries run in the scope the response was made in."""
+    made_in = get_scope()
+
+    def sent():
+        with scope(**made_in):
+            yield from chunks
+
+    return sent()

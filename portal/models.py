@@ -1,17 +1,64 @@
 """The tenant-owned model base: every partner-owned row knows its partner and, where it has one, its
-customer account, so one queryset method can scope it to a membership."""
+customer account, so one queryset method can scope it to a membership.
+
+A forgotten partner filter fails loudly (django-scopes): every query of a tenant-owned model runs inside a
+partner scope — the request's partner (``portal.tenancy``), a task's (``portal.outbox.OutboxTask``) — and
+only over that partner's rows; outside any scope it raises ``ScopeError`` instead of reading every partner.
+A deliberate read across partners says so with ``scopes_disabled()`` (Django admin, management commands,
+the registration conflict check, a public page finding its object by a signed token). The scope is taken
+when the query runs, not when it is built, so a queryset declared on a class (a view's ``queryset``, a
+form field's) serves each request in that request's partner.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models import Q
+from django_scopes import get_scope
+from django_scopes.exceptions import ScopeError
 
 if TYPE_CHECKING:
     from access.models import Membership
 
 
 class TenantQuerySet(models.QuerySet):
+    _scoped = False  # the current scope's partner filter is in the query (or scopes are disabled)
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._scoped = self._scoped
+        return clone
+
+    def in_scope(self) -> TenantQuerySet:
+        """This query with the open scope's partner filter; ScopeError when no scope is open."""
+        if self._scoped:
+            return self
+        current = get_scope()
+        clone = self._chain()
+        clone._scoped = True
+        if not current.get("_enabled", True):  # scopes_disabled(): on purpose, every partner
+            return clone
+        if "partner" not in current:
+            raise ScopeError(
+                f"{self.model.__name__} is partner-owned: query it inside scope(partner=…), or in "
+                "scopes_disabled() where reading across partners is the point."
+            )
+        partner = current["partner"]
+        many = isinstance(partner, list | tuple | set)
+        # into the query itself: a sliced query cannot take filter(), and the slice is of the partner's rows
+        clone.query.add_q(Q(**{f"{self.model.partner_field}{'__in' if many else ''}": partner}))
+        return clone
+
+    def _fetch_all(self):
+        if self._scoped or self._result_cache is not None:
+            return super()._fetch_all()
+        scoped = self.in_scope()
+        scoped._fetch_all()
+        self._result_cache, self._prefetch_done = scoped._result_cache, scoped._prefetch_done
+        return None
+
     def for_partner(self, partner) -> TenantQuerySet:
         return self.filter(**{self.model.partner_field: partner})
 
@@ -22,6 +69,31 @@ class TenantQuerySet(models.QuerySet):
         if membership.restricted and account_field:
             qs = qs.filter(**{f"{account_field}__in": membership.allowed_account_ids})
         return qs
+
+
+def _runs_in_scope(name: str):
+    def method(self, *args, **kwargs):
+        return getattr(super(TenantQuerySet, self.in_scope()), name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+# every other way a query reaches the database (iteration goes through _fetch_all); a queryset used inside
+# another query (``__in``) is resolved in the scope open when that query is built
+for _name in (
+    "iterator",
+    "count",
+    "exists",
+    "aggregate",
+    "update",
+    "_update",
+    "delete",
+    "contains",
+    "explain",
+    "resolve_expression",
+):
+    setattr(TenantQuerySet, _name, _runs_in_scope(_name))
 
 
 class TenantModel(models.Model):

@@ -21,18 +21,21 @@ running or has run to the end (``done_at``).
 from __future__ import annotations
 
 import datetime
+import inspect
 import logging
 import threading
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from functools import partial
 
 from celery import Task
 from celery import current_app as app
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 from kombu.exceptions import KombuError
 
 from portal import jobs
@@ -179,9 +182,34 @@ def message_id(task_id: str | None) -> int | None:
 class OutboxTask(Task):
     """The base of every task of the app: a delivery of an outbox message runs once — a second delivery is
     skipped while another worker runs the message or after one ran it to the end. Other calls run as ever.
-    A retry (same task id) runs again: the message is not done until the task returns."""
+    A retry (same task id) runs again: the message is not done until the task returns.
+
+    A task runs in a partner's scope (portal/models.py), as a request does: the partner of its ``partner_id``
+    argument, or of the row its first argument names (``scope_from="app.Model"``: the id of a partner-owned
+    row — an invitation, a report); a task about every partner (a beat's sweep, a billing file) says so with
+    ``cross_partner=True``. Any other task's partner-owned query fails loudly."""
+
+    scope_from: str | None = None
+    cross_partner = False
 
     def __call__(self, *args, **kwargs):
+        with self.partner_scope(args, kwargs):
+            return self._run_once(*args, **kwargs)
+
+    def partner_scope(self, args, kwargs):
+        if self.cross_partner:
+            return scopes_disabled()
+        if self.scope_from is not None:
+            model = apps.get_model(self.scope_from)
+            with scopes_disabled():  # which partner the row is: the one read the task makes before its scope
+                partner = model.objects.filter(pk=args[0]).values_list(model.partner_field, flat=True).first()
+            return scope(partner=partner if partner is not None else [])  # a row gone: nothing found
+        bound = inspect.signature(self.run).bind_partial(*args, **kwargs).arguments
+        if bound.get("partner_id") is not None:
+            return scope(partner=bound["partner_id"])
+        return nullcontext()
+
+    def _run_once(self, *args, **kwargs):
         pk = None if self.request.called_directly else message_id(self.request.id)
         if pk is None:
             return super().__call__(*args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django_scopes import scope, scopes_disabled
 
 from portal.permissions import ROLE_RIGHTS
 
@@ -10,7 +11,8 @@ SESSION_KEY = "portal_partner_id"
 
 
 class TenancyMiddleware:
-    """Sets ``request.memberships``, ``request.membership`` and ``request.partner``.
+    """Sets ``request.memberships``, ``request.membership`` and ``request.partner``, and opens the partner's
+    scope (portal/models.py) for the rest of the request.
 
     The partner chosen in the header is kept in the session, but only ever honoured if the user still holds a
     membership in it: a stale or forged session value falls back to the user's first partner.
@@ -24,11 +26,12 @@ class TenancyMiddleware:
         request.membership = None
         request.partner = None
         if request.user.is_authenticated:
-            memberships = list(
-                request.user.memberships.filter(removed_at__isnull=True)
-                .select_related("partner")
-                .order_by("partner__name")
-            )
+            with scopes_disabled():  # the user's partners, before one is chosen: across partners on purpose
+                memberships = list(
+                    request.user.memberships.filter(removed_at__isnull=True)
+                    .select_related("partner")
+                    .order_by("partner__name")
+                )
             request.memberships = memberships
             chosen = request.session.get(SESSION_KEY)
             current = next((m for m in memberships if m.partner_id == chosen), None)
@@ -37,7 +40,10 @@ class TenancyMiddleware:
             if current is not None:
                 request.membership = current
                 request.partner = current.partner
-        return self.get_response(request)
+        if request.partner is None:  # signed out, or a user of no partner: no partner's rows at all
+            return self.get_response(request)
+        with scope(partner=request.partner.pk):  # every partner-owned query of the request: this partner's
+            return self.get_response(request)
 
 
 def switch_partner(request: HttpRequest, partner_id: int) -> bool:

@@ -23,6 +23,7 @@ from django.views.generic import DetailView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import CreateView, UpdateView
 from django_filters.views import FilterView
+from django_scopes import scopes_disabled
 from django_tables2 import SingleTableMixin
 from django_tables2.rows import BoundRow
 
@@ -134,7 +135,13 @@ class PortalSearchView(PortalMixin, View):
 
 class PublicView(View):
     """A page deliberately open without login (a customer's emailed link). The isolation sweep skips these
-    and only these; such a view must find its object from a signed token, never from a plain id."""
+    and only these; such a view must find its object from a signed token, never from a plain id. It runs
+    with partner scopes disabled, on purpose: the visitor belongs to no partner, and a signed-in user of
+    one partner may open another's link."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return scopes_disabled()(super().as_view(**initkwargs))
 
 
 class PortalPageView(PortalMixin, CsvExportMixin, TemplateView):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, DateField, DecimalField, F, Func, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from finance.models import Accrual, Consumption, CustomerInvoice, Program
 from portal.periods import WINDOW_MONTHS
@@ -69,6 +70,7 @@ def with_figures(links):
     )
 
 
+@scopes_disabled()  # the whole cloud: the company's billing accounts under any partner
 def eligible(tax_id: str) -> bool:
     """New to the cloud (no billing account anywhere), or every billing account stopped with no usage for
     more than 32 days."""

@@ -7,7 +7,12 @@ from .models import ReferralInvitation
 
 
 # The name it had in finance: outbox rows and queued messages written before the move still find it.
-@shared_task(name="finance.tasks.send_referral_invitation", acks_late=True, **mail.RETRY)
+@shared_task(
+    name="finance.tasks.send_referral_invitation",
+    scope_from="referral.ReferralInvitation",
+    acks_late=True,
+    **mail.RETRY,
+)
 def send_invitation(invitation_id: int) -> bool:
     """Email one referral invitation on the partner's behalf (replies go to the partner's user); a retry
     after it was sent sends nothing."""

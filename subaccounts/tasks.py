@@ -9,7 +9,7 @@ from portal import mail
 from .models import Subaccount
 
 
-@shared_task(**mail.RETRY)
+@shared_task(scope_from="subaccounts.Subaccount", **mail.RETRY)
 def send_subaccount_invitation(subaccount_id: int) -> None:
     from .services import invitation_url
 
@@ -24,7 +24,7 @@ def send_subaccount_invitation(subaccount_id: int) -> None:
     mail.send("subaccounts/email/invitation", context, [subaccount.customer_email])
 
 
-@shared_task(**mail.RETRY)
+@shared_task(scope_from="subaccounts.Subaccount", **mail.RETRY)
 def notify_partner_of_answer(subaccount_id: int) -> None:
 
     subaccount = Subaccount.objects.select_related("account", "partner", "created_by").get(pk=subaccount_id)

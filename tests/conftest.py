@@ -6,10 +6,20 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.test import Client
+from django_scopes import scopes_disabled
 
 from config.celery import app as celery_app
 from portal.permissions import Role
 from tests.factories import MembershipFactory, PartnerFactory
+
+
+@pytest.fixture(autouse=True)
+def provider_view():
+    """The test itself reads and writes as the provider does, across partners (factories, assertions on any
+    partner's rows); what it calls through the portal runs as the portal does — a request in its partner's
+    scope (the middleware), a task in its own (the task base), tested in tests/portal/test_scopes.py."""
+    with scopes_disabled():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_scopes import scopes_disabled
 
 from finance.models import Consumption
 from portal import outbox
@@ -34,6 +35,7 @@ ALREADY_REGISTERED = gettext_lazy(
 # Eligibility ----------------------------------------------------------------------------------------------
 
 
+@scopes_disabled()  # the rules are the whole cloud's: the same customer (tax id) or cloud under any partner
 def eligibility_errors(registration: Registration) -> list[str]:
     """Why the program's rules refuse this registration, in words the partner can act on (empty: eligible)."""
     terms = ProgramSettings.current()
@@ -95,6 +97,7 @@ def eligibility_errors(registration: Registration) -> list[str]:
     return errors
 
 
+@scopes_disabled()  # the conflict check reads the other partners' registrations: only whether, never whose
 def held_by_another_partner(registration: Registration) -> bool:
     """Whether another partner holds this customer (same tax id) approved and unexpired. The same query runs
     for every submission, so the answer does not show in the response time either."""

@@ -12,7 +12,7 @@ from portal import mail
 from .models import Comment, PresaleRequest, Registration
 
 
-@shared_task(**mail.RETRY)
+@shared_task(scope_from="tools.Registration", **mail.RETRY)
 def notify_registration_status(registration_id: int) -> None:
     """Tell the partner about a status change. The text never names another partner."""
 
@@ -28,7 +28,7 @@ def notify_registration_status(registration_id: int) -> None:
     )
 
 
-@shared_task(**mail.RETRY)
+@shared_task(scope_from="tools.Registration", **mail.RETRY)
 def warn_registration_expiry(registration_id: int) -> None:
 
     registration = Registration.objects.select_related("account", "created_by").get(pk=registration_id)
@@ -43,7 +43,7 @@ def warn_registration_expiry(registration_id: int) -> None:
     )
 
 
-@shared_task(**mail.RETRY)
+@shared_task(scope_from="tools.PresaleRequest", **mail.RETRY)
 def notify_presale_status(presale_id: int) -> None:
 
     presale = PresaleRequest.objects.select_related("account", "created_by").get(pk=presale_id)
@@ -55,7 +55,7 @@ def notify_presale_status(presale_id: int) -> None:
     )
 
 
-@shared_task(**mail.RETRY)
+@shared_task(scope_from="tools.Comment", **mail.RETRY)
 def notify_comment(comment_id: int) -> None:
 
     comment = Comment.objects.select_related("registration", "presale").get(pk=comment_id)
@@ -70,14 +70,14 @@ def notify_comment(comment_id: int) -> None:
     )
 
 
-@shared_task
+@shared_task(cross_partner=True)  # every partner's registrations past their date
 def expire_registrations() -> dict:
     from .services import registrations_expire
 
     return registrations_expire()
 
 
-@shared_task
+@shared_task(cross_partner=True)  # the provider's reviewers: every partner's
 def report_overdue_reviews() -> int:
     """Tell portal administrators which presale requests and registrations are past their targets."""
 

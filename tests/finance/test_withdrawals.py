@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
+from django_scopes import scope
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -110,7 +111,8 @@ def test_concurrent_requests_from_separate_connections_never_exceed_the_balance(
     def request_300():
         try:
             barrier.wait()
-            withdraw(partner, "300.00")
+            with scope(partner=partner.pk):  # as each request runs
+                withdraw(partner, "300.00")
             outcomes.append("ok")
         except ValidationError:
             outcomes.append("refused")
@@ -332,17 +334,18 @@ def test_one_confirmation_submitted_at_once_from_two_tabs_holds_the_money_once()
     def submit():
         try:
             barrier.wait()
-            made.append(
-                services.withdrawal_request(
-                    partner=partner,
-                    pool=Pool.REBATES,
-                    amount=Decimal("300.00"),
-                    currency="RUB",
-                    destination=BANK,
-                    requested_by=None,
-                    request_key=key,
-                ).pk
-            )
+            with scope(partner=partner.pk):  # as each request runs
+                made.append(
+                    services.withdrawal_request(
+                        partner=partner,
+                        pool=Pool.REBATES,
+                        amount=Decimal("300.00"),
+                        currency="RUB",
+                        destination=BANK,
+                        requested_by=None,
+                        request_key=key,
+                    ).pk
+                )
         finally:
             connection.close()
 

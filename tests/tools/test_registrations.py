@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scope
 
 from portal.business_days import is_business_day
 from portal.permissions import Role
@@ -133,8 +134,22 @@ def test_a_deal_is_for_customers_new_to_the_cloud(partner, other_partner):
     ConsumptionFactory(
         subaccount=SubaccountFactory(account=AccountFactory(partner=other_partner, tax_id="7707083893"))
     )
-    errors = services.eligibility_errors(deal(account=account))
+    registration = deal(account=account)
+    with scope(partner=partner.pk):  # as the submission runs: in the partner's scope, reading the whole cloud
+        errors = services.eligibility_errors(registration)
     assert errors == ["A deal registration is for customers new to the cloud; this customer already uses it."]
+
+
+def test_a_project_scope_consuming_under_another_partner_is_not_unused(partner, other_partner):
+    account = AccountFactory(partner=partner)
+    SubaccountFactory(account=account, status=Subaccount.Status.ACTIVE)
+    project = RegistrationFactory(account=account, kind=Registration.Kind.PROJECT, project_scope="cloud-x")
+    # the same company (tax id) consuming in that cloud under another partner
+    theirs = SubaccountFactory(account=AccountFactory(partner=other_partner, tax_id=account.tax_id))
+    ConsumptionFactory(subaccount=theirs, cloud_id="cloud-x")
+    with scope(partner=partner.pk):
+        errors = services.eligibility_errors(project)
+    assert errors == ["The project must have no consumption yet; this cloud or folder already consumes."]
 
 
 def test_a_procurement_deal_is_refused_for_a_referred_customer(partner):

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django_scopes import scopes_disabled
 from stdnum.ru import inn as ru_inn
 
 from access.models import Membership
@@ -95,6 +96,7 @@ def month_starts(today: datetime.date, count: int) -> list[datetime.date]:
 class Command(BaseCommand):
     help = "Create the demo partners, users and data (idempotent)."
 
+    @scopes_disabled()  # the provider's command: every partner's rows, on purpose
     def handle(self, *args, **options):
         with transaction.atomic():
             self.seed_catalogue()

@@ -1,6 +1,7 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django_scopes import scopes_disabled
 
 from finance.accruals import accrue_month
 from profiles.models import Partner
@@ -13,6 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("month")
         parser.add_argument("--partner", type=int)
 
+    @scopes_disabled()  # the provider's command: every partner's rows, on purpose
     def handle(self, *args, month, partner=None, **options):
         try:
             first = datetime.date.fromisoformat(f"{month}-01")

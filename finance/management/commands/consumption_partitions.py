@@ -3,6 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from finance import partitions
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--create-ahead", type=int, metavar="N", help="this month's and the next N")
         parser.add_argument("--detach-before", metavar="YYYY-MM", help="detach every month before this one")
 
+    @scopes_disabled()  # the provider's command: every partner's rows, on purpose
     def handle(self, *args, list=False, create_ahead=None, detach_before=None, **options):
         if not (list or create_ahead is not None or detach_before):
             raise CommandError("say --list, --create-ahead N or --detach-before YYYY-MM")

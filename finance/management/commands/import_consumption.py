@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django_scopes import scopes_disabled
 
 from finance.importer import ImportRejected, load
 
@@ -9,6 +10,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
 
+    @scopes_disabled()  # the provider's command: every partner's rows, on purpose
     def handle(self, *args, file, **options):
         try:
             checked = load(file, progress=lambda n: self.stderr.write(f"  checked {n:,} lines"))
