@@ -42,6 +42,12 @@ class Membership(TenantModel):
     def get_absolute_url(self):
         return object_path("access:member_edit", self.pk)
 
+    @classmethod
+    def whole_partner(cls, partner) -> "Membership":
+        """The partner read as a whole — what a task reads for the partner (its statement, say) — in the one
+        shape every selector takes: an unrestricted membership, never saved."""
+        return cls(partner=partner, role=Role.ADMINISTRATOR, restricted=False)
+
     def has(self, right) -> bool:
         return role_has(self.role, right)
 

@@ -8,7 +8,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from finance.models import MonthlyConsumption
 from finance.selectors import balances, month_consumption
 from portal.periods import MonthRange
 from portal.permissions import Right
@@ -18,7 +17,6 @@ from portal.views import PortalMixin, PortalPageView
 from referral import selectors as referral
 from subaccounts.models import Subaccount
 from subaccounts.selectors import subaccount_status_counts
-from tools.models import Registration
 from tools.selectors import registrations_under_review
 
 
@@ -31,26 +29,20 @@ class DashboardView(PortalPageView):
         m = self.membership
         month = timezone.localdate().replace(day=1)
         using = read_alias()  # figures of the whole partner: the replica's when there is one
-        counts = subaccount_status_counts(queryset=Subaccount.objects.using(using).restrict(m))
+        counts = subaccount_status_counts(membership=m, using=using)
         kwargs["status_counts"] = [
             (value, label, counts[value]) for value, label in Subaccount.Status.choices
         ]
-        kwargs["under_review"] = registrations_under_review(
-            queryset=Registration.objects.using(using).restrict(m)
-        )
+        kwargs["under_review"] = registrations_under_review(membership=m, using=using)
         kwargs["consumption"] = kwargs["balances"] = None  # the role shows no usage details
         if m.has(Right.FINANCE_VIEW):
-            kwargs["consumption"] = month_consumption(
-                queryset=MonthlyConsumption.objects.using(using).restrict(m), month=month
-            )
+            kwargs["consumption"] = month_consumption(membership=m, month=month, using=using)
             # balances are the whole partner's: a member restricted to some customers sees none
-            kwargs["balances"] = None if m.restricted else balances(partner=self.partner, using=using)
+            kwargs["balances"] = None if m.restricted else balances(membership=m, using=using)
         kwargs["month"] = month
         kwargs["referral"] = None
         if referral.in_program(self.partner):  # this month's clicks and sign-ups (commission: the balance)
-            kwargs["referral"] = referral.monthly_statistics(
-                partner_id=self.partner.pk, months=MonthRange(month, month)
-            )[0]
+            kwargs["referral"] = referral.monthly_statistics(membership=m, months=MonthRange(month, month))[0]
         return super().get_context_data(**kwargs)
 
 

@@ -49,12 +49,13 @@ class Balance:
         return "referral" if self.pool == Pool.REFERRAL else "reseller"
 
 
-def balances(*, partner, pools=WITHDRAWABLE_POOLS, using: str = DEFAULT_DB_ALIAS) -> list[Balance]:
+def balances(*, membership, pools=WITHDRAWABLE_POOLS, using: str = DEFAULT_DB_ALIAS) -> list[Balance]:
     """Balance per pool and currency that has ledger entries: the sum of the append-only ledger, read from
-    the row its trigger keeps beside it (LedgerBalance) — one row each, however long the ledger."""
+    the row its trigger keeps beside it (LedgerBalance) — one row each, however long the ledger. Balances
+    are the whole partner's (pages keep them from members restricted to some customers)."""
     rows = (
         LedgerBalance.objects.using(using)
-        .for_partner(partner)
+        .for_partner(membership.partner_id)
         .filter(pool__in=pools)
         .order_by("pool", "currency")
         .values_list("pool", "currency", "amount")
@@ -62,19 +63,23 @@ def balances(*, partner, pools=WITHDRAWABLE_POOLS, using: str = DEFAULT_DB_ALIAS
     return [Balance(pool, currency, amount) for pool, currency, amount in rows]
 
 
-def balance(*, partner_id: int, pool: str, currency: str) -> Decimal:
+def balance(*, membership, pool: str, currency: str) -> Decimal:
     """One balance (the ledger's sum, from its kept row); inside a withdrawal it is read under the pool's
     lock (services.withdrawal_request)."""
     amount = (
-        LedgerBalance.objects.filter(partner_id=partner_id, pool=pool, currency=currency)
+        LedgerBalance.objects.filter(partner_id=membership.partner_id, pool=pool, currency=currency)
         .values_list("amount", flat=True)
         .first()
     )
     return amount if amount is not None else ZERO
 
 
-def month_consumption(*, queryset, month: datetime.date) -> dict[str, Decimal]:
-    """Consumption cost per currency in ``month`` from the monthly aggregates of a scoped queryset."""
+def month_consumption(
+    *, membership, month: datetime.date, using: str = DEFAULT_DB_ALIAS
+) -> dict[str, Decimal]:
+    """Consumption cost per currency in ``month`` of the customers the membership sees, from the monthly
+    aggregates."""
+    queryset = MonthlyConsumption.objects.using(using).restrict(membership)
     rows = queryset.filter(month=month).order_by().values_list("currency").annotate(total=Sum("cost"))
     return {currency: total or ZERO for currency, total in rows}
 
@@ -115,12 +120,13 @@ class ConsumptionGrid:
             yield ["Total", row.currency, *row.values, row.total]
 
 
-def subaccount_consumption(*, subaccount_id: int, months: MonthRange) -> ConsumptionGrid:
-    """One subaccount's consumption by service and month, from the monthly aggregates (never daily rows)."""
+def subaccount_consumption(*, subaccount, months: MonthRange) -> ConsumptionGrid:
+    """One subaccount's (fetched through the member's scope) consumption by service and month, from the
+    monthly aggregates (never daily rows)."""
     index = {month: i for i, month in enumerate(months.months)}
     cells = (
         MonthlyConsumption.objects.filter(
-            subaccount_id=subaccount_id, month__gte=months.first, month__lte=months.last
+            subaccount=subaccount, month__gte=months.first, month__lte=months.last
         )
         .order_by()
         .values_list("service_name", "currency", "month")
@@ -156,22 +162,14 @@ class CustomerMonths:
             yield ["Total", currency, *(v for cell in cells for v in cell)]
 
 
-def _scoped(model, membership=None, partner_id=None, using=DEFAULT_DB_ALIAS):
-    """A membership's view of a model, or the whole partner's (statements are partner-wide)."""
-    objects = model.objects.using(using)
-    return objects.restrict(membership) if membership is not None else objects.for_partner(partner_id)
-
-
-def _month_sums(*, months: MonthRange, membership=None, partner_id=None, using=DEFAULT_DB_ALIAS):
+def _month_sums(*, months: MonthRange, membership, using=DEFAULT_DB_ALIAS):
     """``(currency, month, paid, partner_bonus, deal_extra)`` of every customer in scope: the partner's sums
     kept beside its customer months (PartnerMonth: a row a month and currency), or, for a member restricted
     to some customers, those customers' months summed."""
-    if membership is not None and membership.restricted:
+    if membership.restricted:
         source = CustomerMonth.objects.using(using).restrict(membership)
     else:
-        source = PartnerMonth.objects.using(using).for_partner(
-            membership.partner_id if membership is not None else partner_id
-        )
+        source = PartnerMonth.objects.using(using).for_partner(membership.partner_id)
     return (
         source.filter(month__gte=months.first, month__lte=months.last)
         .order_by()
@@ -198,8 +196,7 @@ def bonus_schedule(
 def customer_months(
     *,
     months: MonthRange,
-    membership=None,
-    partner_id=None,
+    membership,
     page: int | None = None,
     per_page: int = 50,
     count_limit: int | None = None,
@@ -211,8 +208,10 @@ def customer_months(
     Four small queries, none of which reads every customer month of the period: the page walks the
     customers by name, each looked up in its months by key."""
     index = {m: i for i, m in enumerate(months.months)}
-    scoped = _scoped(CustomerMonth, membership, partner_id, using).filter(
-        month__gte=months.first, month__lte=months.last
+    scoped = (
+        CustomerMonth.objects.using(using)
+        .restrict(membership)
+        .filter(month__gte=months.first, month__lte=months.last)
     )
     count = 0
     if page is None:
@@ -229,7 +228,8 @@ def customer_months(
             account=OuterRef("pk"), month__gte=months.first, month__lte=months.last
         )
         walk = (
-            _scoped(Account, membership, partner_id, using)
+            Account.objects.using(using)
+            .restrict(membership)
             .filter(Exists(in_period))
             .order_by("name", "id")
             .values_list("id", "name")
@@ -250,9 +250,7 @@ def customer_months(
     if keys is None:
         keys = sorted(cells, key=lambda key: (names[key[0]], key[0], key[1]))
     totals: dict[str, list[tuple[Decimal, Decimal]]] = {}
-    for currency, month, paid, bonus, extra in _month_sums(
-        months=months, membership=membership, partner_id=partner_id, using=using
-    ):
+    for currency, month, paid, bonus, extra in _month_sums(months=months, membership=membership, using=using):
         totals.setdefault(currency, [(ZERO, ZERO)] * len(index))[index[month]] = (paid, bonus + extra)
     empty = [(ZERO, ZERO)] * len(index)
     rows = [

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from access.audit import audit
+from access.models import Membership
 from portal import locks
 from portal.money import round_money
 from portal.periods import month_after
@@ -241,7 +242,7 @@ def withdrawal_request(
         earlier = Withdrawal.objects.filter(partner=partner, request_key=request_key).first()
         if earlier is not None:
             return earlier
-    available = balance(partner_id=partner.pk, pool=pool, currency=currency)
+    available = balance(membership=Membership.whole_partner(partner), pool=pool, currency=currency)
     withdrawal_amount_check(pool=pool, amount=amount, currency=currency, available=available)
     snapshot = {}
     if destination == Withdrawal.Destination.GRANT:

@@ -7,6 +7,7 @@ import datetime
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from access.models import Membership
 from portal import replica
 from portal.periods import MonthRange
 
@@ -18,14 +19,15 @@ def statement_pdf(*, partner, month: datetime.date) -> bytes:
     import weasyprint  # here: it takes a good half second to import, and only this needs it
 
     using = replica.read_alias()
-    grid = selectors.customer_months(months=MonthRange(month, month), partner_id=partner.pk, using=using)
+    whole = Membership.whole_partner(partner)  # a statement is the partner's as a whole
+    grid = selectors.customer_months(months=MonthRange(month, month), membership=whole, using=using)
     html = render_to_string(
         "finance/statement.html",
         {
             "partner": partner,
             "month": month,
             "grid": grid,
-            "balances": selectors.balances(partner=partner, using=using),
+            "balances": selectors.balances(membership=whole, using=using),
             "generated": timezone.now(),
         },
     )

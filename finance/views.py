@@ -85,7 +85,7 @@ class AccrualListView(PortalListView):
         pools = [switch.POOL[self.program]]
         if self.program == switch.RESELLER:
             pools.append(Pool.BONUS)
-        kwargs["balances"] = selectors.balances(partner=self.partner, pools=pools)
+        kwargs["balances"] = selectors.balances(membership=self.membership, pools=pools)
         return super().get_context_data(**kwargs)
 
 
@@ -115,7 +115,7 @@ class BalanceView(PortalListView):
 
     def get_context_data(self, **kwargs):
         kwargs["pool"] = self.pool
-        kwargs["balances"] = selectors.balances(partner=self.partner, pools=[self.pool])
+        kwargs["balances"] = selectors.balances(membership=self.membership, pools=[self.pool])
         kwargs["may_withdraw"] = self.membership.has(Right.FINANCE_WITHDRAW)
         if self.pool == Pool.REFERRAL:
             kwargs["minimum"] = services.REFERRAL_MINIMUM
@@ -135,7 +135,7 @@ class WithdrawView(PortalPageView):
         pool = kwargs["pool"]
         kwargs.update(
             title=_("Withdraw: %(balance)s") % {"balance": Pool(pool).label},
-            balances=selectors.balances(partner=self.partner, pools=[pool]),
+            balances=selectors.balances(membership=self.membership, pools=[pool]),
             minimum=services.REFERRAL_MINIMUM if pool == Pool.REFERRAL else None,
         )
         return super().get_context_data(**kwargs)
@@ -160,7 +160,7 @@ class WithdrawView(PortalPageView):
         data = form.cleaned_data
         if not data["confirmed"]:
             available = selectors.balance(
-                partner_id=self.partner.pk, pool=data["pool"], currency=data["currency"]
+                membership=self.membership, pool=data["pool"], currency=data["currency"]
             )
             try:
                 services.withdrawal_amount_check(

@@ -26,12 +26,13 @@ class SpecializationProgress:
         return min(100, int(self.counted * 100 / self.threshold)) if self.threshold else 100
 
 
-def specialization_progress(*, partner) -> list[SpecializationProgress]:
+def specialization_progress(*, membership) -> list[SpecializationProgress]:
     """Each specialization with the paid consumption of the current year counted towards its threshold
     (all services, or only the specialization's services where it names them), from monthly aggregates read
     once: the year's cost per currency and service, summed here for each specialization (one query however
     many specializations)."""
     year_start = timezone.localdate().replace(month=1, day=1)
+    partner = membership.partner_id  # the partner's progress: the whole partner's consumption counts
     rows = PartnerSpecialization.objects.for_partner(partner).select_related("specialization")
     costs = (
         MonthlyConsumption.objects.for_partner(partner)
@@ -63,6 +64,6 @@ def specialization_progress(*, partner) -> list[SpecializationProgress]:
     return progress
 
 
-def payout_details(*, partner) -> PayoutDetails | None:
-    """Where the partner's money is paid: None until the partner has set it."""
-    return PayoutDetails.objects.filter(partner=partner).first()
+def payout_details(*, membership) -> PayoutDetails | None:
+    """Where the membership's partner's money is paid: None until the partner has set it."""
+    return PayoutDetails.objects.filter(partner_id=membership.partner_id).first()

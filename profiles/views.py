@@ -7,7 +7,6 @@ from portal.views import PortalPageView, PortalUpdateView
 from . import selectors, services
 from .forms import ContactFormSet, PartnerProfileForm, PayoutDetailsForm
 from .models import PayoutDetails
-from .selectors import specialization_progress
 
 
 class ProfileView(PortalPageView):
@@ -19,9 +18,9 @@ class ProfileView(PortalPageView):
         partner = self.partner
         kwargs.update(
             partner=partner,
-            specializations=specialization_progress(partner=partner),
+            specializations=selectors.specialization_progress(membership=self.membership),
             contacts=partner.contacts.all(),
-            payout=selectors.payout_details(partner=partner),
+            payout=selectors.payout_details(membership=self.membership),
         )
         return super().get_context_data(**kwargs)
 
@@ -59,7 +58,7 @@ class PayoutDetailsEditView(PortalUpdateView):
     success_url = reverse_lazy("profiles:profile")
 
     def get_object(self, queryset=None):
-        return selectors.payout_details(partner=self.partner) or PayoutDetails(partner=self.partner)
+        return selectors.payout_details(membership=self.membership) or PayoutDetails(partner=self.partner)
 
     def save_object(self, form):
         return services.payout_details_update(

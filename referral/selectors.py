@@ -107,9 +107,10 @@ class MonthFigures:
         return (Decimal(self.signups) * 100 / self.clicks).quantize(Decimal("0.1"))
 
 
-def monthly_statistics(*, partner_id: int, months) -> list[MonthFigures]:
-    """Clicks, sign-ups, conversion and commission per month: three grouped queries."""
-
+def monthly_statistics(*, membership, months) -> list[MonthFigures]:
+    """Clicks, sign-ups, conversion and commission per month of the membership's partner: three grouped
+    queries."""
+    partner_id = membership.partner_id
     index = {m: MonthFigures(m, 0, 0, Decimal("0.00")) for m in months.months}
     start = timezone.make_aware(datetime.datetime.combine(months.first, datetime.time.min))
     end = timezone.make_aware(datetime.datetime.combine(months.end, datetime.time.min))

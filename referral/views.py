@@ -150,7 +150,7 @@ class StatisticsView(PortalPageView):
 
     def load(self):
         self.period = PeriodForm.from_query(self.request.GET)
-        self.rows = selectors.monthly_statistics(partner_id=self.partner.pk, months=self.period.month_range())
+        self.rows = selectors.monthly_statistics(membership=self.membership, months=self.period.month_range())
         self.shows_money = selectors.shows_money(self.membership)
 
     def export_csv(self):

@@ -1,9 +1,11 @@
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count
 
 from .models import Subaccount
 
 
-def subaccount_status_counts(*, queryset) -> dict[str, int]:
-    """Count per status of an already-scoped subaccount queryset, every status present (zero if none)."""
+def subaccount_status_counts(*, membership, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
+    """Count per status of the subaccounts the membership sees, every status present (zero if none)."""
+    queryset = Subaccount.objects.using(using).restrict(membership)
     counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
     return {status: counts.get(status, 0) for status in Subaccount.Status.values}

@@ -41,7 +41,7 @@ class SubaccountListView(PortalListView):
     template_name = "subaccounts/subaccount_list.html"
 
     def get_context_data(self, **kwargs):
-        counts = subaccount_status_counts(queryset=self.get_queryset())
+        counts = subaccount_status_counts(membership=self.membership)
         kwargs["status_counts"] = [
             (value, label, counts[value]) for value, label in Subaccount.Status.choices
         ]
@@ -72,7 +72,7 @@ class SubaccountDetailView(PortalDetailView):
             raise PermissionDenied(_("Your role does not allow this."))
         subaccount = self.get_object()
         months = PeriodForm(self.request.GET or None).month_range()
-        grid = subaccount_consumption(subaccount_id=subaccount.pk, months=months)
+        grid = subaccount_consumption(subaccount=subaccount, months=months)
         name = f"consumption-{subaccount.billing_account_id}-{months.first:%Y-%m}-{months.last:%Y-%m}.csv"
         return csv_response(name, grid.csv_header(), grid.csv_rows())
 
@@ -93,7 +93,7 @@ class SubaccountDetailView(PortalDetailView):
                 if a.name in PARTNER_ACTIONS
             ]
         if self.membership.has(Right.FINANCE_VIEW):
-            grid = subaccount_consumption(subaccount_id=self.object.pk, months=period.month_range())
+            grid = subaccount_consumption(subaccount=self.object, months=period.month_range())
             kwargs["grid"] = grid
             if grid.rows:
                 kwargs["chart"] = stacked_bars(

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db import DEFAULT_DB_ALIAS
 
 from .models import Registration
 
 
-def registrations_under_review(*, queryset: QuerySet[Registration]) -> int:
-    """Registrations submitted and waiting for the provider's decision (of an already scoped queryset)."""
+def registrations_under_review(*, membership, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Registrations the membership sees, submitted and waiting for the provider's decision."""
+    queryset = Registration.objects.using(using).restrict(membership)
     return queryset.filter(status=Registration.Status.SUBMITTED).count()

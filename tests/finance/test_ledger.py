@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, transaction
 
+from access.models import Membership
 from finance.models import Accrual, LedgerEntry, Pool, Program
 from finance.selectors import Balance, balances
 from finance.services import accrual_record
@@ -40,7 +41,9 @@ def test_recording_an_accrual_twice_adds_nothing_and_the_balance_is_the_ledger_s
     assert first.amount == Decimal("5000.00")  # 4999.9995 rounded half up, once, where stored
     assert second is None
     assert Accrual.objects.count() == 1 and LedgerEntry.objects.count() == 1
-    assert balances(partner=sub.partner) == [Balance(Pool.REBATES, "RUB", Decimal("5000.00"))]
+    assert balances(membership=Membership.whole_partner(sub.partner)) == [
+        Balance(Pool.REBATES, "RUB", Decimal("5000.00"))
+    ]
 
 
 def test_money_is_never_a_float():

@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 from django.urls import reverse
 
+from access.models import Membership
 from finance import services
 from finance.models import Pool, Program, Withdrawal
 from finance.selectors import balance
@@ -122,8 +123,12 @@ def test_referral_commission_goes_to_a_grant_or_the_bank_never_an_invoice(both, 
     withdrawal = Withdrawal.objects.get()
     assert (withdrawal.pool, withdrawal.destination) == (Pool.REFERRAL, Withdrawal.Destination.GRANT)
     assert withdrawal.payout_details_snapshot["billing_account_id"] == own.billing_account_id
-    assert balance(partner_id=both.pk, pool=Pool.REFERRAL, currency="RUB") == Decimal("100.00")
-    assert balance(partner_id=both.pk, pool=Pool.REBATES, currency="RUB") == Decimal("1000.00")
+    assert balance(membership=Membership.whole_partner(both), pool=Pool.REFERRAL, currency="RUB") == Decimal(
+        "100.00"
+    )
+    assert balance(membership=Membership.whole_partner(both), pool=Pool.REBATES, currency="RUB") == Decimal(
+        "1000.00"
+    )
 
 
 def test_rebates_still_go_to_the_invoice_or_the_bank(both, member, client_for):

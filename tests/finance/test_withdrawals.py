@@ -12,6 +12,7 @@ from django_scopes import scope
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from access.models import Membership
 from finance import services
 from finance.forms import WithdrawalForm
 from finance.models import LedgerEntry, Pool, Program, Withdrawal
@@ -48,10 +49,14 @@ def test_a_withdrawal_holds_the_amount_and_a_rejection_reverses_it(partner):
     accrue(partner, "1000.00")
     user = UserFactory()
     withdrawal = withdraw(partner, "400.00", requested_by=user)
-    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("600.00")
+    assert balance(
+        membership=Membership.whole_partner(partner), pool=Pool.REBATES, currency="RUB"
+    ) == Decimal("600.00")
     assert withdrawal.payout_details_snapshot["account_number"] == "40702810200000012345"
     services.withdrawal_decide(withdrawal=withdrawal, step="reject", actor=user, reason="Wrong bank")
-    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("1000.00")
+    assert balance(
+        membership=Membership.whole_partner(partner), pool=Pool.REBATES, currency="RUB"
+    ) == Decimal("1000.00")
     assert list(LedgerEntry.objects.order_by("id").values_list("kind", "amount")) == [
         ("accrual", Decimal("1000.00")),
         ("withdrawal", Decimal("-400.00")),
@@ -125,7 +130,9 @@ def test_concurrent_requests_from_separate_connections_never_exceed_the_balance(
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["ok"] * 3 + ["refused"] * 5  # 3 × 300 fit in 1000, a 4th would not
-    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("100.00")
+    assert balance(
+        membership=Membership.whole_partner(partner), pool=Pool.REBATES, currency="RUB"
+    ) == Decimal("100.00")
 
 
 OPS = st.lists(
@@ -174,7 +181,7 @@ def test_any_sequence_keeps_the_balance_the_sum_of_entries_and_never_negative(op
                     expected += w.amount
                 except ValidationError:
                     pass  # already rejected
-            current = balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB")
+            current = balance(membership=Membership.whole_partner(partner), pool=Pool.REBATES, currency="RUB")
             assert current == expected
             assert current >= 0
             total = sum(
@@ -238,7 +245,9 @@ def test_a_withdrawal_of_one_kopeck_goes_through_both_steps(partner, member, cli
     key = first.context["request_key"]
     done = client.post(reverse("finance:withdraw"), {**data, "confirmed": "on", "request_key": key})
     assert done.status_code == 302 and Withdrawal.objects.get().amount == Decimal("0.01")
-    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("0.00")
+    assert balance(
+        membership=Membership.whole_partner(partner), pool=Pool.REBATES, currency="RUB"
+    ) == Decimal("0.00")
 
 
 @pytest.mark.django_db
@@ -321,7 +330,9 @@ def test_one_confirmation_submitted_twice_holds_the_money_once(partner, member, 
     assert first_step(client, **confirm).status_code == 302
     assert first_step(client, **confirm).status_code == 302  # a second click, a browser's resend
     assert Withdrawal.objects.count() == 1
-    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("700.00")
+    assert balance(
+        membership=Membership.whole_partner(partner), pool=Pool.REBATES, currency="RUB"
+    ) == Decimal("700.00")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -355,7 +366,9 @@ def test_one_confirmation_submitted_at_once_from_two_tabs_holds_the_money_once()
     for thread in threads:
         thread.join()
     assert len(set(made)) == 1 and Withdrawal.objects.count() == 1
-    assert balance(partner_id=partner.pk, pool=Pool.REBATES, currency="RUB") == Decimal("700.00")
+    assert balance(
+        membership=Membership.whole_partner(partner), pool=Pool.REBATES, currency="RUB"
+    ) == Decimal("700.00")
 
 
 @pytest.mark.django_db
