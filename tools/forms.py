@@ -27,7 +27,19 @@ class MultipleFileField(forms.FileField):
 ATTACHMENT_HELP = _("PDF, DOCX, XLSX, PNG or JPG; up to 10 MB each.")
 
 
-class RegistrationForm(PortalModelForm):
+class CurrentCustomerForm(PortalModelForm):
+    """A form about one of the partner's current customers: archived accounts are neither offered (the
+    search asks for current ones) nor accepted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = self.fields["account"].queryset.filter(archived_at__isnull=True)
+
+
+CURRENT_ACCOUNTS = SearchSelect("accounts:search", {"current": "1"})
+
+
+class RegistrationForm(CurrentCustomerForm):
     attachments = MultipleFileField(label=_("Attachments"), help_text=ATTACHMENT_HELP)
 
     class Meta:
@@ -45,18 +57,14 @@ class RegistrationForm(PortalModelForm):
             "contract_end",
         ]
         widgets = {
-            "account": SearchSelect("accounts:search", {"current": "1"}),
+            "account": CURRENT_ACCOUNTS,
             "description": forms.Textarea(attrs={"rows": 4}),
             "contract_start": forms.DateInput(attrs={"type": "date"}),
             "contract_end": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = self.fields["account"].queryset.filter(archived_at__isnull=True)
 
-
-class PresaleRequestForm(PortalModelForm):
+class PresaleRequestForm(CurrentCustomerForm):
     attachments = MultipleFileField(label=_("Attachments"), help_text=ATTACHMENT_HELP)
 
     class Meta:
@@ -71,7 +79,7 @@ class PresaleRequestForm(PortalModelForm):
             "contact_email",
         ]
         widgets = {
-            "account": SearchSelect("accounts:search"),
+            "account": CURRENT_ACCOUNTS,
             "description": forms.Textarea(attrs={"rows": 4}),
         }
 

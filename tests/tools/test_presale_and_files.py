@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.permissions import Role
 from tests.factories import AccountFactory, AttachmentFactory, RegistrationFactory
@@ -134,6 +135,27 @@ def test_a_presale_request_gets_its_answer_target_and_shows_in_the_list(partner,
     assert request.attachment_set.count() == 1
     rows = client.get(reverse("tools:presale_list")).context["table"].rows
     assert [r.record.pk for r in rows] == [request.pk]
+
+
+def test_an_archived_account_is_not_offered_for_a_presale_request_and_is_refused(partner, member, client_for):
+    client = client_for(member(Role.EDITOR))
+    archived = AccountFactory(partner=partner, name="Archived customer", archived_at=timezone.now())
+    page = client.get(reverse("tools:presale_create")).content.decode()
+    assert "current=1" in page  # the account search offers current customers only
+    response = client.post(
+        reverse("tools:presale_create"),
+        {
+            "account": archived.pk,
+            "services": "Managed Kubernetes",
+            "expected_monthly": "50000",
+            "currency": "RUB",
+            "description": "Move the shop",
+            "contact_name": "Anna",
+            "contact_email": "anna@gamma.example",
+        },
+    )
+    assert response.status_code == 200 and "account" in response.context["form"].errors
+    assert not PresaleRequest.objects.exists()
 
 
 def test_comments_from_both_sides_show_on_the_page(registration, member, client_for):
