@@ -26,6 +26,10 @@ class InvitationError(Exception):
     EXPIRED = _("This invitation link has expired. Ask your partner to send a new one.")
     INVALID = _("This invitation link is not valid. Please use the link from the latest email exactly.")
     USED = _("This invitation has already been answered or withdrawn; nothing more is needed.")
+    REPLACED = _(
+        "A newer invitation link was sent to you; this one no longer works. Please use the link in the "
+        "latest email from your partner."
+    )
 
     def __init__(self, message):
         super().__init__(message)
@@ -111,7 +115,7 @@ def invitation_resolve(token: str) -> Subaccount:
     if subaccount.status != Subaccount.Status.ACCEPTANCE_REQUIRED:
         raise InvitationError(InvitationError.USED)
     if not INVITATION_LINK.matches(subaccount.invitation_nonce, nonce):
-        raise InvitationError(InvitationError.USED)  # answered, or a newer link was sent: this one is spent
+        raise InvitationError(InvitationError.REPLACED)  # still awaiting an answer: a newer link was sent
     max_age = datetime.timedelta(seconds=settings.SUBACCOUNT_INVITATION_MAX_AGE)
     if subaccount.invitation_sent_at is None or timezone.now() - subaccount.invitation_sent_at > max_age:
         raise InvitationError(InvitationError.EXPIRED)

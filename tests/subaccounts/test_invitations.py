@@ -136,7 +136,10 @@ def test_resending_replaces_the_link(invited, client, django_capture_on_commit_c
     assert len(mail.outbox) == 2
     new = path_of(link_in(mail.outbox[1]))
     assert new != old
-    assert "already been answered or withdrawn" in client.get(old).content.decode()
+    replaced = client.get(old)  # the customer opens the first email: told a newer link exists, not "answered"
+    assert replaced.status_code == 410
+    assert "A newer invitation link was sent" in replaced.content.decode()
+    assert "already been answered" not in replaced.content.decode()
     assert client.get(new).status_code == 200
     resent = SubaccountEvent.objects.filter(subaccount=sub).first()  # newest first
     assert (resent.actor, resent.from_status, resent.to_status) == (admin.user, *[S.ACCEPTANCE_REQUIRED] * 2)
