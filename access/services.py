@@ -202,9 +202,7 @@ def invitation_token(invitation: Invitation) -> str:
 
 def invitation_url(invitation: Invitation) -> str:
 
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
-        "access:invitation", args=[invitation_token(invitation)]
-    )
+    return links.absolute_url(reverse("access:invitation", args=[invitation_token(invitation)]))
 
 
 def invitation_resolve(token: str) -> Invitation:

@@ -11,7 +11,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
+
+
+def absolute_url(path: str) -> str:
+    """``path`` on the address the portal is served on (PORTAL_BASE_URL): what emails and copy boxes link."""
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 def new_nonce() -> str:

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.links import absolute_url
 from portal.models import TenantModel
 from portal.periods import program_window
 
@@ -40,7 +41,7 @@ class ReferralLink(TenantModel):
 
     @property
     def public_url(self) -> str:
-        return settings.PORTAL_BASE_URL.rstrip("/") + reverse("referral_redirect", args=[self.code])
+        return absolute_url(reverse("referral_redirect", args=[self.code]))
 
 
 class ReferralClick(TenantModel):

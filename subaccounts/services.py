@@ -100,7 +100,7 @@ def invitation_token(subaccount: Subaccount) -> str:
 def invitation_url(subaccount: Subaccount) -> str:
 
     path = reverse("subaccounts:invitation", args=[invitation_token(subaccount)])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return links.absolute_url(path)
 
 
 def invitation_resolve(token: str) -> Subaccount:

@@ -1,13 +1,13 @@
 """Emails and the daily beat of Partner tools; tasks take ids and are safe to run twice."""
 
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
 from access.selectors import partner_notification_emails
 from portal import mail
+from portal.links import absolute_url
 
 from .models import Comment, PresaleRequest, Registration
 
@@ -19,7 +19,7 @@ def notify_registration_status(registration_id: int) -> None:
     registration = Registration.objects.select_related("account", "created_by").get(pk=registration_id)
     context = {
         "registration": registration,
-        "url": settings.PORTAL_BASE_URL + registration.get_absolute_url(),
+        "url": absolute_url(registration.get_absolute_url()),
     }
     mail.send(
         "tools/email/registration_status",
@@ -34,7 +34,7 @@ def warn_registration_expiry(registration_id: int) -> None:
     registration = Registration.objects.select_related("account", "created_by").get(pk=registration_id)
     context = {
         "registration": registration,
-        "url": settings.PORTAL_BASE_URL + registration.get_absolute_url(),
+        "url": absolute_url(registration.get_absolute_url()),
     }
     mail.send(
         "tools/email/registration_expiry",
@@ -47,7 +47,7 @@ def warn_registration_expiry(registration_id: int) -> None:
 def notify_presale_status(presale_id: int) -> None:
 
     presale = PresaleRequest.objects.select_related("account", "created_by").get(pk=presale_id)
-    context = {"presale": presale, "url": settings.PORTAL_BASE_URL + presale.get_absolute_url()}
+    context = {"presale": presale, "url": absolute_url(presale.get_absolute_url())}
     mail.send(
         "tools/email/presale_status",
         context,
@@ -63,7 +63,7 @@ def notify_comment(comment_id: int) -> None:
     context = {
         "comment": comment,
         "parent": parent,
-        "url": settings.PORTAL_BASE_URL + parent.get_absolute_url(),
+        "url": absolute_url(parent.get_absolute_url()),
     }
     mail.send(
         "tools/email/comment", context, partner_notification_emails(comment.partner_id, parent.created_by)

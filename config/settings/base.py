@@ -294,8 +294,9 @@ OUTBOX_PUBLISH_TIMEOUT = env.float("OUTBOX_PUBLISH_TIMEOUT_SECONDS", default=1.0
 PHONENUMBER_DEFAULT_REGION = "RU"
 COUNTRIES_FIRST = ["RU", "KZ"]
 
-# Public links customers open from emails are built on this address.
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Public links customers open from emails are built on this address (portal.links.absolute_url); in
+# development the port the portal is served on (scripts/run's PORT), in production required (production.py)
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="") or f"http://127.0.0.1:{env('PORT', default='8000')}"
 # referral links send visitors only to the provider's own sites; the attribution cookie lasts this long
 REFERRAL_DEFAULT_LANDING = env("REFERRAL_DEFAULT_LANDING", default="https://cloud.example.com/")
 REFERRAL_LANDING_HOSTS = env.list("REFERRAL_LANDING_HOSTS", default=["cloud.example.com"])

@@ -1,5 +1,7 @@
 """Production: everything secret or host-specific must come from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import broker_url, caches, database, env, with_replica
 
@@ -9,6 +11,12 @@ CACHES = caches(CELERY_BROKER_URL)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 DEBUG = False
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="")
+if not PORTAL_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "Set PORTAL_BASE_URL to the portal's public https:// address (e.g. https://partners.example.com): "
+        "the links in its emails — customer and access invitations, referral links — are built on it."
+    )
 # HTTPS only: the TLS-terminating proxy in front says X-Forwarded-Proto; plain HTTP is redirected, and
 # browsers are told (HSTS) never to try it again; the "preload" directive alone enrolls nothing, it lets
 # the domain's owner submit it to the browsers' preload list (DJANGO_HSTS_PRELOAD=false leaves it out)

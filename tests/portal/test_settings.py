@@ -20,7 +20,15 @@ NO_SERVERS = {
 def run_with(module: str, args: list[str], extra_env: dict | None = None) -> subprocess.CompletedProcess:
     """Our interpreter with ``args``, under settings ``module`` and only the environment given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALLAUTH_"))}
-    env.update({"DJANGO_SETTINGS_MODULE": module, **NO_SERVERS, "DJANGO_SECRET_KEY": SECRET})
+    env = {k: v for k, v in env.items() if k not in ("PORTAL_BASE_URL", "PORT")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": module,
+            **NO_SERVERS,
+            "DJANGO_SECRET_KEY": SECRET,
+            "PORTAL_BASE_URL": "https://partners.example.com",
+        }
+    )
     env.update(extra_env or {})
     return subprocess.run(  # noqa: S603 (our own interpreter and code)
         [sys.executable, *args], env=env, capture_output=True, text=True, cwd=ROOT
@@ -186,3 +194,23 @@ def test_without_a_replica_everything_reads_the_primary_and_a_write_leaves_no_co
     assert any("GROUPING(" in q["sql"] for q in queries)
     response = client.post(reverse("switch_partner"), {"partner": membership.partner_id})
     assert response.status_code == 302 and replica.PIN_COOKIE not in response.cookies
+
+
+def test_production_without_the_portals_public_address_stops_at_start_saying_what_to_set():
+    """Links in emails (customer and access invitations, referral links) are built on it: a wrong default
+    would send customers to a machine that is not the portal."""
+    start = ["-c", "import django; django.setup()"]
+    for value in ("", "http://partners.example.com"):
+        out = run_with("config.settings.production", start, {"PORTAL_BASE_URL": value})
+        assert out.returncode != 0 and "PORTAL_BASE_URL" in out.stderr and "https://" in out.stderr
+    assert settings_of("config.settings.production", "PORTAL_BASE_URL") == {
+        "PORTAL_BASE_URL": "https://partners.example.com"
+    }
+
+
+def test_in_development_links_point_to_the_port_the_portal_is_served_on():
+    """scripts/run on another PORT: the emailed links follow it."""
+    seen = settings_of(
+        "config.settings.local", "PORTAL_BASE_URL", env={"PORT": "8123", "PORTAL_BASE_URL": ""}
+    )
+    assert seen == {"PORTAL_BASE_URL": "http://127.0.0.1:8123"}
