@@ -277,6 +277,7 @@ def production_env(port: int) -> dict:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "PORTAL_BASE_URL": f"https://127.0.0.1:{port}",
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "DJANGO_CACHE_KEY_PREFIX": f"bench-load-{uuid.uuid4().hex[:12]}",  # this run's throttling counts
