@@ -50,7 +50,6 @@ class LinkListView(PortalListView):
 
     def get_context_data(self, **kwargs):
         kwargs["may_create_links"] = selectors.may_create_links(self.partner)
-        kwargs["closed_message"] = services.CLOSED
         kwargs["click_window"] = ProgramSettings.current().referral_click_window_minutes
         return super().get_context_data(**kwargs)
 

@@ -83,6 +83,28 @@ def test_closed_enrollment_keeps_new_partners_out_and_says_so(partner, member, c
     assert ReferralLink.objects.count() == 2
 
 
+def test_while_enrollment_is_closed_every_referral_page_says_so_at_the_top_for_everyone(
+    referral_partner, member, client_for
+):
+    """The provider's banner: on every tab of the referral program, for partners already in it too."""
+    ReferralLinkFactory(partner=referral_partner)
+    client = client_for(member())
+    tabs = [
+        reverse("referral:links"),
+        reverse("referral:customers"),
+        reverse("referral:statistics"),
+        reverse("finance:index") + "?switch=referral",
+        reverse("finance:balance") + "?switch=referral",
+    ]
+    for url in tabs:
+        page = client.get(url).content.decode()
+        assert page.count("closed to new partners") == 1, url
+        assert page.index("closed to new partners") < page.index('aria-label="Referral program"'), url
+    ProgramSettings.objects.update_or_create(pk=1, defaults={"referral_enrollment_open": True})
+    for url in tabs:
+        assert "closed to new partners" not in client.get(url).content.decode(), url
+
+
 def test_a_click_is_counted_once_per_visitor_within_the_window(client, referral_partner):
     link = ReferralLinkFactory(partner=referral_partner, landing_url=LANDING)
     start = datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.UTC)
