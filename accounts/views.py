@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.permissions import Right
@@ -81,6 +82,12 @@ class AccountCreateView(ContactsMixin, PortalCreateView):
         kwargs = super().get_form_kwargs()
         kwargs["instance"] = Account(partner=self.partner, owner=self.request.user)
         return kwargs
+
+    def get_success_url(self):
+        # created on the way to a new subaccount (Subaccounts → Create subaccount): continue to its form
+        if self.request.GET.get("then") == "subaccount":
+            return reverse("subaccounts:create", args=[self.object.pk])
+        return super().get_success_url()
 
 
 class AccountUpdateView(ContactsMixin, PortalUpdateView):

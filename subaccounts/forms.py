@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Account
 from portal.forms import PortalModelForm
 from portal.permissions import Right, mask
+from portal.widgets import SearchSelect
 
 from .models import Subaccount
 
@@ -46,3 +48,20 @@ class OptionalReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
     )
+
+
+class AccountPickForm(forms.Form):
+    """Which current customer a new subaccount is for (Subaccounts → Create subaccount): the partner's,
+    within a restricted member's accounts, never an archived one."""
+
+    account = forms.ModelChoiceField(
+        label=_("Customer account"),
+        queryset=Account.objects.none(),
+        widget=SearchSelect("accounts:search", {"current": "1"}),
+    )
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.restrict(membership).filter(
+            archived_at__isnull=True
+        )

@@ -6,6 +6,7 @@ app_name = "subaccounts"
 urlpatterns = [
     path("", views.SubaccountListView.as_view(), name="list"),
     path("search/", views.SubaccountSearchView.as_view(), name="search"),
+    path("new/", views.SubaccountPickAccountView.as_view(), name="create_pick"),
     path("new/for-account/<int:pk>/", views.SubaccountCreateView.as_view(), name="create"),
     path("<int:pk>/", views.SubaccountDetailView.as_view(), name="detail"),
     path("<int:pk>/resend/", views.InvitationResendView.as_view(), name="resend"),

@@ -17,13 +17,14 @@ from portal.views import (
     PortalCreateView,
     PortalDetailView,
     PortalListView,
+    PortalPageView,
     PortalSearchView,
     PublicView,
 )
 
 from . import lifecycle, services
 from .filters import SubaccountFilter
-from .forms import OptionalReasonForm, ReasonForm, SubaccountForm
+from .forms import AccountPickForm, OptionalReasonForm, ReasonForm, SubaccountForm
 from .models import Subaccount
 from .selectors import subaccount_status_counts
 from .tables import SubaccountTable
@@ -39,6 +40,8 @@ class SubaccountListView(PortalListView):
     section = "subaccounts"
     title = _("Subaccounts")
     template_name = "subaccounts/subaccount_list.html"
+    create_url_name = "subaccounts:create_pick"
+    create_label = _("Create subaccount")
 
     def get_context_data(self, **kwargs):
         counts = subaccount_status_counts(membership=self.membership)
@@ -102,6 +105,21 @@ class SubaccountDetailView(PortalDetailView):
                     series={f"{r.service} ({r.currency})": r.values for r in grid.rows},
                 )
         return super().get_context_data(**kwargs)
+
+
+class SubaccountPickAccountView(PortalPageView):
+    """Subaccounts → Create subaccount: pick the current customer it is for, or create a new customer on
+    the way; then the subaccount's own form for that account."""
+
+    template_name = "subaccounts/create_pick.html"
+    right = Right.ACCOUNTS_MANAGE
+    section = "subaccounts"
+
+    def get(self, request, *args, **kwargs):
+        form = AccountPickForm(request.GET or None, membership=self.membership)
+        if form.is_valid():
+            return redirect("subaccounts:create", pk=form.cleaned_data["account"].pk)
+        return self.render_to_response(self.get_context_data(form=form, title=_("New subaccount")))
 
 
 class SubaccountCreateView(PortalCreateView):

@@ -38,6 +38,7 @@ PAGE_COLUMN = {
     "subaccounts:list": "accounts.view",
     "subaccounts:search": "accounts.view",
     "subaccounts:detail": "accounts.view",
+    "subaccounts:create_pick": "accounts.manage",
     "subaccounts:create": "accounts.manage",
     "subaccounts:resend": "accounts.manage",
     "subaccounts:suspend": "accounts.manage",
