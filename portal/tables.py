@@ -22,6 +22,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django_tables2.columns import library
 from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
@@ -37,6 +38,15 @@ class PortalTable(tables.Table):
     def __init__(self, *args, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.show_personal_data = bool(membership and membership.has(Right.PERSONAL_DATA))
+        if (
+            membership is not None
+            and membership.restricted
+            and getattr(self._meta.model, "account_field", None)
+        ):
+            # the partner may have many; this member sees some customers only: say whose rows are missing
+            self.empty_text = _(
+                "Nothing here for the customers you can see: your access covers some customers only."
+            )
 
 
 class PersonalDataColumn(tables.Column):

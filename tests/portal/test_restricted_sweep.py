@@ -101,3 +101,19 @@ def test_a_choice_search_never_offers_hidden_accounts(url, restricted, client_fo
     assert shown_obj.pk in offered and hidden_obj.pk not in offered
     searched = client.get(reverse(url.name), {"q": "Hidden"}).json()["results"]
     assert hidden_obj.pk not in {r["id"] for r in searched}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LISTS, ids=lambda u: u.name)
+def test_an_empty_list_tells_a_restricted_member_it_is_their_scope_not_nothing(url, restricted, client_for):
+    """A member who sees some customers only must not read "no subaccounts yet" when the partner has many."""
+    membership, _granted, _hidden = restricted
+    if not membership.has(url.view_class.right):
+        pytest.skip("the role lacks this page's right")
+    if not getattr(url.view_class.queryset.model, "account_field", None):
+        pytest.skip("not a list of customers' rows: the restriction does not narrow it")
+    page = client_for(membership).get(reverse(url.name), {"q": "no such thing anywhere"})
+    table = page.context["table"]
+    if len(table.rows):
+        pytest.skip("the list has rows of the granted customer")
+    assert "for the customers you can see" in page.content.decode()
