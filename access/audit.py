@@ -5,9 +5,69 @@ from __future__ import annotations
 
 import contextvars
 
+from django.utils.translation import gettext_lazy as _
+
 from portal.client_address import client_address
 
 from .models import AuditEvent
+
+# every action the trail records, in words (the page, its filter and its CSV show these)
+ACTIONS = {
+    "membership.change": _("Role or scope changed"),
+    "membership.remove": _("User removed"),
+    "invitation.create": _("User invited"),
+    "invitation.resend": _("Invitation resent"),
+    "invitation.revoke": _("Invitation revoked"),
+    "invitation.accept": _("Invitation accepted"),
+    "security.change": _("Security settings changed"),
+    "profile.change": _("Profile changed"),
+    "payout.change": _("Payout details changed"),
+    "subaccount.status": _("Subaccount status changed"),
+    "withdrawal.request": _("Withdrawal requested"),
+    "withdrawal.decide": _("Withdrawal approved, paid or rejected"),
+    "referral.link_created": _("Referral link created"),
+    "referral.link_deactivated": _("Referral link deactivated"),
+    "referral.link_sent": _("Referral link sent by email"),
+    "referral.signup": _("Customer joined through a referral link"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))
+
+
+def _value(value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def describe(details: dict) -> str:
+    """An entry's details as a person reads them, text as written: ``field: before → after`` for each
+    change (``{"field": {"before", "after"}}`` or ``{"before": {…}, "after": {…}}``), ``key: value`` else."""
+    if not details:
+        return ""
+    if set(details) == {"before", "after"} and isinstance(details["before"], dict):
+        before, after = details["before"], details["after"] or {}
+        keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
+        details = {k: {"before": before.get(k), "after": after.get(k)} for k in keys}
+    parts = []
+    if "from" in details and "to" in details:  # a status: from → to
+        parts.append(f"{_value(details['from'])} → {_value(details['to'])}")
+        details = {k: v for k, v in details.items() if k not in ("from", "to")}
+    for key, value in details.items():
+        if isinstance(value, dict) and set(value) == {"before", "after"}:
+            parts.append(f"{key}: {_value(value['before'])} → {_value(value['after'])}")
+        elif isinstance(value, dict) and set(value) == {"from", "to"}:
+            parts.append(f"{key}: {_value(value['from'])} → {_value(value['to'])}")
+        else:
+            parts.append(f"{key}: {_value(value)}")
+    return "; ".join(parts)
+
 
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_client_ip", default=None)
 

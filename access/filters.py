@@ -4,22 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.permissions import Role
 
+from .audit import ACTIONS
 from .models import AuditEvent, Invitation, Membership
-
-AUDIT_ACTIONS = [
-    ("membership.change", _("Role or scope changed")),
-    ("membership.remove", _("User removed")),
-    ("invitation.create", _("User invited")),
-    ("invitation.resend", _("Invitation resent")),
-    ("invitation.revoke", _("Invitation revoked")),
-    ("invitation.accept", _("Invitation accepted")),
-    ("security.change", _("Security settings changed")),
-    ("profile.change", _("Profile changed")),
-    ("payout.change", _("Payout details changed")),
-    ("subaccount.status", _("Subaccount status changed")),
-    ("withdrawal.request", _("Withdrawal requested")),
-    ("withdrawal.decide", _("Withdrawal approved, paid or rejected")),
-]
 
 
 class MembershipFilter(django_filters.FilterSet):
@@ -54,7 +40,7 @@ class InvitationFilter(django_filters.FilterSet):
 
 class AuditEventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    action = django_filters.ChoiceFilter(choices=AUDIT_ACTIONS, label=_("What"))
+    action = django_filters.ChoiceFilter(choices=list(ACTIONS.items()), label=_("What"))
     since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
     until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"))
 

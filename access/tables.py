@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.tables import DateTimeColumn, PortalTable, StatusColumn, TemplateColumn
 
+from .audit import action_label, describe
 from .models import AuditEvent, Invitation, Membership
 
 
@@ -54,7 +55,20 @@ class InvitationTable(PortalTable):
 
 class AuditEventTable(PortalTable):
     actor = tables.Column(accessor="actor__email", verbose_name=_("Who"))
-    details = tables.JSONColumn(verbose_name=_("Details"), orderable=False)
+    action = tables.Column(verbose_name=_("What"))
+    details = tables.Column(verbose_name=_("Details"), orderable=False, empty_values=())
+
+    def render_action(self, value):
+        return action_label(value)
+
+    def value_action(self, value):
+        return action_label(value)
+
+    def render_details(self, value):
+        return describe(value) or "—"
+
+    def value_details(self, value):
+        return describe(value)
 
     class Meta:
         model = AuditEvent

@@ -17,10 +17,16 @@ PROFILE_FIELDS = ("name", "legal_address", "mailing_address")
 PAYOUT_FIELDS = ("bank_name", "bic", "account_number", "correspondent_account")
 
 
+def _contacts(partner: Partner) -> list[str]:
+    """The partner's contacts as the trail shows them: "name <email>", in a stable order."""
+    return [f"{c.name} <{c.email}>" for c in partner.contacts.order_by("name", "email", "pk")]
+
+
 @transaction.atomic
 def profile_update(*, partner: Partner, actor, contacts=None, **fields) -> Partner:
     # the form has already written its values onto ``partner``: the stored row is the "before"
     before = Partner.objects.filter(pk=partner.pk).values(*PROFILE_FIELDS).get()
+    contacts_before = _contacts(partner)
     for name, value in fields.items():
         setattr(partner, name, value)
     partner.full_clean()
@@ -30,6 +36,9 @@ def profile_update(*, partner: Partner, actor, contacts=None, **fields) -> Partn
         contacts.save()
     after = {f: getattr(partner, f) for f in PROFILE_FIELDS}
     changed = {f: {"before": before[f], "after": after[f]} for f in PROFILE_FIELDS if before[f] != after[f]}
+    contacts_after = _contacts(partner)
+    if contacts_after != contacts_before:
+        changed["contacts"] = {"before": contacts_before, "after": contacts_after}
     audit(partner_id=partner.pk, actor=actor, action="profile.change", target=partner.name, details=changed)
     return partner
 
