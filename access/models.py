@@ -118,3 +118,20 @@ class AuditEvent(TenantModel):
 
     def __str__(self):
         return f"{self.action} {self.target}"
+
+
+class UserPreferences(models.Model):
+    """A user's own settings, whichever partner they work for: the portal's language (the header's switch;
+    their emails are written in it too)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="preferences"
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("user preferences")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self):
+        return f"{self.user}: {self.language or '-'}"

@@ -6,19 +6,29 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from portal.permissions import Role
 
-from .models import Membership
+from .models import Membership, UserPreferences
 
 
-def partner_notification_emails(partner_id: int, also=None) -> list[str]:
-    """Who hears about a partner's business: its current Administrators, plus ``also`` (e.g. the author)."""
-    emails = set(
-        Membership.objects.filter(
-            partner_id=partner_id, role=Role.ADMINISTRATOR, removed_at__isnull=True
-        ).values_list("user__email", flat=True)
-    )
+def partner_notification_recipients(partner_id: int, also=None) -> list[tuple[str, str | None]]:
+    """Who hears about a partner's business — its current Administrators, plus ``also`` (e.g. the author) —
+    each with the language they chose (None: the portal's default), for ``portal.mail.send_each``."""
+    users = Membership.objects.filter(partner_id=partner_id, role=Role.ADMINISTRATOR, removed_at__isnull=True)
+    recipients = dict(users.values_list("user__email", "user__preferences__language"))
     if also is not None:
-        emails.add(also.email)
-    return sorted(emails)
+        recipients.setdefault(
+            also.email, UserPreferences.objects.filter(user=also).values_list("language", flat=True).first()
+        )
+    return sorted((email, language or None) for email, language in recipients.items() if email)
+
+
+def staff_recipients() -> list[tuple[str, str | None]]:
+    """The provider's active staff (Django admin's users), each with their language."""
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True)
+    return sorted(
+        (email, language or None)
+        for email, language in staff.values_list("email", "preferences__language")
+        if email
+    )
 
 
 def members_for_list() -> QuerySet[Membership]:

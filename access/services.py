@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
@@ -137,7 +137,7 @@ def _send(invitation: Invitation) -> None:
         seconds=settings.ACCESS_INVITATION_MAX_AGE
     )
     invitation.save(update_fields=["nonce", "sent_at", "expires_at"])
-    outbox.enqueue(tasks.send_access_invitation, invitation.pk)
+    outbox.enqueue(tasks.send_access_invitation, invitation.pk, language=translation.get_language())
 
 
 @transaction.atomic

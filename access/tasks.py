@@ -9,7 +9,8 @@ from .models import Invitation
 
 
 @shared_task(scope_from="access.Invitation", **mail.RETRY)
-def send_access_invitation(invitation_id: int) -> None:
+def send_access_invitation(invitation_id: int, language: str | None = None) -> None:
+    """The invitee is no user yet: the invitation is in the language of the user who sent it."""
     from .services import invitation_url
 
     invitation = Invitation.objects.select_related("partner", "invited_by").get(pk=invitation_id)
@@ -20,4 +21,4 @@ def send_access_invitation(invitation_id: int) -> None:
         "url": invitation_url(invitation),
         "days": settings.ACCESS_INVITATION_MAX_AGE // 86400,
     }
-    mail.send("access/email/invitation", context, [invitation.email])
+    mail.send("access/email/invitation", context, [invitation.email], language=language)

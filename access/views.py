@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -9,7 +11,7 @@ from portal.permissions import Right
 from portal.tenancy import SESSION_KEY
 from portal.views import PortalActionView, PortalCreateView, PortalListView, PortalUpdateView, PublicView
 
-from . import selectors, services
+from . import language, selectors, services
 from .filters import AuditEventFilter, InvitationFilter, MembershipFilter
 from .forms import InvitationForm, MembershipForm, SecurityForm, SignUpFromInvitationForm
 from .models import AuditEvent, Invitation, Membership
@@ -203,3 +205,18 @@ class AcceptInvitationView(PublicView, TemplateView):
         request.session[SESSION_KEY] = self.invitation.partner_id
         messages.success(request, _("Welcome to %(partner)s.") % {"partner": self.invitation.partner.name})
         return redirect("dashboard")
+
+
+class LanguageView(PublicView):
+    """The header's language switch, for everyone: a signed-in user's choice is kept on the user."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        language.choose(request, request.POST.get("language", ""))
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = "/"
+        return HttpResponseRedirect(target)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from access.views import LanguageView
 from dashboard.views import DashboardView, SwitchPartnerView
 from referral.views import RedirectToLandingView, SignupView
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard", permanent=False)),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("switch-partner/", SwitchPartnerView.as_view(), name="switch_partner"),
+    path("language/", LanguageView.as_view(), name="language"),
     path("accounts/", include("accounts.urls")),
     path("subaccounts/", include("subaccounts.urls")),
     path("tools/", include("tools.urls")),

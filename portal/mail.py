@@ -11,7 +11,19 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+
 # the options of every task that sends mail: a mail server that is away is retried with back-off
+def send_each(template: str, context: dict, recipients: Iterable[tuple[str, str | None]], **options) -> int:
+    """``send`` to ``(address, language)`` pairs, one message per language, each in its recipients' own.
+    Returns how many messages went out."""
+    by_language: dict[str | None, list[str]] = {}
+    for address, language in recipients:
+        by_language.setdefault(language, []).append(address)
+    return sum(
+        send(template, context, to, language=language, **options) for language, to in by_language.items()
+    )
+
+
 RETRY = {"autoretry_for": (ConnectionError, OSError), "retry_backoff": True, "max_retries": 5}
 
 

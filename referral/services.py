@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from access.audit import audit
@@ -106,7 +106,7 @@ def link_invite(*, link: ReferralLink, emails: list[str], message: str, actor) -
         ReferralInvitation(link=link, email=email, message=message, sent_by=actor) for email in emails
     )
     for invitation in invitations:
-        outbox.enqueue(send_invitation, invitation.pk)
+        outbox.enqueue(send_invitation, invitation.pk, language=translation.get_language())
     audit(
         partner_id=link.partner_id,
         actor=actor,

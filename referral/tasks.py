@@ -13,7 +13,7 @@ from .models import ReferralInvitation
     acks_late=True,
     **mail.RETRY,
 )
-def send_invitation(invitation_id: int) -> bool:
+def send_invitation(invitation_id: int, language: str | None = None) -> bool:
     """Email one referral invitation on the partner's behalf (replies go to the partner's user); a retry
     after it was sent sends nothing."""
 
@@ -22,6 +22,6 @@ def send_invitation(invitation_id: int) -> bool:
         return False
     context = {"invitation": invitation, "link": invitation.link, "partner": invitation.link.partner}
     sender = invitation.sent_by.email if invitation.sent_by else ""
-    mail.send("referral/email/invitation", context, [invitation.email], reply_to=sender)
+    mail.send("referral/email/invitation", context, [invitation.email], reply_to=sender, language=language)
     ReferralInvitation.objects.filter(pk=invitation_id).update(sent_at=timezone.now())
     return True

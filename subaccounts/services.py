@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from portal import links, outbox
@@ -40,7 +40,7 @@ def _queue_invitation(subaccount: Subaccount) -> None:
     subaccount.invitation_nonce = links.new_nonce()
     subaccount.invitation_sent_at = timezone.now()
     subaccount.save(update_fields=["invitation_nonce", "invitation_sent_at"])
-    outbox.enqueue(tasks.send_subaccount_invitation, subaccount.pk)
+    outbox.enqueue(tasks.send_subaccount_invitation, subaccount.pk, language=translation.get_language())
 
 
 @transaction.atomic

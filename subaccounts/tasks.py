@@ -3,14 +3,15 @@
 from celery import shared_task
 from django.conf import settings
 
-from access.selectors import partner_notification_emails
+from access.selectors import partner_notification_recipients
 from portal import mail
 
 from .models import Subaccount
 
 
 @shared_task(scope_from="subaccounts.Subaccount", **mail.RETRY)
-def send_subaccount_invitation(subaccount_id: int) -> None:
+def send_subaccount_invitation(subaccount_id: int, language: str | None = None) -> None:
+    """The customer's invitation, in the language of the partner's user who sent it."""
     from .services import invitation_url
 
     subaccount = Subaccount.objects.select_related("account", "partner").get(pk=subaccount_id)
@@ -21,7 +22,7 @@ def send_subaccount_invitation(subaccount_id: int) -> None:
         "url": invitation_url(subaccount),
         "days": settings.SUBACCOUNT_INVITATION_MAX_AGE // 86400,
     }
-    mail.send("subaccounts/email/invitation", context, [subaccount.customer_email])
+    mail.send("subaccounts/email/invitation", context, [subaccount.customer_email], language=language)
 
 
 @shared_task(scope_from="subaccounts.Subaccount", **mail.RETRY)
@@ -29,8 +30,8 @@ def notify_partner_of_answer(subaccount_id: int) -> None:
 
     subaccount = Subaccount.objects.select_related("account", "partner", "created_by").get(pk=subaccount_id)
     context = {"subaccount": subaccount, "accepted": subaccount.status == Subaccount.Status.ACTIVE}
-    mail.send(
+    mail.send_each(
         "subaccounts/email/answered",
         context,
-        partner_notification_emails(subaccount.partner_id, also=subaccount.created_by),
+        partner_notification_recipients(subaccount.partner_id, also=subaccount.created_by),
     )

@@ -1,11 +1,10 @@
 """Emails and the daily beat of Partner tools; tasks take ids and are safe to run twice."""
 
 from celery import shared_task
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from access.selectors import partner_notification_emails
+from access.selectors import partner_notification_recipients, staff_recipients
 from portal import mail
 from portal.links import absolute_url
 
@@ -21,10 +20,10 @@ def notify_registration_status(registration_id: int) -> None:
         "registration": registration,
         "url": absolute_url(registration.get_absolute_url()),
     }
-    mail.send(
+    mail.send_each(
         "tools/email/registration_status",
         context,
-        partner_notification_emails(registration.partner_id, registration.created_by),
+        partner_notification_recipients(registration.partner_id, registration.created_by),
     )
 
 
@@ -36,10 +35,10 @@ def warn_registration_expiry(registration_id: int) -> None:
         "registration": registration,
         "url": absolute_url(registration.get_absolute_url()),
     }
-    mail.send(
+    mail.send_each(
         "tools/email/registration_expiry",
         context,
-        partner_notification_emails(registration.partner_id, registration.created_by),
+        partner_notification_recipients(registration.partner_id, registration.created_by),
     )
 
 
@@ -48,10 +47,10 @@ def notify_presale_status(presale_id: int) -> None:
 
     presale = PresaleRequest.objects.select_related("account", "created_by").get(pk=presale_id)
     context = {"presale": presale, "url": absolute_url(presale.get_absolute_url())}
-    mail.send(
+    mail.send_each(
         "tools/email/presale_status",
         context,
-        partner_notification_emails(presale.partner_id, presale.created_by),
+        partner_notification_recipients(presale.partner_id, presale.created_by),
     )
 
 
@@ -65,8 +64,8 @@ def notify_comment(comment_id: int) -> None:
         "parent": parent,
         "url": absolute_url(parent.get_absolute_url()),
     }
-    mail.send(
-        "tools/email/comment", context, partner_notification_emails(comment.partner_id, parent.created_by)
+    mail.send_each(
+        "tools/email/comment", context, partner_notification_recipients(comment.partner_id, parent.created_by)
     )
 
 
@@ -93,9 +92,6 @@ def report_overdue_reviews() -> int:
             "partner", "account"
         )
     )
-    admins = list(
-        get_user_model().objects.filter(is_staff=True, is_active=True).values_list("email", flat=True)
-    )
     if presales or reviews:
-        mail.send("tools/email/overdue", {"presales": presales, "reviews": reviews}, admins)
+        mail.send_each("tools/email/overdue", {"presales": presales, "reviews": reviews}, staff_recipients())
     return len(presales) + len(reviews)

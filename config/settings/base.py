@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "access.language.UserLanguageMiddleware",  # the language the user chose beats the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -249,7 +250,8 @@ GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("ru", "Russian")]
+LANGUAGES = [("en", "English"), ("ru", "Русский")]  # each in its own language: the header's switch shows them
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Billing days are the provider's (UTC+3); stored timestamps are UTC.
 TIME_ZONE = "Europe/Moscow"

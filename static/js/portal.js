@@ -103,3 +103,9 @@ document.addEventListener("click", async (event) => {
     });
   });
 })();
+
+// A select with data-autosubmit sends its form as soon as it changes (the button stays for no script).
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-autosubmit]");
+  if (select && select.form) select.form.requestSubmit();
+});
