@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Invitation, Membership
+from .models import AuditEvent, Invitation, Membership, UserPreferences
 
 
 @admin.register(Membership)
@@ -9,6 +9,14 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("role", "restricted")
     search_fields = ("user__email", "partner__name")
     autocomplete_fields = ("user", "partner")
+
+
+@admin.register(UserPreferences)
+class UserPreferencesAdmin(admin.ModelAdmin):
+    list_display = ("user", "language")
+    list_filter = ("language",)
+    search_fields = ("user__email",)
+    autocomplete_fields = ("user",)
 
 
 @admin.register(Invitation)

@@ -486,6 +486,9 @@ class UsageView(PortalPageView):
         valid = self.form.is_valid()
         self.subaccount = self.form.cleaned_data.get("subaccount") if valid else None
         self.start, self.finish = self.form.day_range()
+        self.details = None
+        if self.form.period_refused():  # the form says why; no other period's figures in its place
+            return
         self.details = selectors.usage_details(
             membership=self.membership,
             subaccount=self.subaccount,
@@ -500,10 +503,14 @@ class UsageView(PortalPageView):
         )
 
     def export_csv(self):
+        if self.details is None:
+            return None  # the page, with the period's error, rather than a file of another period
         name = f"consumption-{self.start}-{self.finish}.csv"
         return csv_response(name, self.details.csv_header(), self.details.csv_rows())
 
     def get_context_data(self, **kwargs):
+        if self.details is None:
+            return super().get_context_data(form=self.form, details=None, **kwargs)
         table = UsageTable(self.details, membership=self.membership)
         RequestConfig(self.request, paginate={"per_page": USAGE_PER_PAGE}).configure(table)
         grouping = self.form.choice("group")

@@ -90,16 +90,21 @@ class CustomRangeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("period") != "custom":
+        if data.get("period") != "custom" or self.has_error("start") or self.has_error("finish"):
             return data
         start, finish = data.get("start"), data.get("finish")
+        # said on the period's own fields, the user's values kept in them
         if not start or not finish:
-            raise forms.ValidationError(self.pick_both)
-        if finish < start:
-            raise forms.ValidationError(_("The period ends before it starts."))
-        if message := self.too_long(start, finish):
-            raise forms.ValidationError(message)
+            self.add_error("start" if not start else "finish", self.pick_both)
+        elif finish < start:
+            self.add_error("finish", _("The period ends before it starts."))
+        elif message := self.too_long(start, finish):
+            self.add_error("period", message)
         return data
+
+    def period_refused(self) -> bool:
+        """The user asked for a period that cannot be shown: a page shows the error, not another period."""
+        return self.is_bound and any(self.has_error(name) for name in ("period", "start", "finish"))
 
 
 class PeriodForm(CustomRangeForm):

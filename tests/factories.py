@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from access.models import AuditEvent, Invitation, Membership
+from access.models import AuditEvent, Invitation, Membership, UserPreferences
 from accounts.models import Account, AccountContact
 from finance.aggregates import customer_months_rebuild, daily_usage_rebuild
 from finance.models import (
@@ -124,6 +124,14 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     partner = factory.SubFactory(PartnerFactory)
     role = Role.ADMINISTRATOR
+
+
+class UserPreferencesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserPreferences
+
+    user = factory.SubFactory(UserFactory)
+    language = "ru"
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):

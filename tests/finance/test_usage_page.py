@@ -154,9 +154,21 @@ def test_a_restricted_member_sees_only_granted_accounts(usage, member, client_fo
     assert totals[0]["consumption"] == D("1030.05")
 
 
-def test_more_than_92_days_is_refused_with_a_message(usage, member, client_for):
-    response = page(client_for(member()), period="custom", start="2026-07-01", finish="2026-10-31")
-    assert "A period shows at most 92 days." in response.content.decode()
+def test_more_than_92_days_is_refused_on_the_period_keeping_the_users_period_and_no_other(
+    usage, member, client_for
+):
+    client = client_for(member())
+    asked = {"period": "custom", "start": "2026-07-01", "finish": "2026-10-31"}
+    response = page(client, **asked)
+    html = response.content.decode()
+    assert "A period shows at most 92 days." in html
+    assert response.context["form"].has_error("period")  # said on the period, not somewhere above
+    assert 'value="2026-07-01"' in html and 'value="2026-10-31"' in html  # the user's period stays
+    assert response.context["details"] is None  # not this month's figures in its place
+    export = page(client, **asked, export="csv")
+    assert (
+        not export.streaming and "A period shows at most 92 days." in export.content.decode()
+    )  # no other file
 
 
 def test_presets_default_to_this_month(member, client_for):
