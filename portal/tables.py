@@ -9,6 +9,7 @@ from inspect import getattr_static
 from types import MethodType
 
 import django_tables2 as tables
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.template import Context, Template, defaultfilters
@@ -138,8 +139,21 @@ def localized_numbers(use_l10n=None):
         get_format(name, lang, use_l10n=True)
         for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
     )
+    grouped = settings.USE_THOUSAND_SEPARATOR and grouping != 0
+    # numberformat.format's output for a Decimal or an int grouped by threes (or not at all), from Python's
+    # own formatting with the separators put in: a fraction of its time (Bonuses by month: 1,200 a page)
+    fast = not grouped or grouping == 3
+    spec = ",f" if grouped else "f"
+    marks = str.maketrans({".": separator, ",": thousands} if grouped else {".": separator})
 
     def text(number) -> str:
+        kind = type(number)
+        if fast and kind is Decimal and number.is_finite():
+            _, digits, exponent = number.as_tuple()
+            if abs(exponent) + len(digits) <= 200:  # numberformat's own cut-off for scientific notation
+                return format(number, spec).translate(marks)
+        elif fast and kind is int:
+            return format(number, ",d").translate(marks) if grouped else str(number)
         return numberformat.format(number, separator, None, grouping, thousands, use_l10n=True)
 
     return text

@@ -1,5 +1,6 @@
+import html
+
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from portal.money import round_money
@@ -38,8 +39,9 @@ def money_cells(context, pairs, emphasis=False):
     numbers = localized_numbers(context.use_l10n)
 
     def text(amount):
-        written = money(amount)
-        return escape(numbers(written)) if written != "" else ""
+        if amount is None or amount == "":
+            return ""
+        return html.escape(numbers(round_money(amount)))  # django's escape() is this, behind keep_lazy
 
     shown = "<strong>{}</strong>" if emphasis else "{}"
     cell = f'<td class="numeric">{{}}<br>{shown}</td>'

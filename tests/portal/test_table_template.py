@@ -195,3 +195,46 @@ def test_a_choice_label_comes_from_djangos_own_display_method_only():
             return "own"
 
     assert display_field(Custom, "stage") is None
+
+
+NUMBERS = [
+    Decimal("0"),
+    Decimal("-0.00"),
+    Decimal("0.005"),
+    Decimal("12.3456789012"),
+    Decimal("-9876543.21"),
+    Decimal("1234567.13"),
+    Decimal("999.99"),
+    Decimal("1000"),
+    Decimal("1E+3"),
+    Decimal("-1.5E+7"),
+    Decimal("1E-5"),
+    Decimal("7" * 150 + "." + "3" * 60),  # over numberformat's 200 digits: its scientific notation
+    0,
+    7,
+    -1234567,
+    10**25,
+    1234.5,
+    -0.0,
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("thousands", [True, False])
+def test_numbers_are_localized_as_the_template_localizes_them(settings, language, thousands):
+    """A table's figures (cells, Bonuses by month's amounts) are written as ``{{ number }}`` writes them, in
+    either language, with or without the thousands separator — the fast path included."""
+    from django.template.base import render_value_in_context
+    from django.utils import translation
+
+    from portal.tables import localized_numbers
+
+    settings.USE_THOUSAND_SEPARATOR = thousands
+    context = Context()
+    with translation.override(language):
+        numbers = localized_numbers()
+        for number in NUMBERS:
+            assert numbers(number) == render_value_in_context(number, context), number
+        written = numbers(Decimal("-1234567.13"))
+    grouped = {"en": "-1,234,567.13", "ru": "-1\xa0234\xa0567,13"}[language]
+    assert written == (grouped if thousands else {"en": "-1234567.13", "ru": "-1234567,13"}[language])
