@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import round_money
+from portal.paths import object_path
 from portal.tables import (
     DateColumn,
     MoneyColumn,
@@ -52,7 +53,11 @@ class LedgerEntryTable(PortalTable):
 
 
 class PartnerBonusTable(PortalTable):
-    name = tables.Column(verbose_name=_("Subaccount"), linkify=("finance:subaccount_bonus", [tables.A("pk")]))
+    # the subaccount's bonus page, its path reversed once (portal/paths.py), not per row
+    name = tables.Column(
+        verbose_name=_("Subaccount"),
+        linkify=lambda record: object_path("finance:subaccount_bonus", record.pk),
+    )
     account = tables.Column(verbose_name=_("Customer"), order_by="account__name")
     basis = MoneyColumn(verbose_name=_("Paid consumption"))
     base_bonus = MoneyColumn(verbose_name=_("Base bonus"))

@@ -2,6 +2,7 @@
 compiled once, dates formatted without a template; the page's rows rendered in Python for the table
 template (``templates/portal/table.html``), the same HTML as django-tables2's own template."""
 
+import datetime
 import inspect
 from decimal import Decimal
 from functools import lru_cache, partialmethod
@@ -109,9 +110,16 @@ class FormattedDateMixin:
     def __init__(self, format=None, short=True, *args, **kwargs):
         super().__init__(format, short, *args, **kwargs)
         self.date_format = format or self.default_formats[0 if short else 1]
+        self.written = {}  # (date, language) -> text; each table has its own copy of its columns
 
     def render(self, value, bound_column):
-        text = defaultfilters.date(template_localtime(value), self.date_format)
+        if type(value) is datetime.date:  # no time zone: a day is one text (a list's months repeat)
+            key = (value, get_language())
+            text = self.written.get(key)
+            if text is None:
+                text = self.written[key] = defaultfilters.date(value, self.date_format)
+        else:
+            text = defaultfilters.date(template_localtime(value), self.date_format)
         return conditional_escape(text) if text else bound_column.default
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.models import Account
 from portal.permissions import Role
-from portal.tables import PersonalDataColumn, PortalTable
+from portal.tables import DateColumn, DateTimeColumn, PersonalDataColumn, PortalTable
 from tests.factories import AccountContactFactory, AccountFactory
 from tests.portal.test_query_counts import LISTS
 from tests.portal.urlwalk import object_of
@@ -238,3 +238,51 @@ def test_numbers_are_localized_as_the_template_localizes_them(settings, language
         written = numbers(Decimal("-1234567.13"))
     grouped = {"en": "-1,234,567.13", "ru": "-1\xa0234\xa0567,13"}[language]
     assert written == (grouped if thousands else {"en": "-1234567.13", "ru": "-1234567,13"}[language])
+
+
+class Dates(PortalTable):
+    month = tables.DateColumn(format="M Y")  # django-tables2's own: its template per cell
+    ours_month = DateColumn(accessor="month", format="M Y")
+    day = DateColumn(accessor="month")
+    long = DateColumn(accessor="month", short=False)
+    moment = DateTimeColumn()
+
+    class Meta:
+        orderable = False
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_dates_are_written_as_django_tables2_writes_them_each_day_once(settings, language):
+    """Dates as django-tables2's template writes them, in either language, a day repeated down the column
+    formatted once per table; a datetime in the current time zone."""
+    import datetime
+
+    from django.utils import timezone, translation
+
+    rows = [
+        {
+            "month": datetime.date(2026, 5, 1),
+            "moment": timezone.make_aware(datetime.datetime(2026, 5, 1, 23, 30)),
+        },
+        {
+            "month": datetime.date(2026, 5, 1),
+            "moment": datetime.datetime(2026, 5, 2, 0, 30, tzinfo=datetime.UTC),
+        },
+        {"month": datetime.date(2025, 12, 1), "moment": None},
+        {"month": None, "moment": None},
+    ]
+    request = RequestFactory().get("/")
+    with translation.override(language):
+        ours = render(Dates(rows), "portal/table.html", request)
+        stock = render(Dates(rows), STOCK, request)
+    assert parse_html(ours) == parse_html(stock)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", ours)
+    assert cells[0] == cells[1] and cells[5] == cells[6]  # django-tables2's and ours, the same month
+    assert cells[0] == {"en": "May 2026", "ru": "Май 2026"}[language]
+
+    table = Dates(rows)  # one table in both languages: each its own words
+    with translation.override("en"):
+        english = render(table, "portal/table.html", request)
+    with translation.override("ru"):
+        russian = render(table, "portal/table.html", request)
+    assert "May 2026" in english and "Май 2026" in russian and "May 2026" not in russian
