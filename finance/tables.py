@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.money import round_money
 from portal.paths import object_path
 from portal.tables import (
+    BooleanColumn,
     DateColumn,
     MoneyColumn,
     PortalTable,
@@ -27,7 +28,7 @@ class AccrualTable(PortalTable):
     basis = MoneyColumn(accessor="basis_now", order_by="basis_now")
     rate = tables.Column(attrs={"td": {"class": "numeric"}, "th": {"class": "numeric"}})
     amount = MoneyColumn(accessor="amount_now", order_by="amount_now")
-    corrected = tables.BooleanColumn(verbose_name=_("Corrected"), orderable=False)
+    corrected = BooleanColumn(verbose_name=_("Corrected"), orderable=False)
 
     class Meta:
         model = Accrual

@@ -20,7 +20,7 @@ from django.utils import numberformat
 from django.utils.encoding import force_str
 from django.utils.formats import get_format
 from django.utils.hashable import make_hashable
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
@@ -132,6 +132,35 @@ class DateColumn(FormattedDateMixin, tables.DateColumn):
 @library.register
 class DateTimeColumn(FormattedDateMixin, tables.DateTimeColumn):
     default_formats = ("SHORT_DATETIME_FORMAT", "DATETIME_FORMAT")
+
+
+@library.register
+class BooleanColumn(tables.BooleanColumn):
+    """django-tables2's boolean cell (``<span class="true">✔</span>``), with the model field behind the
+    accessor looked up once per model instead of once per cell, and each of the two cells written once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {}  # the record's class -> the field the accessor ends at (or None)
+        self.written = {}  # True / False -> the cell; each table has its own copy of its columns
+
+    def _get_bool_value(self, record, value, bound_column):
+        if hasattr(record, "_meta"):
+            kind = type(record)
+            if kind not in self.fields:
+                self.fields[kind] = bound_column.accessor.get_field(record)
+            field = self.fields[kind]
+            if hasattr(field, "choices") and field.choices is not None and len(field.choices) > 0:
+                value = next(val for val, name in field.choices if name == value)
+        return bool(value)
+
+    def render(self, value, record, bound_column):
+        value = self._get_bool_value(record, value, bound_column)
+        if value not in self.written:
+            attrs = {"class": str(value).lower(), **self.attrs.get("span", {})}
+            text = escape(self.yesno[int(not value)])
+            self.written[value] = format_html("<span {}>{}</span>", AttributeDict(attrs).as_html(), text)
+        return self.written[value]
 
 
 NUMBERS = (Decimal, int, float)  # exactly these types (not bool): what localize() formats as a number

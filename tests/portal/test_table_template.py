@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.models import Account
 from portal.permissions import Role
-from portal.tables import DateColumn, DateTimeColumn, PersonalDataColumn, PortalTable
+from portal.tables import BooleanColumn, DateColumn, DateTimeColumn, PersonalDataColumn, PortalTable
 from tests.factories import AccountContactFactory, AccountFactory
 from tests.portal.test_query_counts import LISTS
 from tests.portal.urlwalk import object_of
@@ -286,3 +286,24 @@ def test_dates_are_written_as_django_tables2_writes_them_each_day_once(settings,
     with translation.override("ru"):
         russian = render(table, "portal/table.html", request)
     assert "May 2026" in english and "Май 2026" in russian and "May 2026" not in russian
+
+
+class Flags(PortalTable):
+    stock = tables.BooleanColumn(accessor="flag")
+    ours = BooleanColumn(accessor="flag")
+    stock_null = tables.BooleanColumn(
+        accessor="flag", null=True, yesno="yes,<no>", attrs={"span": {"title": "t"}}
+    )
+    ours_null = BooleanColumn(accessor="flag", null=True, yesno="yes,<no>", attrs={"span": {"title": "t"}})
+
+    class Meta:
+        orderable = False
+
+
+def test_boolean_cells_are_django_tables2s_written_once_each():
+    rows = [{"flag": True}, {"flag": False}, {"flag": None}, {"flag": 1}, {"flag": ""}, {"flag": True}]
+    html = render(Flags(rows), "portal/table.html", RequestFactory().get("/"))
+    for row in re.findall(r"<tr [^>]*>(.*?)</tr>", html, re.S):
+        stock, ours, stock_null, ours_null = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        assert (stock, stock_null) == (ours, ours_null)
+    assert '<span class="true">✔</span>' in html and '<span class="false" title="t">&lt;no&gt;</span>' in html
