@@ -11,7 +11,7 @@ from types import MethodType
 
 import django_tables2 as tables
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from django.template import Context, Template, defaultfilters
 from django.template.base import render_value_in_context
@@ -21,6 +21,7 @@ from django.utils.encoding import force_str
 from django.utils.formats import get_format
 from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape, escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
@@ -29,6 +30,7 @@ from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.rows import BoundPinnedRow
+from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import A, AttributeDict, signature
 
 from portal.money import round_money
@@ -166,32 +168,59 @@ class BooleanColumn(tables.BooleanColumn):
 NUMBERS = (Decimal, int, float)  # exactly these types (not bool): what localize() formats as a number
 
 
-def localized_numbers(use_l10n=None):
-    """``localize(number, use_l10n)`` as the template applies it to a figure, with the language's separators
-    looked up once for a page of figures instead of once per figure."""
-    if use_l10n is False:
-        return str
+def number_formats(use_l10n=None):
+    """The language's (decimal separator, grouping, thousands separator) and, where Python's own formatting
+    writes what ``numberformat.format`` writes (no grouping, or by threes), its format spec; looked up once
+    for a page of figures instead of once per figure."""
     lang = get_language()
     separator, grouping, thousands = (
         get_format(name, lang, use_l10n=True)
         for name in ("DECIMAL_SEPARATOR", "NUMBER_GROUPING", "THOUSAND_SEPARATOR")
     )
     grouped = settings.USE_THOUSAND_SEPARATOR and grouping != 0
-    # numberformat.format's output for a Decimal or an int grouped by threes (or not at all), from Python's
-    # own formatting with the separators put in: a fraction of its time (Bonuses by month: 1,200 a page)
-    fast = not grouped or grouping == 3
-    spec = ",f" if grouped else "f"
+    spec = (",f" if grouped else "f") if not grouped or grouping == 3 else None
+    return separator, grouping, thousands, grouped, spec
+
+
+def localized_numbers(use_l10n=None):
+    """``localize(number, use_l10n)`` as the template applies it to a figure, with the language's separators
+    looked up once for a page of figures instead of once per figure."""
+    if use_l10n is False:
+        return str
+    separator, grouping, thousands, grouped, spec = number_formats(use_l10n)
+    # numberformat.format's output for a Decimal or an int, from Python's own formatting with the separators
+    # put in: a fraction of its time (Bonuses by month: 1,200 amounts a page)
     marks = str.maketrans({".": separator, ",": thousands} if grouped else {".": separator})
 
     def text(number) -> str:
         kind = type(number)
-        if fast and kind is Decimal and number.is_finite():
+        if spec and kind is Decimal and number.is_finite():
             _, digits, exponent = number.as_tuple()
             if abs(exponent) + len(digits) <= 200:  # numberformat's own cut-off for scientific notation
                 return format(number, spec).translate(marks)
-        elif fast and kind is int:
+        elif spec and kind is int:
             return format(number, ",d").translate(marks) if grouped else str(number)
         return numberformat.format(number, separator, None, grouping, thousands, use_l10n=True)
+
+    return text
+
+
+def localized_money(use_l10n=None):
+    """``{{ amount|money }}`` for a page of amounts, as HTML: rounded half up to two decimals, localized as
+    ``localized_numbers`` localizes, escaped; "" for None or "". A rounded amount has two decimals and no
+    more digits than the decimal context's precision, so Python's formatting always applies."""
+    numbers = localized_numbers(use_l10n)
+    spec = None if use_l10n is False else number_formats(use_l10n)[4]
+    if spec is None:
+        return lambda amount: "" if amount is None or amount == "" else escape(numbers(round_money(amount)))
+    separator, _, thousands, grouped, _ = number_formats(use_l10n)
+    escaped = {".": escape(separator), ",": escape(thousands)} if grouped else {".": escape(separator)}
+    marks = str.maketrans(escaped)  # digits and a minus need no escaping: the separators are escaped here
+
+    def text(amount) -> str:
+        if amount is None or amount == "":
+            return ""
+        return format(round_money(amount), spec).translate(marks)
 
     return text
 
@@ -447,3 +476,46 @@ def static_row_attrs(table) -> dict[str, str] | None:
         attrs["class"] = f"{attrs['class']} {parity}" if attrs.get("class") else parity
         written[parity] = AttributeDict(attrs).as_html()
     return written
+
+
+class QueryStrings:
+    """``{% querystring_replace key=value %}`` of django-tables2 — the request's query string with one
+    parameter replaced, escaped — for every sort and page link of a table, from one copy of the request's
+    parameters (the template tag copies them, and resolves its arguments, per link)."""
+
+    def __init__(self, context):
+        if "request" not in context:
+            raise ImproperlyConfigured("the table template needs the request in its context")
+        self.params = dict(context["request"].GET)
+
+    def replaced(self, key, value) -> str:
+        params = self.params if key in ("", None) else {**self.params, key: value}
+        return escape("?" + urlencode(params, doseq=True))
+
+
+def header_cells(table, context) -> str:
+    """The header's ``<th>`` cells as ``portal/table.html`` wrote them in a loop over the columns (``{{
+    column.header }}`` escaped, a sortable column's header a link that sorts by it the other way)."""
+    links = QueryStrings(context)
+    key = table.prefixed_order_by_field
+    cells = []
+    for column in table.columns:
+        header = render_value_in_context(column.header, context)
+        if column.orderable:
+            header = f'<a href="{links.replaced(key, column.order_by_alias.next)}">{header}</a>'
+        cells.append(f"\n<th {column.attrs['th'].as_html()}>{header}</th>\n")
+    return mark_safe("".join(cells))  # noqa: S308 - the header escaped, the attributes and links by their makers
+
+
+def page_items(table, context) -> str:
+    """The pagination's numbered ``<li>`` items as ``portal/table.html`` wrote them in a loop over
+    ``table_page_range`` (the current page marked active, a gap as ``…`` linking nowhere)."""
+    links = QueryStrings(context)
+    key, number = table.prefixed_page_field, table.page.number
+    items = []
+    for p in table_page_range(table.page, table.paginator):
+        shown = render_value_in_context(p, context)
+        href = "#" if p == "..." else links.replaced(key, p)
+        active = 'class="active"' if p == number else ""
+        items.append(f'\n<li {active}><a href="{href}">{shown}</a></li>\n')
+    return mark_safe("".join(items))  # noqa: S308 - the numbers escaped, the links by QueryStrings

@@ -151,15 +151,19 @@ def test_an_empty_table_says_so_as_before(partner):
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 @pytest.mark.parametrize("emphasis", [True, False])
-def test_money_cells_write_each_amount_as_the_money_filter_would(settings, language, emphasis):
+@pytest.mark.parametrize("thousands", [True, False])
+def test_money_cells_write_each_amount_as_the_money_filter_would(settings, language, emphasis, thousands):
     """Bonuses by month's rows: a pair of amounts per month, rounded half up and localized."""
     from django.utils import translation
 
-    settings.USE_THOUSAND_SEPARATOR = True
+    settings.USE_THOUSAND_SEPARATOR = thousands
     pairs = [
         (Decimal("1234567.125"), Decimal("-0.005")),
         (Decimal("0.00"), None),
         (Decimal("12.3456789012"), Decimal("99999.995")),
+        ("", Decimal("-1E+3")),
+        (Decimal("-0"), 12345),
+        (Decimal("9" * 25 + ".999"), Decimal("1E-7")),
     ]
     strong = ("<strong>", "</strong>") if emphasis else ("", "")
     loop = Template(
@@ -174,7 +178,15 @@ def test_money_cells_write_each_amount_as_the_money_filter_would(settings, langu
         expected = loop.render(Context({"pairs": pairs}))
         written = tag.render(Context({"pairs": pairs, "emphasis": emphasis}))
     assert written == expected
-    assert ("1,234,567.13" if language == "en" else "1\xa0234\xa0567,13") in written
+    grouped = "1,234,567.13" if language == "en" else "1\xa0234\xa0567,13"
+    assert (grouped if thousands else {"en": "1234567.13", "ru": "1234567,13"}[language]) in written
+    with translation.override(language):  # a template that does not localize
+        unlocalized = Template(
+            "{% load l10n portal_tags %}{% localize off %}" + tag.source + "{% endlocalize %}"
+        )
+        plain = Template("{% load l10n portal_tags %}{% localize off %}" + loop.source + "{% endlocalize %}")
+        context = {"pairs": pairs, "emphasis": emphasis}
+        assert unlocalized.render(Context(context)) == plain.render(Context(context))
 
 
 @isolate_apps("accounts")
@@ -307,3 +319,29 @@ def test_boolean_cells_are_django_tables2s_written_once_each():
         stock, ours, stock_null, ours_null = re.findall(r"<td[^>]*>(.*?)</td>", row)
         assert (stock, stock_null) == (ours, ours_null)
     assert '<span class="true">✔</span>' in html and '<span class="false" title="t">&lt;no&gt;</span>' in html
+
+
+class Numbers(PortalTable):
+    name = tables.Column(attrs={"th": {"class": "sorted <x>"}})
+    size = tables.Column(verbose_name="Size & <weight>")
+    fixed = tables.Column(accessor="size", orderable=False)
+
+
+@pytest.mark.parametrize("page", [1, 2, 15, 29, 30])
+def test_the_header_and_pages_link_as_django_tables2s_querystring_replace_would(page):
+    """Sort links and page links keep the request's other parameters (repeated ones, characters to escape)
+    and replace only their own, on the first, a middle and the last of many pages."""
+    rows = [{"name": f"n{n:03}", "size": n * 1000} for n in range(300)]
+    request = RequestFactory().get(
+        "/accounts/", {"page": page, "sort": "-name", "q": 'a&b <c> "d"', "multi": ["1", "2"], "x": ""}
+    )
+
+    def table():
+        made = Numbers(rows, attrs={"class": "table"})
+        tables.RequestConfig(request, paginate={"per_page": 10}).configure(made)
+        return made
+
+    ours, stock = render(table(), "portal/table.html", request), render(table(), STOCK, request)
+    assert parse_html(ours) == parse_html(stock)
+    assert "multi=1&amp;multi=2" in ours and "q=a%26b+%3Cc%3E+%22d%22" in ours
+    assert '<a href="#">...</a>' in ours  # a gap in thirty pages
