@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import DateTimeColumn, PortalTable, StatusColumn, TemplateColumn
+from portal.tables import BooleanColumn, DateTimeColumn, PortalTable, StatusColumn, TemplateColumn
 
 from .audit import action_label, describe
 from .models import AuditEvent, Invitation, Membership
@@ -14,8 +14,8 @@ class MembershipTable(PortalTable):
         accessor="user__email", verbose_name=_("Email"), linkify=("access:member_edit", [tables.A("pk")])
     )
     role = tables.Column()
-    restricted = tables.BooleanColumn(verbose_name=_("Selected accounts only"))
-    two_factor = tables.BooleanColumn(verbose_name=_("Two-factor"))
+    restricted = BooleanColumn(verbose_name=_("Selected accounts only"))
+    two_factor = BooleanColumn(verbose_name=_("Two-factor"))
     last_login = DateTimeColumn(accessor="user__last_login", verbose_name=_("Last login"))
     status = tables.Column(empty_values=(), orderable=False, verbose_name=_("Status"))
 

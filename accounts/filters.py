@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from portal.forms import ListedModelChoiceFilter
 from portal.permissions import Right
 
 from .models import Account
@@ -18,7 +19,7 @@ def partner_users(request):
 
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    owner = django_filters.ModelChoiceFilter(queryset=partner_users, label=_("Owner"))
+    owner = ListedModelChoiceFilter(queryset=partner_users, label=_("Owner"))
     show = django_filters.ChoiceFilter(
         choices=[("archived", _("Archived")), ("all", _("All"))],
         empty_label=_("Current"),

@@ -4,12 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel, TenantQuerySet
 from portal.money import ZERO, BillingAmountField, Currency, MoneyField
+from portal.paths import object_path
 from portal.periods import add_months, quarter_start
 
 
@@ -478,7 +478,7 @@ class Accrual(TenantModel):
         return f"{self.get_program_display()} {self.period:%Y-%m} {self.amount} {self.currency}"
 
     def get_absolute_url(self):
-        return reverse("finance:accrual_detail", args=[self.pk])
+        return object_path("finance:accrual_detail", self.pk)
 
     @property
     def basis_explained(self) -> str:

@@ -149,6 +149,7 @@ class CustomerMonths:
     rows: list[tuple[str, str, list[tuple[Decimal, Decimal]]]]  # (customer, currency, [(paid, bonus)])
     totals: list[tuple[str, list[tuple[Decimal, Decimal]]]]  # (currency, [(paid, bonus)])
     count: int = 0  # customers in scope, all pages — counted up to the limit asked for
+    schedule: dict[str, list[Decimal]] | None = None  # bonus_schedule() of these months, from the same sums
 
     def csv_header(self) -> list[str]:
         months = [m.strftime("%Y-%m") for m in self.months]
@@ -182,11 +183,13 @@ def bonus_schedule(
     *, membership, months: MonthRange, using: str = DEFAULT_DB_ALIAS
 ) -> dict[str, list[Decimal]]:
     """Bonus accrued per program and month (the chart), within the membership's scope."""
+    return _schedule(_month_sums(months=months, membership=membership, using=using), months)
+
+
+def _schedule(sums, months: MonthRange) -> dict[str, list[Decimal]]:
     index = {m: i for i, m in enumerate(months.months)}
     series: dict[str, list[Decimal]] = {}
-    for _currency, month, _paid, bonus, extra in _month_sums(
-        months=months, membership=membership, using=using
-    ):
+    for _currency, month, _paid, bonus, extra in sums:
         for program, total in ((Program.PARTNER_BONUS, bonus), (Program.DEAL_EXTRA, extra)):
             if total:
                 series.setdefault(str(program.label), [ZERO] * len(index))[index[month]] += total
@@ -206,7 +209,8 @@ def customer_months(
     or the ``page``-th ``per_page`` customers by name (a row per currency), with how many customers there
     are (counted up to ``count_limit``); totals over every customer in scope from the partner's kept sums.
     Four small queries, none of which reads every customer month of the period: the page walks the
-    customers by name, each looked up in its months by key."""
+    customers by name, each looked up in its months by key. The chart's series (``bonus_schedule``) come
+    from the same partner sums as the totals."""
     index = {m: i for i, m in enumerate(months.months)}
     scoped = (
         CustomerMonth.objects.using(using)
@@ -250,13 +254,20 @@ def customer_months(
     if keys is None:
         keys = sorted(cells, key=lambda key: (names[key[0]], key[0], key[1]))
     totals: dict[str, list[tuple[Decimal, Decimal]]] = {}
-    for currency, month, paid, bonus, extra in _month_sums(months=months, membership=membership, using=using):
+    sums = list(_month_sums(months=months, membership=membership, using=using))
+    for currency, month, paid, bonus, extra in sums:
         totals.setdefault(currency, [(ZERO, ZERO)] * len(index))[index[month]] = (paid, bonus + extra)
     empty = [(ZERO, ZERO)] * len(index)
     rows = [
         (names[key[0]], key[1], [tuple(c) for c in cells[key]] if key in cells else empty) for key in keys
     ]
-    return CustomerMonths(months=months.months, rows=rows, totals=sorted(totals.items()), count=count)
+    return CustomerMonths(
+        months=months.months,
+        rows=rows,
+        totals=sorted(totals.items()),
+        count=count,
+        schedule=_schedule(sums, months),
+    )
 
 
 def excluded_consumption(*, subaccount) -> list[dict]:

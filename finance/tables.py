@@ -5,7 +5,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from portal.money import round_money
+from portal.paths import object_path
 from portal.tables import (
+    BooleanColumn,
     DateColumn,
     MoneyColumn,
     PortalTable,
@@ -26,7 +28,7 @@ class AccrualTable(PortalTable):
     basis = MoneyColumn(accessor="basis_now", order_by="basis_now")
     rate = tables.Column(attrs={"td": {"class": "numeric"}, "th": {"class": "numeric"}})
     amount = MoneyColumn(accessor="amount_now", order_by="amount_now")
-    corrected = tables.BooleanColumn(verbose_name=_("Corrected"), orderable=False)
+    corrected = BooleanColumn(verbose_name=_("Corrected"), orderable=False)
 
     class Meta:
         model = Accrual
@@ -52,7 +54,11 @@ class LedgerEntryTable(PortalTable):
 
 
 class PartnerBonusTable(PortalTable):
-    name = tables.Column(verbose_name=_("Subaccount"), linkify=("finance:subaccount_bonus", [tables.A("pk")]))
+    # the subaccount's bonus page, its path reversed once (portal/paths.py), not per row
+    name = tables.Column(
+        verbose_name=_("Subaccount"),
+        linkify=lambda record: object_path("finance:subaccount_bonus", record.pk),
+    )
     account = tables.Column(verbose_name=_("Customer"), order_by="account__name")
     basis = MoneyColumn(verbose_name=_("Paid consumption"))
     base_bonus = MoneyColumn(verbose_name=_("Base bonus"))

@@ -337,7 +337,7 @@ class BonusesView(PortalPageView):
             count_limit=count_limit(page_number(self.request), BONUSES_PER_PAGE),
             using=self.using,
         )
-        series = selectors.bonus_schedule(membership=self.membership, months=months, using=self.using)
+        series = self.grid.schedule  # bonus_schedule(), from the sums the totals were read from
         # the rows are already the page's; the customers were counted as far as the pages shown
         paginator = CappedPaginator(range(self.grid.count), BONUSES_PER_PAGE, counted=self.grid.count)
         kwargs.update(period=period, grid=self.grid, page_obj=paginator.get_page(page_number(self.request)))

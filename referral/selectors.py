@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DateField, DecimalField, F, Func, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, DateField, DecimalField, Exists, F, Func, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -40,7 +40,22 @@ def in_program(partner) -> bool:
 
 
 def may_create_links(partner) -> bool:
-    return in_program(partner) or program_open()
+    """``in_program(partner) or program_open()``, asked in one query (every finance page asks, for its
+    switch): whether the partner has links, and the enrollment as ``ProgramSettings.current()`` reads it."""
+    if partner.partner_type == partner.Type.REFERRAL:
+        return True
+    enrollment = ProgramSettings.objects.filter(pk=1).values("referral_enrollment_open")[:1]
+    default = ProgramSettings._meta.get_field("referral_enrollment_open").get_default()
+    links, enrolling = (
+        type(partner)
+        .objects.filter(pk=partner.pk)
+        .values_list(
+            Exists(ReferralLink.objects.filter(partner=OuterRef("pk"))),
+            Coalesce(Subquery(enrollment), Value(default)),
+        )
+        .get()
+    )
+    return links or enrolling
 
 
 def _count(queryset, **outer) -> Coalesce:

@@ -267,6 +267,7 @@ STATICFILES_DIRS = [
     ("vendor/tom-select/js", BASE_DIR / "node_modules" / "tom-select" / "dist" / "js"),
     ("vendor/tom-select/css", BASE_DIR / "node_modules" / "tom-select" / "dist" / "css"),
 ]
+FORM_RENDERER = "portal.renderers.PortalFormRenderer"  # Django's, with the common widgets written in Python
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -1,10 +1,9 @@
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from portal.money import round_money
 from portal.permissions import Right, mask
-from portal.tables import localized_numbers, rendered_rows
+from portal.tables import QueryStrings, header_cells, localized_money, page_items, rendered_rows
 
 register = template.Library()
 
@@ -31,15 +30,29 @@ def table_rows(context, table):
 
 
 @register.simple_tag(takes_context=True)
+def table_header(context, table):
+    """The table's ``<th>`` cells with their sort links (portal/tables.py ``header_cells``)."""
+    return header_cells(table, context)
+
+
+@register.simple_tag(takes_context=True)
+def table_pages(context, table):
+    """The pagination's numbered items (portal/tables.py ``page_items``)."""
+    return page_items(table, context)
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, table, number):
+    """``{% querystring_replace table.prefixed_page_field=number %}``: the query string of that page."""
+    return QueryStrings(context).replaced(table.prefixed_page_field, number)
+
+
+@register.simple_tag(takes_context=True)
 def money_cells(context, pairs, emphasis=False):
     """``<td class="numeric">first<br>second</td>`` per pair of amounts (the second in ``<strong>`` with
     ``emphasis``), each amount as ``{{ amount|money }}`` writes it: a row of months in one call rather than a
     template loop over each (Bonuses by month: fifty customers × a dozen months a page)."""
-    numbers = localized_numbers(context.use_l10n)
-
-    def text(amount):
-        written = money(amount)
-        return escape(numbers(written)) if written != "" else ""
+    text = localized_money(context.use_l10n)
 
     shown = "<strong>{}</strong>" if emphasis else "{}"
     cell = f'<td class="numeric">{{}}<br>{shown}</td>'

@@ -230,3 +230,27 @@ def test_the_list_counts_each_accounts_subaccounts_and_sorts_by_the_count(partne
     assert listed() == [("A none", 0), ("B two", 2), ("C one", 1)]
     assert [n for n, _ in listed(sort="subaccount_count")] == ["A none", "C one", "B two"]
     assert [n for n, _ in listed(sort="-subaccount_count")] == ["B two", "C one", "A none"]
+
+
+@pytest.mark.django_db
+def test_the_owner_filter_offers_the_partners_users_in_one_plain_query(
+    partner, other_partner, member, client_for
+):
+    """The owners are read with one query, not a server-side cursor (DECLARE … WITH HOLD, FETCH, CLOSE: the
+    page's template renders after the request's transaction); another partner's users are not offered."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MembershipFactory
+
+    admin = member()
+    colleague = member(Role.VIEWER)
+    stranger = MembershipFactory(partner=other_partner)
+    client = client_for(admin)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("accounts:list"), {"owner": colleague.user.pk}).content.decode()
+    assert not [q for q in captured.captured_queries if "DECLARE" in q["sql"]]
+    owner = re.search(r'<select name="owner".*?</select>', page, re.S).group(0)
+    assert f'<option value="{colleague.user.pk}" selected>' in owner
+    assert f'value="{admin.user.pk}"' in owner and f'value="{stranger.user.pk}"' not in owner
+    assert owner.count("<option") == 3  # the empty choice and the two users

@@ -140,3 +140,27 @@ def test_the_table_is_paginated_by_customer_and_the_totals_and_csv_cover_every_c
         assert not others and cells[1] == (Decimal("6000.00"), Decimal("600.00"))  # every customer, October
     export = b"".join(client.get(reverse("finance:bonuses"), {**query, "export": "csv"}).streaming_content)
     assert export.decode().count("Customer ") == 60
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 10, tzinfo=datetime.UTC), tick=False)
+@pytest.mark.parametrize("restricted", [False, True])
+def test_the_chart_is_the_bonus_schedule_read_once_with_the_totals(data, member, client_for, restricted):
+    """The chart's series come from the month sums the totals were read from — the same figures as
+    ``bonus_schedule``, for the whole partner and for a member restricted to some customers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from finance import selectors
+    from portal.periods import PeriodForm
+
+    alpha, _beta = data
+    viewer = member(Role.VIEWER_PD, restricted=restricted)
+    if restricted:
+        assign_perm("accounts.access_account", viewer.user, alpha.account)
+    with CaptureQueriesContext(connection) as captured:
+        page = client_for(viewer).get(reverse("finance:bonuses"), {"period": "last_3_months"})
+    months = PeriodForm.from_query({"period": "last_3_months"}).month_range()
+    expected = selectors.bonus_schedule(membership=viewer, months=months)
+    assert page.context["grid"].schedule == expected and expected
+    sums = [q for q in captured.captured_queries if "SUM(" in q["sql"] and "month" in q["sql"]]
+    assert len(sums) == 1  # the partner's (or the granted customers') month sums, once

@@ -7,7 +7,15 @@ from portal.paths import object_path
 
 
 @pytest.mark.parametrize(
-    "viewname", ["accounts:detail", "subaccounts:detail", "tools:registration_detail", "access:member_edit"]
+    "viewname",
+    [
+        "accounts:detail",
+        "subaccounts:detail",
+        "tools:registration_detail",
+        "access:member_edit",
+        "finance:accrual_detail",
+        "finance:subaccount_bonus",
+    ],
 )
 @pytest.mark.parametrize("pk", [1, 7, 42, 8_642_097_531, 10**12])
 def test_an_objects_path_is_the_one_reverse_gives(viewname, pk):

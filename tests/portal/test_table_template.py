@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.models import Account
 from portal.permissions import Role
-from portal.tables import PersonalDataColumn, PortalTable
+from portal.tables import BooleanColumn, DateColumn, DateTimeColumn, PersonalDataColumn, PortalTable
 from tests.factories import AccountContactFactory, AccountFactory
 from tests.portal.test_query_counts import LISTS
 from tests.portal.urlwalk import object_of
@@ -151,15 +151,19 @@ def test_an_empty_table_says_so_as_before(partner):
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 @pytest.mark.parametrize("emphasis", [True, False])
-def test_money_cells_write_each_amount_as_the_money_filter_would(settings, language, emphasis):
+@pytest.mark.parametrize("thousands", [True, False])
+def test_money_cells_write_each_amount_as_the_money_filter_would(settings, language, emphasis, thousands):
     """Bonuses by month's rows: a pair of amounts per month, rounded half up and localized."""
     from django.utils import translation
 
-    settings.USE_THOUSAND_SEPARATOR = True
+    settings.USE_THOUSAND_SEPARATOR = thousands
     pairs = [
         (Decimal("1234567.125"), Decimal("-0.005")),
         (Decimal("0.00"), None),
         (Decimal("12.3456789012"), Decimal("99999.995")),
+        ("", Decimal("-1E+3")),
+        (Decimal("-0"), 12345),
+        (Decimal("9" * 25 + ".999"), Decimal("1E-7")),
     ]
     strong = ("<strong>", "</strong>") if emphasis else ("", "")
     loop = Template(
@@ -174,7 +178,15 @@ def test_money_cells_write_each_amount_as_the_money_filter_would(settings, langu
         expected = loop.render(Context({"pairs": pairs}))
         written = tag.render(Context({"pairs": pairs, "emphasis": emphasis}))
     assert written == expected
-    assert ("1,234,567.13" if language == "en" else "1\xa0234\xa0567,13") in written
+    grouped = "1,234,567.13" if language == "en" else "1\xa0234\xa0567,13"
+    assert (grouped if thousands else {"en": "1234567.13", "ru": "1234567,13"}[language]) in written
+    with translation.override(language):  # a template that does not localize
+        unlocalized = Template(
+            "{% load l10n portal_tags %}{% localize off %}" + tag.source + "{% endlocalize %}"
+        )
+        plain = Template("{% load l10n portal_tags %}{% localize off %}" + loop.source + "{% endlocalize %}")
+        context = {"pairs": pairs, "emphasis": emphasis}
+        assert unlocalized.render(Context(context)) == plain.render(Context(context))
 
 
 @isolate_apps("accounts")
@@ -195,3 +207,141 @@ def test_a_choice_label_comes_from_djangos_own_display_method_only():
             return "own"
 
     assert display_field(Custom, "stage") is None
+
+
+NUMBERS = [
+    Decimal("0"),
+    Decimal("-0.00"),
+    Decimal("0.005"),
+    Decimal("12.3456789012"),
+    Decimal("-9876543.21"),
+    Decimal("1234567.13"),
+    Decimal("999.99"),
+    Decimal("1000"),
+    Decimal("1E+3"),
+    Decimal("-1.5E+7"),
+    Decimal("1E-5"),
+    Decimal("7" * 150 + "." + "3" * 60),  # over numberformat's 200 digits: its scientific notation
+    0,
+    7,
+    -1234567,
+    10**25,
+    1234.5,
+    -0.0,
+]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("thousands", [True, False])
+def test_numbers_are_localized_as_the_template_localizes_them(settings, language, thousands):
+    """A table's figures (cells, Bonuses by month's amounts) are written as ``{{ number }}`` writes them, in
+    either language, with or without the thousands separator — the fast path included."""
+    from django.template.base import render_value_in_context
+    from django.utils import translation
+
+    from portal.tables import localized_numbers
+
+    settings.USE_THOUSAND_SEPARATOR = thousands
+    context = Context()
+    with translation.override(language):
+        numbers = localized_numbers()
+        for number in NUMBERS:
+            assert numbers(number) == render_value_in_context(number, context), number
+        written = numbers(Decimal("-1234567.13"))
+    grouped = {"en": "-1,234,567.13", "ru": "-1\xa0234\xa0567,13"}[language]
+    assert written == (grouped if thousands else {"en": "-1234567.13", "ru": "-1234567,13"}[language])
+
+
+class Dates(PortalTable):
+    month = tables.DateColumn(format="M Y")  # django-tables2's own: its template per cell
+    ours_month = DateColumn(accessor="month", format="M Y")
+    day = DateColumn(accessor="month")
+    long = DateColumn(accessor="month", short=False)
+    moment = DateTimeColumn()
+
+    class Meta:
+        orderable = False
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_dates_are_written_as_django_tables2_writes_them_each_day_once(settings, language):
+    """Dates as django-tables2's template writes them, in either language, a day repeated down the column
+    formatted once per table; a datetime in the current time zone."""
+    import datetime
+
+    from django.utils import timezone, translation
+
+    rows = [
+        {
+            "month": datetime.date(2026, 5, 1),
+            "moment": timezone.make_aware(datetime.datetime(2026, 5, 1, 23, 30)),
+        },
+        {
+            "month": datetime.date(2026, 5, 1),
+            "moment": datetime.datetime(2026, 5, 2, 0, 30, tzinfo=datetime.UTC),
+        },
+        {"month": datetime.date(2025, 12, 1), "moment": None},
+        {"month": None, "moment": None},
+    ]
+    request = RequestFactory().get("/")
+    with translation.override(language):
+        ours = render(Dates(rows), "portal/table.html", request)
+        stock = render(Dates(rows), STOCK, request)
+    assert parse_html(ours) == parse_html(stock)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", ours)
+    assert cells[0] == cells[1] and cells[5] == cells[6]  # django-tables2's and ours, the same month
+    assert cells[0] == {"en": "May 2026", "ru": "Май 2026"}[language]
+
+    table = Dates(rows)  # one table in both languages: each its own words
+    with translation.override("en"):
+        english = render(table, "portal/table.html", request)
+    with translation.override("ru"):
+        russian = render(table, "portal/table.html", request)
+    assert "May 2026" in english and "Май 2026" in russian and "May 2026" not in russian
+
+
+class Flags(PortalTable):
+    stock = tables.BooleanColumn(accessor="flag")
+    ours = BooleanColumn(accessor="flag")
+    stock_null = tables.BooleanColumn(
+        accessor="flag", null=True, yesno="yes,<no>", attrs={"span": {"title": "t"}}
+    )
+    ours_null = BooleanColumn(accessor="flag", null=True, yesno="yes,<no>", attrs={"span": {"title": "t"}})
+
+    class Meta:
+        orderable = False
+
+
+def test_boolean_cells_are_django_tables2s_written_once_each():
+    rows = [{"flag": True}, {"flag": False}, {"flag": None}, {"flag": 1}, {"flag": ""}, {"flag": True}]
+    html = render(Flags(rows), "portal/table.html", RequestFactory().get("/"))
+    for row in re.findall(r"<tr [^>]*>(.*?)</tr>", html, re.S):
+        stock, ours, stock_null, ours_null = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        assert (stock, stock_null) == (ours, ours_null)
+    assert '<span class="true">✔</span>' in html and '<span class="false" title="t">&lt;no&gt;</span>' in html
+
+
+class Numbers(PortalTable):
+    name = tables.Column(attrs={"th": {"class": "sorted <x>"}})
+    size = tables.Column(verbose_name="Size & <weight>")
+    fixed = tables.Column(accessor="size", orderable=False)
+
+
+@pytest.mark.parametrize("page", [1, 2, 15, 29, 30])
+def test_the_header_and_pages_link_as_django_tables2s_querystring_replace_would(page):
+    """Sort links and page links keep the request's other parameters (repeated ones, characters to escape)
+    and replace only their own, on the first, a middle and the last of many pages."""
+    rows = [{"name": f"n{n:03}", "size": n * 1000} for n in range(300)]
+    request = RequestFactory().get(
+        "/accounts/", {"page": page, "sort": "-name", "q": 'a&b <c> "d"', "multi": ["1", "2"], "x": ""}
+    )
+
+    def table():
+        made = Numbers(rows, attrs={"class": "table"})
+        tables.RequestConfig(request, paginate={"per_page": 10}).configure(made)
+        return made
+
+    ours, stock = render(table(), "portal/table.html", request), render(table(), STOCK, request)
+    assert parse_html(ours) == parse_html(stock)
+    assert "multi=1&amp;multi=2" in ours and "q=a%26b+%3Cc%3E+%22d%22" in ours
+    assert '<a href="#">...</a>' in ours  # a gap in thirty pages

@@ -320,3 +320,26 @@ def test_referred_customers_with_their_window_commission_and_scope(referral_part
     page = client_for(viewer).get(reverse("referral:customers"))
     assert [r.record.account.name for r in page.context["table"].rows] == ["Gamma"]
     assert "42.50" not in page.content.decode()  # a Viewer sees no money
+
+
+def test_may_create_links_is_in_program_or_enrollment_open_in_one_query(referral_partner, other_partner):
+    """Finance's switch asks it on every finance page: the same answer as ``in_program() or program_open()``
+    — a referral partner, no settings row (the defaults), closed, open, links of its own — in one query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def answers():
+        for who in (referral_partner, other_partner):
+            with CaptureQueriesContext(connection) as captured:
+                answer = selectors.may_create_links(who)
+            assert len(captured) <= 1
+            assert answer is (selectors.in_program(who) or selectors.program_open())
+            yield answer
+
+    assert not ProgramSettings.objects.exists() and list(answers()) == [True, False]
+    ProgramSettings(referral_enrollment_open=True).save()
+    assert list(answers()) == [True, True]
+    ProgramSettings(referral_enrollment_open=False).save()
+    assert list(answers()) == [True, False]
+    ReferralLinkFactory(partner=other_partner)  # a reseller already in the program keeps going
+    assert list(answers()) == [True, True]
