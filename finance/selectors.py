@@ -30,7 +30,7 @@ from .models import (
     Pool,
     Program,
 )
-from .usage_rewards import DEALT, MONTH_DIGEST, REWARD, REWARD_JOINS
+from .usage_rewards import REWARD, REWARD_JOINS
 
 
 @dataclass(frozen=True)
@@ -292,18 +292,12 @@ USAGE_HEADERS = (
 
 
 # the months of the period ({first} … {last}) whose deals the partner aggregate's ``deal_paid`` stands for (a
-# month without deals has nothing to read either way), from the CTE ``deals`` (or ``dealt``, its digests)
-SETTLED = f"""
+# month without deals has nothing to read either way): their ``DealUsage`` rows exist (the triggers on the
+# deals' sources delete them, finance/deal_usage.py)
+SETTLED = """
     SELECT u.month FROM finance_dealusage u
-    JOIN ({DEALT}) now ON now.month = u.month AND now.deals = u.deals
-    WHERE u.partner_id = {{partner}} AND u.month >= date_trunc('month', {{first}})::date
-      AND u.month <= {{last}}"""  # noqa: S608 (constant fragments)
-
-
-SETTLED_DEALT = """
-    SELECT u.month FROM finance_dealusage u JOIN dealt now ON now.month = u.month AND now.deals = u.deals
     WHERE u.partner_id = {partner} AND u.month >= date_trunc('month', {first})::date
-      AND u.month <= {last}"""
+      AND u.month <= {last}"""  # noqa: S608 (constant fragments)
 
 
 def _reward_sql(
@@ -493,13 +487,16 @@ FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b
       WHERE b.d >= {first} AND b.d <= {last} GROUP BY 1, 2) r
 GROUP BY r.month ORDER BY r.month
 """
-MONTHS_DIGEST = """,
-deals AS ({deals}),
-dealt AS MATERIALIZED ({dealt}),
-settled AS MATERIALIZED ({settled}),
+# the whole partner's months whose deal part (finance/deal_usage.py) and reward rollup
+# (finance/usage_rewards.py) still stand for them: their rows exist (the sources' triggers delete them)
+MONTHS_KEPT = """,
+settled AS MATERIALIZED (
+    SELECT month FROM finance_dealusage
+    WHERE partner_id = {partner} AND month >= {month_first} AND month <= {last}
+),
 rolled AS MATERIALIZED (
-    SELECT d.month FROM ({digest}) d
-    JOIN finance_usagerewardmonth u ON u.partner_id = {partner} AND u.month = d.month AND u.digest = d.digest
+    SELECT month FROM finance_usagerewardmonth
+    WHERE partner_id = {partner} AND month >= {month_first} AND month <= {last}
 )"""
 # a month's part of the totals' reward from the rollup: per currency the row of the last day with data up to
 # {bound} (``upto``: the month from its start) or of the first from {bound} on (``onward``: to its end)
@@ -726,7 +723,6 @@ def _whole_months(
     using: str,
     *,
     whole_partner: bool = False,
-    deal_days: int = 0,
 ) -> Months:
     """How each month of the period with data (the partner's) gives the totals' reward: from the whole
     partner's reward rollup (``rolled``: the month, ``upto`` or ``onward`` and the day) where it still stands
@@ -734,7 +730,7 @@ def _whole_months(
     else from the monthly aggregate (``whole``) where every day of the month with data is in the period and
     the base and the extra rates are each one rate on the period's days of it; else day by day (``days``: the
     period's days of the month). A month without data (never imported, or its partition detached: its monthly
-    aggregate stays) is none of them. ``deal_days``: the program setting, read once by the caller."""
+    aggregate stays) is none of them."""
     month_first = start.replace(day=1)
     month_last = month_after(finish) - datetime.timedelta(days=1)
     literal = {
@@ -745,21 +741,7 @@ def _whole_months(
     }
     digest, rolled_sql, settled_sql = "", "false", "false"
     if whole_partner:
-        partner = str(int(partner_id))
-        deals = deals_sql(
-            literal["month_first"],
-            literal["month_last"],
-            partner=partner,
-            zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
-            deal_days=str(int(deal_days)),
-        )
-        digest = MONTHS_DIGEST.format(
-            deals=deals,
-            digest=MONTH_DIGEST.format(partner=partner),
-            partner=partner,
-            dealt=DEALT,
-            settled=SETTLED_DEALT.format(partner=partner, first=literal["first"], last=literal["last"]),
-        )
+        digest = MONTHS_KEPT.format(partner=str(int(partner_id)), **literal)
         rolled_sql = "r.month IN (SELECT month FROM rolled)"
         settled_sql = "r.month IN (SELECT month FROM settled)"
     query = MONTHS.format(
@@ -829,9 +811,7 @@ def usage_details(
     # one subaccount's page: its deals only, not every deal of the partner
     deal_days = ProgramSettings.current().deal_subaccount_days
     months = (
-        None
-        if daily_rows
-        else _whole_months(partner_id, start, finish, using, whole_partner=whole_partner, deal_days=deal_days)
+        None if daily_rows else _whole_months(partner_id, start, finish, using, whole_partner=whole_partner)
     )
     only, settled = "", None
     if subaccount is not None:  # one subaccount's page: its deals only, not every deal of the partner
