@@ -341,8 +341,10 @@ def _reward_sql(
     settled AS MATERIALIZED ({settled_sql}),
     exceptional AS MATERIALIZED (
         SELECT s.id, {first} AS first, {last} AS last FROM subaccounts_subaccount s
-        WHERE s.partner_id = {partner}
-          AND (s.is_partner_own OR s.account_id IN (SELECT account_id FROM referred))
+        WHERE s.partner_id = {partner} AND s.is_partner_own  -- (a partial index: the partner's own only)
+        UNION
+        SELECT s.id, {first}, {last} FROM referred r
+        JOIN subaccounts_subaccount s ON s.account_id = r.account_id AND s.partner_id = {partner}
         UNION
         SELECT d.subaccount_id, CASE WHEN earns THEN GREATEST(d.month, {first}) ELSE {first} END,
                CASE WHEN earns THEN LEAST((d.month + interval '1 month - 1 day')::date, {last})
