@@ -58,7 +58,8 @@ def day_terms_sql(program: str, condition: str, first: str, last: str) -> str:
       ON t.program = {program} AND t.condition IN ('', {condition}) AND t.valid_from <= d
      AND (t.valid_to IS NULL OR t.valid_to >= d)
      AND (t.currency = cur.currency OR (t.cap IS NULL AND t.threshold IS NULL))
-    ORDER BY d, cur.currency, t.condition = {condition} DESC, t.currency = cur.currency DESC, t.valid_from DESC
+    ORDER BY d, cur.currency, t.condition = {condition} DESC, t.currency = cur.currency DESC,
+             t.valid_from DESC
     """
 
 
