@@ -433,13 +433,16 @@ UNION ALL
 # a procurement deal's months (the extra only on the contract's days), read from their daily aggregate
 # rows by the subaccount's key; the other months' days read the daily aggregate rows of those days
 # ({days}). The partner's own subaccounts and referred customers earn nothing.
-REWARDS = f"""
+# (each part only when the period has months to read that way: the planner need not plan the others)
+REWARDS = """
     SELECT r.currency, sum(round(r.reward, 2)) AS reward
-    FROM (
+    FROM ({parts}) r(subaccount_id, month, currency, reward)
+    GROUP BY r.currency"""
+REWARDS_MONTHLY = """
         SELECT m.subaccount_id, m.month, m.currency,
                sum(m.paid) * min(w.rate + CASE WHEN d.registration_id IS NULL THEN 0 ELSE w.extra END)
                AS reward
-        FROM ({{monthly}}) m
+        FROM ({monthly}) m
         JOIN (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS rate,
                      min(COALESCE(x.rate, 0)) AS extra
               FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency
@@ -448,12 +451,12 @@ REWARDS = f"""
         LEFT JOIN referred rc ON rc.account_id = s.account_id
         LEFT JOIN deals d ON d.subaccount_id = m.subaccount_id AND d.month = m.month
         WHERE NOT s.is_partner_own AND rc.account_id IS NULL AND NOT COALESCE(d.procurement, false)
-        GROUP BY m.subaccount_id, m.month, m.currency
-        UNION ALL
+        GROUP BY m.subaccount_id, m.month, m.currency"""
+REWARDS_DAYS = """
         SELECT c.subaccount_id, date_trunc('month', c.date)::date, c.currency, sum(c.reward)
-        FROM ({{days}}) c
-        GROUP BY 1, 2, 3
-        UNION ALL
+        FROM ({days}) c
+        GROUP BY 1, 2, 3"""
+REWARDS_PROCUREMENT = f"""
         SELECT c.subaccount_id, dd.month, c.currency, sum({{deal_reward}})
         FROM deals dd
         CROSS JOIN LATERAL (
@@ -463,12 +466,12 @@ REWARDS = f"""
             OFFSET 0  -- by the subaccount's key, never a scan of the partner's days
         ) c
         {REWARD_JOINS}
-        WHERE dd.month = ANY({{whole}}::date[]) AND dd.procurement {{deal_scope}}
-        GROUP BY 1, 2, 3
-        UNION ALL
-        SELECT NULL, NULL, v.currency, v.reward FROM ({{rolled}}) v
-    ) r
-    GROUP BY r.currency"""  # noqa: S608 (constant fragments; dates and ids as literals or bound)
+        WHERE dd.month = ANY({{whole}}) AND dd.procurement {{deal_scope}}
+        GROUP BY 1, 2, 3"""  # noqa: S608 (constant fragments; dates and ids as literals or bound)
+REWARDS_ROLLED = """
+        SELECT NULL::bigint, NULL::date, v.currency, v.reward FROM ({rolled}) v"""
+REWARDS_NONE = """
+        SELECT NULL::bigint, NULL::date, NULL::varchar, 0::numeric WHERE false"""
 # per month of the period: its first and last day with data (the partner's, from the partner's daily SKU
 # aggregate: an index probe each), whether the base and the extra rates are each one rate on all the period's
 # days of it, and whether the whole partner's reward rollup of it (finance/usage_rewards.py) still stands for
@@ -511,7 +514,6 @@ ROLLED = {
                  WHERE partner_id = {partner} AND date >= {bound} AND date < {month} + interval '1 month'
                  ORDER BY currency, date)""",
 }
-NOT_ROLLED = "SELECT NULL::varchar AS currency, 0::numeric AS reward WHERE false"
 
 
 # the daily rows' way (``daily_rows``): every figure from one pass over the period's rows, grouped three
@@ -872,49 +874,61 @@ def usage_details(
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
     if months is not None:
         whole, days, rolled = months.whole, months.days, months.rolled
-        monthly_sql, monthly_params = (
-            scoped(MonthlyConsumption, month__in=whole or [datetime.date(1, 1, 1)])  # (none: no month)
-            .values("subaccount_id", "month", "currency", "paid")
-            .query.sql_with_params()
-        )
-        on_days = Q(date__gt=finish)  # none
-        for first_day, last_day in days:
-            on_days |= Q(date__gte=first_day, date__lte=last_day)
-        days_sql, days_params = source(
-            scoped(DailyUsage, **in_period).filter(on_days), F("paid"), "folder_id", "folder_name"
-        )
-        deal_scope = ""
-        if not whole_partner:  # the subaccounts the membership sees that the search or the choice keeps
-            subaccounts = Subaccount.objects.all()
-            if membership.restricted:
-                subaccounts = subaccounts.filter(account_id__in=membership.allowed_account_ids)
-            if subaccount is not None:
-                subaccounts = subaccounts.filter(pk=subaccount.pk)
-            elif q:
-                subaccounts = subaccounts.filter(Q(name__icontains=q) | Q(billing_account_id__icontains=q))
-            scope_sql, scope_params = subaccounts.order_by().values("id").query.sql_with_params()
-            deal_scope = f"AND dd.subaccount_id IN ({scope_sql})"
-            days_params = [*days_params, *scope_params]
-        rewards = (
-            REWARDS.format(
-                monthly=monthly_sql,
-                days=days_sql,
-                deal_reward=REWARD.format(paid="c.paid"),
-                partner=literal["partner"],
-                whole="ARRAY[" + ", ".join(f"DATE '{m.isoformat()}'" for m in whole) + "]",
-                deal_scope=deal_scope,
-                rolled=" UNION ALL ".join(
-                    ROLLED[part].format(
-                        partner=literal["partner"],
-                        month=f"DATE '{month.isoformat()}'",
-                        bound=f"DATE '{bound.isoformat()}'",
+        parts, parts_params = [], []
+        if whole:
+            monthly_sql, monthly_params = (
+                scoped(MonthlyConsumption, month__in=whole)
+                .values("subaccount_id", "month", "currency", "paid")
+                .query.sql_with_params()
+            )
+            parts.append(REWARDS_MONTHLY.format(monthly=monthly_sql))
+            parts_params += monthly_params
+        if days:
+            on_days = Q()
+            for first_day, last_day in days:
+                on_days |= Q(date__gte=first_day, date__lte=last_day)
+            days_sql, days_params = source(
+                scoped(DailyUsage, **in_period).filter(on_days), F("paid"), "folder_id", "folder_name"
+            )
+            parts.append(REWARDS_DAYS.format(days=days_sql))
+            parts_params += days_params
+        if whole:  # a procurement deal's whole months: its contract's days only
+            deal_scope = ""
+            if not whole_partner:  # the subaccounts the membership sees that the search or the choice keeps
+                subaccounts = Subaccount.objects.all()
+                if membership.restricted:
+                    subaccounts = subaccounts.filter(account_id__in=membership.allowed_account_ids)
+                if subaccount is not None:
+                    subaccounts = subaccounts.filter(pk=subaccount.pk)
+                elif q:
+                    subaccounts = subaccounts.filter(
+                        Q(name__icontains=q) | Q(billing_account_id__icontains=q)
                     )
-                    for month, part, bound in rolled
+                scope_sql, scope_params = subaccounts.order_by().values("id").query.sql_with_params()
+                deal_scope = f"AND dd.subaccount_id IN ({scope_sql})"
+                parts_params += scope_params
+            parts.append(
+                REWARDS_PROCUREMENT.format(
+                    deal_reward=REWARD.format(paid="c.paid"),
+                    partner=literal["partner"],
+                    whole=_dates(whole),
+                    deal_scope=deal_scope,
                 )
-                or NOT_ROLLED,
-            ),
-            [*monthly_params, *days_params],
-        )
+            )
+        if rolled:
+            parts.append(
+                REWARDS_ROLLED.format(
+                    rolled=" UNION ALL ".join(
+                        ROLLED[part].format(
+                            partner=literal["partner"],
+                            month=f"DATE '{month.isoformat()}'",
+                            bound=f"DATE '{bound.isoformat()}'",
+                        )
+                        for month, part, bound in rolled
+                    )
+                )
+            )
+        rewards = (REWARDS.format(parts="\n        UNION ALL".join(parts) or REWARDS_NONE), parts_params)
     first = (max(page, 1) - 1) * per_page
     return UsageDetails(
         source=main,
