@@ -300,6 +300,14 @@ SETTLED = """
       AND u.month <= {last}"""  # noqa: S608 (constant fragments)
 
 
+# ``only`` when no month of the page needs its deals worked out, and the CTE ``deals`` then: none
+NONE_NEEDED = "false"
+NO_DEALS = """
+    SELECT NULL::bigint AS subaccount_id, NULL::date AS month, NULL::bigint AS registration_id,
+           NULL::boolean AS procurement, NULL::date AS contract_start, NULL::date AS contract_end
+    WHERE false"""
+
+
 def _reward_sql(
     start: datetime.date,
     finish: datetime.date,
@@ -317,17 +325,21 @@ def _reward_sql(
     in the months not settled) — all hash-joined, never a lookup per row. ``only`` (a condition on the
     subaccounts ``s``) limits the deals to the subaccounts of a page of a part of the partner, which uses
     neither ``settled`` nor ``exceptional`` (or a condition on the months ``m.month`` that need their
-    deals). ``settled``: those months when already known (_whole_months). Every value in it is a date, an
-    id or a setting."""
+    deals; NONE_NEEDED: no month does, the deals not even planned). ``settled``: those months when already
+    known (_whole_months). Every value in it is a date, an id or a setting."""
     first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
     partner = str(int(partner_id))
-    deals = deals_sql(
-        first,
-        last,
-        partner=partner,
-        zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
-        deal_days=str(int(deal_days)),
-        only=only,
+    deals = (
+        NO_DEALS
+        if only == NONE_NEEDED
+        else deals_sql(
+            first,
+            last,
+            partner=partner,
+            zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
+            deal_days=str(int(deal_days)),
+            only=only,
+        )
     )
     if settled is None:
         settled_sql = SETTLED.format(partner=partner, first=first, last=last)
@@ -829,7 +841,7 @@ def usage_details(
             {*months.whole, *(day.replace(day=1) for day, _last in months.days), *rolled}
             - (rolled & {*settled})
         )
-        only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})"
+        only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})" if needed else NONE_NEEDED
     ctes = _reward_sql(start, finish, partner_id, deal_days, only, settled)
 
     def scoped(model, **period):
