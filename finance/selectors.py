@@ -17,7 +17,7 @@ from portal.periods import MonthRange, month_after
 from subaccounts.models import Subaccount
 from tools.models import ProgramSettings
 
-from .accruals import DEAL_DAY, day_terms_sql, deals_sql
+from .accruals import DEAL, DEAL_DAY, EARNING_STATUSES, day_terms_sql, deals_sql
 from .commission import estimated_rows
 from .models import (
     WITHDRAWABLE_POOLS,
@@ -496,7 +496,7 @@ SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
        (SELECT max(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
-       {rolled}, {settled}
+       {rolled}, {settled}, {procurement}
 FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
              max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
              max(COALESCE(x.rate, 0)) AS extra_hi
@@ -504,6 +504,12 @@ FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b
       WHERE b.d >= {first} AND b.d <= {last} GROUP BY 1, 2) r
 GROUP BY r.month ORDER BY r.month
 """
+# whether the partner has a procurement deal that may earn in the months of the period (the procurement days
+# of its whole months are read only then)
+PROCUREMENT = f"""EXISTS (
+    SELECT 1 FROM tools_registration r
+    WHERE r.partner_id = %s AND r.kind = '{DEAL}' AND r.procurement AND r.status IN {EARNING_STATUSES}
+      AND r.contract_start <= {{month_last}} AND r.contract_end >= {{month_first}})"""  # noqa: S608 (constants)
 # the whole partner's months whose deal part (finance/deal_usage.py) and reward rollup
 # (finance/usage_rewards.py) still stand for them: their rows exist (the sources' triggers delete them)
 MONTHS_KEPT = """,
@@ -725,6 +731,7 @@ class Months:
     days: list[tuple[datetime.date, datetime.date]]  # day by day, these days
     rolled: list[tuple[datetime.date, str, datetime.date]]  # from the rollup: month, "upto"/"onward", day
     settled: list[datetime.date]  # whose deals the partner aggregate's deal_paid stands for (whole partner)
+    procurement: bool = True  # whether a procurement deal of the partner may earn in the period's months
 
 
 def _dates(days) -> str:
@@ -766,13 +773,16 @@ def _whole_months(
         digest=digest,
         rolled=rolled_sql,
         settled=settled_sql,
+        procurement=PROCUREMENT.format(**literal),
         first=literal["first"],
         last=literal["last"],
     )
     whole, days, rolled, settled = [], [], [], []
     with connections[using].cursor() as cursor:
-        cursor.execute(query, [partner_id, partner_id])
-        for month, flat, first_day, last_day, current, deals_current in cursor.fetchall():
+        cursor.execute(query, [partner_id, partner_id, partner_id])
+        procurement = False
+        for month, flat, first_day, last_day, current, deals_current, procured in cursor.fetchall():
+            procurement = procured
             if deals_current:
                 settled.append(month)
             if first_day is None:
@@ -786,7 +796,7 @@ def _whole_months(
             else:
                 month_last = month_after(month) - datetime.timedelta(days=1)
                 days.append((max(month, start), min(month_last, finish)))
-    return Months(whole, days, rolled, settled)
+    return Months(whole, days, rolled, settled, procurement)
 
 
 def usage_details(
@@ -904,7 +914,7 @@ def usage_details(
             )
             parts.append(REWARDS_DAYS.format(days=days_sql))
             parts_params += days_params
-        if whole:  # a procurement deal's whole months: its contract's days only
+        if whole and months.procurement:  # a procurement deal's whole months: its contract's days only
             deal_scope = ""
             if not whole_partner:  # the subaccounts the membership sees that the search or the choice keeps
                 subaccounts = Subaccount.objects.all()

@@ -718,3 +718,32 @@ def test_the_migration_takes_off_the_months_whose_digest_is_no_longer_theirs(wor
     DealUsage.objects.filter(month=SEP).update(deals="0" * 32)
     stale_rows_purge()
     assert kept() == {("reward", partner, SEP), ("deals", partner, OCT)}
+
+
+def test_a_procurement_deal_earns_its_extra_on_its_contracts_days_of_a_whole_month(world, tmp_path):
+    """A whole October read from the monthly aggregate: a procurement deal's extra only on its contract's
+    days (those days read for it), for the whole partner and for its subaccount; without such a deal the
+    months query says there is none to read."""
+    lines = [
+        ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0"),
+        ("ba-1", "2026-10-15", "f1", "compute", "vcpu", "50.00", "0"),
+    ]
+    load(billing_file(tmp_path, *lines))
+    october = (OCT, datetime.date(2026, 10, 31))
+    assert not _whole_months(world.partner.pk, *october, "default").procurement
+    RebateTermFactory(program=Program.DEAL_EXTRA, rate=D("0.1500"), valid_from=datetime.date(2026, 1, 1))
+    september = datetime.datetime(2026, 9, 1, 12, tzinfo=datetime.UTC)
+    RegistrationFactory(
+        account=world.customer.account,
+        status="approved",
+        decided_at=september,
+        procurement=True,
+        contract_start=datetime.date(2026, 10, 10),
+        contract_end=datetime.date(2026, 10, 20),
+    )
+    Subaccount.objects.filter(pk=world.customer.pk).update(created_at=september)
+    months = _whole_months(world.partner.pk, *october, "default")
+    assert months.procurement and months.whole == [OCT]
+    for view in USAGE_VIEWS:  # 100 × 10% + 50 × (10% + 15%)
+        assert totals(world, view=view) == {"RUB": (D("150"), D("22.5"))}
+        assert totals(world, view=view, subaccount=world.customer) == {"RUB": (D("150"), D("22.5"))}
