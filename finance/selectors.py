@@ -380,8 +380,8 @@ SOURCE = """
 # (and the extra on ``deal_paid`` in the months whose deals it stands for), corrected by the daily rows of
 # the subaccounts that earn otherwise: the partner's own or a referred customer's earn nothing (their base
 # bonus taken back), a deal's days in the other months earn the extra besides
-SKU_SOURCE = f"""
-    SELECT NULL::bigint AS subaccount_id, u.date, u.currency, u.{{key}} AS key, u.{{name}} AS name, u.cost,
+SKU_AGGREGATE = """
+    SELECT NULL::bigint AS subaccount_id, u.date, u.currency, u.{key} AS key, u.{name} AS name, u.cost,
            u.credit, u.adjustment,
            u.paid * COALESCE(b.rate, 0)
            + CASE WHEN st.month IS NULL THEN 0 ELSE u.deal_paid * COALESCE(x.rate, 0) END AS reward
@@ -389,7 +389,10 @@ SKU_SOURCE = f"""
     LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency
     LEFT JOIN extra x ON x.d = u.date AND x.currency = u.currency
     LEFT JOIN settled st ON st.month = date_trunc('month', u.date)::date
-    WHERE u.partner_id = {{partner}} AND u.date >= {{first}} AND u.date <= {{last}}
+    WHERE u.partner_id = {partner} AND u.date >= {first} AND u.date <= {last}"""  # noqa: S608 (literals)
+# ... the exceptions' part (none to read when no subaccount of the partner is its own or a referred customer's
+# and no month needs its deals worked out: the months query says whether)
+SKU_EXCEPTIONS = f"""
     UNION ALL
     SELECT NULL, c.date, c.currency, c.{{key}}, NULL, 0, 0, 0,
            (c.cost + c.credit) * CASE WHEN s.is_partner_own OR rc.account_id IS NOT NULL
@@ -403,6 +406,7 @@ SKU_SOURCE = f"""
         OFFSET 0  -- kept a subquery, so it is looked up per subaccount, not hash-joined over them all
     ) c
     {REWARD_JOINS}"""  # noqa: S608 (constant fragments; dates and ids as literals)
+SKU_SOURCE = SKU_AGGREGATE + SKU_EXCEPTIONS
 # what a user may sort the table by (django-tables2's ?sort=), and a page's order otherwise
 USAGE_ORDER = {name: name for name in ("bucket", "key", "name", "currency", *USAGE_COLUMNS[:5])}
 USAGE_ORDER["partner_pays"] = "(client_pays - reward + adjustment)"
@@ -496,7 +500,7 @@ SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
        (SELECT max(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
-       {rolled}, {settled}, {procurement}
+       {rolled}, {settled}, {procurement}, {idle}
 FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
              max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
              max(COALESCE(x.rate, 0)) AS extra_hi
@@ -504,6 +508,11 @@ FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b
       WHERE b.d >= {first} AND b.d <= {last} GROUP BY 1, 2) r
 GROUP BY r.month ORDER BY r.month
 """
+# whether a subaccount of the partner earns nothing (its own, or a referred customer's: SKU_EXCEPTIONS)
+IDLE = """(
+    EXISTS (SELECT 1 FROM subaccounts_subaccount s WHERE s.partner_id = {partner} AND s.is_partner_own)
+    OR EXISTS (SELECT 1 FROM finance_referredcustomer r
+               JOIN subaccounts_subaccount s ON s.account_id = r.account_id AND s.partner_id = {partner}))"""
 # whether the partner has a procurement deal that may earn in the months of the period (the procurement days
 # of its whole months are read only then)
 PROCUREMENT = f"""EXISTS (
@@ -732,6 +741,7 @@ class Months:
     rolled: list[tuple[datetime.date, str, datetime.date]]  # from the rollup: month, "upto"/"onward", day
     settled: list[datetime.date]  # whose deals the partner aggregate's deal_paid stands for (whole partner)
     procurement: bool = True  # whether a procurement deal of the partner may earn in the period's months
+    idle: bool = True  # whether a subaccount of the partner earns nothing (its own, a referred customer's)
 
 
 def _dates(days) -> str:
@@ -762,8 +772,9 @@ def _whole_months(
         "month_first": f"DATE '{month_first.isoformat()}'",
         "month_last": f"DATE '{month_last.isoformat()}'",
     }
-    digest, rolled_sql, settled_sql = "", "false", "false"
+    digest, rolled_sql, settled_sql, idle_sql = "", "false", "false", "true"
     if whole_partner:
+        idle_sql = IDLE.format(partner=str(int(partner_id)))
         digest = MONTHS_KEPT.format(partner=str(int(partner_id)), **literal)
         rolled_sql = "r.month IN (SELECT month FROM rolled)"
         settled_sql = "r.month IN (SELECT month FROM settled)"
@@ -774,15 +785,16 @@ def _whole_months(
         rolled=rolled_sql,
         settled=settled_sql,
         procurement=PROCUREMENT.format(**literal),
+        idle=idle_sql,
         first=literal["first"],
         last=literal["last"],
     )
     whole, days, rolled, settled = [], [], [], []
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id, partner_id])
-        procurement = False
-        for month, flat, first_day, last_day, current, deals_current, procured in cursor.fetchall():
-            procurement = procured
+        procurement, idle = False, False
+        for month, flat, first_day, last_day, current, deals_current, procured, idled in cursor.fetchall():
+            procurement, idle = procured, idled
             if deals_current:
                 settled.append(month)
             if first_day is None:
@@ -796,7 +808,7 @@ def _whole_months(
             else:
                 month_last = month_after(month) - datetime.timedelta(days=1)
                 days.append((max(month, start), min(month_last, finish)))
-    return Months(whole, days, rolled, settled, procurement)
+    return Months(whole, days, rolled, settled, procurement, idle)
 
 
 def usage_details(
@@ -891,7 +903,9 @@ def usage_details(
         resold = Case(When(is_marketplace=True, then=Value(ZERO)), default=F("cost") + F("credit"))
         main = source(scoped(Consumption, **in_period), resold, key, name)
     elif view in ("service", "sku"):
-        main = (SKU_SOURCE.format(key=key, name=name, **literal), [])
+        exceptions = months is None or months.idle or only != NONE_NEEDED
+        sku_source = SKU_SOURCE if exceptions else SKU_AGGREGATE
+        main = (sku_source.format(key=key, name=name, **literal), [])
     else:
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
     if months is not None:
