@@ -47,19 +47,19 @@ def day_terms_sql(program: str, condition: str, first: str, last: str) -> str:
     without a term has NULLs."""
     if program in Program.values:
         program = f"'{Program(program).value}'"
+    # the program's few terms joined to the days at once and the first of each day and currency kept, not
+    # a lookup (and a sort) per day and currency
     return f"""
-    SELECT d, cur.currency, t.id, t.rate, t.cap, t.threshold
+    SELECT DISTINCT ON (d, cur.currency) d, cur.currency, t.id, t.rate, t.cap, t.threshold
     FROM generate_series(0, {last}::date - {first}::date) n  -- integers: the planner knows how many
     CROSS JOIN LATERAL (SELECT {first}::date + n AS d) day
     CROSS JOIN (VALUES {CURRENCY_ROWS}) cur(currency)
-    LEFT JOIN LATERAL (
-        SELECT id, rate, cap, threshold FROM finance_rebateterm
-        WHERE program = {program} AND condition IN ('', {condition}) AND valid_from <= d
-          AND (valid_to IS NULL OR valid_to >= d)
-          AND (currency = cur.currency OR (cap IS NULL AND threshold IS NULL))
-        ORDER BY condition = {condition} DESC, currency = cur.currency DESC, valid_from DESC
-        LIMIT 1
-    ) t ON true
+    LEFT JOIN finance_rebateterm t
+      ON t.program = {program} AND t.condition IN ('', {condition}) AND t.valid_from <= d
+     AND (t.valid_to IS NULL OR t.valid_to >= d)
+     AND (t.currency = cur.currency OR (t.cap IS NULL AND t.threshold IS NULL))
+    ORDER BY d, cur.currency, t.condition = {condition} DESC, t.currency = cur.currency DESC,
+             t.valid_from DESC
     """
 
 

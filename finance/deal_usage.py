@@ -2,7 +2,9 @@
 beside the daily aggregates: what the subaccounts that earn a deal's extra paid on its days, per partner,
 day and SKU, so the whole partner's service and SKU views need not read those subaccounts' daily rows.
 Deals, the partner's own use and referred customers change after the import: each month records which
-deals its figures stand for (a digest), and a page uses them only while the month's deals are still those.
+deals its figures stand for (a digest); a change of those takes the months it may touch off (the
+``DealUsage`` rows, deleted by triggers on the sources: finance/migrations/0032_usage_stale_by_trigger.py),
+and a page uses a month's figures while its row exists.
 """
 
 from __future__ import annotations
@@ -10,12 +12,22 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from portal.periods import month_after
 from tools.models import ProgramSettings
 
 from .accruals import deal_day_sql, deals_sql
+
+# transaction-level advisory locks (the triggers' finance_usage_stale): a rebuild takes the global key shared
+# and its partner's exclusive before it reads the sources, a change of one partner's sources that partner's
+# shared, a change of every partner's (a rate, a program setting) the global exclusive — a rebuild and a
+# change of what it reads never overlap, so the rebuild sees the change or the change takes its months off
+LOCK_PARTNER, LOCK_ALL = 1302, 1303
+REBUILD_LOCK_SQL = (
+    f"SELECT pg_advisory_xact_lock_shared({LOCK_ALL}, 0), pg_advisory_xact_lock({LOCK_PARTNER}, %s)"
+)
+
 
 # the deal subaccounts of one partner's month that earn the extra (not the partner's own, not a referred
 # customer's), as deals_sql decides them; ``digest``: what the month's ``deal_paid`` stands for
@@ -52,6 +64,18 @@ ON CONFLICT (partner_id, month) DO UPDATE SET deals = EXCLUDED.deals
 """  # noqa: S608 (constant fragments; the partner and the month are bound)
 
 
+# the digest of one partner's month's deals as they are now (REBUILD_SQL's)
+DEALS_NOW_SQL = f"""
+SELECT {DIGEST} FROM ({
+    EARNING_DEALS.format(
+        deals=deals_sql(
+            "%(month)s", "%(month)s", partner="%(partner)s", zone="%(zone)s", deal_days="%(deal_days)s"
+        )
+    )
+}) e
+"""  # noqa: S608 (constant fragments; the partner and the month are bound)
+
+
 def deal_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id: int | None = None) -> None:
     """Fill ``deal_paid`` of the partner aggregate's every month from ``start`` to ``end`` (whole months,
     both included) — of one partner, or of every partner with daily aggregates then — and record the deals
@@ -79,5 +103,7 @@ def deal_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id: 
             month = first
             while month < after:
                 params = {**common, "partner": partner, "month": month, "end": month_after(month)}
-                cursor.execute(query, params)
+                with transaction.atomic():  # (LOCK_PARTNER)
+                    cursor.execute(REBUILD_LOCK_SQL, [partner])
+                    cursor.execute(query, params)
                 month = month_after(month)

@@ -98,6 +98,12 @@ class UsageForm(DayRangeForm):
         super().__init__(*args, **kwargs)
         self.fields["subaccount"].queryset = Subaccount.objects.restrict(membership)
 
+    def clean_subaccount(self):
+        subaccount = self.cleaned_data.get("subaccount")
+        if subaccount is not None:  # its option written from it, not looked up again
+            self.fields["subaccount"].widget.known = (subaccount,)
+        return subaccount
+
     def choice(self, name: str) -> str:
         """The valid choice of ``view`` or ``group``, else its first."""
         value = self.cleaned_data.get(name) if self.is_valid() else ""

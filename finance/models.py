@@ -252,8 +252,9 @@ class DealUsage(TenantModel):
     """Partner × month: which deals ``DailySkuUsage.deal_paid`` of that month stands for — a digest of the
     month's deal subaccounts that earn the extra (each with its registration, procurement and contract
     days) as they were when ``finance.deal_usage.deal_usage_rebuild`` filled it. Subaccount details uses
-    ``deal_paid`` only for a month whose deals are still those (a deal approved, a subaccount marked the
-    partner's own or a customer referred since: the month's deal subaccounts are read day by day instead)."""
+    ``deal_paid`` only for a month with a row: a change of its deals (a deal approved, a subaccount marked the
+    partner's own or a customer referred since) deletes the row in its transaction (triggers on the sources,
+    finance migration 0032), and the month's deal subaccounts are read day by day until the next import."""
 
     partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
     month = models.DateField(help_text=_("First day of the month"))
@@ -270,7 +271,9 @@ class UsageRewardMonth(TenantModel):
     """Partner × month: what ``UsageRewardDay`` of that month stands for — a digest of the month's day rates
     (base and extra, per currency), its deal subaccounts that earn the extra and the partner's subaccounts
     that earn nothing (its own, referred customers'), as they were when ``finance.usage_rewards`` filled it.
-    Subaccount details reads the month's rewards from ``UsageRewardDay`` only while that is still so."""
+    Subaccount details reads the month's rewards from ``UsageRewardDay`` only while the row exists: a change
+    of any of those deletes the months it may touch in its transaction (triggers on the sources, finance
+    migration 0032)."""
 
     partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
@@ -288,7 +291,7 @@ class UsageRewardDay(TenantModel):
     one's reward of its month up to and including the day (``upto``) and from the day on (``onward``), each
     subaccount's part rounded once, as Subaccount details' totals round a subaccount's month — so a whole
     month, or the period's first or last month, is one row, whatever the number of subaccounts. Kept by the
-    import (``finance.usage_rewards``), valid while its ``UsageRewardMonth`` digest is the month's."""
+    import (``finance.usage_rewards``), valid while its month's ``UsageRewardMonth`` row exists."""
 
     partner = models.ForeignKey(
         "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False

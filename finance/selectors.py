@@ -17,7 +17,7 @@ from portal.periods import MonthRange, month_after
 from subaccounts.models import Subaccount
 from tools.models import ProgramSettings
 
-from .accruals import DEAL_DAY, day_terms_sql, deals_sql
+from .accruals import DEAL, DEAL_DAY, EARNING_STATUSES, day_terms_sql, deals_sql
 from .commission import estimated_rows
 from .models import (
     WITHDRAWABLE_POOLS,
@@ -30,7 +30,7 @@ from .models import (
     Pool,
     Program,
 )
-from .usage_rewards import DEALT, MONTH_DIGEST, REWARD, REWARD_JOINS
+from .usage_rewards import REWARD, REWARD_JOINS
 
 
 @dataclass(frozen=True)
@@ -301,18 +301,20 @@ USAGE_HEADERS = (
 
 
 # the months of the period ({first} … {last}) whose deals the partner aggregate's ``deal_paid`` stands for (a
-# month without deals has nothing to read either way), from the CTE ``deals`` (or ``dealt``, its digests)
-SETTLED = f"""
+# month without deals has nothing to read either way): their ``DealUsage`` rows exist (the triggers on the
+# deals' sources delete them, finance/deal_usage.py)
+SETTLED = """
     SELECT u.month FROM finance_dealusage u
-    JOIN ({DEALT}) now ON now.month = u.month AND now.deals = u.deals
-    WHERE u.partner_id = {{partner}} AND u.month >= date_trunc('month', {{first}})::date
-      AND u.month <= {{last}}"""  # noqa: S608 (constant fragments)
-
-
-SETTLED_DEALT = """
-    SELECT u.month FROM finance_dealusage u JOIN dealt now ON now.month = u.month AND now.deals = u.deals
     WHERE u.partner_id = {partner} AND u.month >= date_trunc('month', {first})::date
-      AND u.month <= {last}"""
+      AND u.month <= {last}"""  # noqa: S608 (constant fragments)
+
+
+# ``only`` when no month of the page needs its deals worked out, and the CTE ``deals`` then: none
+NONE_NEEDED = "false"
+NO_DEALS = """
+    SELECT NULL::bigint AS subaccount_id, NULL::date AS month, NULL::bigint AS registration_id,
+           NULL::boolean AS procurement, NULL::date AS contract_start, NULL::date AS contract_end
+    WHERE false"""
 
 
 def _reward_sql(
@@ -332,17 +334,21 @@ def _reward_sql(
     in the months not settled) — all hash-joined, never a lookup per row. ``only`` (a condition on the
     subaccounts ``s``) limits the deals to the subaccounts of a page of a part of the partner, which uses
     neither ``settled`` nor ``exceptional`` (or a condition on the months ``m.month`` that need their
-    deals). ``settled``: those months when already known (_whole_months). Every value in it is a date, an
-    id or a setting."""
+    deals; NONE_NEEDED: no month does, the deals not even planned). ``settled``: those months when already
+    known (_whole_months). Every value in it is a date, an id or a setting."""
     first, last = f"DATE '{start.isoformat()}'", f"DATE '{finish.isoformat()}'"
     partner = str(int(partner_id))
-    deals = deals_sql(
-        first,
-        last,
-        partner=partner,
-        zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
-        deal_days=str(int(deal_days)),
-        only=only,
+    deals = (
+        NO_DEALS
+        if only == NONE_NEEDED
+        else deals_sql(
+            first,
+            last,
+            partner=partner,
+            zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
+            deal_days=str(int(deal_days)),
+            only=only,
+        )
     )
     if settled is None:
         settled_sql = SETTLED.format(partner=partner, first=first, last=last)
@@ -356,8 +362,10 @@ def _reward_sql(
     settled AS MATERIALIZED ({settled_sql}),
     exceptional AS MATERIALIZED (
         SELECT s.id, {first} AS first, {last} AS last FROM subaccounts_subaccount s
-        WHERE s.partner_id = {partner}
-          AND (s.is_partner_own OR s.account_id IN (SELECT account_id FROM referred))
+        WHERE s.partner_id = {partner} AND s.is_partner_own  -- (a partial index: the partner's own only)
+        UNION
+        SELECT s.id, {first}, {last} FROM referred r
+        JOIN subaccounts_subaccount s ON s.account_id = r.account_id AND s.partner_id = {partner}
         UNION
         SELECT d.subaccount_id, CASE WHEN earns THEN GREATEST(d.month, {first}) ELSE {first} END,
                CASE WHEN earns THEN LEAST((d.month + interval '1 month - 1 day')::date, {last})
@@ -381,8 +389,8 @@ SOURCE = """
 # (and the extra on ``deal_paid`` in the months whose deals it stands for), corrected by the daily rows of
 # the subaccounts that earn otherwise: the partner's own or a referred customer's earn nothing (their base
 # bonus taken back), a deal's days in the other months earn the extra besides
-SKU_SOURCE = f"""
-    SELECT NULL::bigint AS subaccount_id, u.date, u.currency, u.{{key}} AS key, u.{{name}} AS name, u.cost,
+SKU_AGGREGATE = """
+    SELECT NULL::bigint AS subaccount_id, u.date, u.currency, u.{key} AS key, u.{name} AS name, u.cost,
            u.credit, u.adjustment,
            u.paid * COALESCE(b.rate, 0)
            + CASE WHEN st.month IS NULL THEN 0 ELSE u.deal_paid * COALESCE(x.rate, 0) END AS reward
@@ -390,7 +398,10 @@ SKU_SOURCE = f"""
     LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency
     LEFT JOIN extra x ON x.d = u.date AND x.currency = u.currency
     LEFT JOIN settled st ON st.month = date_trunc('month', u.date)::date
-    WHERE u.partner_id = {{partner}} AND u.date >= {{first}} AND u.date <= {{last}}
+    WHERE u.partner_id = {partner} AND u.date >= {first} AND u.date <= {last}"""  # noqa: S608 (literals)
+# ... the exceptions' part (none to read when no subaccount of the partner is its own or a referred customer's
+# and no month needs its deals worked out: the months query says whether)
+SKU_EXCEPTIONS = f"""
     UNION ALL
     SELECT NULL, c.date, c.currency, c.{{key}}, NULL, 0, 0, 0,
            (c.cost + c.credit) * CASE WHEN s.is_partner_own OR rc.account_id IS NOT NULL
@@ -404,6 +415,7 @@ SKU_SOURCE = f"""
         OFFSET 0  -- kept a subquery, so it is looked up per subaccount, not hash-joined over them all
     ) c
     {REWARD_JOINS}"""  # noqa: S608 (constant fragments; dates and ids as literals)
+SKU_SOURCE = SKU_AGGREGATE + SKU_EXCEPTIONS
 # what a user may sort the table by (django-tables2's ?sort=), and a page's order otherwise
 USAGE_ORDER = {name: name for name in ("bucket", "key", "name", "currency", *USAGE_COLUMNS[:5])}
 USAGE_ORDER["partner_pays"] = "(client_pays - reward + adjustment)"
@@ -446,13 +458,16 @@ UNION ALL
 # a procurement deal's months (the extra only on the contract's days), read from their daily aggregate
 # rows by the subaccount's key; the other months' days read the daily aggregate rows of those days
 # ({days}). The partner's own subaccounts and referred customers earn nothing.
-REWARDS = f"""
+# (each part only when the period has months to read that way: the planner need not plan the others)
+REWARDS = """
     SELECT r.currency, sum(round(r.reward, 2)) AS reward
-    FROM (
+    FROM ({parts}) r(subaccount_id, month, currency, reward)
+    GROUP BY r.currency"""
+REWARDS_MONTHLY = """
         SELECT m.subaccount_id, m.month, m.currency,
                sum(m.paid) * min(w.rate + CASE WHEN d.registration_id IS NULL THEN 0 ELSE w.extra END)
                AS reward
-        FROM ({{monthly}}) m
+        FROM ({monthly}) m
         JOIN (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS rate,
                      min(COALESCE(x.rate, 0)) AS extra
               FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency
@@ -461,12 +476,12 @@ REWARDS = f"""
         LEFT JOIN referred rc ON rc.account_id = s.account_id
         LEFT JOIN deals d ON d.subaccount_id = m.subaccount_id AND d.month = m.month
         WHERE NOT s.is_partner_own AND rc.account_id IS NULL AND NOT COALESCE(d.procurement, false)
-        GROUP BY m.subaccount_id, m.month, m.currency
-        UNION ALL
+        GROUP BY m.subaccount_id, m.month, m.currency"""
+REWARDS_DAYS = """
         SELECT c.subaccount_id, date_trunc('month', c.date)::date, c.currency, sum(c.reward)
-        FROM ({{days}}) c
-        GROUP BY 1, 2, 3
-        UNION ALL
+        FROM ({days}) c
+        GROUP BY 1, 2, 3"""
+REWARDS_PROCUREMENT = f"""
         SELECT c.subaccount_id, dd.month, c.currency, sum({{deal_reward}})
         FROM deals dd
         CROSS JOIN LATERAL (
@@ -476,12 +491,12 @@ REWARDS = f"""
             OFFSET 0  -- by the subaccount's key, never a scan of the partner's days
         ) c
         {REWARD_JOINS}
-        WHERE dd.month = ANY({{whole}}::date[]) AND dd.procurement {{deal_scope}}
-        GROUP BY 1, 2, 3
-        UNION ALL
-        SELECT NULL, NULL, v.currency, v.reward FROM ({{rolled}}) v
-    ) r
-    GROUP BY r.currency"""  # noqa: S608 (constant fragments; dates and ids as literals or bound)
+        WHERE dd.month = ANY({{whole}}) AND dd.procurement {{deal_scope}}
+        GROUP BY 1, 2, 3"""  # noqa: S608 (constant fragments; dates and ids as literals or bound)
+REWARDS_ROLLED = """
+        SELECT NULL::bigint, NULL::date, v.currency, v.reward FROM ({rolled}) v"""
+REWARDS_NONE = """
+        SELECT NULL::bigint, NULL::date, NULL::varchar, 0::numeric WHERE false"""
 # per month of the period: its first and last day with data (the partner's, from the partner's daily SKU
 # aggregate: an index probe each), whether the base and the extra rates are each one rate on all the period's
 # days of it, and whether the whole partner's reward rollup of it (finance/usage_rewards.py) still stands for
@@ -494,7 +509,7 @@ SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
        (SELECT max(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
-       {rolled}, {settled}
+       {rolled}, {settled}, {procurement}, {idle}
 FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
              max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
              max(COALESCE(x.rate, 0)) AS extra_hi
@@ -502,13 +517,27 @@ FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b
       WHERE b.d >= {first} AND b.d <= {last} GROUP BY 1, 2) r
 GROUP BY r.month ORDER BY r.month
 """
-MONTHS_DIGEST = """,
-deals AS ({deals}),
-dealt AS MATERIALIZED ({dealt}),
-settled AS MATERIALIZED ({settled}),
+# whether a subaccount of the partner earns nothing (its own, or a referred customer's: SKU_EXCEPTIONS)
+IDLE = """(
+    EXISTS (SELECT 1 FROM subaccounts_subaccount s WHERE s.partner_id = {partner} AND s.is_partner_own)
+    OR EXISTS (SELECT 1 FROM finance_referredcustomer r
+               JOIN subaccounts_subaccount s ON s.account_id = r.account_id AND s.partner_id = {partner}))"""
+# whether the partner has a procurement deal that may earn in the months of the period (the procurement days
+# of its whole months are read only then)
+PROCUREMENT = f"""EXISTS (
+    SELECT 1 FROM tools_registration r
+    WHERE r.partner_id = %s AND r.kind = '{DEAL}' AND r.procurement AND r.status IN {EARNING_STATUSES}
+      AND r.contract_start <= {{month_last}} AND r.contract_end >= {{month_first}})"""  # noqa: S608 (constants)
+# the whole partner's months whose deal part (finance/deal_usage.py) and reward rollup
+# (finance/usage_rewards.py) still stand for them: their rows exist (the sources' triggers delete them)
+MONTHS_KEPT = """,
+settled AS MATERIALIZED (
+    SELECT month FROM finance_dealusage
+    WHERE partner_id = {partner} AND month >= {month_first} AND month <= {last}
+),
 rolled AS MATERIALIZED (
-    SELECT d.month FROM ({digest}) d
-    JOIN finance_usagerewardmonth u ON u.partner_id = {partner} AND u.month = d.month AND u.digest = d.digest
+    SELECT month FROM finance_usagerewardmonth
+    WHERE partner_id = {partner} AND month >= {month_first} AND month <= {last}
 )"""
 # a month's part of the totals' reward from the rollup: per currency the row of the last day with data up to
 # {bound} (``upto``: the month from its start) or of the first from {bound} on (``onward``: to its end)
@@ -521,7 +550,6 @@ ROLLED = {
                  WHERE partner_id = {partner} AND date >= {bound} AND date < {month} + interval '1 month'
                  ORDER BY currency, date)""",
 }
-NOT_ROLLED = "SELECT NULL::varchar AS currency, 0::numeric AS reward WHERE false"
 
 
 # the daily rows' way (``daily_rows``): every figure from one pass over the period's rows, grouped three
@@ -721,6 +749,8 @@ class Months:
     days: list[tuple[datetime.date, datetime.date]]  # day by day, these days
     rolled: list[tuple[datetime.date, str, datetime.date]]  # from the rollup: month, "upto"/"onward", day
     settled: list[datetime.date]  # whose deals the partner aggregate's deal_paid stands for (whole partner)
+    procurement: bool = True  # whether a procurement deal of the partner may earn in the period's months
+    idle: bool = True  # whether a subaccount of the partner earns nothing (its own, a referred customer's)
 
 
 def _dates(days) -> str:
@@ -735,7 +765,6 @@ def _whole_months(
     using: str,
     *,
     whole_partner: bool = False,
-    deal_days: int = 0,
 ) -> Months:
     """How each month of the period with data (the partner's) gives the totals' reward: from the whole
     partner's reward rollup (``rolled``: the month, ``upto`` or ``onward`` and the day) where it still stands
@@ -743,7 +772,7 @@ def _whole_months(
     else from the monthly aggregate (``whole``) where every day of the month with data is in the period and
     the base and the extra rates are each one rate on the period's days of it; else day by day (``days``: the
     period's days of the month). A month without data (never imported, or its partition detached: its monthly
-    aggregate stays) is none of them. ``deal_days``: the program setting, read once by the caller."""
+    aggregate stays) is none of them."""
     month_first = start.replace(day=1)
     month_last = month_after(finish) - datetime.timedelta(days=1)
     literal = {
@@ -752,23 +781,10 @@ def _whole_months(
         "month_first": f"DATE '{month_first.isoformat()}'",
         "month_last": f"DATE '{month_last.isoformat()}'",
     }
-    digest, rolled_sql, settled_sql = "", "false", "false"
+    digest, rolled_sql, settled_sql, idle_sql = "", "false", "false", "true"
     if whole_partner:
-        partner = str(int(partner_id))
-        deals = deals_sql(
-            literal["month_first"],
-            literal["month_last"],
-            partner=partner,
-            zone="'" + settings.TIME_ZONE.replace("'", "") + "'",
-            deal_days=str(int(deal_days)),
-        )
-        digest = MONTHS_DIGEST.format(
-            deals=deals,
-            digest=MONTH_DIGEST.format(partner=partner),
-            partner=partner,
-            dealt=DEALT,
-            settled=SETTLED_DEALT.format(partner=partner, first=literal["first"], last=literal["last"]),
-        )
+        idle_sql = IDLE.format(partner=str(int(partner_id)))
+        digest = MONTHS_KEPT.format(partner=str(int(partner_id)), **literal)
         rolled_sql = "r.month IN (SELECT month FROM rolled)"
         settled_sql = "r.month IN (SELECT month FROM settled)"
     query = MONTHS.format(
@@ -777,13 +793,17 @@ def _whole_months(
         digest=digest,
         rolled=rolled_sql,
         settled=settled_sql,
+        procurement=PROCUREMENT.format(**literal),
+        idle=idle_sql,
         first=literal["first"],
         last=literal["last"],
     )
     whole, days, rolled, settled = [], [], [], []
     with connections[using].cursor() as cursor:
-        cursor.execute(query, [partner_id, partner_id])
-        for month, flat, first_day, last_day, current, deals_current in cursor.fetchall():
+        cursor.execute(query, [partner_id, partner_id, partner_id])
+        procurement, idle = False, False
+        for month, flat, first_day, last_day, current, deals_current, procured, idled in cursor.fetchall():
+            procurement, idle = procured, idled
             if deals_current:
                 settled.append(month)
             if first_day is None:
@@ -797,7 +817,7 @@ def _whole_months(
             else:
                 month_last = month_after(month) - datetime.timedelta(days=1)
                 days.append((max(month, start), min(month_last, finish)))
-    return Months(whole, days, rolled, settled)
+    return Months(whole, days, rolled, settled, procurement, idle)
 
 
 def usage_details(
@@ -838,9 +858,7 @@ def usage_details(
     # one subaccount's page: its deals only, not every deal of the partner
     deal_days = ProgramSettings.current().deal_subaccount_days
     months = (
-        None
-        if daily_rows
-        else _whole_months(partner_id, start, finish, using, whole_partner=whole_partner, deal_days=deal_days)
+        None if daily_rows else _whole_months(partner_id, start, finish, using, whole_partner=whole_partner)
     )
     only, settled = "", None
     if subaccount is not None:  # one subaccount's page: its deals only, not every deal of the partner
@@ -854,7 +872,7 @@ def usage_details(
             {*months.whole, *(day.replace(day=1) for day, _last in months.days), *rolled}
             - (rolled & {*settled})
         )
-        only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})"
+        only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})" if needed else NONE_NEEDED
     ctes = _reward_sql(start, finish, partner_id, deal_days, only, settled)
 
     def scoped(model, **period):
@@ -894,54 +912,68 @@ def usage_details(
         resold = Case(When(is_marketplace=True, then=Value(ZERO)), default=F("cost") + F("credit"))
         main = source(scoped(Consumption, **in_period), resold, key, name)
     elif view in ("service", "sku"):
-        main = (SKU_SOURCE.format(key=key, name=name, **literal), [])
+        exceptions = months is None or months.idle or only != NONE_NEEDED
+        sku_source = SKU_SOURCE if exceptions else SKU_AGGREGATE
+        main = (sku_source.format(key=key, name=name, **literal), [])
     else:
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
     if months is not None:
         whole, days, rolled = months.whole, months.days, months.rolled
-        monthly_sql, monthly_params = (
-            scoped(MonthlyConsumption, month__in=whole or [datetime.date(1, 1, 1)])  # (none: no month)
-            .values("subaccount_id", "month", "currency", "paid")
-            .query.sql_with_params()
-        )
-        on_days = Q(date__gt=finish)  # none
-        for first_day, last_day in days:
-            on_days |= Q(date__gte=first_day, date__lte=last_day)
-        days_sql, days_params = source(
-            scoped(DailyUsage, **in_period).filter(on_days), F("paid"), "folder_id", "folder_name"
-        )
-        deal_scope = ""
-        if not whole_partner:  # the subaccounts the membership sees that the search or the choice keeps
-            subaccounts = Subaccount.objects.all()
-            if membership.restricted:
-                subaccounts = subaccounts.filter(account_id__in=membership.allowed_account_ids)
-            if subaccount is not None:
-                subaccounts = subaccounts.filter(pk=subaccount.pk)
-            elif q:
-                subaccounts = subaccounts.filter(Q(name__icontains=q) | Q(billing_account_id__icontains=q))
-            scope_sql, scope_params = subaccounts.order_by().values("id").query.sql_with_params()
-            deal_scope = f"AND dd.subaccount_id IN ({scope_sql})"
-            days_params = [*days_params, *scope_params]
-        rewards = (
-            REWARDS.format(
-                monthly=monthly_sql,
-                days=days_sql,
-                deal_reward=REWARD.format(paid="c.paid"),
-                partner=literal["partner"],
-                whole="ARRAY[" + ", ".join(f"DATE '{m.isoformat()}'" for m in whole) + "]",
-                deal_scope=deal_scope,
-                rolled=" UNION ALL ".join(
-                    ROLLED[part].format(
-                        partner=literal["partner"],
-                        month=f"DATE '{month.isoformat()}'",
-                        bound=f"DATE '{bound.isoformat()}'",
+        parts, parts_params = [], []
+        if whole:
+            monthly_sql, monthly_params = (
+                scoped(MonthlyConsumption, month__in=whole)
+                .values("subaccount_id", "month", "currency", "paid")
+                .query.sql_with_params()
+            )
+            parts.append(REWARDS_MONTHLY.format(monthly=monthly_sql))
+            parts_params += monthly_params
+        if days:
+            on_days = Q()
+            for first_day, last_day in days:
+                on_days |= Q(date__gte=first_day, date__lte=last_day)
+            days_sql, days_params = source(
+                scoped(DailyUsage, **in_period).filter(on_days), F("paid"), "folder_id", "folder_name"
+            )
+            parts.append(REWARDS_DAYS.format(days=days_sql))
+            parts_params += days_params
+        if whole and months.procurement:  # a procurement deal's whole months: its contract's days only
+            deal_scope = ""
+            if not whole_partner:  # the subaccounts the membership sees that the search or the choice keeps
+                subaccounts = Subaccount.objects.all()
+                if membership.restricted:
+                    subaccounts = subaccounts.filter(account_id__in=membership.allowed_account_ids)
+                if subaccount is not None:
+                    subaccounts = subaccounts.filter(pk=subaccount.pk)
+                elif q:
+                    subaccounts = subaccounts.filter(
+                        Q(name__icontains=q) | Q(billing_account_id__icontains=q)
                     )
-                    for month, part, bound in rolled
+                scope_sql, scope_params = subaccounts.order_by().values("id").query.sql_with_params()
+                deal_scope = f"AND dd.subaccount_id IN ({scope_sql})"
+                parts_params += scope_params
+            parts.append(
+                REWARDS_PROCUREMENT.format(
+                    deal_reward=REWARD.format(paid="c.paid"),
+                    partner=literal["partner"],
+                    whole=_dates(whole),
+                    deal_scope=deal_scope,
                 )
-                or NOT_ROLLED,
-            ),
-            [*monthly_params, *days_params],
-        )
+            )
+        if rolled:
+            parts.append(
+                REWARDS_ROLLED.format(
+                    rolled=" UNION ALL ".join(
+                        ROLLED[part].format(
+                            partner=literal["partner"],
+                            month=f"DATE '{month.isoformat()}'",
+                            bound=f"DATE '{bound.isoformat()}'",
+                        )
+                        for month, part, bound in rolled
+                    )
+                )
+            )
+        rewards = (REWARDS.format(parts="\n        UNION ALL".join(parts) or REWARDS_NONE), parts_params)
     first = (max(page, 1) - 1) * per_page
     return UsageDetails(
         source=main,

@@ -5,8 +5,10 @@ read a row per subaccount and month. Per day with consumption the rollup keeps t
 reward of its month up to that day and from that day on, each rounded once: a month the period covers whole,
 from its start or to its end is one row per currency. The reward depends on what changes after the import —
 the day rates, the deals, the partner's own use, referred customers — so each month records a digest of those
-(``MONTH_DIGEST``) and the page reads the rollup only while the month's digest is still the one it was built
-with.
+(``MONTH_DIGEST``, shown in admin). A change of those takes the months it may touch off the rollup in its own
+transaction (triggers on the sources: finance/migrations/0032_usage_stale_by_trigger.py), so the page reads a
+month's rollup while its row exists, without working anything out again; the import rebuilds the months it
+loads.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from portal.periods import month_after
 from tools.models import ProgramSettings
 
 from .accruals import DEAL_DAY, day_terms_sql, deals_sql
-from .deal_usage import DIGEST, EARNING_DEALS
+from .deal_usage import DIGEST, EARNING_DEALS, REBUILD_LOCK_SQL
 from .models import Program
 
 # what the rows ``c`` of a source earn, unrounded: the part that is not an excluded service ({paid}) at the
@@ -129,11 +131,50 @@ def usage_rewards_rebuild(*, start: datetime.date, end: datetime.date, partner_i
                     "end": end_,
                     "last": end_ - datetime.timedelta(days=1),
                 }
-                cursor.execute(
-                    "DELETE FROM finance_usagerewardday WHERE partner_id = %(partner)s"
-                    " AND date >= %(month)s AND date < %(end)s",
-                    params,
-                )
-                cursor.execute(REBUILD_DAYS_SQL, params)
-                cursor.execute(REBUILD_MONTH_SQL, params)
+                with transaction.atomic():
+                    cursor.execute(REBUILD_LOCK_SQL, [partner])
+                    cursor.execute(
+                        "DELETE FROM finance_usagerewardday WHERE partner_id = %(partner)s"
+                        " AND date >= %(month)s AND date < %(end)s",
+                        params,
+                    )
+                    cursor.execute(REBUILD_DAYS_SQL, params)
+                    cursor.execute(REBUILD_MONTH_SQL, params)
                 month = end_
+
+
+# the digest of one partner's month as it is now (REBUILD_MONTH_SQL's)
+DIGEST_NOW_SQL = f"""
+WITH {CTES}
+SELECT digest FROM ({MONTH_DIGEST.format(partner="%(partner)s")}) d
+"""  # noqa: S608 (constant fragments; the partner and the month are bound)
+
+
+def stale_rows_purge() -> None:
+    """Delete the rollup's and the deal part's months whose digest is no longer the month's (what the page
+    checked before the triggers kept them): from then on a row stands for its month while it exists."""
+    from .deal_usage import DEALS_NOW_SQL
+
+    common = {"zone": settings.TIME_ZONE, "deal_days": ProgramSettings.current().deal_subaccount_days}
+    with connection.cursor() as cursor:
+        for table, query in (
+            ("finance_usagerewardmonth", DIGEST_NOW_SQL),
+            ("finance_dealusage", DEALS_NOW_SQL),
+        ):
+            column = "digest" if table == "finance_usagerewardmonth" else "deals"
+            cursor.execute(
+                f"SELECT id, partner_id, month, {column} FROM {table} ORDER BY partner_id, month"  # noqa: S608
+            )
+            for pk, partner, month, digest in cursor.fetchall():
+                end = month_after(month)
+                params = {
+                    **common,
+                    "partner": partner,
+                    "month": month,
+                    "end": end,
+                    "last": end - datetime.timedelta(days=1),
+                }
+                cursor.execute(query, params)
+                now = cursor.fetchone()
+                if now is None or now[0] != digest:
+                    cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])  # noqa: S608

@@ -35,6 +35,10 @@ class SearchSelect(forms.Select):
         )
         return context
 
+    # the objects the form has already found for the submitted values (its cleaned data): their options are
+    # written without looking them up again (set by the form, e.g. in its clean_<field>)
+    known: tuple = ()
+
     def use_required_attribute(self, initial):
         # Select's own check reads the first choice, i.e. the whole queryset; the server validates anyway
         return False
@@ -42,7 +46,7 @@ class SearchSelect(forms.Select):
     def optgroups(self, name, value, attrs=None):
         """Only the chosen values (and the empty choice of a single select), never the field's queryset."""
         field = getattr(self.choices, "field", None)
-        chosen = self.chosen(field, value)
+        chosen = self.chosen(field, value, self.known)
         if not self.allow_multiple_selected and field is not None and field.empty_label is not None:
             chosen.insert(0, ("", field.empty_label, not chosen))
         return [
@@ -51,17 +55,22 @@ class SearchSelect(forms.Select):
         ]
 
     @staticmethod
-    def chosen(field, value) -> list[tuple[str, str, bool]]:
+    def chosen(field, value, known=()) -> list[tuple[str, str, bool]]:
         """``(value, label, True)`` for each submitted value the field's queryset holds; a foreign, unknown or
-        malformed value is left out (the field's error says why)."""
+        malformed value is left out (the field's error says why). ``known``: objects already found for some
+        of the values (the form's cleaned ones): when they are all of them, no query."""
         values = [str(v) for v in value if v not in (None, "")]
         if field is None or not values:
             return []
         key = field.to_field_name or "pk"
-        try:
-            found = list(field.queryset.filter(**{f"{key}__in": values}))
-        except (ValueError, TypeError, ValidationError):
-            return []
+        by_value = {str(field.prepare_value(obj)): obj for obj in known}
+        if all(v in by_value for v in values):
+            found = [by_value[v] for v in dict.fromkeys(values)]
+        else:
+            try:
+                found = list(field.queryset.filter(**{f"{key}__in": values}))
+            except (ValueError, TypeError, ValidationError):
+                return []
         return [(str(field.prepare_value(obj)), field.label_from_instance(obj), True) for obj in found]
 
 

@@ -40,7 +40,14 @@ class Subaccount(TenantModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["partner", "status"]), models.Index(fields=["partner", "name"])]
+        indexes = [
+            models.Index(fields=["partner", "status"]),
+            models.Index(fields=["partner", "name"]),
+            # the partner's own subaccounts (few): Subaccount details reads their rows apart
+            models.Index(
+                fields=["partner"], condition=models.Q(is_partner_own=True), name="subaccount_partner_own"
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -12,6 +12,7 @@ import os
 from decimal import Decimal
 from types import SimpleNamespace
 
+import psycopg
 import pytest
 import time_machine
 from django.core.management import call_command
@@ -23,26 +24,36 @@ from hypothesis import strategies as st
 from finance import partitions
 from finance.accruals import accrue_month
 from finance.aggregates import customer_months_rebuild, daily_usage_rebuild
-from finance.deal_usage import deal_usage_rebuild
+from finance.deal_usage import LOCK_ALL, LOCK_PARTNER, deal_usage_rebuild
 from finance.importer import COLUMNS, load
 from finance.models import (
     CustomerMonth,
     DailySkuUsage,
     DailyUsage,
+    DealUsage,
     Exclusion,
     MonthlyConsumption,
     Program,
+    RebateTerm,
     UsageRewardDay,
     UsageRewardMonth,
 )
 from finance.selectors import USAGE_GROUPINGS, USAGE_VIEWS, _whole_months, usage_details
 from finance.services import MONTHLY_UPSERT_SQL, accrual_record, exclusions_apply
-from finance.usage_rewards import usage_rewards_rebuild
+from finance.usage_rewards import stale_rows_purge, usage_rewards_rebuild
 from portal.money import round_money
 from subaccounts.models import Subaccount
-from tests.factories import AccountFactory, RebateTermFactory, RegistrationFactory, SubaccountFactory
+from tests.factories import (
+    AccountFactory,
+    RebateTermFactory,
+    ReferralLinkFactory,
+    ReferredCustomerFactory,
+    RegistrationFactory,
+    SubaccountFactory,
+)
 from tests.finance.test_money_oracle import Built, worlds
-from tools.models import ProgramSettings
+from tools.models import ProgramSettings, Registration
+from tools.services import registration_approve, registration_withdraw, registrations_expire
 
 D = Decimal
 EXAMPLES = int(os.environ.get("USAGE_EXAMPLES", "8"))
@@ -98,6 +109,7 @@ def test_the_aggregates_give_the_daily_rows_figures_to_the_last_digit(spec, view
                     Subaccount.objects.filter(account=last.account).update(created_at=NOON_JULY)
             first = Subaccount.objects.order_by("pk").first()
             Subaccount.objects.filter(pk=first.pk).update(is_partner_own=not first.is_partner_own)
+        assert stale_kept() == set()  # (the triggers took off every month the changes touch)
         for partner in built.partners:
             whole = SimpleNamespace(partner_id=partner.pk, restricted=False)
             period = {"start": days[0], "finish": days[1], "view": view, "grouping": grouping}
@@ -417,11 +429,7 @@ def test_a_recorded_accrual_reaches_its_customers_month_as_from_scratch(world):
 
 def rolled(world, start, finish) -> list:
     """How the whole partner's totals read each month's reward from the rollup: (month, part, day)."""
-    deal_days = ProgramSettings.current().deal_subaccount_days
-    months = _whole_months(
-        world.partner.pk, start, finish, "default", whole_partner=True, deal_days=deal_days
-    )
-    return months.rolled
+    return _whole_months(world.partner.pk, start, finish, "default", whole_partner=True).rolled
 
 
 SEP, NOV = datetime.date(2026, 9, 1), datetime.date(2026, 11, 1)
@@ -514,3 +522,228 @@ def test_the_reward_rollup_after_a_deal_change_is_read_no_more_until_the_next_im
     Subaccount.objects.filter(pk=world.other.pk).update(is_partner_own=True)  # own use: not read either
     assert rolled(world, *october) == []
     assert totals(world) == {"RUB": (D("120.05"), D("25.01"))}
+
+
+# --- what the rollups stand for, kept by the sources' triggers (finance's migration 0032)
+
+
+def kept() -> set:
+    """The months of the reward rollup and of the partner aggregate's deal part there are rows of."""
+    return {("reward", *row) for row in UsageRewardMonth.objects.values_list("partner_id", "month")} | {
+        ("deals", *row) for row in DealUsage.objects.values_list("partner_id", "month")
+    }
+
+
+def stale_kept() -> set:
+    """The kept months whose digest is no longer the month's (what the page checked before the triggers):
+    none may be left by any change."""
+    before = kept()
+    with transaction.atomic():
+        stale_rows_purge()
+        after = kept()
+        transaction.set_rollback(True)
+    return before - after
+
+
+def approved_deal(world, decided=datetime.datetime(2026, 10, 5, 12, tzinfo=datetime.UTC)):
+    return RegistrationFactory(account=world.customer.account, status="approved", decided_at=decided)
+
+
+def _approve(world):
+    registration = RegistrationFactory(account=world.customer.account, status="submitted")
+    registration_approve(registration=registration, actor=None)
+
+
+def late_deal(world):
+    """An approved deal whose customer's subaccount came after its window: due to expire."""
+    approved_deal(world)
+    late = datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC)
+    Subaccount.objects.filter(account=world.customer.account).update(created_at=late)
+
+
+def _expire(world):
+    due = datetime.datetime(2026, 10, 6, tzinfo=datetime.UTC)
+    Registration.objects.filter(account=world.customer.account).update(expires_at=due)
+    assert registrations_expire()["expired"] == 1
+
+
+def _withdraw(world):
+    registration = RegistrationFactory(account=world.customer.account, status="submitted")
+    registration_withdraw(registration=registration, actor=None)
+
+
+def _term_edit(world):
+    term = RebateTerm.objects.get(program=Program.PARTNER_BONUS)
+    term.rate = D("0.1200")
+    term.save()
+
+
+def _own(world):
+    world.other.is_partner_own = True
+    world.other.save()
+
+
+def _rename(world):
+    world.other.name = "renamed"
+    world.other.save()
+
+
+def _settings(world):
+    terms = ProgramSettings.current()
+    terms.deal_subaccount_days = 30
+    terms.save()
+
+
+SEP_OCT = {("reward", SEP), ("reward", OCT), ("deals", SEP), ("deals", OCT)}
+# (what is there before the load, the change after it, the kept months left)
+WRITERS = {
+    "a deal approved (tools/services.py) in October": (None, _approve, {("reward", SEP), ("deals", SEP)}),
+    "an approved deal expired (the daily beat)": (late_deal, _expire, {("reward", SEP), ("deals", SEP)}),
+    "a draft withdrawn: never earned": (None, _withdraw, SEP_OCT),
+    "a base rate from 15 October": (
+        None,
+        lambda world: RebateTermFactory(
+            program=Program.PARTNER_BONUS, rate=D("0.2000"), valid_from=datetime.date(2026, 10, 15)
+        ),
+        {("reward", SEP), ("deals", SEP), ("deals", OCT)},
+    ),
+    "a deal extra's rate": (
+        None,
+        lambda world: RebateTermFactory(
+            program=Program.DEAL_EXTRA, rate=D("0.1500"), valid_from=datetime.date(2026, 1, 1)
+        ),
+        {("deals", SEP), ("deals", OCT)},
+    ),
+    "another program's term": (
+        None,
+        lambda world: RebateTermFactory(
+            program=Program.PROJECT_REBATE, rate=D("0.1500"), valid_from=datetime.date(2026, 1, 1)
+        ),
+        SEP_OCT,
+    ),
+    "the base rate edited (admin's save)": (None, _term_edit, {("deals", SEP), ("deals", OCT)}),
+    "a subaccount marked the partner's own": (None, _own, set()),
+    "a referred customer's sign-up": (
+        None,
+        lambda world: ReferredCustomerFactory(
+            link=ReferralLinkFactory(partner=world.partner), account=world.other.account
+        ),
+        set(),
+    ),
+    "a deal's customer's new subaccount": (
+        approved_deal,
+        lambda world: SubaccountFactory(account=world.customer.account, billing_account_id="ba-new"),
+        {("reward", SEP), ("deals", SEP)},
+    ),
+    "a subaccount renamed": (None, _rename, SEP_OCT),
+    "the days to create a deal's subaccount": (None, _settings, set()),
+}
+
+
+@time_machine.travel(datetime.datetime(2026, 10, 20, 9, tzinfo=datetime.UTC), tick=False)
+@pytest.mark.parametrize("writer", sorted(WRITERS))
+def test_every_change_of_what_the_rollups_stand_for_takes_its_months_off_in_its_transaction(
+    world, tmp_path, writer
+):
+    """Whoever changes a deal, a rate, own use, a referred customer or the program setting — the workflow, a
+    service, admin's save, the daily beat, a queryset update — the triggers take the months it may touch off
+    the rollups in the same transaction, and only those: no month is left whose digest is no longer its own,
+    the page's figures stay the daily rows' to the kopeck, and the next import of the months brings every
+    aggregate back to what a rebuild from scratch gives."""
+    before, change, left = WRITERS[writer]
+    RebateTermFactory(program=Program.DEAL_EXTRA, rate=D("0.0500"), valid_from=datetime.date(2026, 1, 1))
+    if before is not None:
+        before(world)
+    lines = [
+        ("ba-1", "2026-09-05", "f1", "compute", "vcpu", "100.05", "0"),
+        ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "33.33", "0"),
+        ("ba-2", "2026-10-08", "f9", "compute", "vcpu", "20.07", "0"),
+    ]
+    load(billing_file(tmp_path, *lines))
+    partner = world.partner.pk
+    assert kept() == {(table, partner, month) for table, month in SEP_OCT}
+    period = {"start": SEP, "finish": datetime.date(2026, 10, 31)}
+    shown = totals(world, **period)
+
+    change(world)
+    assert kept() == {(table, partner, month) for table, month in left}
+    assert stale_kept() == set()
+    for view in USAGE_VIEWS:
+        totals(world, view=view, **period)  # (each the daily rows' figures)
+    if left == SEP_OCT:
+        assert totals(world, **period) == shown
+
+    load(billing_file(tmp_path, *lines))
+    assert kept() == {(table, partner, month) for table, month in SEP_OCT}
+    assert aggregates() == from_scratch()
+    assert stale_kept() == set()
+
+
+def test_a_rebuild_keeps_the_changes_of_its_partner_out_until_it_commits(world, tmp_path):
+    """A rebuild holds its partner's lock (exclusive) to the end of its transaction: a change of that
+    partner's sources, on another connection, waits for it (so the rebuild saw the change, or the change
+    takes the months off after it) while another partner's does not."""
+    load(billing_file(tmp_path, ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0")))
+    settings_dict = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+        password=settings_dict["PASSWORD"],
+        autocommit=True,
+    )
+    try:
+        try_lock = "SELECT pg_try_advisory_xact_lock_shared(%s, %s)"
+        with other.transaction():
+            assert other.execute(try_lock, [LOCK_PARTNER, world.partner.pk]).fetchone() == (False,)
+            assert other.execute(try_lock, [LOCK_PARTNER, world.partner.pk + 1]).fetchone() == (True,)
+            assert other.execute("SELECT pg_try_advisory_xact_lock(%s, 0)", [LOCK_ALL]).fetchone() == (
+                False,
+            )  # a change of every partner's rates waits too
+    finally:
+        other.close()
+
+
+def test_the_migration_takes_off_the_months_whose_digest_is_no_longer_theirs(world, tmp_path):
+    """Rows built before the triggers: the migration's purge deletes those whose digest a change made stale
+    (what the page checked until then) and keeps the others."""
+    lines = [
+        ("ba-1", "2026-09-05", "f1", "compute", "vcpu", "100.05", "0"),
+        ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "33.33", "0"),
+    ]
+    load(billing_file(tmp_path, *lines))
+    partner = world.partner.pk
+    UsageRewardMonth.objects.filter(month=OCT).update(digest="0" * 32)
+    DealUsage.objects.filter(month=SEP).update(deals="0" * 32)
+    stale_rows_purge()
+    assert kept() == {("reward", partner, SEP), ("deals", partner, OCT)}
+
+
+def test_a_procurement_deal_earns_its_extra_on_its_contracts_days_of_a_whole_month(world, tmp_path):
+    """A whole October read from the monthly aggregate: a procurement deal's extra only on its contract's
+    days (those days read for it), for the whole partner and for its subaccount; without such a deal the
+    months query says there is none to read."""
+    lines = [
+        ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0"),
+        ("ba-1", "2026-10-15", "f1", "compute", "vcpu", "50.00", "0"),
+    ]
+    load(billing_file(tmp_path, *lines))
+    october = (OCT, datetime.date(2026, 10, 31))
+    assert not _whole_months(world.partner.pk, *october, "default").procurement
+    RebateTermFactory(program=Program.DEAL_EXTRA, rate=D("0.1500"), valid_from=datetime.date(2026, 1, 1))
+    september = datetime.datetime(2026, 9, 1, 12, tzinfo=datetime.UTC)
+    RegistrationFactory(
+        account=world.customer.account,
+        status="approved",
+        decided_at=september,
+        procurement=True,
+        contract_start=datetime.date(2026, 10, 10),
+        contract_end=datetime.date(2026, 10, 20),
+    )
+    Subaccount.objects.filter(pk=world.customer.pk).update(created_at=september)
+    months = _whole_months(world.partner.pk, *october, "default")
+    assert months.procurement and months.whole == [OCT]
+    for view in USAGE_VIEWS:  # 100 × 10% + 50 × (10% + 15%)
+        assert totals(world, view=view) == {"RUB": (D("150"), D("22.5"))}
+        assert totals(world, view=view, subaccount=world.customer) == {"RUB": (D("150"), D("22.5"))}

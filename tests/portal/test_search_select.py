@@ -223,3 +223,25 @@ def test_the_usage_page_picks_one_subaccount_and_shows_its_name(partner, other_p
     ]
     foreign = SubaccountFactory(account__partner=other_partner, partner=other_partner)
     assert client.get(reverse("finance:usage"), {"subaccount": foreign.pk}).status_code == 404
+
+
+def test_a_chosen_subaccount_found_by_the_forms_check_is_written_without_a_second_query(partner, member):
+    """Subaccount details' filter: the subaccount the form's check found is the option written, with its
+    name, and not looked up again; a foreign one is not written at all."""
+    from finance.forms import UsageForm
+
+    membership = member()
+    mine = SubaccountFactory(account=AccountFactory(partner=partner), name="Mine & co")
+    form = UsageForm({"subaccount": mine.pk}, membership=membership)
+    assert form.is_valid()
+    with CaptureQueriesContext(connection) as ctx:
+        html = str(form["subaccount"])
+    assert len(ctx.captured_queries) == 0
+    assert re.findall(r"<option[^>]*>[^<]*</option>", html) == [
+        '<option value="">All</option>',
+        f'<option value="{mine.pk}" selected>Mine &amp; co</option>',
+    ]
+    foreign = SubaccountFactory(name="Theirs")
+    form = UsageForm({"subaccount": foreign.pk}, membership=membership)
+    assert not form.is_valid()
+    assert "Theirs" not in str(form["subaccount"])
