@@ -433,7 +433,7 @@ c AS ({source}),
 g AS MATERIALIZED (
     SELECT GROUPING(c.key) AS level, t.bucket, c.key, max(c.name) AS name, c.currency, {sums}
     FROM c
-    CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket) t
+    CROSS JOIN LATERAL (SELECT {bucket} AS bucket) t
     GROUP BY GROUPING SETS ((t.bucket, c.key, c.currency), (t.bucket, c.currency))
 ),
 rewards AS ({rewards})
@@ -562,7 +562,7 @@ g AS MATERIALIZED (
     SELECT GROUPING(t.bucket, c.key, c.subaccount_id, t.month) AS level, t.bucket,
            c.key, max(c.name) AS name, c.currency, {sums}
     FROM c
-    CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket,
+    CROSS JOIN LATERAL (SELECT {bucket} AS bucket,
                                date_trunc('month', c.date)::date AS month) t
     GROUP BY GROUPING SETS ((t.bucket, c.key, c.currency), (c.currency, c.subaccount_id, t.month),
                            (t.bucket, c.currency))
@@ -585,7 +585,7 @@ c AS ({source})
 SELECT * FROM (
     SELECT t.bucket, c.key, max(c.name) AS name, c.currency, {sums}
     FROM c
-    CROSS JOIN LATERAL (SELECT date_trunc('{grouping}', c.date)::date AS bucket) t
+    CROSS JOIN LATERAL (SELECT {bucket} AS bucket) t
     GROUP BY t.bucket, c.key, c.currency
 ) g
 ORDER BY {order}
@@ -595,13 +595,13 @@ ORDER BY {order}
 def _buckets(start: datetime.date, finish: datetime.date, grouping: str) -> list[datetime.date]:
     if grouping == "month":
         return MonthRange(start.replace(day=1), finish.replace(day=1)).months
-    step = 7 if grouping == "week" else 1
-    day = start - datetime.timedelta(days=start.weekday()) if grouping == "week" else start
-    days = []
-    while day <= finish:
-        days.append(day)
-        day += datetime.timedelta(days=step)
-    return days
+    if grouping == "week":  # the period's first day, then each Monday: exactly the period's days
+        mondays = start + datetime.timedelta(days=(7 - start.weekday()) % 7 or 7)
+        return [
+            start,
+            *(mondays + datetime.timedelta(days=7 * n) for n in range((finish - mondays).days // 7 + 1)),
+        ]
+    return [start + datetime.timedelta(days=n) for n in range((finish - start).days + 1)]
 
 
 def _row(values) -> dict:
@@ -680,6 +680,13 @@ class UsageDetails(TableData):
             chart.setdefault(f"After discount, {currency}", [ZERO] * len(index))[index[bucket]] = after
         return chart
 
+    def _bucket_sql(self) -> str:
+        """A row's bucket: its day, week or month; the first week starts on the period's first day."""
+        trunc = f"date_trunc('{self.grouping}', c.date)::date"
+        if self.grouping == "week" and self.buckets:
+            return f"GREATEST({trunc}, DATE '{self.buckets[0].isoformat()}')"
+        return trunc
+
     def _grouped(self) -> dict:
         if self._result is None:
             self._result = self._query(self.page.stop - self.page.start, self.page.start)
@@ -692,6 +699,7 @@ class UsageDetails(TableData):
             "source": sql,
             "sums": SUMS,
             "grouping": self.grouping,
+            "bucket": self._bucket_sql(),
             "order": self.order,
             "limit": int(limit),
             "offset": int(offset),
@@ -723,7 +731,7 @@ class UsageDetails(TableData):
         """Every row of the period (not one page), then a total line per currency: the page's figures."""
         sql, params = self.source
         query = ALL_ROWS.format(
-            ctes=self.ctes, source=sql, sums=SUMS, grouping=self.grouping, order=self.order
+            ctes=self.ctes, source=sql, sums=SUMS, bucket=self._bucket_sql(), order=self.order
         )
         with connections[self.using].chunked_cursor() as cursor:
             cursor.execute(query, params)

@@ -90,11 +90,18 @@ def test_each_view_and_grouping(usage, member, client_for, view, group, expected
     assert len(response.context["table"].rows) == expected
 
 
-def test_weeks_start_on_monday_and_subaccount_rows_are_named(usage, member, client_for):
-    rows = list(
-        page(client_for(member()), **OCTOBER, view="subaccount", group="week").context["details"].rows
+def test_weeks_cover_exactly_the_period_and_subaccount_rows_are_named(usage, member, client_for):
+    """The first week starts on the period's first day (a Thursday), the next ones on Mondays: no row or
+    bar is labelled with a day before the period."""
+    details = page(client_for(member()), **OCTOBER, view="subaccount", group="week").context["details"]
+    rows = list(details.rows)
+    assert {r["bucket"] for r in rows} == {datetime.date(2026, 10, 1), datetime.date(2026, 10, 12)}
+    assert details.buckets[0] == datetime.date(2026, 10, 1)
+    assert all(b.weekday() == 0 for b in details.buckets[1:]) and details.buckets[-1] <= datetime.date(
+        2026, 10, 31
     )
-    assert {r["bucket"] for r in rows} == {datetime.date(2026, 9, 28), datetime.date(2026, 10, 12)}
+    csv = page(client_for(member()), **OCTOBER, view="subaccount", group="week", export="csv")
+    assert "2026-09-28" not in b"".join(csv.streaming_content).decode()
     assert {r["name"] for r in rows} == {"Gamma prod", "Our lab"}
     lab = next(r for r in rows if r["name"] == "Our lab")
     assert (lab["consumption"], lab["reward"], lab["partner_pays"]) == (D("50"), D("0"), D("50"))
