@@ -4,7 +4,7 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from portal.money import round_money
+from portal.money import percent, round_money
 from portal.paths import object_path
 from portal.tables import (
     BooleanColumn,
@@ -28,6 +28,13 @@ class AccrualTable(PortalTable):
     basis = MoneyColumn(accessor="basis_now", order_by="basis_now")
     rate = tables.Column(attrs={"td": {"class": "numeric"}, "th": {"class": "numeric"}})
     amount = MoneyColumn(accessor="amount_now", order_by="amount_now")
+
+    def render_rate(self, value):
+        return percent(value)
+
+    def value_rate(self, value):
+        return value  # the CSV keeps the rate as a machine reads it
+
     corrected = BooleanColumn(verbose_name=_("Corrected"), orderable=False)
 
     class Meta:

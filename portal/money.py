@@ -46,6 +46,15 @@ def MoneyField(verbose_name=None, **kwargs):  # noqa: N802 - reads like a field 
     return models.DecimalField(verbose_name, **kwargs)
 
 
+def percent(rate: Decimal | None) -> str:
+    """A rate (0.1500) as a person reads it, in the active language: 15.00% (15,00% in Russian)."""
+    from django.utils.formats import number_format
+
+    if rate is None or rate == "":
+        return "—"
+    return f"{number_format(Decimal(rate) * 100, 2)}%"
+
+
 def plain(value: Decimal) -> str:
     """An amount as machine-readable text: a dot, at least two decimals, and every further decimal it has
     (billing's precision, an unrounded reward) without trailing zeros — never a float's repr or ``0E-10``."""

@@ -6,11 +6,20 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from config.celery import app as celery_app
 from portal.permissions import Role
 from tests.factories import MembershipFactory, PartnerFactory
+
+
+@pytest.fixture(autouse=True)
+def portal_language():
+    """Each test starts in the portal's default language: a request in Russian leaves its thread in Russian
+    (the locale middleware sets every request's own), and the next test must not inherit it."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

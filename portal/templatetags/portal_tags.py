@@ -1,6 +1,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from portal.money import percent as as_percent
 from portal.money import round_money
 from portal.permissions import Right, mask
 from portal.tables import QueryStrings, header_cells, localized_money, page_items, rendered_rows
@@ -14,6 +15,12 @@ def personal(value, rights):
     if str(Right.PERSONAL_DATA) in rights:
         return "" if value is None else str(value)
     return mask(value)
+
+
+@register.filter
+def percent(value):
+    """``{{ accrual.rate|percent }}``: 15.00% (15,00% in Russian)."""
+    return as_percent(value)
 
 
 @register.filter
