@@ -8,14 +8,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from access.audit import audit
 from access.models import Membership
 from portal import locks
-from portal.money import round_money
+from portal.money import amount_text, round_money
 from portal.periods import month_after
 from portal.states import StateMachine, Transition
 from profiles.models import PayoutDetails
@@ -172,24 +171,22 @@ def withdrawal_amount_check(*, pool: str, amount: Decimal, currency: str, availa
     if pool == Pool.REFERRAL and currency == "RUB" and amount < REFERRAL_MINIMUM:
         raise ValidationError(
             {
-                "amount": _("The referral program pays out from %(minimum)s %(currency)s.")
-                % {"minimum": number_format(REFERRAL_MINIMUM, 2), "currency": "RUB"}
+                "amount": _("The referral program pays out from %(minimum)s.")
+                % {"minimum": amount_text(REFERRAL_MINIMUM, "RUB")}
             }
         )
     if available <= 0:
         raise ValidationError(
             {
-                "amount": _(
-                    "There is nothing to withdraw in %(currency)s: %(available)s %(currency)s is available."
-                )
-                % {"available": number_format(available, 2), "currency": currency}
+                "amount": _("There is nothing to withdraw in %(currency)s: %(available)s is available.")
+                % {"available": amount_text(available, currency), "currency": currency}
             }
         )
     if amount > available:
         raise ValidationError(
             {
-                "amount": _("At most %(available)s %(currency)s is available.")
-                % {"available": number_format(available, 2), "currency": currency}
+                "amount": _("At most %(available)s is available.")
+                % {"available": amount_text(available, currency), "currency": currency}
             }
         )
 

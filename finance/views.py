@@ -18,6 +18,7 @@ from django_tables2 import RequestConfig
 from portal import replica
 from portal.charts import stacked_bars
 from portal.csv import csv_download, csv_response
+from portal.money import amount_text
 from portal.pagination import CappedPaginator, count_limit
 from portal.periods import PeriodForm
 from portal.permissions import Right
@@ -188,8 +189,8 @@ class WithdrawView(PortalPageView):
             return self.render_to_response(self.get_context_data(**context))
         messages.success(
             request,
-            _("Withdrawal of %(amount)s %(currency)s requested.")
-            % {"amount": withdrawal.amount, "currency": withdrawal.currency},
+            _("Withdrawal of %(amount)s requested.")
+            % {"amount": amount_text(withdrawal.amount, withdrawal.currency)},
         )
         return redirect(reverse("finance:balance"))
 

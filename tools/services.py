@@ -18,7 +18,7 @@ from django_scopes import scopes_disabled
 from finance.models import Consumption
 from portal import outbox
 from portal.business_days import add_business_days
-from portal.money import Currency
+from portal.money import Currency, amount_text
 from referral.models import ReferredCustomer
 from subaccounts.models import Subaccount
 
@@ -69,8 +69,8 @@ def eligibility_errors(registration: Registration) -> list[str]:
             errors.append(_("Deal targets are set in RUB or KZT."))
         elif registration.expected_monthly < minimum:
             errors.append(
-                _("The expected monthly consumption must be at least %(min)s %(currency)s.")
-                % {"min": f"{minimum:,.0f}", "currency": registration.currency}
+                _("The expected monthly consumption must be at least %(min)s.")
+                % {"min": amount_text(minimum, registration.currency, places=0)}
             )
         if registration.procurement:
             if ReferredCustomer.objects.filter(account__tax_id=account.tax_id).exists():

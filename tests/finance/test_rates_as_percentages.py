@@ -36,3 +36,16 @@ def test_in_russian_the_percentage_has_a_decimal_comma(accrual, member, client_f
     client = client_for(member())
     client.post(reverse("language"), {"language": "ru", "next": "/"})
     assert "15,00%" in client.get(accrual.get_absolute_url()).content.decode()
+
+
+def test_an_amount_in_a_sentence_is_grouped_in_the_users_language():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from portal.money import amount_text
+
+    assert amount_text(Decimal("15000"), "RUB") == "15,000.00 RUB"
+    assert amount_text(Decimal("30000"), "KZT", places=0) == "30,000 KZT"
+    with translation.override("ru"):
+        assert amount_text(Decimal("15000"), "RUB") == "15\xa0000,00 RUB"

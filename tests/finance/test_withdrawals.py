@@ -67,7 +67,7 @@ def test_a_withdrawal_holds_the_amount_and_a_rejection_reverses_it(partner):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("amount", "message"),
-    [("1000.01", "At most 1000.00 RUB is available."), ("0", "Enter an amount above zero.")],
+    [("1000.01", "At most 1,000.00 RUB is available."), ("0", "Enter an amount above zero.")],
 )
 def test_too_much_or_nothing_is_refused_and_nothing_is_written(partner, amount, message):
     PayoutDetailsFactory(partner=partner)
@@ -267,7 +267,7 @@ def first_step(client, **data):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"amount": "1000.01"}, "At most 1000.00 RUB is available."),
+        ({"amount": "1000.01"}, "At most 1,000.00 RUB is available."),  # grouped, as the cards show it
         (
             {"amount": "10.00", "currency": "USD"},
             "There is nothing to withdraw in USD: 0.00 USD is available.",
@@ -395,3 +395,15 @@ def test_a_member_restricted_to_some_customers_neither_sees_nor_withdraws_the_pa
     finance = client.get(reverse("finance:index")).content.decode()
     assert "1,000.00" not in dashboard and reverse("finance:balance") not in dashboard + finance
     assert reverse("finance:statements") not in finance
+
+
+@pytest.mark.django_db
+def test_the_requested_message_groups_the_amount_as_the_balance_cards_do(partner, member, client_for):
+    PayoutDetailsFactory(partner=partner)
+    accrue(partner, "20000.00")
+    client = client_for(member(Role.ADMINISTRATOR))
+    first = first_step(client, amount="15000.00")
+    done = first_step(client, amount="15000.00", confirmed="on", request_key=first.context["request_key"])
+    assert done.status_code == 302
+    page = client.get(done["Location"]).content.decode()
+    assert "Withdrawal of 15,000.00 RUB requested." in page and "15000.00 RUB" not in page
