@@ -59,7 +59,7 @@ def test_each_subaccount_shows_its_bonus_and_opens_its_basis(partner, member, cl
     )
     assert rows[quiet.pk].base_bonus is None  # shown, with nothing accrued
     detail = client.get(reverse("finance:subaccount_bonus", args=[sub.pk])).content.decode()
-    assert "900.00 RUB" in detail and "0.1000" in detail and "135.00" in detail
+    assert "900.00 RUB" in detail and "10.00%" in detail and "135.00" in detail  # the rate as a percentage
     assert "200.00" in detail and "100.00" in detail  # marketplace and grants, which earn nothing
 
 
