@@ -1,6 +1,6 @@
 """The portal's language as each user chose it: the header's switch stores it on the user (and in the
 session and the language cookie), a sign-in brings it back on any browser, and emails to the user are
-written in it (``recipients_language``)."""
+written in it (``selectors.partner_notification_recipients``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from django.utils import translation
 
 from .models import UserPreferences
+from .selectors import user_language
 
 SESSION_KEY = "portal_language"
 CODES = {code for code, _name in settings.LANGUAGES}
@@ -29,7 +30,7 @@ def choose(request, language: str) -> bool:
 
 @receiver(user_logged_in, dispatch_uid="portal-language-at-sign-in")
 def _at_sign_in(sender, request, user, **kwargs):
-    chosen = UserPreferences.objects.filter(user=user).values_list("language", flat=True).first()
+    chosen = user_language(user)
     if chosen in CODES and request is not None:
         request.session[SESSION_KEY] = chosen
 
@@ -56,11 +57,3 @@ class UserLanguageMiddleware:
                 secure=settings.SESSION_COOKIE_SECURE,
             )
         return response
-
-
-def user_language(user) -> str | None:
-    """The language a user chose (None: the portal's default)."""
-    if user is None:
-        return None
-    chosen = UserPreferences.objects.filter(user=user).values_list("language", flat=True).first()
-    return chosen or None

@@ -14,11 +14,15 @@ def partner_notification_recipients(partner_id: int, also=None) -> list[tuple[st
     each with the language they chose (None: the portal's default), for ``portal.mail.send_each``."""
     users = Membership.objects.filter(partner_id=partner_id, role=Role.ADMINISTRATOR, removed_at__isnull=True)
     recipients = dict(users.values_list("user__email", "user__preferences__language"))
-    if also is not None:
-        recipients.setdefault(
-            also.email, UserPreferences.objects.filter(user=also).values_list("language", flat=True).first()
-        )
+    if also is not None and also.email not in recipients:
+        recipients[also.email] = user_language(also)
     return sorted((email, language or None) for email, language in recipients.items() if email)
+
+
+def user_language(user) -> str | None:
+    """The language a user chose in the header (None: the portal's default)."""
+    chosen = UserPreferences.objects.filter(user=user).values_list("language", flat=True).first()
+    return chosen or None
 
 
 def staff_recipients() -> list[tuple[str, str | None]]:

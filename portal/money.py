@@ -3,6 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.utils.formats import number_format
 
 MONEY_DIGITS = 18
 MONEY_PLACES = 2
@@ -49,15 +50,11 @@ def MoneyField(verbose_name=None, **kwargs):  # noqa: N802 - reads like a field 
 def amount_text(amount: Decimal, currency: str, places: int = 2) -> str:
     """An amount in a sentence, grouped as the cards and tables show it, in the active language:
     15,000.00 RUB (15 000,00 RUB in Russian); ``places=0`` for a round threshold (30,000 RUB)."""
-    from django.utils.formats import number_format
-
     return f"{number_format(round_money(amount), places, force_grouping=True)} {currency}"
 
 
 def percent(rate: Decimal | None) -> str:
     """A rate (0.1500) as a person reads it, in the active language: 15.00% (15,00% in Russian)."""
-    from django.utils.formats import number_format
-
     if rate is None or rate == "":
         return "—"
     return f"{number_format(Decimal(rate) * 100, 2)}%"

@@ -26,7 +26,7 @@ import logging
 import threading
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 from celery import Task
 from celery import current_app as app
@@ -204,10 +204,15 @@ class OutboxTask(Task):
             with scopes_disabled():  # which partner the row is: the one read the task makes before its scope
                 partner = model.objects.filter(pk=args[0]).values_list(model.partner_field, flat=True).first()
             return scope(partner=partner if partner is not None else [])  # a row gone: nothing found
-        bound = inspect.signature(self.run).bind_partial(*args, **kwargs).arguments
+        bound = self._signature.bind_partial(*args, **kwargs).arguments
         if bound.get("partner_id") is not None:
             return scope(partner=bound["partner_id"])
         return nullcontext()
+
+    @cached_property
+    def _signature(self) -> inspect.Signature:
+        """The task's parameters, read once per task rather than at every call."""
+        return inspect.signature(self.run)
 
     def _run_once(self, *args, **kwargs):
         pk = None if self.request.called_directly else message_id(self.request.id)
