@@ -3,12 +3,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from access.views import LanguageView
-from dashboard.views import DashboardView, SwitchPartnerView
+from dashboard.views import DashboardView, SearchSuggestView, SearchView, SwitchPartnerView
 from referral.views import RedirectToLandingView, SignupView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboard", permanent=False)),
     path("dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("search/", SearchView.as_view(), name="search"),
+    path("search/suggest/", SearchSuggestView.as_view(), name="search_suggest"),
     path("switch-partner/", SwitchPartnerView.as_view(), name="switch_partner"),
     path("language/", LanguageView.as_view(), name="language"),
     path("accounts/", include("accounts.urls")),

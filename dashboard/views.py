@@ -1,11 +1,15 @@
-"""The dashboard and the partner switch: the two portal pages that belong to no section."""
+"""The dashboard, the header's search and the partner switch: the portal pages that belong to no section."""
+
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from finance.selectors import balances, month_consumption
@@ -18,6 +22,8 @@ from referral import selectors as referral
 from subaccounts.models import Subaccount
 from subaccounts.selectors import subaccount_status_counts
 from tools.selectors import registrations_under_review
+
+from . import search
 
 
 class DashboardView(PortalPageView):
@@ -65,3 +71,56 @@ class SwitchPartnerView(PortalMixin, View):
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
             target = resolve_url("dashboard")
         return HttpResponseRedirect(target)
+
+
+class SearchView(PortalPageView):
+    """The header's search box submits here: the matches of each kind the member may open, a few each,
+    with a link to the kind's list searched the same way for all of them (dashboard/search.py)."""
+
+    template_name = "dashboard/search.html"
+    right = Right.PORTAL
+    title = gettext_lazy("Search")
+
+    def get_context_data(self, **kwargs):
+        form = search.SearchForm(self.request.GET)
+        kwargs["groups"] = []
+        kwargs["search_query"] = self.request.GET.get("q", "")[: search.MAX_LENGTH].replace("\x00", "")
+        kwargs["search_error"] = ""
+        if form.is_valid():
+            kwargs["query"] = form.cleaned_data["q"]
+            kwargs["groups"] = search.search(request=self.request, query=kwargs["query"])
+        else:
+            kwargs["search_error"] = form.errors["q"][0]
+        return super().get_context_data(**kwargs)
+
+
+class SearchSuggestView(PortalMixin, View):
+    """The suggestions under the header's box as it is typed (static/js/portal.js): the same search, fewer
+    results, as JSON — ``{"groups": [{"title", "count", "more", "url", "results": [{"text", "hint",
+    "url"}]}], "message": str}``; the box submits to the search page without it."""
+
+    right = Right.PORTAL
+    http_method_names = ["get"]
+
+    def get(self, request):
+        form = search.SearchForm(request.GET)
+        if not form.is_valid():
+            return JsonResponse({"groups": [], "message": form.errors["q"][0]})
+        query = form.cleaned_data["q"]
+        groups = search.search(request=request, query=query, shown=search.SUGGESTED)
+        return JsonResponse(
+            {
+                "groups": [
+                    {
+                        "title": str(g.kind.title),
+                        "count": g.count,
+                        "more": g.more,
+                        "url": g.all_url,
+                        "results": [vars(hit) for hit in g.hits],
+                    }
+                    for g in groups
+                ],
+                "message": "" if groups else _("Nothing found."),
+                "page": f"{reverse('search')}?{urlencode({'q': query})}",
+            }
+        )

@@ -109,3 +109,126 @@ document.addEventListener("change", (event) => {
   const select = event.target.closest("select[data-autosubmit]");
   if (select && select.form) select.form.requestSubmit();
 });
+
+// The header's search (dashboard/search.py). "/" anywhere but in a field focuses the box, as on most portals.
+// As it is typed, suggestions of each kind come from data-suggest-url (the same search, fewer results) in a
+// list of links under the box: Down arrow moves into them (and Up/Down between them), Escape returns to the
+// box, Tab reaches them as any link; a polite status line says how many were found. Enter in the box still
+// submits the form to the full results page, which works without any of this.
+(() => {
+  const input = document.getElementById("site-search");
+  if (!input || !input.dataset.suggestUrl) return;
+  const form = input.form;
+  const panel = document.createElement("div");
+  panel.id = "site-search-suggestions";
+  panel.className = "site-search__suggest";
+  panel.hidden = true;
+  const status = document.createElement("p");
+  status.className = "sr-only";
+  status.setAttribute("role", "status");
+  form.append(panel, status);
+  input.setAttribute("aria-controls", panel.id);
+  input.setAttribute("aria-expanded", "false");
+
+  const typing = (target) =>
+    target.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])");
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    event.preventDefault();
+    input.focus();
+    input.select();
+  });
+
+  const close = () => {
+    panel.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+  };
+  const links = () => Array.from(panel.querySelectorAll("a"));
+  const element = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const show = (json) => {
+    panel.replaceChildren();
+    json.groups.forEach((group, index) => {
+      const section = element("section", "site-search__group");
+      const heading = element("h2", "site-search__title", `${group.title} `);
+      heading.id = `site-search-group-${index}`;
+      heading.append(element("span", "search-count", `(${group.count}${group.more ? "+" : ""})`));
+      section.setAttribute("aria-labelledby", heading.id);
+      const list = element("ul", "search-hits");
+      group.results.forEach((hit) => {
+        const item = element("li");
+        const link = element("a", "", hit.text);
+        link.href = hit.url;
+        item.append(link);
+        if (hit.hint) item.append(" ", element("span", "search-hint", hit.hint));
+        list.append(item);
+      });
+      const all = element("a", "site-search__all", input.dataset.allLabel || "…");
+      all.href = group.url;
+      section.append(heading, list, all);
+      panel.append(section);
+    });
+    if (json.page) {
+      const page = element("a", "site-search__page", input.dataset.pageLabel || "");
+      page.href = json.page;
+      panel.append(page);
+    }
+    if (json.message) panel.append(element("p", "help", json.message));
+    const found = json.groups.reduce((sum, group) => sum + group.results.length, 0);
+    status.textContent = json.message || (input.dataset.foundLabel || "").replace("{count}", found);
+    panel.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+  };
+
+  let timer;
+  let pending;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    if (pending) pending.abort();
+    if (input.value.trim().length < Number(input.dataset.minLength || 2)) {
+      close();
+      return;
+    }
+    timer = setTimeout(async () => {
+      pending = new AbortController();
+      const url = new URL(input.dataset.suggestUrl, window.location.href);
+      url.searchParams.set("q", input.value.trim());
+      try {
+        const response = await fetch(url, {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+          signal: pending.signal,
+        });
+        if (response.ok) show(await response.json());
+      } catch {
+        /* aborted by newer typing, or offline: the form still submits */
+      }
+    }, 200);
+  });
+
+  form.addEventListener("keydown", (event) => {
+    const all = links();
+    const at = all.indexOf(document.activeElement);
+    if (event.key === "Escape") {
+      if (!panel.hidden) {
+        event.preventDefault();
+        close();
+        input.focus();
+      }
+    } else if (event.key === "ArrowDown" && !panel.hidden && all.length) {
+      event.preventDefault();
+      all[Math.min(at + 1, all.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && at >= 0) {
+      event.preventDefault();
+      if (at === 0) input.focus();
+      else all[at - 1].focus();
+    }
+  });
+  form.addEventListener("focusout", (event) => {
+    if (!form.contains(event.relatedTarget)) close();
+  });
+})();

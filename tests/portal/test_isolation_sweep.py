@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from dashboard.search import KINDS
 from portal.views import CsvExportMixin, PortalListView, PortalSearchView
 from tests.portal.urlwalk import fill, object_of, portal_urls
 
@@ -85,3 +86,35 @@ def test_a_choice_search_never_offers_another_partners_rows(url, partner, other_
         offered = {r["id"] for r in client.get(reverse(url.name), {"q": query}).json()["results"]}
         assert foreign.pk not in offered
     assert own.pk in {r["id"] for r in client.get(reverse(url.name)).json()["results"]}
+
+
+def searchable_texts(kind, obj, membership) -> list[str]:
+    """What the header's search may be typed with to find ``obj``: what its result shows, its customer's
+    name, its user's email."""
+    text, hint = kind.describe(obj, membership)
+    account, user = getattr(obj, "account", None), getattr(obj, "user", None)
+    return [t for t in (text, hint, account and account.name, user and user.email) if t]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.key)
+def test_the_header_search_never_finds_another_partners_rows(
+    kind, partner, other_partner, member, client_for
+):
+    membership = member()
+    queryset = kind.list_view.queryset
+    own = object_of(queryset.model, partner, queryset)
+    foreign = object_of(queryset.model, other_partner, queryset)
+    client = client_for(membership)
+
+    def found(query) -> set[str]:
+        """The results of the page and of its suggestions."""
+        page = client.get(reverse("search"), {"q": query})
+        suggested = client.get(reverse("search_suggest"), {"q": query}).json()
+        return {hit.url for group in page.context["groups"] for hit in group.hits} | {
+            hit["url"] for group in suggested["groups"] for hit in group["results"]
+        }
+
+    assert any(own.get_absolute_url() in found(q) for q in searchable_texts(kind, own, membership))
+    for query in searchable_texts(kind, foreign, membership):
+        assert foreign.get_absolute_url() not in found(query)

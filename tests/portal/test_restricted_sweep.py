@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
+from dashboard.search import KINDS
 from portal.permissions import Role
 from portal.views import CsvExportMixin, PortalListView, PortalSearchView
 from tests.factories import AccountFactory
@@ -117,3 +118,21 @@ def test_an_empty_list_tells_a_restricted_member_it_is_their_scope_not_nothing(u
     if len(table.rows):
         pytest.skip("the list has rows of the granted customer")
     assert "for the customers you can see" in page.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "kind", [k for k in KINDS if k.list_view.queryset.model.account_field], ids=lambda k: k.key
+)
+def test_the_header_search_never_finds_hidden_accounts(kind, restricted, client_for):
+    membership, granted, hidden = restricted
+    model = kind.list_view.queryset.model
+    shown_obj, hidden_obj = object_under(model, granted), object_under(model, hidden)
+    client = client_for(membership)
+    for query, present, absent in (("Granted", shown_obj, hidden_obj), ("customer", shown_obj, hidden_obj)):
+        page = client.get(reverse("search"), {"q": query})
+        urls = {hit.url for group in page.context["groups"] for hit in group.hits}
+        assert present.get_absolute_url() in urls
+        assert absent.get_absolute_url() not in urls
+    page = client.get(reverse("search"), {"q": "Hidden"})
+    assert hidden_obj.get_absolute_url() not in {hit.url for g in page.context["groups"] for hit in g.hits}

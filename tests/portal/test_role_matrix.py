@@ -28,6 +28,8 @@ DESIGN_TABLE = {
 PAGE_COLUMN = {
     "dashboard": "portal",
     "switch_partner": "portal",
+    "search": "portal",
+    "search_suggest": "portal",
     "accounts:list": "accounts.view",
     "accounts:search": "accounts.view",
     "accounts:detail": "accounts.view",

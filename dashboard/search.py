@@ -1,0 +1,145 @@
+"""The header's search across the sections: one query, a few results of each kind the member may open.
+
+Nothing here decides who sees what. Each kind is its list page — the list view's right, its queryset
+restricted to the membership (the partner, and a restricted member's customers: ``restrict()``) and its
+filterset's own search (which, for instance, matches a customer's contacts only for roles that see personal
+data) — so a result is exactly a row of that page's ``?q=``, and "all N results" opens that page with the
+same search. Per kind: one capped count (``portal.pagination``, as the list numbers its pages) and one
+query for the rows shown; nothing runs for a query too short, too long or unsearchable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from access.views import MemberListView
+from accounts.views import AccountListView
+from portal.pagination import CappedPaginator
+from portal.permissions import Right, personal
+from portal.views import PortalListView
+from subaccounts.views import SubaccountListView
+from tools.views import RegistrationListView
+
+MIN_LENGTH = 2
+MAX_LENGTH = 100
+SHOWN = 5  # results of each kind on the page; the rest are one click away, on the kind's list
+SUGGESTED = 3  # in the suggestions under the box
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of object the search finds: which list page it is, and how a result reads."""
+
+    key: str
+    title: str
+    list_view: type[PortalListView]
+    list_url: str
+    describe: Callable  # (obj, membership) -> (text, hint)
+    also_needs: tuple[Right, ...] = ()  # rights beyond the list page's own
+    list_filters: dict[str, str] = field(default_factory=dict)  # the list's other filters, always applied
+
+    def allowed(self, membership) -> bool:
+        return all(membership.has(right) for right in (self.list_view.right, *self.also_needs))
+
+
+@dataclass
+class Hit:
+    text: str
+    hint: str
+    url: str
+
+
+@dataclass
+class Group:
+    kind: Kind
+    count: int  # up to the cap; ``more``: there are more than that
+    more: bool
+    hits: list[Hit]
+    all_url: str
+
+
+def _account(account, membership):
+    return account.name, account.tax_id
+
+
+def _subaccount(subaccount, membership):
+    return subaccount.name, f"{subaccount.billing_account_id} · {subaccount.account.name}"
+
+
+def _registration(registration, membership):
+    return str(registration), registration.get_status_display()
+
+
+def _member(member, membership):
+    # the users' page is for roles that see personal data; masked all the same should that ever change
+    user = member.user
+    return personal(user.get_full_name() or user.email, membership), personal(user.email, membership)
+
+
+KINDS = (
+    Kind("accounts", _("Accounts"), AccountListView, "accounts:list", _account),
+    Kind("subaccounts", _("Subaccounts"), SubaccountListView, "subaccounts:list", _subaccount),
+    Kind("registrations", _("Registrations"), RegistrationListView, "tools:index", _registration),
+    # every field a user is found by is personal data: only for roles that see it
+    Kind(
+        "users",
+        _("Users"),
+        MemberListView,
+        "access:members",
+        _member,
+        also_needs=(Right.PERSONAL_DATA,),
+        list_filters={"status": "active"},  # a removed member has no page to open
+    ),
+)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        min_length=MIN_LENGTH,
+        max_length=MAX_LENGTH,
+        error_messages={
+            "min_length": _("Type at least %(limit_value)d characters to search."),
+            "max_length": _("A search may be at most %(limit_value)d characters long."),
+            "null_characters_not_allowed": _("The search contains characters that cannot be searched."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # an empty box says what a short one says (in the request's language, hence here)
+        self.fields["q"].error_messages["required"] = _(
+            "Type at least %(limit_value)d characters to search."
+        ) % {"limit_value": MIN_LENGTH}
+
+
+def search(*, request, query: str, shown: int = SHOWN) -> list[Group]:
+    """The groups with matches for a valid ``query``, in ``KINDS``' order, each as its list page's ``?q=``
+    finds it for the request's membership. ``request`` is what the list pages' filtersets read."""
+    membership = request.membership
+    groups = []
+    for kind in KINDS:
+        if not kind.allowed(membership):
+            continue
+        view = kind.list_view
+        params = {"q": query, **kind.list_filters}
+        filterset = view.filterset_class(
+            data=params, queryset=view.queryset.restrict(membership), request=request
+        )
+        if not filterset.is_valid():
+            continue
+        rows = filterset.qs
+        paginator = CappedPaginator(rows, view.table_pagination["per_page"])
+        count = paginator.count
+        if not count:
+            continue
+        hits = [Hit(*kind.describe(obj, membership), obj.get_absolute_url()) for obj in rows[:shown]]
+        all_url = f"{reverse(kind.list_url)}?{urlencode(params)}"
+        groups.append(Group(kind, count, paginator.more, hits, all_url))
+    return groups
