@@ -97,6 +97,9 @@ def pages(world) -> list[tuple[str, str]]:
         ("Commission statistics", reverse("finance:commission")),
         ("Partner profile", reverse("profiles:profile")),
         ("Registrations", reverse("tools:index")),
+        ("Search: one customer", reverse("search") + "?q=00042"),
+        ("Search: every customer (capped)", reverse("search") + "?q=customer"),
+        ("Search suggestions", reverse("search_suggest") + "?q=00042"),
     ]
 
 

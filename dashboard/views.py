@@ -86,6 +86,7 @@ class SearchView(PortalPageView):
         kwargs["groups"] = []
         kwargs["search_query"] = self.request.GET.get("q", "")[: search.MAX_LENGTH].replace("\x00", "")
         kwargs["search_error"] = ""
+        kwargs["title"] = self.title
         if form.is_valid():
             kwargs["query"] = form.cleaned_data["q"]
             kwargs["groups"] = search.search(request=self.request, query=kwargs["query"])

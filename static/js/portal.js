@@ -128,7 +128,6 @@ document.addEventListener("change", (event) => {
   status.setAttribute("role", "status");
   form.append(panel, status);
   input.setAttribute("aria-controls", panel.id);
-  input.setAttribute("aria-expanded", "false");
 
   const typing = (target) =>
     target.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])");
@@ -141,7 +140,6 @@ document.addEventListener("change", (event) => {
 
   const close = () => {
     panel.hidden = true;
-    input.setAttribute("aria-expanded", "false");
   };
   const links = () => Array.from(panel.querySelectorAll("a"));
   const element = (tag, className, text) => {
@@ -181,7 +179,6 @@ document.addEventListener("change", (event) => {
     const found = json.groups.reduce((sum, group) => sum + group.results.length, 0);
     status.textContent = json.message || (input.dataset.foundLabel || "").replace("{count}", found);
     panel.hidden = false;
-    input.setAttribute("aria-expanded", "true");
   };
 
   let timer;

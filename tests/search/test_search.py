@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
+from accounts.models import Account
 from portal.permissions import Role
 from tests.factories import (
     AccountContactFactory,
@@ -75,7 +76,17 @@ def test_a_group_counts_its_matches_and_links_to_its_list_filtered(partner, memb
     assert len(listed.context["table"].rows) == 12
     html = page.content.decode()
     assert 'href="/accounts/?q=northwind"' in html
-    assert "12" in html
+    assert "Accounts: 12 results in the list" in html
+    assert "<h1>Search</h1>" in html
+
+
+def test_a_count_stops_where_the_list_stops_numbering_its_pages(partner, member, client_for):
+    Account.objects.bulk_create(AccountFactory.build_batch(260, partner=partner, name="Northwind branch"))
+    (group,) = search(client_for(member()), "northwind").context["groups"]
+    assert (group.count, group.more) == (250, True)  # ten pages of 25 numbered, "more" after them
+    assert len(group.hits) == 5
+    page = search(client_for(member()), "northwind").content.decode()
+    assert "Accounts: more than 250 results in the list" in page
 
 
 def test_another_partners_objects_never_appear(world, partner, other_partner, member, client_for):
@@ -207,8 +218,10 @@ def test_the_header_has_the_search_box_for_members_only(member, client_for, clie
     assert client.get(reverse("search"), {"q": "zeta"}).status_code == 302  # signed out: to the login
 
 
-def test_the_search_page_speaks_russian(member, client_for):
+def test_the_search_page_speaks_russian(partner, member, client_for):
+    AccountFactory.create_batch(2, partner=partner, name="Northwind branch")
     client = client_for(member())
     client.cookies["django_language"] = "ru"
-    page = client.get(reverse("search"), {"q": "z"}).content.decode()
-    assert "Введите не меньше 2 символов" in page
+    assert "Введите не меньше 2 символов" in client.get(reverse("search"), {"q": "z"}).content.decode()
+    page = client.get(reverse("search"), {"q": "northwind"}).content.decode()
+    assert "<h1>Поиск</h1>" in page and "Аккаунты: 2 результата в списке" in page
