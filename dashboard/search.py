@@ -4,8 +4,9 @@ Nothing here decides who sees what. Each kind is its list page — the list view
 restricted to the membership (the partner, and a restricted member's customers: ``restrict()``) and its
 filterset's own search (which, for instance, matches a customer's contacts only for roles that see personal
 data) — so a result is exactly a row of that page's ``?q=``, and "all N results" opens that page with the
-same search. Per kind: one capped count (``portal.pagination``, as the list numbers its pages) and one
-query for the rows shown; nothing runs for a query too short, too long or unsearchable.
+same search. Per kind: one query for the matches' keys in the list's order, as far as the list numbers its
+pages (``portal.pagination``: the count, capped), and one for the few shown; nothing runs for a query too
+short, too long or unsearchable.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access.views import MemberListView
 from accounts.views import AccountListView
-from portal.pagination import CappedPaginator
+from portal.pagination import count_limit
 from portal.permissions import Right, personal
 from portal.views import PortalListView
 from subaccounts.views import SubaccountListView
@@ -134,12 +135,20 @@ def search(*, request, query: str, shown: int = SHOWN) -> list[Group]:
         )
         if not filterset.is_valid():
             continue
-        rows = filterset.qs
-        paginator = CappedPaginator(rows, view.table_pagination["per_page"])
-        count = paginator.count
-        if not count:
+        # the matches' keys in the list's order, as far as the list would number its pages: their number
+        # and which to show, without the list's per-row figures (subqueries) for every match
+        limit = count_limit(1, view.table_pagination["per_page"])
+        keys = list(filterset.qs.values_list("pk", flat=True)[:limit])
+        if not keys:
             continue
-        hits = [Hit(*kind.describe(obj, membership), obj.get_absolute_url()) for obj in rows[:shown]]
+        first = keys[:shown]
+        found = {obj.pk: obj for obj in view.queryset.restrict(membership).filter(pk__in=first)}
+        hits = [
+            Hit(*kind.describe(found[pk], membership), found[pk].get_absolute_url())
+            for pk in first
+            if pk in found  # gone since the first query: left out
+        ]
         all_url = f"{reverse(kind.list_url)}?{urlencode(params)}"
-        groups.append(Group(kind, count, paginator.more, hits, all_url))
+        more = len(keys) >= limit
+        groups.append(Group(kind, min(len(keys), limit - 1), more, hits, all_url))
     return groups
