@@ -206,21 +206,54 @@ def commission_csv(
                 yield bytes(block)
 
 
-# Commission statistics: the report's money columns summed by month and by customer, read from Subaccount
-# details' daily aggregate (``DailyUsage``: the report's rows with their SKUs summed per subaccount, day,
-# folder and currency, kept by the import), never from the daily rows. A row's reward is its paid part at
-# the day's rates, so the aggregate's ``paid`` (what is not an excluded service) earns exactly what its rows
-# earn in the report: the same sums to the last digit (PostgreSQL's numeric multiplies and adds exactly).
+# Commission statistics: the report's money columns summed by month and by customer, from the aggregates the
+# import keeps, never from the daily rows. A row's reward is its paid part (cost + credit, not an excluded
+# service) at its day's rates, so an aggregate's ``paid`` earns exactly what its rows earn in the report — the
+# same sums to the last digit (PostgreSQL's numeric multiplies and adds exactly). Three parts, by the month:
+# a month whose days with data are all in the period and whose base and extra rates are each one rate on
+# them (``whole``, finance.selectors._whole_months) reads the monthly aggregate (subaccount × month ×
+# service), every day of an ordinary deal's month earning the extra; a procurement deal's subaccount in such
+# a month earns the extra on its contract's days only, so its reward comes from its daily aggregate rows (by
+# its key, a few subaccounts); the other months' days of the period read Subaccount details' daily aggregate
+# (``DailyUsage``: subaccount × day × folder) — at most two months, the period's edges.
 STATISTICS_SOURCE = f"""
 WITH bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", "%(start)s::date", "%(finish)s::date")}),
 extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", "%(start)s::date", "%(finish)s::date")}),
 deals AS ({deals_sql("%(start)s::date", "%(finish)s::date")}),
 referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
+rates AS (
+    SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS rate,
+           min(COALESCE(x.rate, 0)) AS extra
+    FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency
+    GROUP BY 1, 2
+),
 c AS (
-    SELECT s.account_id, date_trunc('month', c.date)::date AS month, c.currency, c.cost, c.credit,
-           {USAGE_REWARD.format(paid="c.paid")} AS reward
+    SELECT s.account_id, m.month, m.currency, m.cost, m.credit,
+           CASE WHEN s.is_partner_own OR rc.account_id IS NOT NULL OR COALESCE(d.procurement, false) THEN 0
+                ELSE m.paid * (w.rate + CASE WHEN d.registration_id IS NULL THEN 0 ELSE w.extra END)
+           END AS reward
+    FROM finance_monthlyconsumption m
+    JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
+    JOIN rates w ON w.month = m.month AND w.currency = m.currency
+    LEFT JOIN referred rc ON rc.account_id = s.account_id
+    LEFT JOIN deals d ON d.subaccount_id = m.subaccount_id AND d.month = m.month
+    WHERE m.partner_id = %(partner)s AND m.month = ANY(%(whole)s) {{scope}}
+    UNION ALL
+    SELECT s.account_id, dd.month, c.currency, 0, 0, {USAGE_REWARD.format(paid="c.paid")}
+    FROM deals dd
+    CROSS JOIN LATERAL (
+        SELECT u.subaccount_id, u.date, u.currency, u.paid FROM finance_dailyusage u
+        WHERE u.subaccount_id = dd.subaccount_id AND u.partner_id = %(partner)s
+          AND u.date >= dd.month AND u.date < dd.month + interval '1 month'
+        OFFSET 0  -- by the subaccount's key, never a scan of the partner's days
+    ) c
+    {REWARD_JOINS}
+    WHERE dd.procurement AND dd.month = ANY(%(whole)s) {{scope}}
+    UNION ALL
+    SELECT s.account_id, date_trunc('month', c.date)::date, c.currency, c.cost, c.credit,
+           {USAGE_REWARD.format(paid="c.paid")}
     FROM finance_dailyusage c {REWARD_JOINS}
-    WHERE c.partner_id = %(partner)s AND c.date >= %(start)s AND c.date <= %(finish)s {{scope}}
+    WHERE c.partner_id = %(partner)s AND ({{days}}) {{scope}}
 ),
 g AS MATERIALIZED (
     SELECT GROUPING(c.account_id, c.month) AS level, c.account_id, c.month, c.currency,
@@ -308,8 +341,21 @@ class CommissionStatistics:
     (``account_ids``; None: all); the customer table searched by name (``q``; the totals and months stay the
     period's)."""
 
-    def __init__(self, *, partner_id, start, finish, account_ids, q="", page: slice, using=DEFAULT_DB_ALIAS):
+    def __init__(
+        self,
+        *,
+        partner_id,
+        start,
+        finish,
+        account_ids,
+        whole: list[datetime.date],
+        days: list[tuple[datetime.date, datetime.date]],
+        q="",
+        page: slice,
+        using=DEFAULT_DB_ALIAS,
+    ):
         self.partner_id, self.start, self.finish = partner_id, start, finish
+        self.whole, self.days = whole, days
         self.account_ids, self.q, self.page, self.using = account_ids, q, page, using
         self.order = CUSTOMER_DEFAULT_ORDER
         self._result = None
@@ -318,9 +364,15 @@ class CommissionStatistics:
     def _sql(self, template: str, **parts) -> tuple[str, dict]:
         scope = "AND s.account_id = ANY(%(accounts)s)" if self.account_ids is not None else ""
         search = "AND a.name ILIKE %(q)s" if self.q else ""
-        query = template.format(scope=scope, search=search, **parts)
+        days = " OR ".join(
+            f"c.date >= %(first_{n})s AND c.date <= %(last_{n})s" for n in range(len(self.days))
+        )
+        query = template.format(scope=scope, search=search, days=days or "false", **parts)
         escaped = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return query, {
+            "whole": self.whole,
+            **{f"first_{n}": first for n, (first, _last) in enumerate(self.days)},
+            **{f"last_{n}": last for n, (_first, last) in enumerate(self.days)},
             "partner": self.partner_id,
             "start": self.start,
             "finish": self.finish,
