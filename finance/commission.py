@@ -228,16 +228,24 @@ rates AS (
     GROUP BY 1, 2
 ),
 c AS (
-    SELECT s.account_id, m.month, m.currency, m.cost, m.credit,
-           CASE WHEN s.is_partner_own OR rc.account_id IS NOT NULL OR COALESCE(d.procurement, false) THEN 0
-                ELSE m.paid * (w.rate + CASE WHEN d.registration_id IS NULL THEN 0 ELSE w.extra END)
-           END AS reward
-    FROM finance_monthlyconsumption m
-    JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
-    JOIN rates w ON w.month = m.month AND w.currency = m.currency
-    LEFT JOIN referred rc ON rc.account_id = s.account_id
-    LEFT JOIN deals d ON d.subaccount_id = m.subaccount_id AND d.month = m.month
-    WHERE m.partner_id = %(partner)s AND m.month = ANY(%(whole)s) {{scope}}
+    SELECT t.account_id, t.month, t.currency, t.cost, t.credit,
+           t.earning * w.rate + t.dealt * w.extra AS reward
+    FROM (  -- per customer first (a month's rates are one rate: the sum of paid x rate is the sum x rate)
+        SELECT s.account_id, m.month, m.currency, sum(m.cost) AS cost, sum(m.credit) AS credit,
+               COALESCE(sum(m.paid) FILTER (WHERE e.earns), 0) AS earning,
+               COALESCE(sum(m.paid) FILTER (WHERE e.earns AND d.registration_id IS NOT NULL), 0) AS dealt
+        FROM finance_monthlyconsumption m
+        JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
+        LEFT JOIN referred rc ON rc.account_id = s.account_id
+        LEFT JOIN deals d ON d.subaccount_id = m.subaccount_id AND d.month = m.month
+        CROSS JOIN LATERAL (  -- a procurement deal's month: its reward from the daily rows (below)
+            SELECT NOT s.is_partner_own AND rc.account_id IS NULL AND NOT COALESCE(d.procurement, false)
+                   AS earns
+        ) e
+        WHERE m.partner_id = %(partner)s AND m.month = ANY(%(whole)s) {{scope}}
+        GROUP BY s.account_id, m.month, m.currency
+    ) t
+    JOIN rates w ON w.month = t.month AND w.currency = t.currency
     UNION ALL
     SELECT s.account_id, dd.month, c.currency, 0, 0, {USAGE_REWARD.format(paid="c.paid")}
     FROM deals dd

@@ -283,16 +283,14 @@ class CommissionView(PortalListView):
             restricted=self.membership.restricted,
         )
         if statistics is not None:
-            months = CommissionMonthTable(statistics.months, membership=self.membership, prefix="months-")
-            RequestConfig(self.request, paginate={"per_page": COMMISSION_CUSTOMERS_PER_PAGE}).configure(
-                months
-            )
+            paginate = {"per_page": COMMISSION_CUSTOMERS_PER_PAGE}
+            # the customers' order set first: the one query then reads their page and the months alike
             customers = CommissionCustomerTable(
                 statistics.customers, membership=self.membership, prefix="customers-"
             )
-            RequestConfig(self.request, paginate={"per_page": COMMISSION_CUSTOMERS_PER_PAGE}).configure(
-                customers
-            )
+            RequestConfig(self.request, paginate=paginate).configure(customers)
+            months = CommissionMonthTable(statistics.months, membership=self.membership, prefix="months-")
+            RequestConfig(self.request, paginate=paginate).configure(months)
             kwargs.update(month_table=months, customer_table=customers)
             labels, series = statistics.chart
             if series:
