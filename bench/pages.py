@@ -76,6 +76,8 @@ def pages(world) -> list[tuple[str, str]]:
     today = datetime.date.today()
     days = f"period=custom&start={today - datetime.timedelta(days=91)}&finish={today}"
     usage = reverse("finance:usage")
+    commission = reverse("finance:commission")
+    period = f"start={today - datetime.timedelta(days=91)}&finish={today}"
     return [
         ("Floor: security", reverse("access:security")),
         ("Dashboard", reverse("dashboard")),
@@ -95,6 +97,10 @@ def pages(world) -> list[tuple[str, str]]:
         ("Subaccount bonus", reverse("finance:subaccount_bonus", args=[world["subaccount"].pk])),
         ("Rebate balance", reverse("finance:balance")),
         ("Commission statistics", reverse("finance:commission")),
+        ("Commission statistics, 92 days", f"{commission}?{period}"),
+        ("Commission, 92 days by reward", f"{commission}?{period}&customers-sort=-reward"),
+        ("Commission, 92 days, page 10", f"{commission}?{period}&customers-page=10"),
+        ("Commission, 92 days, search", f"{commission}?{period}&customer=0042"),
         ("Partner profile", reverse("profiles:profile")),
         ("Registrations", reverse("tools:index")),
         ("Search: one customer", reverse("search") + "?q=00042"),

@@ -18,7 +18,7 @@ from subaccounts.models import Subaccount
 from tools.models import ProgramSettings
 
 from .accruals import DEAL, DEAL_DAY, EARNING_STATUSES, day_terms_sql, deals_sql
-from .commission import estimated_rows
+from .commission import CommissionStatistics, estimated_rows
 from .models import (
     WITHDRAWABLE_POOLS,
     Consumption,
@@ -1014,3 +1014,32 @@ def report_accounts(membership) -> list[int] | None:
     if not membership.restricted:
         return None
     return sorted(membership.allowed_account_ids.values_list("id", flat=True))
+
+
+def commission_statistics(
+    *,
+    membership,
+    start: datetime.date,
+    finish: datetime.date,
+    q: str = "",
+    page: int = 1,
+    per_page: int = 25,
+    using: str = DEFAULT_DB_ALIAS,
+) -> CommissionStatistics:
+    """The figures of the commission report of ``start`` … ``finish`` that ``membership`` may download — the
+    same rows (its partner's, of the customers it sees) summed per currency, month and customer, to the
+    last digit — with one page of the customers (whose name holds ``q``): one small query now (which months
+    are whole: _whole_months) and one when first read, from the monthly and daily aggregates."""
+    first = (max(page, 1) - 1) * per_page
+    months = _whole_months(membership.partner_id, start, finish, using)
+    return CommissionStatistics(
+        partner_id=membership.partner_id,
+        start=start,
+        finish=finish,
+        whole=months.whole,
+        days=months.days,
+        account_ids=report_accounts(membership),
+        q=q,
+        page=slice(first, first + per_page),
+        using=using,
+    )

@@ -156,3 +156,31 @@ class UsageTable(PortalTable):
             cells.append("</tr>")
             rows.append("".join(cells))
         return mark_safe("".join(rows))  # noqa: S308 (every text in it escaped above)
+
+
+class CommissionMonthTable(PortalTable):
+    """Commission statistics by month: the detailed report's money columns summed per month and currency
+    (rows are dicts; a cell rounds to the kopeck, the CSV keeps the sums exact)."""
+
+    month = DateColumn(verbose_name=_("Month"), format="Y-m")
+    currency = tables.Column(verbose_name=_("Currency"))
+    cost = MoneyColumn(verbose_name=_("Consumption cost"))
+    credit = MoneyColumn(verbose_name=_("Credits"))
+    reward = MoneyColumn(verbose_name=_("Reward"))
+
+    class Meta:
+        empty_text = _("No consumption in this period.")
+
+
+class CommissionCustomerTable(PortalTable):
+    """Commission statistics by customer: the same sums per customer (account) and currency; sorted and paged
+    by the database (``finance.commission.CustomerFigures``)."""
+
+    name = tables.Column(verbose_name=_("Customer"))
+    currency = tables.Column(verbose_name=_("Currency"))
+    cost = MoneyColumn(verbose_name=_("Consumption cost"))
+    credit = MoneyColumn(verbose_name=_("Credits"))
+    reward = MoneyColumn(verbose_name=_("Reward"))
+
+    class Meta:
+        empty_text = _("No customer matches the search in this period.")

@@ -32,12 +32,14 @@ from portal.views import (
 from subaccounts.models import Subaccount
 
 from . import reports, selectors, services, switch
-from .commission import commission_csv
+from .commission import STATISTICS_MONEY, commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
 from .forms import UsageForm, WithdrawalForm
 from .models import BONUS_PROGRAMS, DESTINATIONS, Accrual, LedgerEntry, Pool, Program, Report, Withdrawal
 from .tables import (
     AccrualTable,
+    CommissionCustomerTable,
+    CommissionMonthTable,
     CommissionReportTable,
     LedgerEntryTable,
     PartnerBonusTable,
@@ -216,6 +218,13 @@ class AccrualDetailView(PortalDetailView):
 class CommissionPeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     finish = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    customer = forms.CharField(
+        label=_("Customer"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name contains…")}),
+        help_text=_("Searches the table by customer; the totals stay the period's."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -232,6 +241,9 @@ def _period(request) -> tuple[CommissionPeriodForm, datetime.date, datetime.date
     return form, today.replace(day=1), today
 
 
+COMMISSION_CUSTOMERS_PER_PAGE = 25
+
+
 class CommissionView(PortalListView):
     """Commission statistics: the partner picks a period; the detailed report downloads as .csv straight away,
     or — for a long period — is prepared by Celery into a file kept in the list below with its progress."""
@@ -244,22 +256,61 @@ class CommissionView(PortalListView):
     title = _("Commission statistics")
     template_name = "finance/commission.html"
 
+    def load(self):
+        self.form, self.start, self.finish = _period(self.request)
+        self.statistics = None
+        if (self.finish - self.start).days < settings.COMMISSION_STREAM_MAX_DAYS:  # as the download's limit
+            search = self.form.cleaned_data.get("customer", "") if self.form.is_bound else ""
+            self.statistics = selectors.commission_statistics(
+                membership=self.membership,
+                start=self.start,
+                finish=self.finish,
+                q=(search or "").strip(),
+                page=page_number(self.request, "customers-page"),
+                per_page=COMMISSION_CUSTOMERS_PER_PAGE,
+                using=replica.read_alias(),
+            )
+
     def get_context_data(self, **kwargs):
-        form, start, finish = _period(self.request)
+        start, finish, statistics = self.start, self.finish, self.statistics
         kwargs.update(
-            form=form,
+            form=self.form,
             start=start,
             finish=finish,
             streamable=selectors.commission_streamable(self.membership, start, finish),
             max_days=settings.COMMISSION_STREAM_MAX_DAYS,
+            statistics=statistics,
+            restricted=self.membership.restricted,
         )
+        if statistics is not None:
+            paginate = {"per_page": COMMISSION_CUSTOMERS_PER_PAGE}
+            # the customers' order set first: the one query then reads their page and the months alike
+            customers = CommissionCustomerTable(
+                statistics.customers, membership=self.membership, prefix="customers-"
+            )
+            RequestConfig(self.request, paginate=paginate).configure(customers)
+            months = CommissionMonthTable(statistics.months, membership=self.membership, prefix="months-")
+            RequestConfig(self.request, paginate=paginate).configure(months)
+            kwargs.update(month_table=months, customer_table=customers)
+            labels, series = statistics.chart
+            if series:
+                kwargs["chart"] = stacked_bars(
+                    title=str(_("Reward by month")),
+                    labels=[f"{m:%b %Y}" for m in labels],
+                    series={f"{_('Reward')}, {currency}": values for currency, values in series.items()},
+                    stacked=False,
+                )
         return _polling(super().get_context_data(**kwargs))
 
     def export_csv(self):
-        """The detailed report, streamed from PostgreSQL's COPY straight to the browser when it can finish
-        well inside the web timeout; else the page says to prepare it as a file."""
+        """``?table=months`` or ``customers``: that table's figures, every row, the sums exact; else the
+        detailed report, streamed from PostgreSQL's COPY straight to the browser when it can finish well
+        inside the web timeout (or the page says to prepare it as a file)."""
         request = self.request
-        _form, start, finish = _period(request)
+        table = request.GET.get("table")
+        if table in ("months", "customers"):
+            return self.statistics_csv(table)
+        start, finish = self.start, self.finish
         if not selectors.commission_streamable(self.membership, start, finish):
             messages.info(
                 request,
@@ -282,6 +333,28 @@ class CommissionView(PortalListView):
             using=replica.read_alias(),
         )
         return csv_download(f"commission-{start}-{finish}.csv", rows)
+
+    def statistics_csv(self, table: str):
+        """One table of the statistics as CSV: every row (not the page's), in the order shown."""
+        statistics = self.statistics
+        if statistics is None:
+            return None  # the page, which says why it shows no figures for this period
+        money = [str(_("Consumption cost")), str(_("Credits")), str(_("Reward"))]
+        names = STATISTICS_MONEY
+        if table == "months":
+            header = [str(_("Month")), str(_("Currency")), *money]
+            rows = ([f"{r['month']:%Y-%m}", r["currency"], *(r[n] for n in names)] for r in statistics.months)
+        else:
+            statistics.customers.order_by(
+                [a for a in self.request.GET.get("customers-sort", "").split(",") if a]
+            )
+            header = [str(_("Id")), str(_("Customer")), str(_("Currency")), *money]
+            rows = (
+                [r["id"], r["name"], r["currency"], *(r[n] for n in names)]
+                for r in statistics.customer_rows()
+            )
+        name = f"commission-{table}-{self.start}-{self.finish}.csv"
+        return csv_response(name, header, rows)
 
 
 class CommissionReportRequestView(PortalMixin, View):

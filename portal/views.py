@@ -322,7 +322,8 @@ class PortalUpdateView(PortalFormMixin, UpdateView):
     pass
 
 
-def page_number(request) -> int:
-    """The ``?page=`` asked for (django-tables2's parameter too), 1 when absent or not a number."""
-    value = request.GET.get("page", "")
+def page_number(request, name: str = "page") -> int:
+    """The ``?page=`` asked for (django-tables2's parameter too; ``name``: a prefixed table's), 1 when absent
+    or not a number."""
+    value = request.GET.get(name, "")
     return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
