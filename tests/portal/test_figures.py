@@ -4,6 +4,7 @@ Russian (Django's Russian groups with no-break spaces); counts grouped too; date
 (25 ноября 2026 г., 23:19) in the provider's time zone; countries by name. What a machine reads — an input's
 value, an attribute, a CSV cell — stays plain."""
 
+import csv
 import datetime
 import io
 import re
@@ -153,3 +154,19 @@ def test_countries_are_named_in_the_readers_language(partner, client_for, langua
     assert re.search(rf"<dd>{name}</dd>", profile) and "<dd>KZ</dd>" not in profile
     assert f"<dd>{name}</dd>" in text_of(client.get(account.get_absolute_url()))
     assert re.search(rf"<td[^>]*>{name}</td>", text_of(client.get(reverse("accounts:list"))))
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_csv_keeps_dates_and_figures_plain_in_any_language(partner, client_for, language):
+    """The page says 25 Nov 2026, 23:19 and 1,234 (25.11.2026 23:19, 1 234); its CSV, for a machine, says
+    2026-11-25 23:19 and 1234 whoever downloads it."""
+    account = AccountFactory(partner=partner, name="Gamma Retail")
+    SubaccountFactory.create_batch(2, account=account)
+    client = client_for(reader(partner, language))
+    response = client.get(reverse("accounts:list"), {"export": "csv"})
+    text = b"".join(response.streaming_content).decode()
+    [header, row] = list(csv.reader(io.StringIO(text)))
+    cells = dict(zip(header, row, strict=True))
+    assert "2026-11-25 23:19" in cells.values()
+    assert "2" in cells.values()
