@@ -8,8 +8,10 @@ import datetime
 import tempfile
 import time
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.utils import translation
 
 from portal import outbox, replica
 from portal.progress import Progress
@@ -40,9 +42,10 @@ def commission_request(*, membership, start: datetime.date, finish: datetime.dat
 
 
 def statement_request(*, partner, month: datetime.date, actor) -> Report:
-    """A closed month's PDF statement, rendered by Celery."""
+    """A closed month's PDF statement, rendered by Celery in the language of the page it was asked from."""
+    params = {"month": month.isoformat(), "language": translation.get_language()}
     report = Report.objects.create(
-        partner=partner, kind=Report.Kind.STATEMENT, params={"month": month.isoformat()}, created_by=actor
+        partner=partner, kind=Report.Kind.STATEMENT, params=params, created_by=actor
     )
     outbox.enqueue(tasks.generate_statement, report.pk)
     return report
@@ -54,7 +57,10 @@ def statement_render(report_id: int) -> None:
     Report.objects.filter(pk=report_id).update(status=Report.Status.RUNNING, progress=10)
     month = datetime.date.fromisoformat(report.params["month"])
     try:
-        pdf = statement_pdf(partner=report.partner, month=month)
+        # its figures, dates and words as the requester read the page (a statement asked for before this was
+        # stored: the portal's default)
+        with translation.override(report.params.get("language") or settings.LANGUAGE_CODE):
+            pdf = statement_pdf(partner=report.partner, month=month)
     except Exception:
         Report.objects.filter(pk=report_id).update(status=Report.Status.FAILED)
         raise

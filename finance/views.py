@@ -16,7 +16,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from portal import replica
-from portal.charts import stacked_bars
+from portal.charts import day_labels, month_labels, stacked_bars
 from portal.csv import csv_download, csv_response
 from portal.money import amount_text
 from portal.pagination import CappedPaginator, count_limit
@@ -418,7 +418,7 @@ class BonusesView(PortalPageView):
         if series:
             kwargs["chart"] = stacked_bars(
                 title=str(_("Bonus accrued by month")),
-                labels=[m.strftime("%b %Y") for m in months.months],
+                labels=month_labels(months.months),
                 series=series,
             )
         return super().get_context_data(**kwargs)
@@ -588,7 +588,8 @@ class UsageView(PortalPageView):
         table = UsageTable(self.details, membership=self.membership)
         RequestConfig(self.request, paginate={"per_page": USAGE_PER_PAGE}).configure(table)
         grouping = self.form.choice("group")
-        labels = [f"{b:%d %b}" if grouping != "month" else f"{b:%b %Y}" for b in self.details.buckets]
+        buckets = self.details.buckets
+        labels = month_labels(buckets) if grouping == "month" else day_labels(buckets)
         kwargs.update(
             form=self.form,
             table=table,

@@ -7,15 +7,18 @@ inside an image, where the page's Content-Security-Policy (no inline styles) doe
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import pygal
 from django.core.cache import cache
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from pygal.style import Style
 
 SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
@@ -39,10 +42,11 @@ def stacked_bars(
     The image is a function of its arguments alone: kept in the cache under their digest for a day, so the
     same chart (the next page or another order of a table below it, another user of the partner) is drawn
     once — pygal takes 10–50 ms for a chart of 92 days."""
-    # every text as the reader's language shows it: a chart in another language is another image
+    # every text and figure as the reader's language shows it: a chart in another language is another image
     drawn = repr(
         (
             CHART_VERSION,
+            get_language(),
             str(title),
             [str(label) for label in labels],
             [(str(n), [str(v) for v in vs]) for n, vs in series.items()],
@@ -56,8 +60,23 @@ def stacked_bars(
     return image
 
 
-CHART_VERSION = 1  # raise when the drawing changes: charts drawn before are not used
+CHART_VERSION = 2  # raise when the drawing changes: charts drawn before are not used
 CHART_SECONDS = 24 * 3600
+
+
+def figure(value: float) -> str:
+    """A bar's figure and an axis mark as the tables show amounts: 1,234.50 (1 234,50 in Russian)."""
+    return number_format(value, 2, force_grouping=True)
+
+
+def month_labels(months: Iterable[datetime.date]) -> list[str]:
+    """The labels of a chart by month in the reader's language: Nov 2026 (Ноя 2026)."""
+    return [date_format(month, "M Y") for month in months]
+
+
+def day_labels(days: Iterable[datetime.date]) -> list[str]:
+    """The labels of a chart by day in the reader's language: 25 Nov (25 Ноя)."""
+    return [date_format(day, "j M") for day in days]
 
 
 def _draw(
@@ -78,7 +97,7 @@ def _draw(
         print_values=False,
         truncate_legend=-1,
         show_y_guides=True,
-        value_formatter=lambda v: f"{v:,.2f}",
+        value_formatter=figure,
     )
     chart.title = str(title)  # texts in the reader's language (pygal writes its config as JSON)
     chart.x_labels = [str(label) for label in labels]

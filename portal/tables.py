@@ -122,6 +122,7 @@ class FormattedDateMixin:
     def __init__(self, format=None, short=True, *args, **kwargs):
         super().__init__(format, short, *args, **kwargs)
         self.date_format = format or self.default_formats[0 if short else 1]
+        self.for_people = format is None  # the language's format; a format named here is ISO (Y-m, Y-m-d)
         self.written = {}  # (date, language) -> text; each table has its own copy of its columns
 
     def render(self, value, bound_column):
@@ -133,6 +134,14 @@ class FormattedDateMixin:
         else:
             text = defaultfilters.date(template_localtime(value), self.date_format)
         return conditional_escape(text) if text else bound_column.default
+
+    def value(self, value, bound_column):
+        """The CSV's cell, for a machine as the other cells: the date itself (portal/csv.py writes it ISO, a
+        time in the provider's zone: 2026-11-25 23:19), not "25 Nov 2026" in the exporter's language; a
+        column whose format is named here (ISO already) as the page shows it."""
+        if self.for_people:
+            return value
+        return self.render(value, bound_column)
 
 
 # registered: the columns django-tables2 picks for model date and datetime fields are these

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from finance.models import Program, RebateTerm
-from portal.charts import stacked_bars
+from portal.charts import month_labels, stacked_bars
 from portal.client_address import client_address
 from portal.csv import csv_response
 from portal.periods import PeriodForm
@@ -173,7 +173,7 @@ class StatisticsView(PortalPageView):
         if any(r.clicks or r.signups for r in self.rows):
             kwargs["chart"] = stacked_bars(
                 title=str(_("Clicks and sign-ups by month")),
-                labels=[f"{r.month:%b %Y}" for r in self.rows],
+                labels=month_labels(r.month for r in self.rows),
                 series={
                     str(_("Clicks")): [r.clicks for r in self.rows],
                     str(_("Sign-ups")): [r.signups for r in self.rows],

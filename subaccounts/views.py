@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 
 from accounts.models import Account
 from finance.selectors import subaccount_consumption
-from portal.charts import stacked_bars
+from portal.charts import month_labels, stacked_bars
 from portal.csv import csv_response
 from portal.periods import PeriodForm
 from portal.permissions import Right, personal
@@ -101,7 +101,7 @@ class SubaccountDetailView(PortalDetailView):
             if grid.rows:
                 kwargs["chart"] = stacked_bars(
                     title=str(_("Consumption by service")),
-                    labels=[m.strftime("%b %Y") for m in grid.months],
+                    labels=month_labels(grid.months),
                     series={f"{r.service} ({r.currency})": r.values for r in grid.rows},
                 )
         return super().get_context_data(**kwargs)

@@ -257,6 +257,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Moscow"
 USE_I18N = True
 USE_TZ = True
+# every figure on a page grouped in the reader's language — 1,234,567.89 (1 234 567,89 in Russian, with
+# no-break spaces) in cards, tables, sentences and statements alike; an input, an attribute or a CSV cell is
+# written unlocalized (|unlocalize, portal.money.plain)
+USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["config.formats"]  # dates as "25 Nov 2026, 23:19", not US style
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6.0's default now: a typed address without scheme is https
 
 STATIC_URL = "static/"
@@ -323,6 +328,25 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "forbidden_in_one_line": {"()": "portal.logs.ForbiddenInOneLine"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Django's own, kept: errors mailed to ADMINS when there are any
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
+    "loggers": {
+        # Django's records reach the console once, through the root (Django's default "django" logger
+        # printed them itself with DEBUG on, then passed them on: every record twice)
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        # a 403 is one line: method, path, user id and the reason, no traceback
+        "django.request": {"filters": ["forbidden_in_one_line"]},
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }

@@ -1,5 +1,6 @@
 from django import template
 from django.utils.safestring import mark_safe
+from django_countries import countries
 
 from portal.money import percent as as_percent
 from portal.money import round_money
@@ -27,6 +28,13 @@ def percent(value):
 def money(value):
     """An amount on a page: rounded once, half up, to two decimals (billing's amounts have more)."""
     return "" if value is None or value == "" else round_money(value)
+
+
+@register.filter
+def country_name(code):
+    """``{{ partner.country|country_name }}``: a country's name in the active language from its code (RU:
+    Russia, Россия); "—" for none."""
+    return (countries.name(code) or code) if code else "—"
 
 
 @register.simple_tag(takes_context=True)

@@ -42,7 +42,7 @@ def test_page_csv_and_pdf_agree_to_the_cent_on_the_demo_data(
     page_rows += [["Total", currency, plain(paid), plain(bonus)] for currency, [(paid, bonus)] in grid.totals]
     assert csv_of(client.get(reverse("finance:bonuses"), {**period, "export": "csv"}))[1:] == page_rows
     page_rows = [
-        [name, currency, *(str(round_money(Decimal(v))) for v in figures)]
+        [name, currency, *(f"{round_money(Decimal(v)):,.2f}" for v in figures)]  # grouped, as the pages
         for name, currency, *figures in page_rows
     ]
 

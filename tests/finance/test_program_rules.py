@@ -324,7 +324,7 @@ def test_a_correction_that_takes_back_more_than_is_left_shows_a_negative_balance
     page = client_for(admin).get(reverse("finance:balance")).content.decode()
     assert "-5,000.00" in page and "took back more than was left" in page
     detail = client_for(admin).get(rebate.get_absolute_url()).content.decode()
-    assert "-6000.00" in detail and escape(str(CorrectionReason.DATA.label)) in detail
+    assert "-6,000.00" in detail and escape(str(CorrectionReason.DATA.label)) in detail
 
 
 PROVIDER_HEADER = (

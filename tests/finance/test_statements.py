@@ -33,23 +33,23 @@ def test_the_statement_has_the_same_figures_as_the_bonuses_page(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("finance:statement_request") + "?month=2026-10")
     report = Report.objects.get()
-    assert report.status == Report.Status.DONE and report.params == {"month": "2026-10-01"}
+    assert report.status == Report.Status.DONE and report.params == {"month": "2026-10-01", "language": "en"}
     pdf = b"".join(client.get(reverse("finance:report", args=[report.pk])).streaming_content)
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert (name, paid, bonus) == ("Gamma Retail", Decimal("12300.00"), Decimal("1230.00"))
-    for figure in (name, "12300.00", "1230.00", "October 2026"):
+    for figure in (name, "12,300.00", "1,230.00", "October 2026"):
         assert figure in text
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 5, 18, 10, tzinfo=datetime.UTC), tick=False)
 def test_the_statements_generated_line_reads_as_a_sentence_in_the_afternoon_too(partner):
-    """English dates end "p.m.": the line must not add a full stop of its own after it."""
+    """The time is the provider's (Moscow), on the 24-hour clock: never "p.m.", nor a full stop after it."""
     from finance.statements import statement_pdf
 
     text = " ".join(
         p.extract_text() for p in PdfReader(io.BytesIO(statement_pdf(partner=partner, month=OCT))).pages
     )
-    assert "p.m." in text and "p.m.." not in text
+    assert "Generated: 5 Nov 2026, 21:10" in text and "p.m." not in text
 
 
 def test_members_restricted_to_some_accounts_get_no_partner_wide_statement(member, client_for):

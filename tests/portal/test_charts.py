@@ -36,3 +36,21 @@ def test_a_chart_titled_in_another_language_is_drawn_in_it():
         russian = stacked_bars(title=title, labels=["Sep"], series={"x": [1]})
     assert 'alt="Yes"' in english
     assert 'alt="Да"' in russian
+
+
+def test_a_charts_figures_and_months_are_in_the_readers_language():
+    """The marks and the months read as the table below the chart does: 1,234.50 / 1 234,50, Oct 2026 /
+    Окт 2026 — and a chart in one language is never served in the other."""
+    import datetime
+
+    from portal.charts import month_labels
+
+    def chart(language):
+        with translation.override(language):
+            labels = month_labels([datetime.date(2026, 10, 1)])
+            return labels, drawn(title="Bonus", labels=labels, series={"x": [Decimal("1234.50")]})
+
+    (english_labels, english), (russian_labels, russian) = chart("en"), chart("ru")
+    assert english_labels == ["Oct 2026"] and russian_labels == ["Окт 2026"]
+    assert "1,234.50" in english and "Oct 2026" in english
+    assert "1\xa0234,50" in russian and "1,234.50" not in russian and "Окт 2026" in russian
