@@ -105,3 +105,29 @@ def test_the_trigram_migration_creates_nothing_without_pg_trgm():
     cursor = Cursor()
     assert migration.has_trigrams(cursor) is False
     assert not any("CREATE" in sql for sql in cursor.executed)
+
+
+def test_the_list_counts_its_pages_from_the_status_tabs(partner, other_partner, member, client_for):
+    """Unfiltered or filtered by status, the list takes its row count from the tabs' counts (one COUNT
+    fewer); the page numbers are the same as counting the rows: every subaccount, or those of the status, of
+    this partner only; a search still counts what it found."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    SubaccountFactory.create_batch(30, account=AccountFactory(partner=partner), status="active")
+    SubaccountFactory.create_batch(3, account=AccountFactory(partner=partner), status="suspended")
+    SubaccountFactory.create_batch(40, account=AccountFactory(partner=other_partner), status="active")
+    client = client_for(member())
+
+    def listed(params):
+        with CaptureQueriesContext(connection) as captured:
+            table = client.get(reverse("subaccounts:list"), params).context["table"]
+        counts = [q["sql"] for q in captured if q["sql"].startswith('SELECT COUNT(*) AS "__count"')]
+        return table.paginator.count, table.paginator.num_pages, len(table.page.object_list), len(counts)
+
+    assert listed({}) == (33, 2, 25, 0)
+    assert listed({"page": 2, "sort": "-name"}) == (33, 2, 8, 0)
+    assert listed({"status": "suspended"}) == (3, 1, 3, 0)
+    assert listed({"status": "inactive"}) == (0, 1, 0, 0)
+    assert listed({"status": "bogus"}) == (0, 1, 0, 0)  # refused: nothing shown, counted the usual way
+    assert listed({"q": "Subaccount"}) == (33, 2, 25, 1)  # a search counts the rows it found
