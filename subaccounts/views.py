@@ -10,6 +10,7 @@ from accounts.models import Account
 from finance.selectors import subaccount_consumption
 from portal.charts import month_labels, stacked_bars
 from portal.csv import csv_response
+from portal.pagination import CountedPaginator
 from portal.periods import PeriodForm
 from portal.permissions import Right, personal
 from portal.views import (
@@ -43,8 +44,33 @@ class SubaccountListView(PortalListView):
     create_url_name = "subaccounts:create_pick"
     create_label = _("Create subaccount")
 
+    @cached_property
+    def status_counts(self) -> dict[str, int]:
+        return subaccount_status_counts(membership=self.membership)
+
+    def listed_count(self) -> int | None:
+        """How many subaccounts the list shows when the status tabs' counts already say it — no filter, or
+        the status alone (the same rows: the membership's subaccounts of that status); None otherwise."""
+        filterset = self.filterset
+        if not filterset.is_bound:
+            return sum(self.status_counts.values())
+        if not filterset.is_valid():
+            return None
+        cleaned = filterset.form.cleaned_data
+        if any(cleaned.get(name) not in (None, "") for name in filterset.form.fields if name != "status"):
+            return None
+        status = cleaned.get("status")
+        return self.status_counts.get(status, 0) if status else sum(self.status_counts.values())
+
+    def get_table_pagination(self, table):
+        pagination = super().get_table_pagination(table)
+        count = self.listed_count()
+        if pagination is False or count is None:
+            return pagination
+        return {**pagination, "paginator_class": CountedPaginator, "count": count}
+
     def get_context_data(self, **kwargs):
-        counts = subaccount_status_counts(membership=self.membership)
+        counts = self.status_counts
         kwargs["status_counts"] = [
             (value, label, counts[value]) for value, label in Subaccount.Status.choices
         ]
