@@ -14,7 +14,7 @@ from django_scopes import scope
 from access.models import Membership
 from finance import services
 from finance.accruals import accrue_month
-from finance.aggregates import customer_months_rebuild
+from finance.aggregates import customer_months_add, customer_months_rebuild
 from finance.models import (
     Accrual,
     CustomerMonth,
@@ -137,6 +137,33 @@ def test_the_customer_months_rebuild_and_their_removal_keep_the_partner_months(p
     CustomerMonth.objects.filter(partner=partner).delete()
     in_step()
     assert not PartnerMonth.objects.exists()
+
+
+def test_the_customer_months_take_each_accrual_written_once(partner):
+    """The accrual hands over the ids it wrote; one named twice (or in no order) still adds its amount once,
+    as a rebuild from scratch would count it."""
+    alpha, beta = (SubaccountFactory(account=AccountFactory(partner=partner)) for _ in range(2))
+    written = [
+        factories.AccrualFactory(subaccount=s, period=OCT, program=program, amount=Decimal(amount))
+        for s, program, amount in [
+            (alpha, Program.PARTNER_BONUS, "10.01"),
+            (alpha, Program.DEAL_EXTRA, "5.00"),
+            (beta, Program.PARTNER_BONUS, "2.50"),
+            (beta, Program.PROJECT_REBATE, "99.00"),  # not a bonus program: not in the customer month
+        ]
+    ]
+    ids = [a.pk for a in written]
+    CustomerMonth.objects.filter(partner=partner).delete()  # (the factory already added them)
+    customer_months_add([*reversed(ids), ids[0], ids[2]])
+    added = set(CustomerMonth.objects.values_list("account_id", "partner_bonus", "deal_extra"))
+    customer_months_rebuild(start=OCT, end=OCT, partner_id=partner.pk)
+    rebuilt = set(CustomerMonth.objects.values_list("account_id", "partner_bonus", "deal_extra"))
+    expected = {
+        (alpha.account_id, Decimal("10.01"), Decimal("5.00")),
+        (beta.account_id, Decimal("2.50"), Decimal("0.00")),
+    }
+    assert added == rebuilt == expected
+    in_step()
 
 
 @pytest.mark.parametrize("table", ["finance_ledgerbalance", "finance_partnermonth"])
