@@ -1,8 +1,8 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from portal.money import amount_text, round_money
 from portal.money import percent as as_percent
-from portal.money import round_money
 from portal.permissions import Right, mask
 from portal.tables import QueryStrings, header_cells, localized_money, page_items, rendered_rows
 
@@ -27,6 +27,13 @@ def percent(value):
 def money(value):
     """An amount on a page: rounded once, half up, to two decimals (billing's amounts have more)."""
     return "" if value is None or value == "" else round_money(value)
+
+
+@register.filter
+def amount(value, currency):
+    """``{{ withdrawal.amount|amount:withdrawal.currency }}``: an amount in a sentence, in the active language
+    (15,000.00 RUB; 15 000,00 RUB in Russian) — in an email, the recipient's."""
+    return amount_text(value, currency)
 
 
 @register.simple_tag(takes_context=True)
