@@ -59,7 +59,7 @@ class NotificationFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         choices=[("unread", _("Unread")), ("read", _("Read"))],
         method="filter_state",
-        label=_("Read"),
+        label=_("Status"),
         empty_label=_("Any"),
     )
 

@@ -181,7 +181,7 @@ class Notification(TenantModel):
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     params = models.JSONField(default=dict, blank=True)
-    link = models.CharField(max_length=255)
+    path = models.CharField(max_length=255)  # the object's page
     key = models.CharField(max_length=100)
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)

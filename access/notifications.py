@@ -127,7 +127,7 @@ def notify(
                 account_id=account_id,
                 kind=kind,
                 key=key,
-                link=link,
+                path=link,
                 params=params or {},
             )
             for m in members

@@ -263,7 +263,7 @@ class NotificationOpenView(PortalActionView):
 
     def act(self, notification):
         notifications.mark_read(notification)
-        return HttpResponseRedirect(notification.link)
+        return HttpResponseRedirect(notification.path)
 
 
 class NotificationsReadView(PortalMixin, View):
@@ -274,7 +274,7 @@ class NotificationsReadView(PortalMixin, View):
 
     def post(self, request):
         count = notifications.mark_all_read(self.membership)
-        messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})
+        messages.success(request, _("Marked as read: %(count)s.") % {"count": count})
         return redirect("access:notifications")
 
 

@@ -97,6 +97,7 @@ def pages(world) -> list[tuple[str, str]]:
         ("Commission statistics", reverse("finance:commission")),
         ("Partner profile", reverse("profiles:profile")),
         ("Registrations", reverse("tools:index")),
+        ("Notifications", reverse("access:notifications")),
     ]
 
 

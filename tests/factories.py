@@ -149,7 +149,7 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     user = factory.LazyAttribute(lambda o: _newest_member(o.partner))
     kind = Notification.Kind.REGISTRATION_STATUS
     params = factory.LazyFunction(lambda: {"customer": "Gamma Retail", "status": "approved"})
-    link = "/tools/"
+    path = "/tools/"
     key = factory.Sequence(lambda n: f"event:{n}")
 
 

@@ -83,7 +83,7 @@ def test_a_registration_decision_reaches_each_administrator_and_the_author_once(
     assert kept() == everyone  # the other editor is neither an Administrator nor the author
     assert emailed() == sorted([admin.user.email, author.user.email])
     [n] = Notification.objects.filter(user=admin.user)
-    assert n.link == registration.get_absolute_url() and n.account_id == registration.account_id
+    assert n.path == registration.get_absolute_url() and n.account_id == registration.account_id
     assert n.text == "Registration for Gamma Retail approved"
     assert editor.user.email not in emailed()
 
@@ -137,7 +137,7 @@ def test_a_customers_answer_to_a_subaccount_invitation(partner, member):
     Subaccount.objects.filter(pk=sub.pk).update(status=Subaccount.Status.INACTIVE)
     notify_partner_of_answer(sub.pk)
     [n] = Notification.objects.all()
-    assert (n.user, n.kind, n.link) == (admin.user, K.SUBACCOUNT_ANSWERED, sub.get_absolute_url())
+    assert (n.user, n.kind, n.path) == (admin.user, K.SUBACCOUNT_ANSWERED, sub.get_absolute_url())
     assert n.text == "Gamma declined the subaccount “Gamma prod”"
     assert emailed() == [admin.user.email]
 
@@ -210,7 +210,7 @@ def test_a_ready_report_reaches_whoever_asked_for_it(
     assert emailed() == [asker.user.email]
     notify_report_ready(report.pk)  # again: nothing more
     assert Notification.objects.count() == 1 and len(mail.outbox) == 1
-    assert Notification.objects.get().link == reverse("finance:commission")
+    assert Notification.objects.get().path == reverse("finance:commission")
 
 
 def test_a_report_of_a_user_no_longer_a_member_tells_nobody(partner, member):
@@ -256,7 +256,7 @@ def test_the_bell_costs_one_query_and_says_99_plus_beyond(partner, member, clien
     me = member()
     Notification.objects.bulk_create(
         [
-            Notification(partner=partner, user=me.user, kind=K.COMMENT, link="/", key=f"k{i}")
+            Notification(partner=partner, user=me.user, kind=K.COMMENT, path="/", key=f"k{i}")
             for i in range(120)
         ]
     )
@@ -296,7 +296,7 @@ def test_an_empty_list_says_what_will_appear(member, client_for):
 
 def test_opening_one_marks_it_read_and_goes_to_its_object(partner, member, client_for):
     me = member()
-    n = NotificationFactory(partner=partner, user=me.user, link="/tools/")
+    n = NotificationFactory(partner=partner, user=me.user, path="/tools/")
     client = client_for(me)
     assert client.get(n.get_absolute_url()).status_code == 200
     n.refresh_from_db()
