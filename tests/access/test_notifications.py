@@ -114,7 +114,7 @@ def test_a_retry_after_the_mail_server_was_away_sends_the_email_then_once(partne
 
 
 def test_a_restricted_administrator_hears_only_of_the_customers_they_see(partner, member):
-    seeing, blind = member(restricted=True), member(restricted=True)
+    seeing, _blind = member(restricted=True), member(restricted=True)  # the second sees other customers
     account = AccountFactory(partner=partner)
     assign_perm("accounts.access_account", seeing.user, account)
     notify_presale_status(PresaleRequestFactory(account=account, status="answered").pk)
