@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Invitation, Membership, UserPreferences
+from .models import AuditEvent, Invitation, Membership, Notification, UserPreferences
 
 
 @admin.register(Membership)
@@ -42,4 +42,20 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What the portal told each member: readable for support, written only by the portal."""
+
+    list_display = ("created_at", "partner", "user", "kind", "read_at", "emailed_at")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "partner__name", "key")
+    list_select_related = ("partner", "user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.permissions import Role
 
 from .audit import ACTIONS
-from .models import AuditEvent, Invitation, Membership
+from .models import AuditEvent, Invitation, Membership, Notification
 
 
 class MembershipFilter(django_filters.FilterSet):
@@ -50,3 +50,22 @@ class AuditEventFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(target__icontains=value) | Q(actor__email__icontains=value))
+
+
+class NotificationFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(
+        choices=Notification.Kind.choices, label=_("Kind"), empty_label=_("Any")
+    )
+    state = django_filters.ChoiceFilter(
+        choices=[("unread", _("Unread")), ("read", _("Read"))],
+        method="filter_state",
+        label=_("Status"),
+        empty_label=_("Any"),
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["kind", "state"]
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=value == "unread")

@@ -7,7 +7,7 @@ from portal.forms import PortalModelForm
 from portal.permissions import Role
 from portal.widgets import SearchSelectMultiple
 
-from .models import Invitation, Membership
+from .models import Invitation, Membership, Notification
 from .services import granted_accounts
 
 
@@ -79,3 +79,13 @@ class SignUpFromInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class NotificationEmailForm(forms.Form):
+    by_email = forms.MultipleChoiceField(
+        label=_("Also by email"),
+        help_text=_("Every notification appears in the portal; the ones ticked here also come by email."),
+        choices=Notification.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )

@@ -1,6 +1,6 @@
 """The portal's language as each user chose it: the header's switch stores it on the user (and in the
 session and the language cookie), a sign-in brings it back on any browser, and emails to the user are
-written in it (``selectors.partner_notification_recipients``)."""
+written in it (``access.notifications.notify``)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
-from portal.models import TenantModel
+from portal.models import TenantModel, TenantQuerySet
 from portal.paths import object_path
 from portal.permissions import Role, role_has
 
@@ -122,12 +122,14 @@ class AuditEvent(TenantModel):
 
 class UserPreferences(models.Model):
     """A user's own settings, whichever partner they work for: the portal's language (the header's switch;
-    their emails are written in it too)."""
+    their emails are written in it too) and which notifications also come by email."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="preferences"
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    # the kinds of notification the user reads in the portal only; every other kind also comes by email
+    email_off = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("user preferences")
@@ -135,3 +137,80 @@ class UserPreferences(models.Model):
 
     def __str__(self):
         return f"{self.user}: {self.language or '-'}"
+
+
+class NotificationQuerySet(TenantQuerySet):
+    def restrict(self, membership) -> "NotificationQuerySet":
+        """A member's own notifications of the membership's partner, and nothing of anyone else's. A member
+        restricted to some customers sees those about the customers they may see and the reports they made,
+        never partner-wide money (a withdrawal) — even one recorded before the restriction."""
+        qs = self.for_partner(membership.partner_id).filter(user_id=membership.user_id)
+        if membership.restricted:
+            qs = qs.filter(
+                models.Q(account_id__in=membership.allowed_account_ids)
+                | models.Q(account__isnull=True, kind=Notification.Kind.REPORT_READY)
+            )
+        return qs
+
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(TenantModel):
+    """What the portal told one member (a user in one partner) about one of that partner's objects: the
+    kind, the object's page and the words' parameters; the sentence itself is written when shown, in the
+    reader's language of the day (``access.notifications.text``). ``key`` names the event: a task run twice
+    records it once per recipient."""
+
+    class Kind(models.TextChoices):
+        SUBACCOUNT_ANSWERED = "subaccount_answered", _("Subaccount accepted or declined by the customer")
+        REGISTRATION_STATUS = "registration_status", _("Registration status changed")
+        REGISTRATION_EXPIRING = "registration_expiring", _("Registration expires soon")
+        PRESALE_STATUS = "presale_status", _("Presale request status changed")
+        COMMENT = "comment", _("Comment from the provider")
+        WITHDRAWAL = "withdrawal", _("Withdrawal paid or rejected")
+        REPORT_READY = "report_ready", _("Report ready")
+
+    account_field = "account_id"  # NotificationQuerySet.restrict: the member's own, and their customers'
+
+    partner = models.ForeignKey("profiles.Partner", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # the customer the object belongs to (none for partner-wide money and reports): a restricted member's wall
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    params = models.JSONField(default=dict, blank=True)
+    path = models.CharField(max_length=255)  # the object's page
+    key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partner", "key"], name="uniq_notification_event")
+        ]
+        indexes = [
+            models.Index(fields=["user", "partner", "-created_at"], name="access_notification_list"),
+            models.Index(
+                fields=["user", "partner"],
+                condition=models.Q(read_at__isnull=True),
+                name="access_notification_unread",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.user_id} @ {self.partner_id}"
+
+    def get_absolute_url(self):
+        return object_path("access:notification", self.pk)
+
+    @property
+    def text(self) -> str:
+        from .notifications import text
+
+        return text(self)

@@ -4,19 +4,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 
-from portal.permissions import Role
-
 from .models import Membership, UserPreferences
-
-
-def partner_notification_recipients(partner_id: int, also=None) -> list[tuple[str, str | None]]:
-    """Who hears about a partner's business — its current Administrators, plus ``also`` (e.g. the author) —
-    each with the language they chose (None: the portal's default), for ``portal.mail.send_each``."""
-    users = Membership.objects.filter(partner_id=partner_id, role=Role.ADMINISTRATOR, removed_at__isnull=True)
-    recipients = dict(users.values_list("user__email", "user__preferences__language"))
-    if also is not None and also.email not in recipients:
-        recipients[also.email] = user_language(also)
-    return sorted((email, language or None) for email, language in recipients.items() if email)
 
 
 def user_language(user) -> str | None:

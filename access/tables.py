@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.tables import BooleanColumn, DateTimeColumn, PortalTable, StatusColumn, TemplateColumn
 
 from .audit import action_label, describe
-from .models import AuditEvent, Invitation, Membership
+from .models import AuditEvent, Invitation, Membership, Notification
 
 
 class MembershipTable(PortalTable):
@@ -74,3 +74,24 @@ class AuditEventTable(PortalTable):
         model = AuditEvent
         fields = ("created_at", "actor", "action", "target", "ip_address", "details")
         empty_text = _("Nothing recorded yet.")
+
+
+class NotificationTable(PortalTable):
+    """Newest first; an unread one in bold; its sentence opens it (a POST: opening marks it read)."""
+
+    text = TemplateColumn(
+        template_name="access/_notification_open.html", verbose_name=_("Notification"), orderable=False
+    )
+    kind = tables.Column()
+    created_at = DateTimeColumn(verbose_name=_("Date"))
+    read_at = DateTimeColumn(verbose_name=_("Read"))
+
+    class Meta:
+        model = Notification
+        fields = ("text", "kind", "created_at", "read_at")
+        order_by = ("-created_at",)
+        empty_text = _("No notifications yet. What the portal emails you about also appears here.")
+        row_attrs = {"class": lambda record: "" if record.read_at else "notification--unread"}
+
+    def value_text(self, record):
+        return record.text

@@ -13,5 +13,9 @@ urlpatterns = [
     path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
     path("security/", views.SecurityView.as_view(), name="security"),
     path("audit/", views.AuditEventListView.as_view(), name="audit"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification"),
+    path("notifications/read/", views.NotificationsReadView.as_view(), name="notifications_read"),
+    path("notifications/email/", views.NotificationSettingsView.as_view(), name="notification_settings"),
     path("invitation/<str:token>/", views.AcceptInvitationView.as_view(), name="invitation"),
 ]

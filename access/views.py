@@ -5,17 +5,31 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views import View
+from django.views.generic import FormView, TemplateView
 
 from portal.permissions import Right
 from portal.tenancy import SESSION_KEY
-from portal.views import PortalActionView, PortalCreateView, PortalListView, PortalUpdateView, PublicView
+from portal.views import (
+    PortalActionView,
+    PortalCreateView,
+    PortalListView,
+    PortalMixin,
+    PortalUpdateView,
+    PublicView,
+)
 
-from . import language, selectors, services
-from .filters import AuditEventFilter, InvitationFilter, MembershipFilter
-from .forms import InvitationForm, MembershipForm, SecurityForm, SignUpFromInvitationForm
-from .models import AuditEvent, Invitation, Membership
-from .tables import AuditEventTable, InvitationTable, MembershipTable
+from . import language, notifications, selectors, services
+from .filters import AuditEventFilter, InvitationFilter, MembershipFilter, NotificationFilter
+from .forms import (
+    InvitationForm,
+    MembershipForm,
+    NotificationEmailForm,
+    SecurityForm,
+    SignUpFromInvitationForm,
+)
+from .models import AuditEvent, Invitation, Membership, Notification
+from .tables import AuditEventTable, InvitationTable, MembershipTable, NotificationTable
 
 
 class MemberListView(PortalListView):
@@ -220,3 +234,66 @@ class LanguageView(PublicView):
         ):
             target = "/"
         return HttpResponseRedirect(target)
+
+
+# Notifications: every member's own, in the current partner (Notification.objects.restrict) -------------
+
+
+class NotificationListView(PortalListView):
+    queryset = Notification.objects.all()
+    filterset_class = NotificationFilter
+    table_class = NotificationTable
+    right = Right.PORTAL
+    title = _("Notifications")
+    template_name = "access/notification_list.html"
+    section = "notifications"
+
+
+class NotificationOpenView(PortalActionView):
+    """POST: the notification is read and its object's page opens; GET shows it with that button."""
+
+    queryset = Notification.objects.all()
+    right = Right.PORTAL
+    confirm_button = _("Open")
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        self.confirm_title = self.confirm_text = self.object.text
+        return self.render_confirmation()
+
+    def act(self, notification):
+        notifications.mark_read(notification)
+        return HttpResponseRedirect(notification.path)
+
+
+class NotificationsReadView(PortalMixin, View):
+    """Mark every notification of the member in this partner as read."""
+
+    http_method_names = ["post"]
+    right = Right.PORTAL
+
+    def post(self, request):
+        count = notifications.mark_all_read(self.membership)
+        messages.success(request, _("Marked as read: %(count)s.") % {"count": count})
+        return redirect("access:notifications")
+
+
+class NotificationSettingsView(PortalMixin, FormView):
+    """Which notifications also come by email: the user's own choice, the same in every partner."""
+
+    form_class = NotificationEmailForm
+    right = Right.PORTAL
+    title = _("Notifications by email")
+    template_name = "access/notification_settings.html"
+
+    def get_initial(self):
+        return {"by_email": notifications.email_choices(self.request.user)}
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("title", self.title)
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        notifications.email_choices_save(user=self.request.user, by_email=form.cleaned_data["by_email"])
+        messages.success(self.request, _("Your email settings are saved."))
+        return redirect("access:notifications")

@@ -106,6 +106,7 @@ def pages(world) -> list[tuple[str, str]]:
         ("Search: one customer", reverse("search") + "?q=00042"),
         ("Search: every customer (capped)", reverse("search") + "?q=customer"),
         ("Search suggestions", reverse("search_suggest") + "?q=00042"),
+        ("Notifications", reverse("access:notifications")),
     ]
 
 

@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy
 
 from access.audit import audit
 from access.models import Membership
-from portal import locks
+from portal import locks, outbox
 from portal.money import amount_text, round_money
 from portal.periods import month_after
 from portal.states import StateMachine, Transition
 from profiles.models import PayoutDetails
 
+from . import tasks
 from .aggregates import customer_months_add, customer_months_rebuild, daily_usage_rebuild, only_partner
 from .deal_usage import deal_usage_rebuild
 from .models import (
@@ -307,6 +308,8 @@ class WithdrawalMachine(StateMachine):
             target=f"{locked.amount} {locked.currency}",
             details={"step": transition.name, "reason": reason},
         )
+        if transition.target in (W.PAID, W.REJECTED):  # the partner hears of the outcome
+            outbox.enqueue(tasks.notify_withdrawal_decided, locked.pk)
 
 
 WITHDRAWAL = WithdrawalMachine(

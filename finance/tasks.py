@@ -2,14 +2,19 @@ import datetime
 
 from celery import shared_task
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from portal import jobs, outbox
+from access.models import Membership, Notification
+from access.notifications import members_to_notify, notify
+from portal import jobs, mail, outbox
+from portal.links import absolute_url
+from portal.permissions import Right, Role, role_has
 from profiles.models import Partner
 
 from . import partitions, reports, services
 from .accruals import accrue_month, months_to_reaccrue
-from .models import ConsumptionImport, CorrectionReason, Report
+from .models import ConsumptionImport, CorrectionReason, Report, Withdrawal
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -119,7 +124,9 @@ def _report_once(report_id: int, make):
     with jobs.claimed("report", report_id) as mine:
         if not mine or Report.objects.filter(pk=report_id, status=Report.Status.DONE).exists():
             return None
-        return make(report_id)
+        result = make(report_id)
+        outbox.enqueue(notify_report_ready, report_id)
+        return result
 
 
 @shared_task(acks_late=True, scope_from="finance.Report")
@@ -133,3 +140,59 @@ def generate_commission_report(report_id: int) -> int | None:
     """Write a commission report of a long period into its Report file, moving ``progress`` as rows arrive,
     once. Rerunning starts over and overwrites the file, so a rerun after a dead worker is safe."""
     return _report_once(report_id, reports.commission_render)
+
+
+# the roles that see the partner's balances and withdrawals: who hears that one was paid or rejected
+FINANCE_ROLES = tuple(role for role in Role if role_has(role, Right.FINANCE_VIEW))
+
+
+@shared_task(scope_from="finance.Withdrawal", **mail.RETRY)
+def notify_withdrawal_decided(withdrawal_id: int) -> None:
+    """A withdrawal was paid or rejected: its requester and the partner's members who see its balances hear
+    of it (not a member restricted to some customers: partner-wide money)."""
+    withdrawal = Withdrawal.objects.select_related("requested_by").get(pk=withdrawal_id)
+    if withdrawal.status not in (Withdrawal.Status.PAID, Withdrawal.Status.REJECTED):
+        return
+    link = reverse("finance:balance")
+    notify(
+        partner_id=withdrawal.partner_id,
+        kind=Notification.Kind.WITHDRAWAL,
+        key=f"withdrawal:{withdrawal.pk}:{withdrawal.status}",
+        link=link,
+        members=members_to_notify(
+            partner_id=withdrawal.partner_id,
+            also=[withdrawal.requested_by],
+            partner_wide=True,
+            roles=FINANCE_ROLES,
+        ),
+        params={
+            "status": withdrawal.status,
+            "amount": str(withdrawal.amount),
+            "currency": withdrawal.currency,
+        },
+        email=("finance/email/withdrawal_decided", {"withdrawal": withdrawal, "url": absolute_url(link)}),
+    )
+
+
+@shared_task(scope_from="finance.Report", **mail.RETRY)
+def notify_report_ready(report_id: int) -> None:
+    """A report is ready: whoever asked for it hears of it, while they are a member who may still see it."""
+    report = Report.objects.select_related("created_by").get(pk=report_id)
+    if report.status != Report.Status.DONE or report.created_by is None:
+        return
+    membership = Membership.objects.filter(
+        partner_id=report.partner_id, user=report.created_by, removed_at__isnull=True
+    ).first()
+    if membership is None or not Report.objects.restrict(membership).filter(pk=report.pk).exists():
+        return
+    page = "finance:commission" if report.kind == Report.Kind.COMMISSION else "finance:statements"
+    link = reverse(page)
+    notify(
+        partner_id=report.partner_id,
+        kind=Notification.Kind.REPORT_READY,
+        key=f"report:{report.pk}",
+        link=link,
+        members=[membership],
+        params={"status": report.kind, "subject": report.subject},
+        email=("finance/email/report_ready", {"report": report, "url": absolute_url(link)}),
+    )

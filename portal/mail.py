@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -36,7 +37,8 @@ def send(
     recipients = [address for address in to if address]
     if not recipients:
         return False
-    with translation.override(language):
+    # the default language itself, not none at all: numbers and dates are then written as it writes them
+    with translation.override(language or settings.LANGUAGE_CODE):
         # a subject is one line whatever the template's line breaks (a newline in a header is refused)
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context)

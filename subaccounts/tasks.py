@@ -3,7 +3,8 @@
 from celery import shared_task
 from django.conf import settings
 
-from access.selectors import partner_notification_recipients
+from access.models import Notification
+from access.notifications import members_to_notify, notify
 from portal import mail
 
 from .models import Subaccount
@@ -27,11 +28,20 @@ def send_subaccount_invitation(subaccount_id: int, language: str | None = None) 
 
 @shared_task(scope_from="subaccounts.Subaccount", **mail.RETRY)
 def notify_partner_of_answer(subaccount_id: int) -> None:
+    """The customer answered: the partner's Administrators and the subaccount's creator hear of it."""
 
     subaccount = Subaccount.objects.select_related("account", "partner", "created_by").get(pk=subaccount_id)
-    context = {"subaccount": subaccount, "accepted": subaccount.status == Subaccount.Status.ACTIVE}
-    mail.send_each(
-        "subaccounts/email/answered",
-        context,
-        partner_notification_recipients(subaccount.partner_id, also=subaccount.created_by),
+    accepted = subaccount.status == Subaccount.Status.ACTIVE
+    answer = "accepted" if accepted else "declined"
+    notify(
+        partner_id=subaccount.partner_id,
+        kind=Notification.Kind.SUBACCOUNT_ANSWERED,
+        key=f"subaccount:{subaccount.pk}:{answer}",
+        link=subaccount.get_absolute_url(),
+        members=members_to_notify(
+            partner_id=subaccount.partner_id, also=[subaccount.created_by], account_id=subaccount.account_id
+        ),
+        params={"status": answer, "customer": subaccount.account.name, "name": subaccount.name},
+        account_id=subaccount.account_id,
+        email=("subaccounts/email/answered", {"subaccount": subaccount, "accepted": accepted}),
     )

@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from access.models import AuditEvent, Invitation, Membership, UserPreferences
+from access.models import AuditEvent, Invitation, Membership, Notification, UserPreferences
 from accounts.models import Account, AccountContact
 from finance.aggregates import customer_months_rebuild, daily_usage_rebuild
 from finance.models import (
@@ -132,6 +132,25 @@ class UserPreferencesFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     language = "ru"
+
+
+def _newest_member(partner):
+    """The user of the partner's newest membership (a new one when it has none): the member a test has just
+    signed in is the one a notification is for (the isolation sweep and the role matrix open their own)."""
+    membership = Membership.objects.filter(partner=partner).order_by("-pk").first()
+    return (membership or MembershipFactory(partner=partner)).user
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    partner = factory.SubFactory(PartnerFactory)
+    user = factory.LazyAttribute(lambda o: _newest_member(o.partner))
+    kind = Notification.Kind.REGISTRATION_STATUS
+    params = factory.LazyFunction(lambda: {"customer": "Gamma Retail", "status": "approved"})
+    path = "/tools/"
+    key = factory.Sequence(lambda n: f"event:{n}")
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):

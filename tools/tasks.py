@@ -4,11 +4,30 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from access.selectors import partner_notification_recipients, staff_recipients
+from access.models import Notification
+from access.notifications import members_to_notify, notify
+from access.selectors import staff_recipients
 from portal import mail
 from portal.links import absolute_url
 
 from .models import Comment, PresaleRequest, Registration
+
+
+def _notify(obj, kind: str, key: str, params: dict, email: tuple[str, dict]) -> None:
+    """The partner's Administrators and the object's author, each in the portal and by email as they chose;
+    a member restricted to other customers does not hear of it."""
+    notify(
+        partner_id=obj.partner_id,
+        kind=kind,
+        key=key,
+        link=obj.get_absolute_url(),
+        members=members_to_notify(
+            partner_id=obj.partner_id, also=[obj.created_by], account_id=obj.account_id
+        ),
+        params={"customer": obj.account.name, **params},
+        account_id=obj.account_id,
+        email=email,
+    )
 
 
 @shared_task(scope_from="tools.Registration", **mail.RETRY)
@@ -20,10 +39,13 @@ def notify_registration_status(registration_id: int) -> None:
         "registration": registration,
         "url": absolute_url(registration.get_absolute_url()),
     }
-    mail.send_each(
-        "tools/email/registration_status",
-        context,
-        partner_notification_recipients(registration.partner_id, registration.created_by),
+    status = registration.status
+    _notify(
+        registration,
+        Notification.Kind.REGISTRATION_STATUS,
+        f"registration:{registration.pk}:{status}",
+        {"status": status},
+        ("tools/email/registration_status", context),
     )
 
 
@@ -35,10 +57,13 @@ def warn_registration_expiry(registration_id: int) -> None:
         "registration": registration,
         "url": absolute_url(registration.get_absolute_url()),
     }
-    mail.send_each(
-        "tools/email/registration_expiry",
-        context,
-        partner_notification_recipients(registration.partner_id, registration.created_by),
+    until = timezone.localdate(registration.expires_at) if registration.expires_at else None
+    _notify(
+        registration,
+        Notification.Kind.REGISTRATION_EXPIRING,
+        f"registration:{registration.pk}:expiring:{until}",
+        {"date": until.isoformat()} if until else {},
+        ("tools/email/registration_expiry", context),
     )
 
 
@@ -47,10 +72,12 @@ def notify_presale_status(presale_id: int) -> None:
 
     presale = PresaleRequest.objects.select_related("account", "created_by").get(pk=presale_id)
     context = {"presale": presale, "url": absolute_url(presale.get_absolute_url())}
-    mail.send_each(
-        "tools/email/presale_status",
-        context,
-        partner_notification_recipients(presale.partner_id, presale.created_by),
+    _notify(
+        presale,
+        Notification.Kind.PRESALE_STATUS,
+        f"presale:{presale.pk}:{presale.status}",
+        {"status": presale.status},
+        ("tools/email/presale_status", context),
     )
 
 
@@ -64,9 +91,7 @@ def notify_comment(comment_id: int) -> None:
         "parent": parent,
         "url": absolute_url(parent.get_absolute_url()),
     }
-    mail.send_each(
-        "tools/email/comment", context, partner_notification_recipients(comment.partner_id, parent.created_by)
-    )
+    _notify(parent, Notification.Kind.COMMENT, f"comment:{comment.pk}", {}, ("tools/email/comment", context))
 
 
 @shared_task(cross_partner=True)  # every partner's registrations past their date

@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.tenancy.tenancy_context",
+                "access.notifications.notifications_context",
                 "finance.switch.switch_context",
             ],
         },

@@ -2,8 +2,8 @@ from django import template
 from django.utils.safestring import mark_safe
 from django_countries import countries
 
+from portal.money import amount_text, round_money
 from portal.money import percent as as_percent
-from portal.money import round_money
 from portal.permissions import Right, mask
 from portal.tables import QueryStrings, header_cells, localized_money, page_items, rendered_rows
 
@@ -35,6 +35,13 @@ def country_name(code):
     """``{{ partner.country|country_name }}``: a country's name in the active language from its code (RU:
     Russia, Россия); "—" for none."""
     return (countries.name(code) or code) if code else "—"
+
+
+@register.filter
+def amount(value, currency):
+    """``{{ withdrawal.amount|amount:withdrawal.currency }}``: an amount in a sentence, in the active language
+    (15,000.00 RUB; 15 000,00 RUB in Russian) — in an email, the recipient's."""
+    return amount_text(value, currency)
 
 
 @register.simple_tag(takes_context=True)

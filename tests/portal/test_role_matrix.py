@@ -94,6 +94,10 @@ PAGE_COLUMN = {
     "access:invitation_revoke": "access.manage",
     "access:security": "access.manage",
     "access:audit": "access.manage",
+    "access:notifications": "portal",
+    "access:notification": "portal",
+    "access:notifications_read": "portal",
+    "access:notification_settings": "portal",
 }
 
 URLS = portal_urls()
