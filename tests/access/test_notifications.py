@@ -154,7 +154,7 @@ def test_an_expiry_warning_and_a_providers_comment(partner, member):
     texts = sorted(n.text for n in Notification.objects.filter(user=admin.user))
     assert texts == [
         "New comment from the provider: Gamma",
-        "Registration for Gamma expires on Dec. 20, 2026",
+        "Registration for Gamma expires on 20 Dec 2026",
     ]
     assert len(mail.outbox) == 2
 
