@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
 from collections.abc import Sequence
 from decimal import Decimal
@@ -75,7 +76,7 @@ def stacked_bars(
     return image
 
 
-CHART_VERSION = 2  # raise when the drawing changes: charts drawn before are not used
+CHART_VERSION = 3  # raise when the drawing changes: charts drawn before are not used
 CHART_SECONDS = 24 * 3600
 
 
@@ -127,6 +128,10 @@ def _svg(
         include_x_axis=True,
         value_formatter=lambda v: f"{v:,.2f}",
     )
+    # the y axis' figures run from 0 (or below it, for a negative bar) to a round figure at or above the
+    # highest bar: pygal's own scale may stop a step short of it, leaving the tallest bars above the axis
+    chart.y_labels = _y_labels(series, stacked=stacked)
+    chart.range = (chart.y_labels[0], chart.y_labels[-1])
     chart.title = str(title)  # texts in the reader's language (pygal writes its config as JSON)
     chart.x_labels = [str(label) for label in labels]
     for name, values in series.items():
@@ -136,3 +141,20 @@ def _svg(
     # nothing, so it goes. Text in the SVG itself is escaped by pygal.
     svg = SCRIPT.sub("", chart.render(is_unicode=True))
     return svg, chart.config.width, chart.config.height
+
+
+def _y_labels(series: dict[str, Sequence[Decimal]], *, stacked: bool) -> list[float]:
+    """Round figures, about five steps (1, 2, 2.5 or 5 times a power of ten), from the lowest bar or 0 to
+    the highest bar or above: stacked, the sums of each label's positive and of its negative values."""
+    columns = list(zip(*series.values(), strict=True)) or [(0,)]
+    if stacked:
+        highs = [sum(v for v in column if v > 0) for column in columns]
+        lows = [sum(v for v in column if v < 0) for column in columns]
+    else:
+        highs = lows = [v for column in columns for v in column]
+    top, bottom = max(0.0, float(max(highs))), min(0.0, float(min(lows)))
+    raw = (top - bottom) / 5 or 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first, last = math.floor(bottom / step), math.ceil(top / step)
+    return [round(n * step, 10) for n in range(first, max(last, first + 1) + 1)]

@@ -24,6 +24,7 @@ GEOMETRY = """() => {
     plot: box(svg.querySelector('.plot > .background')),
     legends: [...svg.querySelectorAll('.legends .legend')].map(box),
     bars: [...svg.querySelectorAll('.series rect.rect')].map(box),
+    guides: [...svg.querySelectorAll('.axis.y .guides path')].map(box),
   };
 }"""
 MONTHS = [datetime.date(2025, m, 1).strftime("%b %Y") for m in range(1, 13)]
@@ -94,8 +95,13 @@ def test_legends_stay_apart_and_bars_inside_the_plot(page, case):
                 assert apart(legend, other), f"legends {n} and {m} overlap: {legend} {other}"
             assert legend["top"] >= drawn["plot"]["bottom"], "the legend is below the plot"
         assert bars
+        axis_top = min(guide["top"] for guide in drawn["guides"])  # the highest figure's line
+        axis_bottom = max(guide["bottom"] for guide in drawn["guides"])
         for bar in bars:
             assert inside(bar, drawn["plot"]), f"a bar outside the plot {drawn['plot']}: {bar}"
+            assert axis_top - 0.5 <= bar["top"] and bar["bottom"] <= axis_bottom + 0.5, (
+                f"a bar beyond the axis: {bar}"
+            )
 
 
 def test_a_cut_legend_keeps_the_whole_name_as_its_tooltip():
