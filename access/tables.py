@@ -2,7 +2,14 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import BooleanColumn, DateTimeColumn, PortalTable, StatusColumn, TemplateColumn
+from portal.tables import (
+    ACTIONS_HEADER,
+    BooleanColumn,
+    DateTimeColumn,
+    PortalTable,
+    StatusColumn,
+    TemplateColumn,
+)
 
 from .audit import action_label, describe
 from .models import AuditEvent, Invitation, Membership, Notification
@@ -42,7 +49,7 @@ class InvitationTable(PortalTable):
     invited_by = tables.Column(accessor="invited_by__email", verbose_name=_("Invited by"))
     actions = TemplateColumn(
         template_name="access/_invitation_actions.html",
-        verbose_name="",
+        verbose_name=ACTIONS_HEADER,
         orderable=False,
         exclude_from_export=True,
     )

@@ -28,6 +28,7 @@ class AccountTable(PortalTable):
     country = CountryColumn(accessor="country__code", order_by="country", verbose_name=_("Country"))
     owner = tables.Column(accessor="owner__email", verbose_name=_("Owner"))
     primary_contact = PersonalDataColumn(verbose_name=_("Contact"))
+    optional_columns = ("legal_name", "tax_id", "country", "owner", "primary_contact", "created_at")
 
     class Meta:
         model = Account

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.money import percent, round_money
 from portal.paths import object_path
 from portal.tables import (
+    ACTIONS_HEADER,
     BooleanColumn,
     DateColumn,
     MoneyColumn,
@@ -70,6 +71,7 @@ class PartnerBonusTable(PortalTable):
     basis = MoneyColumn(verbose_name=_("Paid consumption"))
     base_bonus = MoneyColumn(verbose_name=_("Base bonus"))
     deal_extra = MoneyColumn(verbose_name=_("Deal extra"))
+    optional_columns = ("account", "basis")
 
     class Meta:
         model = Subaccount
@@ -87,7 +89,7 @@ class ReportTable(PortalTable):
     download = TemplateColumn(
         '{% load i18n %}{% if record.status == "done" %}<a href="{% url \'finance:report\' record.pk %}">'
         '{% translate "Download" %}</a>{% endif %}',
-        verbose_name="",
+        verbose_name=ACTIONS_HEADER,
         orderable=False,
         exclude_from_export=True,
     )
@@ -123,6 +125,8 @@ class UsageTable(PortalTable):
     adjustment = MoneyColumn(verbose_name=_("Adjustment"))
     partner_pays = MoneyColumn(verbose_name=_("To be paid by partner"))
 
+    optional_columns = ("key", "currency", "consumption", "discount", "adjustment", "partner_pays")
+
     class Meta:
         empty_text = _("No consumption in this period.")
         template_name = "finance/_usage_table.html"
@@ -148,7 +152,7 @@ class UsageTable(PortalTable):
                     if value not in dates:
                         dates[value] = conditional_escape(defaultfilters.date(value, "Y-m-d"))
                     text = dates[value]
-                elif css == "numeric":
+                elif "numeric" in (css or "").split():
                     text = conditional_escape(number(round_money(value)))
                 else:
                     text = conditional_escape(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import math
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -22,15 +23,34 @@ from django.utils.translation import get_language
 from pygal.style import Style
 
 SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
-STYLE = Style(
-    background="white",
-    plot_background="white",
+FONT = "system-ui, DejaVu Sans, sans-serif"
+# two looks of one chart, the page's colour scheme choosing (a <picture>'s dark source): transparent, on the
+# chart's card (static/css/portal.css .chart img), its texts and bars in the page's light or dark colours
+LIGHT = Style(
+    background="transparent",
+    plot_background="transparent",
     foreground="#1b1f24",
     foreground_strong="#1b1f24",
     foreground_subtle="#4d5661",
-    font_family="system-ui, DejaVu Sans, sans-serif",
+    font_family=FONT,
     colors=("#0b57d0", "#f2a900", "#136c2e", "#a3161a", "#6b3fa0", "#00838f", "#8a5300", "#4d5661"),
 )
+DARK = Style(
+    background="transparent",
+    plot_background="transparent",
+    foreground="#e6e9ed",
+    foreground_strong="#e6e9ed",
+    foreground_subtle="#a9b3be",
+    font_family=FONT,
+    colors=("#8ab4f8", "#f2a900", "#6dd58c", "#ff8a80", "#c58af9", "#4dd0e1", "#f0b45a", "#a9b3be"),
+)
+WIDTH, HEIGHT = 900, 360
+LEGEND_COLUMNS = 4  # at most; fewer series, fewer columns
+LEGEND_ROW = int(1.5 * max(LIGHT.legend_font_size, 12))  # a legend row's height: pygal's 1.5 × (text or box)
+# the widest a letter is drawn (capitals, Cyrillic) as a share of the font size: a name cut to fit its column
+# by this measure never reaches the next column (pygal's own guess, 0.6, lets wide names overlap)
+LETTER_WIDTH = 0.72
+Y_LABELS_WIDTH = 110  # the y axis' figures ("1,234,567.00") and the margins left and right of the plot
 
 
 def stacked_bars(
@@ -60,7 +80,7 @@ def stacked_bars(
     return image
 
 
-CHART_VERSION = 2  # raise when the drawing changes: charts drawn before are not used
+CHART_VERSION = 4  # raise when the drawing changes: charts drawn before are not used
 CHART_SECONDS = 24 * 3600
 
 
@@ -82,23 +102,55 @@ def day_labels(days: Iterable[datetime.date]) -> list[str]:
 def _draw(
     *, title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]], stacked: bool
 ) -> SafeString:
+    light, width, height = _svg(LIGHT, title=title, labels=labels, series=series, stacked=stacked)
+    dark, _, _ = _svg(DARK, title=title, labels=labels, series=series, stacked=stacked)
+    return format_html(
+        '<picture><source media="(prefers-color-scheme: dark)" srcset="data:image/svg+xml;base64,{}">'
+        '<img class="chart-image" src="data:image/svg+xml;base64,{}" alt="{}" width="{}" height="{}">'
+        "</picture>",
+        base64.b64encode(dark.encode()).decode("ascii"),
+        base64.b64encode(light.encode()).decode("ascii"),
+        title,
+        width,
+        height,
+    )
+
+
+def _svg(
+    style: Style, *, title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]], stacked: bool
+) -> tuple[str, int, int]:
+    """The chart's SVG in ``style``, and its size. The legend goes below the plot in up to four columns,
+    each name cut to its column (the whole name in the SVG's tooltip, <title>), as many rows as it takes:
+    pygal reserves room for ``len // columns`` rows, the rest is added to the bottom margin and the height.
+    The y axis runs from 0 (or the lowest value below it) to the highest bar."""
+    columns = max(1, min(LEGEND_COLUMNS, len(series)))
+    rows = -(-len(series) // columns)
+    missing_rows = rows - len(series) // columns
+    column_width = (WIDTH - Y_LABELS_WIDTH) / columns - 12 - 5  # less the colour box and its gap
     chart = (pygal.StackedBar if stacked else pygal.Bar)(
-        style=STYLE,
+        style=style,
         js=[],
         disable_xml_declaration=True,
         show_legend=True,
         legend_at_bottom=True,
-        legend_at_bottom_columns=4,
+        legend_at_bottom_columns=columns,
+        truncate_legend=max(4, int(column_width / (LETTER_WIDTH * style.legend_font_size))),
+        margin_bottom=20 + missing_rows * LEGEND_ROW,
         x_label_rotation=0 if len(labels) <= 6 else 30,
         show_minor_x_labels=len(labels) <= 31,
         x_labels_major_every=max(1, len(labels) // 12),
-        height=360,
-        width=900,
+        truncate_label=-1,
+        height=HEIGHT + (rows - 1) * LEGEND_ROW,
+        width=WIDTH,
         print_values=False,
-        truncate_legend=-1,
         show_y_guides=True,
+        include_x_axis=True,
         value_formatter=figure,
     )
+    # the y axis' figures run from 0 (or below it, for a negative bar) to a round figure at or above the
+    # highest bar: pygal's own scale may stop a step short of it, leaving the tallest bars above the axis
+    chart.y_labels = _y_labels(series, stacked=stacked)
+    chart.range = (chart.y_labels[0], chart.y_labels[-1])
     chart.title = str(title)  # texts in the reader's language (pygal writes its config as JSON)
     chart.x_labels = [str(label) for label in labels]
     for name, values in series.items():
@@ -107,10 +159,21 @@ def _draw(
     # pygal inlines its tooltip config as a <script>; an image runs none, and without its JS it serves
     # nothing, so it goes. Text in the SVG itself is escaped by pygal.
     svg = SCRIPT.sub("", chart.render(is_unicode=True))
-    return format_html(
-        '<img class="chart-image" src="data:image/svg+xml;base64,{}" alt="{}" width="{}" height="{}">',
-        base64.b64encode(svg.encode()).decode("ascii"),
-        title,
-        chart.config.width,
-        chart.config.height,
-    )
+    return svg, chart.config.width, chart.config.height
+
+
+def _y_labels(series: dict[str, Sequence[Decimal]], *, stacked: bool) -> list[float]:
+    """Round figures, about five steps (1, 2, 2.5 or 5 times a power of ten), from the lowest bar or 0 to
+    the highest bar or above: stacked, the sums of each label's positive and of its negative values."""
+    columns = list(zip(*series.values(), strict=True)) or [(0,)]
+    if stacked:
+        highs = [sum(v for v in column if v > 0) for column in columns]
+        lows = [sum(v for v in column if v < 0) for column in columns]
+    else:
+        highs = lows = [v for column in columns for v in column]
+    top, bottom = max(0.0, float(max(highs))), min(0.0, float(min(lows)))
+    raw = (top - bottom) / 5 or 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first, last = math.floor(bottom / step), math.ceil(top / step)
+    return [round(n * step, 10) for n in range(first, max(last, first + 1) + 1)]

@@ -23,6 +23,7 @@ from django.utils.hashable import make_hashable
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -37,10 +38,32 @@ from django_tables2.utils import A, AttributeDict, signature
 from portal.money import round_money
 from portal.permissions import Right, mask
 
+# the header of a column of the row's actions (links): named for screen readers, blank on the screen — a
+# header without a name is announced as nothing (axe's empty-table-header)
+ACTIONS_HEADER = mark_safe(format_lazy('<span class="sr-only">{}</span>', _("Actions")))  # noqa: S308
+# a column a phone hides (static/css/portal.css, "Column priorities"): what a row says beyond its key figures;
+# the table's "All columns" switch (templates/portal/_table.html) shows it again
+OPTIONAL = {"th": {"class": "col-optional"}, "td": {"class": "col-optional"}, "tf": {"class": "col-optional"}}
+
+
+def optional(attrs: dict | None = None) -> dict:
+    """``attrs`` of a column a phone hides: ``OPTIONAL``'s class added to each cell's own."""
+    merged = {part: dict(cell) for part, cell in (attrs or {}).items()}
+    for part, cell in OPTIONAL.items():
+        own = merged.setdefault(part, {})
+        own["class"] = " ".join(filter(None, [own.get("class"), cell["class"]]))
+    return merged
+
 
 class PortalTable(tables.Table):
+    # the columns a phone hides (OPTIONAL): what a row says beyond its key columns
+    optional_columns: tuple[str, ...] = ()
+
     def __init__(self, *args, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.optional_columns:  # the table's own copy of its columns (django-tables2 copies them)
+            column = self.columns[name].column
+            column.attrs = optional(column.attrs)
         self.show_personal_data = bool(membership and membership.has(Right.PERSONAL_DATA))
         if (
             membership is not None

@@ -2,7 +2,14 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.tables import DateColumn, DateTimeColumn, MoneyColumn, PortalTable, TemplateColumn
+from portal.tables import (
+    ACTIONS_HEADER,
+    DateColumn,
+    DateTimeColumn,
+    MoneyColumn,
+    PortalTable,
+    TemplateColumn,
+)
 
 from .models import ReferralLink, ReferredCustomer
 
@@ -21,7 +28,7 @@ class ReferralLinkTable(PortalTable):
         '<a href="{% url \'referral:link_send\' record.pk %}">{% translate "Send by email" %}</a> · '
         "<a href=\"{% url 'referral:link_deactivate' record.pk %}\">"
         '{% translate "Deactivate" %}</a>{% endif %}',
-        verbose_name="",
+        verbose_name=ACTIONS_HEADER,
         orderable=False,
         exclude_from_export=True,
     )

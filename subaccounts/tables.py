@@ -10,6 +10,7 @@ class SubaccountTable(PortalTable):
     name = tables.Column(linkify=True)
     account = tables.Column(linkify=True, order_by="account__name")
     status = StatusColumn()
+    optional_columns = ("billing_account_id", "created_at")
 
     class Meta:
         model = Subaccount

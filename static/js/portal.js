@@ -70,7 +70,7 @@ document.addEventListener("click", async (event) => {
       url.searchParams.set("q", query);
       return url.toString();
     };
-    new TomSelect(select, {
+    const control = new TomSelect(select, {
       valueField: "id",
       labelField: "text",
       searchField: [],
@@ -101,6 +101,8 @@ document.addEventListener("click", async (event) => {
         no_more_results: () => "",
       },
     });
+    // the select stays in the form, hidden: the search field (its label now points there) speaks for it
+    control.input.setAttribute("aria-hidden", "true");
   });
 })();
 
@@ -228,4 +230,17 @@ document.addEventListener("change", (event) => {
   form.addEventListener("focusout", (event) => {
     if (!form.contains(event.relatedTarget)) close();
   });
+})();
+
+// A table wider than its frame scrolls inside it (static/css/portal.css .table-wrap): the frame then takes the
+// keyboard's focus, so the arrow keys scroll it too; a table that fits is no extra stop.
+(() => {
+  if (typeof ResizeObserver === "undefined") return;
+  const observer = new ResizeObserver((entries) => {
+    entries.forEach(({ target }) => {
+      if (target.scrollWidth > target.clientWidth) target.tabIndex = 0;
+      else target.removeAttribute("tabindex");
+    });
+  });
+  document.querySelectorAll(".table-wrap").forEach((frame) => observer.observe(frame));
 })();
