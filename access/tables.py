@@ -61,8 +61,11 @@ class InvitationTable(PortalTable):
 
 
 class AuditEventTable(PortalTable):
+    created_at = DateTimeColumn(verbose_name=_("When"))
     actor = tables.Column(accessor="actor__email", verbose_name=_("Who"))
     action = tables.Column(verbose_name=_("What"))
+    target = tables.Column(verbose_name=_("Target"))
+    ip_address = tables.Column(verbose_name=_("Address"))
     details = tables.Column(verbose_name=_("Details"), orderable=False, empty_values=())
 
     def render_action(self, value):
