@@ -1,6 +1,6 @@
-"""A Russian-speaking administrator's first visit, in a browser (issue 15): they switch the header's language to
-Russian, create a customer and a subaccount for it in Russian, read their balance with Russian grouping and
-dates, and the customer's invitation arrives in Russian — the language of the user who sent it."""
+"""A Russian-speaking administrator's first visit, in a browser (issue 15): they switch the header's
+language to Russian, create a customer and a subaccount for it in Russian, read their balance with Russian
+grouping and dates, and the customer's invitation arrives in Russian — the language of its sender."""
 
 import re
 from decimal import Decimal
