@@ -65,7 +65,7 @@ class AuditEventTable(PortalTable):
     actor = tables.Column(accessor="actor__email", verbose_name=_("Who"))
     action = tables.Column(verbose_name=_("What"))
     target = tables.Column(verbose_name=_("Target"))
-    ip_address = tables.Column(verbose_name=_("Address"))
+    ip_address = tables.Column(verbose_name=_("IP address"))
     details = tables.Column(verbose_name=_("Details"), orderable=False, empty_values=())
 
     def render_action(self, value):
