@@ -219,11 +219,27 @@ def commission_csv(
 # details' daily aggregate (``DailyUsage``: subaccount × day × folder) at the day's rates, deals, own use and
 # referred customers as they are now. ``rows`` counts the daily aggregate rows: a customer or a month without
 # any in the period is not shown.
-STATISTICS_SOURCE = f"""
-WITH bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", "%(start)s::date", "%(finish)s::date")}),
+# the day by day part, only in a query that may meet a stale month: the rates, the deals and the customers
+# that earn nothing (the CTEs REWARD_JOINS reads), and the stale months' daily aggregate rows ({scope}: the
+# member's customers)
+STATISTICS_RATES = f"""
+bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", "%(start)s::date", "%(finish)s::date")}),
 extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", "%(start)s::date", "%(finish)s::date")}),
 deals AS ({deals_sql("%(start)s::date", "%(finish)s::date")}),
-referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
+referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),"""  # noqa: S608 (constant fragments)
+STATISTICS_DAYS = f"""
+    UNION ALL
+    SELECT s.account_id, sp.month, c.currency, c.cost, c.credit, {USAGE_REWARD.format(paid="c.paid")}, 1
+    FROM spans sp
+    CROSS JOIN LATERAL (  -- by the span's days, never a scan of the partner's other days
+        SELECT u.subaccount_id, u.date, u.currency, u.cost, u.credit, u.paid FROM finance_dailyusage u
+        WHERE u.partner_id = %(partner)s AND u.date >= sp.first AND u.date <= sp.last
+        OFFSET 0
+    ) c
+    {REWARD_JOINS}
+    WHERE NOT sp.kept {{scope}}"""  # noqa: S608 (constant fragments)
+STATISTICS_SOURCE = """
+WITH {rates}
 spans AS MATERIALIZED (
     SELECT sp.month, sp.first, sp.last,
            EXISTS (SELECT 1 FROM finance_usagerewardmonth r
@@ -240,17 +256,8 @@ c AS (
            e.sign * u.reward AS reward, e.sign * u.rows AS rows
     FROM edges e
     JOIN finance_customerusageday u ON u.partner_id = %(partner)s AND u.date = e.day
-    WHERE true {{scope_u}}
-    UNION ALL
-    SELECT s.account_id, sp.month, c.currency, c.cost, c.credit, {USAGE_REWARD.format(paid="c.paid")}, 1
-    FROM spans sp
-    CROSS JOIN LATERAL (  -- by the span's days, never a scan of the partner's other days
-        SELECT u.subaccount_id, u.date, u.currency, u.cost, u.credit, u.paid FROM finance_dailyusage u
-        WHERE u.partner_id = %(partner)s AND u.date >= sp.first AND u.date <= sp.last
-        OFFSET 0
-    ) c
-    {REWARD_JOINS}
-    WHERE NOT sp.kept {{scope}}
+    WHERE true {scope_u}
+    {days}
 ),
 g AS MATERIALIZED (
     SELECT GROUPING(c.account_id, c.month) AS level, c.account_id, c.month, c.currency,
@@ -262,9 +269,10 @@ g AS MATERIALIZED (
 customers AS (
     SELECT g.account_id, a.name, g.currency, g.cost, g.credit, g.reward
     FROM g JOIN accounts_account a ON a.id = g.account_id
-    WHERE g.level = 1 {{search}}
+    WHERE g.level = 1 {search}
 )"""  # noqa: S608 (constant fragments; the partner, the period, the accounts and the search are bound)
-# one query answers the page: the customers' page in the order asked for, how many customers, each month
+# one query answers the page: the customers' page in the order asked for, how many customers, each month —
+# and how many of the months it found stale (read without the day by day part, it is asked again with it)
 STATISTICS = (
     STATISTICS_SOURCE
     + """
@@ -272,6 +280,8 @@ STATISTICS = (
  FROM customers ORDER BY {order} LIMIT {limit} OFFSET {offset})
 UNION ALL
 SELECT 'count', count(*), NULL, NULL, NULL, NULL, NULL, NULL FROM customers
+UNION ALL
+SELECT 'stale', count(*), NULL, NULL, NULL, NULL, NULL, NULL FROM spans WHERE NOT kept
 UNION ALL
 (SELECT 'month', NULL, NULL, month, currency, cost, credit, reward FROM g WHERE level = 2
  ORDER BY month, currency)
@@ -356,12 +366,20 @@ class CommissionStatistics:
         self._result = None
         self.customers = CustomerFigures(self)
 
-    def _sql(self, template: str, **parts) -> tuple[str, dict]:
+    def _sql(self, template: str, *, days: bool = True, **parts) -> tuple[str, dict]:
+        """``template`` for this page; with the day by day part of stale months (``days``) or without it (a
+        query that then finds a stale month says so)."""
         limited = self.account_ids is not None
         scope = "AND s.account_id = ANY(%(accounts)s)" if limited else ""
         scope_u = "AND u.account_id = ANY(%(accounts)s)" if limited else ""
         search = "AND a.name ILIKE %(q)s" if self.q else ""
-        query = template.format(scope=scope, scope_u=scope_u, search=search, **parts)
+        query = template.format(
+            rates=STATISTICS_RATES if days else "",
+            days=STATISTICS_DAYS.format(scope=scope) if days else "",
+            scope_u=scope_u,
+            search=search,
+            **parts,
+        )
         escaped = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         months = MonthRange(self.start.replace(day=1), self.finish.replace(day=1)).months
         return query, {
@@ -374,8 +392,11 @@ class CommissionStatistics:
             "finish": self.finish,
             "accounts": self.account_ids or [],
             "q": f"%{escaped}%",
-            "zone": settings.TIME_ZONE,
-            "deal_days": ProgramSettings.current().deal_subaccount_days,
+            **(
+                {"zone": settings.TIME_ZONE, "deal_days": ProgramSettings.current().deal_subaccount_days}
+                if days
+                else {}
+            ),
         }
 
     @property
@@ -384,27 +405,34 @@ class CommissionStatistics:
             self._result = self.query(self.page.stop - self.page.start, self.page.start)
         return self._result
 
-    def query(self, limit: int, offset: int) -> dict:
-        query, params = self._sql(STATISTICS, order=self.order, limit=int(limit), offset=int(offset))
+    def query(self, limit: int, offset: int, *, days: bool = False) -> dict:
+        """One page of customers, their count and the months: from the customers' running sums alone (one
+        short query), or, when a month of the period is stale, again with that month worked out day by day."""
+        query, params = self._sql(
+            STATISTICS, days=days, order=self.order, limit=int(limit), offset=int(offset)
+        )
         result = {"customers": [], "count": 0, "months": []}
         with connections[self.using].cursor() as cursor:
             cursor.execute(query, params)
-            for kind, account_id, name, month, currency, *money in cursor.fetchall():
-                if kind == "customer":
-                    result["customers"].append(
-                        {
-                            "id": account_id,
-                            "name": name,
-                            "currency": currency,
-                            **_figures(STATISTICS_MONEY, money),
-                        }
-                    )
-                elif kind == "count":
-                    result["count"] = int(account_id)
-                else:
-                    result["months"].append(
-                        {"month": month, "currency": currency, **_figures(STATISTICS_MONEY, money)}
-                    )
+            rows = cursor.fetchall()
+        if not days and any(kind == "stale" and stale for kind, stale, *_rest in rows):
+            return self.query(limit, offset, days=True)
+        for kind, account_id, name, month, currency, *money in rows:
+            if kind == "customer":
+                result["customers"].append(
+                    {
+                        "id": account_id,
+                        "name": name,
+                        "currency": currency,
+                        **_figures(STATISTICS_MONEY, money),
+                    }
+                )
+            elif kind == "count":
+                result["count"] = int(account_id)
+            elif kind == "month":
+                result["months"].append(
+                    {"month": month, "currency": currency, **_figures(STATISTICS_MONEY, money)}
+                )
         return result
 
     @property
