@@ -12,6 +12,7 @@ from .models import (
     ConsumptionImport,
     CustomerInvoice,
     CustomerMonth,
+    CustomerUsageDay,
     DailySkuUsage,
     DailyUsage,
     DealUsage,
@@ -185,6 +186,17 @@ class UsageRewardDayAdmin(ReadOnlyAdmin):
     list_display = ("date", "partner", "currency", "upto", "onward")
     list_filter = ("currency",)
     search_fields = ("partner__name",)
+
+
+@admin.register(CustomerUsageDay)
+class CustomerUsageDayAdmin(ReadOnlyAdmin):
+    """Commission statistics' customer running sums, kept by the import (finance.usage_rewards): read, never
+    edited."""
+
+    list_display = ("date", "partner", "account", "currency", "cost", "credit", "reward", "rows")
+    list_filter = ("currency",)
+    search_fields = ("partner__name", "account__name")
+    list_select_related = ("partner", "account")
 
 
 @admin.register(Exclusion)

@@ -18,7 +18,7 @@ from django_tables2.data import TableData
 
 from portal.csv import FORMULA_STARTS
 from portal.money import ZERO, Currency
-from portal.periods import MonthRange
+from portal.periods import MonthRange, month_after
 from tools.models import ProgramSettings
 
 from .accruals import RESOLD, ROW_REWARD, day_terms_sql, deals_sql
@@ -208,73 +208,71 @@ def commission_csv(
 
 # Commission statistics: the report's money columns summed by month and by customer, from the aggregates the
 # import keeps, never from the daily rows. A row's reward is its paid part (cost + credit, not an excluded
-# service) at its day's rates, so an aggregate's ``paid`` earns exactly what its rows earn in the report — the
-# same sums to the last digit (PostgreSQL's numeric multiplies and adds exactly). Three parts, by the month:
-# a month whose days with data are all in the period and whose base and extra rates are each one rate on
-# them (``whole``, finance.selectors._whole_months) reads the monthly aggregate (subaccount × month ×
-# service), every day of an ordinary deal's month earning the extra; a procurement deal's subaccount in such
-# a month earns the extra on its contract's days only, so its reward comes from its daily aggregate rows (by
-# its key, a few subaccounts); the other months' days of the period read Subaccount details' daily aggregate
-# (``DailyUsage``: subaccount × day × folder) — at most two months, the period's edges.
-STATISTICS_SOURCE = f"""
-WITH bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", "%(start)s::date", "%(finish)s::date")}),
+# service) at its day's rates, summed unrounded: PostgreSQL's numeric multiplies and adds exactly, so any
+# grouping of the rows sums to the last digit what the report's rows do. Each month of the period is its span
+# of days (``spans``: from the period's or the month's first day to its or the month's last). A month whose
+# reward rollup stands (its ``UsageRewardMonth`` row exists: the sources' triggers delete it in the
+# transaction of any change its rewards depend on, finance/migrations/0032 and the customer usage days') reads
+# the customers' running sums (``CustomerUsageDay``): per customer the row of the span's last day, less that
+# of the day before its first when the span starts after the month does — at most two rows per customer and
+# month, whatever the days and subaccounts. Any other month is worked out exactly, day by day, from Subaccount
+# details' daily aggregate (``DailyUsage``: subaccount × day × folder) at the day's rates, deals, own use and
+# referred customers as they are now. ``rows`` counts the daily aggregate rows: a customer or a month without
+# any in the period is not shown.
+# the day by day part, only in a query that may meet a stale month: the rates, the deals and the customers
+# that earn nothing (the CTEs REWARD_JOINS reads), and the stale months' daily aggregate rows ({scope}: the
+# member's customers)
+STATISTICS_RATES = f"""
+bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", "%(start)s::date", "%(finish)s::date")}),
 extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", "%(start)s::date", "%(finish)s::date")}),
 deals AS ({deals_sql("%(start)s::date", "%(finish)s::date")}),
-referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),
-rates AS (
-    SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS rate,
-           min(COALESCE(x.rate, 0)) AS extra
-    FROM bonus b JOIN extra x ON x.d = b.d AND x.currency = b.currency
-    GROUP BY 1, 2
-),
-c AS (
-    SELECT t.account_id, t.month, t.currency, t.cost, t.credit,
-           t.earning * w.rate + t.dealt * w.extra AS reward
-    FROM (  -- per customer first (a month's rates are one rate: the sum of paid x rate is the sum x rate)
-        SELECT s.account_id, m.month, m.currency, sum(m.cost) AS cost, sum(m.credit) AS credit,
-               COALESCE(sum(m.paid) FILTER (WHERE e.earns), 0) AS earning,
-               COALESCE(sum(m.paid) FILTER (WHERE e.earns AND d.registration_id IS NOT NULL), 0) AS dealt
-        FROM finance_monthlyconsumption m
-        JOIN subaccounts_subaccount s ON s.id = m.subaccount_id
-        LEFT JOIN referred rc ON rc.account_id = s.account_id
-        LEFT JOIN deals d ON d.subaccount_id = m.subaccount_id AND d.month = m.month
-        CROSS JOIN LATERAL (  -- a procurement deal's month: its reward from the daily rows (below)
-            SELECT NOT s.is_partner_own AND rc.account_id IS NULL AND NOT COALESCE(d.procurement, false)
-                   AS earns
-        ) e
-        WHERE m.partner_id = %(partner)s AND m.month = ANY(%(whole)s) {{scope}}
-        GROUP BY s.account_id, m.month, m.currency
-    ) t
-    JOIN rates w ON w.month = t.month AND w.currency = t.currency
+referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),"""  # noqa: S608 (constant fragments)
+STATISTICS_DAYS = f"""
     UNION ALL
-    SELECT s.account_id, dd.month, c.currency, 0, 0, {USAGE_REWARD.format(paid="c.paid")}
-    FROM deals dd
-    CROSS JOIN LATERAL (
-        SELECT u.subaccount_id, u.date, u.currency, u.paid FROM finance_dailyusage u
-        WHERE u.subaccount_id = dd.subaccount_id AND u.partner_id = %(partner)s
-          AND u.date >= dd.month AND u.date < dd.month + interval '1 month'
-        OFFSET 0  -- by the subaccount's key, never a scan of the partner's days
+    SELECT s.account_id, sp.month, c.currency, c.cost, c.credit, {USAGE_REWARD.format(paid="c.paid")}, 1
+    FROM spans sp
+    CROSS JOIN LATERAL (  -- by the span's days, never a scan of the partner's other days
+        SELECT u.subaccount_id, u.date, u.currency, u.cost, u.credit, u.paid FROM finance_dailyusage u
+        WHERE u.partner_id = %(partner)s AND u.date >= sp.first AND u.date <= sp.last
+        OFFSET 0
     ) c
     {REWARD_JOINS}
-    WHERE dd.procurement AND dd.month = ANY(%(whole)s) {{scope}}
+    WHERE NOT sp.kept {{scope}}"""  # noqa: S608 (constant fragments)
+STATISTICS_SOURCE = """
+WITH {rates}
+spans AS MATERIALIZED (
+    SELECT sp.month, sp.first, sp.last,
+           EXISTS (SELECT 1 FROM finance_usagerewardmonth r
+                   WHERE r.partner_id = %(partner)s AND r.month = sp.month) AS kept
+    FROM unnest(%(months)s::date[], %(firsts)s::date[], %(lasts)s::date[]) sp(month, first, last)
+),
+edges AS MATERIALIZED (
+    SELECT month, last AS day, 1 AS sign FROM spans WHERE kept
     UNION ALL
-    SELECT s.account_id, date_trunc('month', c.date)::date, c.currency, c.cost, c.credit,
-           {USAGE_REWARD.format(paid="c.paid")}
-    FROM finance_dailyusage c {REWARD_JOINS}
-    WHERE c.partner_id = %(partner)s AND ({{days}}) {{scope}}
+    SELECT month, first - 1, -1 FROM spans WHERE kept AND first > month
+),
+c AS (
+    SELECT u.account_id, e.month, u.currency, e.sign * u.cost AS cost, e.sign * u.credit AS credit,
+           e.sign * u.reward AS reward, e.sign * u.rows AS rows
+    FROM edges e
+    JOIN finance_customerusageday u ON u.partner_id = %(partner)s AND u.date = e.day
+    WHERE true {scope_u}
+    {days}
 ),
 g AS MATERIALIZED (
     SELECT GROUPING(c.account_id, c.month) AS level, c.account_id, c.month, c.currency,
            sum(c.cost) AS cost, sum(c.credit) AS credit, sum(c.reward) AS reward
     FROM c
     GROUP BY GROUPING SETS ((c.month, c.currency), (c.account_id, c.currency))
+    HAVING sum(c.rows) > 0
 ),
 customers AS (
     SELECT g.account_id, a.name, g.currency, g.cost, g.credit, g.reward
     FROM g JOIN accounts_account a ON a.id = g.account_id
-    WHERE g.level = 1 {{search}}
+    WHERE g.level = 1 {search}
 )"""  # noqa: S608 (constant fragments; the partner, the period, the accounts and the search are bound)
-# one query answers the page: the customers' page in the order asked for, how many customers, each month
+# one query answers the page: the customers' page in the order asked for, how many customers, each month —
+# and how many of the months it found stale (read without the day by day part, it is asked again with it)
 STATISTICS = (
     STATISTICS_SOURCE
     + """
@@ -282,6 +280,8 @@ STATISTICS = (
  FROM customers ORDER BY {order} LIMIT {limit} OFFSET {offset})
 UNION ALL
 SELECT 'count', count(*), NULL, NULL, NULL, NULL, NULL, NULL FROM customers
+UNION ALL
+SELECT 'stale', count(*), NULL, NULL, NULL, NULL, NULL, NULL FROM spans WHERE NOT kept
 UNION ALL
 (SELECT 'month', NULL, NULL, month, currency, cost, credit, reward FROM g WHERE level = 2
  ORDER BY month, currency)
@@ -356,38 +356,47 @@ class CommissionStatistics:
         start,
         finish,
         account_ids,
-        whole: list[datetime.date],
-        days: list[tuple[datetime.date, datetime.date]],
         q="",
         page: slice,
         using=DEFAULT_DB_ALIAS,
     ):
         self.partner_id, self.start, self.finish = partner_id, start, finish
-        self.whole, self.days = whole, days
         self.account_ids, self.q, self.page, self.using = account_ids, q, page, using
         self.order = CUSTOMER_DEFAULT_ORDER
         self._result = None
         self.customers = CustomerFigures(self)
 
-    def _sql(self, template: str, **parts) -> tuple[str, dict]:
-        scope = "AND s.account_id = ANY(%(accounts)s)" if self.account_ids is not None else ""
+    def _sql(self, template: str, *, days: bool = True, **parts) -> tuple[str, dict]:
+        """``template`` for this page; with the day by day part of stale months (``days``) or without it (a
+        query that then finds a stale month says so)."""
+        limited = self.account_ids is not None
+        scope = "AND s.account_id = ANY(%(accounts)s)" if limited else ""
+        scope_u = "AND u.account_id = ANY(%(accounts)s)" if limited else ""
         search = "AND a.name ILIKE %(q)s" if self.q else ""
-        days = " OR ".join(
-            f"c.date >= %(first_{n})s AND c.date <= %(last_{n})s" for n in range(len(self.days))
+        query = template.format(
+            rates=STATISTICS_RATES if days else "",
+            days=STATISTICS_DAYS.format(scope=scope) if days else "",
+            scope_u=scope_u,
+            search=search,
+            **parts,
         )
-        query = template.format(scope=scope, search=search, days=days or "false", **parts)
         escaped = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        months = MonthRange(self.start.replace(day=1), self.finish.replace(day=1)).months
         return query, {
-            "whole": self.whole,
-            **{f"first_{n}": first for n, (first, _last) in enumerate(self.days)},
-            **{f"last_{n}": last for n, (_first, last) in enumerate(self.days)},
+            # each month's span of the period: from its first day in the period to its last
+            "months": months,
+            "firsts": [max(month, self.start) for month in months],
+            "lasts": [min(month_after(month) - datetime.timedelta(days=1), self.finish) for month in months],
             "partner": self.partner_id,
             "start": self.start,
             "finish": self.finish,
             "accounts": self.account_ids or [],
             "q": f"%{escaped}%",
-            "zone": settings.TIME_ZONE,
-            "deal_days": ProgramSettings.current().deal_subaccount_days,
+            **(
+                {"zone": settings.TIME_ZONE, "deal_days": ProgramSettings.current().deal_subaccount_days}
+                if days
+                else {}
+            ),
         }
 
     @property
@@ -396,27 +405,34 @@ class CommissionStatistics:
             self._result = self.query(self.page.stop - self.page.start, self.page.start)
         return self._result
 
-    def query(self, limit: int, offset: int) -> dict:
-        query, params = self._sql(STATISTICS, order=self.order, limit=int(limit), offset=int(offset))
+    def query(self, limit: int, offset: int, *, days: bool = False) -> dict:
+        """One page of customers, their count and the months: from the customers' running sums alone (one
+        short query), or, when a month of the period is stale, again with that month worked out day by day."""
+        query, params = self._sql(
+            STATISTICS, days=days, order=self.order, limit=int(limit), offset=int(offset)
+        )
         result = {"customers": [], "count": 0, "months": []}
         with connections[self.using].cursor() as cursor:
             cursor.execute(query, params)
-            for kind, account_id, name, month, currency, *money in cursor.fetchall():
-                if kind == "customer":
-                    result["customers"].append(
-                        {
-                            "id": account_id,
-                            "name": name,
-                            "currency": currency,
-                            **_figures(STATISTICS_MONEY, money),
-                        }
-                    )
-                elif kind == "count":
-                    result["count"] = int(account_id)
-                else:
-                    result["months"].append(
-                        {"month": month, "currency": currency, **_figures(STATISTICS_MONEY, money)}
-                    )
+            rows = cursor.fetchall()
+        if not days and any(kind == "stale" and stale for kind, stale, *_rest in rows):
+            return self.query(limit, offset, days=True)
+        for kind, account_id, name, month, currency, *money in rows:
+            if kind == "customer":
+                result["customers"].append(
+                    {
+                        "id": account_id,
+                        "name": name,
+                        "currency": currency,
+                        **_figures(STATISTICS_MONEY, money),
+                    }
+                )
+            elif kind == "count":
+                result["count"] = int(account_id)
+            elif kind == "month":
+                result["months"].append(
+                    {"month": month, "currency": currency, **_figures(STATISTICS_MONEY, money)}
+                )
         return result
 
     @property

@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TenantModel, TenantQuerySet
-from portal.money import ZERO, BillingAmountField, Currency, MoneyField
+from portal.money import BILLING_PLACES, ZERO, BillingAmountField, Currency, MoneyField
 from portal.paths import object_path
 from portal.periods import add_months, quarter_start
 
@@ -308,6 +308,43 @@ class UsageRewardDay(TenantModel):
 
     def __str__(self):
         return f"{self.partner_id} {self.date} {self.currency}"
+
+
+class CustomerUsageDay(TenantModel):
+    """Partner × customer (account) × day × currency, every day of a month from the customer's first with
+    consumption in it: its month's cost, credit and reward (unrounded, each day at its rates, as the detailed
+    report's rows earn) up to and including the day, and how many daily aggregate rows made them — so
+    Commission statistics reads a customer's part of a month, whole or cut by the period, as one row (or the
+    difference of two), whatever the number of its subaccounts, folders and days. Kept by the import with the
+    reward rollup (``finance.usage_rewards``) and valid like it: while its month's ``UsageRewardMonth`` row
+    exists (a change of the rates, the deals, own use, referred customers or a subaccount's customer deletes
+    it in its transaction)."""
+
+    account_field = "account_id"
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    cost = BillingAmountField()
+    credit = BillingAmountField(help_text=_("negative, as billing gives it"))
+    # billing's places times a rate's four: the exact product, summed
+    reward = models.DecimalField(max_digits=34, decimal_places=BILLING_PLACES + 4, default=ZERO)
+    rows = models.BigIntegerField(default=0)  # daily aggregate rows up to the day: whether the period has any
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "date", "account", "currency"], name="uniq_customer_usage_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.account_id} {self.date} {self.currency}"
 
 
 class CustomerMonth(TenantModel):

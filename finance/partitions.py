@@ -157,8 +157,14 @@ def detach_before(month: datetime.date) -> list[Partition]:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{DETACH_LOCK_TIMEOUT}'")
             cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {part.name}")
-            # Subaccount details' daily aggregates go with the month's rows (the monthly aggregates stay)
-            for aggregate in ("finance_dailyusage", "finance_dailyskuusage", "finance_usagerewardday"):
+            # Subaccount details' and Commission statistics' daily aggregates go with the month's rows (the
+            # monthly aggregates stay)
+            for aggregate in (
+                "finance_dailyusage",
+                "finance_dailyskuusage",
+                "finance_usagerewardday",
+                "finance_customerusageday",
+            ):
                 cursor.execute(
                     f"DELETE FROM {aggregate} WHERE date >= %s AND date < %s",  # noqa: S608 (constant names)
                     [part.first, part.end],

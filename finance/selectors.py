@@ -1028,16 +1028,13 @@ def commission_statistics(
 ) -> CommissionStatistics:
     """The figures of the commission report of ``start`` … ``finish`` that ``membership`` may download — the
     same rows (its partner's, of the customers it sees) summed per currency, month and customer, to the
-    last digit — with one page of the customers (whose name holds ``q``): one small query now (which months
-    are whole: _whole_months) and one when first read, from the monthly and daily aggregates."""
+    last digit — with one page of the customers (whose name holds ``q``): one query when first read, from
+    the customers' running sums the import keeps (finance.commission.STATISTICS_SOURCE)."""
     first = (max(page, 1) - 1) * per_page
-    months = _whole_months(membership.partner_id, start, finish, using)
     return CommissionStatistics(
         partner_id=membership.partner_id,
         start=start,
         finish=finish,
-        whole=months.whole,
-        days=months.days,
         account_ids=report_accounts(membership),
         q=q,
         page=slice(first, first + per_page),

@@ -94,6 +94,29 @@ SELECT %(partner)s, date, currency, sum(sum(up)) OVER (PARTITION BY currency ORD
 FROM steps
 GROUP BY date, currency
 """  # noqa: S608 (constant fragments; the partner and the month are bound)
+# one partner's month per customer for Commission statistics (``CustomerUsageDay``): each customer's cost,
+# credit and reward (each daily aggregate row at its day's rates: what the detailed report's rows of the day
+# earn, unrounded) and its count of rows, summed from the month's start up to each day — every day from the
+# customer's first with data in the month to the month's end, so a day's row is there to be read by its date
+REBUILD_CUSTOMER_DAYS_SQL = f"""
+WITH {CTES},
+daily AS (
+    SELECT s.account_id, c.date, c.currency, sum(c.cost) AS cost, sum(c.credit) AS credit,
+           sum({REWARD.format(paid="c.paid")}) AS reward, count(*) AS rows
+    FROM finance_dailyusage c {REWARD_JOINS}
+    WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s
+    GROUP BY s.account_id, c.date, c.currency
+),
+spans AS (SELECT account_id, currency, min(date) AS first FROM daily GROUP BY account_id, currency)
+INSERT INTO finance_customerusageday (partner_id, account_id, date, currency, cost, credit, reward, rows)
+SELECT %(partner)s, sp.account_id, g.day, sp.currency,
+       sum(COALESCE(x.cost, 0)) OVER w, sum(COALESCE(x.credit, 0)) OVER w, sum(COALESCE(x.reward, 0)) OVER w,
+       sum(COALESCE(x.rows, 0)) OVER w
+FROM spans sp
+CROSS JOIN LATERAL (SELECT sp.first + n AS day FROM generate_series(0, %(last)s::date - sp.first) n) g
+LEFT JOIN daily x ON x.account_id = sp.account_id AND x.currency = sp.currency AND x.date = g.day
+WINDOW w AS (PARTITION BY sp.account_id, sp.currency ORDER BY g.day)
+"""  # noqa: S608 (constant fragments; the partner and the month are bound)
 REBUILD_MONTH_SQL = f"""
 WITH {CTES}
 INSERT INTO finance_usagerewardmonth (partner_id, month, digest)
@@ -103,18 +126,26 @@ WHERE finance_usagerewardmonth.digest IS DISTINCT FROM EXCLUDED.digest
 """  # noqa: S608 (constant fragments; the partner and the month are bound)
 
 
-def usage_rewards_rebuild(*, start: datetime.date, end: datetime.date, partner_id: int | None = None) -> None:
+def usage_rewards_rebuild(
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    partner_id: int | None = None,
+    customers: bool = True,
+) -> None:
     """Rebuild the reward rollup of every month from ``start`` to ``end`` (whole months, both included) — of
     one partner, or of every partner with daily aggregates then — from the daily aggregates and the rates,
-    deals, own use and referred customers as they are now, with the digest of those. Set-based per partner
-    and month; a rerun gives the same rows."""
+    deals, own use and referred customers as they are now, with the digest of those, and Commission
+    statistics' customer sums (``CustomerUsageDay``) beside it, valid while the same month row stands
+    (``customers``: False only for a migration from before their table). Set-based per partner and month; a
+    rerun gives the same rows."""
     first, after = start.replace(day=1), month_after(end)
     with connection.cursor() as cursor:
         if partner_id is None:
             cursor.execute(
                 "SELECT DISTINCT partner_id FROM finance_dailyusage WHERE date >= %s AND date < %s "
                 "UNION SELECT DISTINCT partner_id FROM finance_usagerewardday WHERE date >= %s AND date < %s",
-                [first, after, first, after],
+                [first, after, first, after],  # the customer sums' partners are the reward rollup's
             )
             partners = sorted(row[0] for row in cursor.fetchall())
         else:
@@ -139,6 +170,16 @@ def usage_rewards_rebuild(*, start: datetime.date, end: datetime.date, partner_i
                         params,
                     )
                     cursor.execute(REBUILD_DAYS_SQL, params)
+                    if customers:
+                        # a rebuild's plan is costly only on paper (a series of days per customer): no JIT,
+                        # whose compiling would take seconds for a statement of a fraction of one
+                        cursor.execute("SET LOCAL jit = off")
+                        cursor.execute(
+                            "DELETE FROM finance_customerusageday WHERE partner_id = %(partner)s"
+                            " AND date >= %(month)s AND date < %(end)s",
+                            params,
+                        )
+                        cursor.execute(REBUILD_CUSTOMER_DAYS_SQL, params)
                     cursor.execute(REBUILD_MONTH_SQL, params)
                 month = end_
 

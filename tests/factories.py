@@ -17,6 +17,7 @@ from finance.models import (
     ConsumptionImport,
     CustomerInvoice,
     CustomerMonth,
+    CustomerUsageDay,
     DailySkuUsage,
     DailyUsage,
     DealUsage,
@@ -303,6 +304,19 @@ class UsageRewardDayFactory(factory.django.DjangoModelFactory):
     currency = "RUB"
     upto = Decimal("1.00")
     onward = Decimal("1.00")
+
+
+class CustomerUsageDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerUsageDay
+
+    partner = factory.SubFactory(PartnerFactory)
+    account = factory.SubFactory(AccountFactory, partner=factory.SelfAttribute("..partner"))
+    date = datetime.date(2026, 10, 1)
+    currency = "RUB"
+    cost = Decimal("1.00")
+    reward = Decimal("0.10")
+    rows = 1
 
 
 class MonthlyConsumptionFactory(factory.django.DjangoModelFactory):

@@ -13,7 +13,7 @@ def fill(apps, schema_editor):
         cursor.execute("SELECT min(date), max(date) FROM finance_dailyusage")
         first, last = cursor.fetchone()
     if first is not None:
-        usage_rewards_rebuild(start=first, end=last)
+        usage_rewards_rebuild(start=first, end=last, customers=False)  # their table comes in a later one
 
 
 class Migration(migrations.Migration):

@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from finance.models import Program
+from finance.models import CustomerUsageDay, Program, RebateTerm, UsageRewardMonth
 from finance.services import monthly_consumption_rebuild
+from portal.periods import month_after
 from portal.permissions import Role
 from subaccounts.models import Subaccount
 from tests.factories import (
@@ -122,14 +123,23 @@ def world(partner, terms):
 @pytest.mark.parametrize(
     "period",
     [
-        PERIOD,  # two months cut by the period: day by day
-        {"start": "2026-09-01", "finish": "2026-11-30"},  # November whole: its monthly aggregate
+        PERIOD,  # two months cut by the period: a customer's month is the difference of two days' sums
+        {"start": "2026-09-01", "finish": "2026-11-30"},  # November whole: its last day's sums
     ],
 )
+@pytest.mark.parametrize("kept", [True, False], ids=["customer sums", "stale months: day by day"])
 def test_figures_agree_to_the_kopeck_with_the_detailed_report(
-    world, member, client_for, commission_report, period
+    world, member, client_for, commission_report, period, kept
 ):
     client = client_for(member())
+    assert UsageRewardMonth.objects.filter(month__in=[OCT, NOV]).count() == 2  # the import's rollup stands
+    if not kept:  # what a change of the rates, deals, own use or referred customers does to the months
+        UsageRewardMonth.objects.all().delete()
+    assert_agrees(client, commission_report, period)
+
+
+def assert_agrees(client, commission_report, period):
+    """The page's months, totals and customers are the detailed report's rows of ``period`` summed."""
     rows = commission_report(client, period["start"], period["finish"])
     assert rows
     accounts = dict(Subaccount.objects.values_list("billing_account_id", "account_id"))
@@ -158,6 +168,73 @@ def test_figures_agree_to_the_kopeck_with_the_detailed_report(
         (r["Month"], r["Currency"]): tuple(Decimal(r[h]) for h in ("Consumption cost", "Credits", "Reward"))
         for r in months
     } == {(f"{m:%Y-%m}", c): tuple(v) for (m, c), v in by_month.items()}  # the export: unrounded, exact
+
+
+DEC = datetime.date(2026, 12, 1)
+
+
+def report_sums(client, commission_report) -> dict:
+    """From scratch, from the detailed report of October and November: each customer's cost, credit and reward
+    of its month up to each day, from its first day with rows in the month to the month's end."""
+    accounts = dict(Subaccount.objects.values_list("billing_account_id", "account_id"))
+    days: dict = defaultdict(lambda: defaultdict(lambda: [Decimal(0)] * 3))
+    for row in commission_report(client, "2026-10-01", "2026-11-30"):
+        day = datetime.date.fromisoformat(row["date"])
+        sums = days[(accounts[row["billing_account_id"]], row["currency"], day.replace(day=1))][day]
+        sums[:] = [s + Decimal(row[m]) for s, m in zip(sums, MONEY, strict=True)]
+    expected = {}
+    for (account, currency, month), sums in days.items():
+        running, day = [Decimal(0)] * 3, min(sums)
+        while day < month_after(month):
+            running = [r + s for r, s in zip(running, sums.get(day, [0, 0, 0]), strict=True)]
+            expected[(account, day, currency)] = tuple(running)
+            day += datetime.timedelta(days=1)
+    return expected
+
+
+def kept_sums() -> dict:
+    return {
+        (r.account_id, r.date, r.currency): (r.cost, r.credit, r.reward)
+        for r in CustomerUsageDay.objects.filter(date__gte=OCT, date__lt=DEC)
+    }
+
+
+def test_the_customer_sums_are_the_reports_after_an_import_and_each_change(
+    world, partner, member, client_for, commission_report
+):
+    """The kept sums equal the report's rows summed from scratch after the import and a re-import; a change of
+    the rates, a deal or a subaccount's customer takes the months it touches off them at once (the page is
+    then worked out day by day and still agrees), and the next import of those months brings them back."""
+    client = client_for(member())
+
+    def rebuilt_and_agreeing(months: list[datetime.date]):
+        assert set(UsageRewardMonth.objects.values_list("month", flat=True)) == {OCT, NOV} - set(months)
+        assert_agrees(client, commission_report, PERIOD)
+        monthly_consumption_rebuild(start=OCT, end=NOV, partner_id=partner.pk)  # the months imported again
+        assert kept_sums() == report_sums(client, commission_report)
+        assert_agrees(client, commission_report, PERIOD)
+
+    rebuilt_and_agreeing([])
+    a1, a2 = (Subaccount.objects.get(billing_account_id=b) for b in ("ba-a1", "ba-a2"))
+    use(a1, datetime.date(2026, 10, 25), "5.5")  # a re-import of October with one more row
+    assert kept_sums() == report_sums(client, commission_report)
+    RebateTermFactory(
+        program=Program.PARTNER_BONUS, rate=Decimal("0.2000"), valid_from=datetime.date(2026, 11, 5)
+    )
+    rebuilt_and_agreeing([NOV])
+    term = RebateTerm.objects.get(rate=Decimal("0.2000"))
+    term.rate = Decimal("0.0500")
+    term.save()
+    rebuilt_and_agreeing([NOV])
+    a2.account = AccountFactory(partner=partner, name="Umbrella")  # to a new customer, neither with a deal
+    a2.save()
+    rebuilt_and_agreeing([OCT, NOV])
+    created_on(a1, datetime.date(2026, 10, 2))  # in time for Acme's deal, decided on 1 October
+    RegistrationFactory(
+        account=world["acme"], kind="deal", status="approved",
+        decided_at=datetime.datetime(2026, 10, 1, 12, tzinfo=datetime.UTC),
+    )  # fmt: skip
+    rebuilt_and_agreeing([OCT, NOV])
 
 
 def test_figures_are_the_rules_worked_by_hand(partner, terms, member, client_for):

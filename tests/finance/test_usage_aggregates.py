@@ -28,6 +28,7 @@ from finance.deal_usage import LOCK_ALL, LOCK_PARTNER, deal_usage_rebuild
 from finance.importer import COLUMNS, load
 from finance.models import (
     CustomerMonth,
+    CustomerUsageDay,
     DailySkuUsage,
     DailyUsage,
     DealUsage,
@@ -317,6 +318,7 @@ def aggregates() -> dict[str, set]:
         "customer": CustomerMonth,
         "reward_day": UsageRewardDay,
         "reward_month": UsageRewardMonth,
+        "customer_day": CustomerUsageDay,
     }
     return {
         name: {tuple(row) for row in model.objects.values_list(*[f.attname for f in model._meta.fields][1:])}
@@ -335,6 +337,7 @@ def from_scratch() -> dict[str, set]:
             CustomerMonth,
             UsageRewardDay,
             UsageRewardMonth,
+            CustomerUsageDay,
         )
         for model in models:
             model.objects.all().delete()
