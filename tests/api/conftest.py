@@ -1,0 +1,50 @@
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from access import services
+from access.models import ApiToken
+
+EVERYTHING = {section: ApiToken.Level.WRITE for section in ApiToken.Section.values}
+
+
+@pytest.fixture
+def token_for():
+    """``token_for(membership, scopes=…)`` -> (ApiToken, the secret shown once)."""
+
+    def make(membership, scopes=None, days=30, name="ERP"):
+        return services.api_token_create(
+            membership=membership,
+            actor=membership.user,
+            name=name,
+            scopes=EVERYTHING if scopes is None else scopes,
+            expires_at=timezone.now() + datetime.timedelta(days=days),
+        )
+
+    return make
+
+
+class ApiClient(Client):
+    """A test client that sends the bearer token and JSON bodies."""
+
+    def __init__(self, secret, **kwargs):
+        super().__init__(HTTP_AUTHORIZATION=f"Bearer {secret}", **kwargs)
+
+    def post(self, path, data=None, **kwargs):
+        return super().post(path, data or {}, content_type="application/json", **kwargs)
+
+    def patch(self, path, data=None, **kwargs):
+        return super().patch(path, data or {}, content_type="application/json", **kwargs)
+
+
+@pytest.fixture
+def api_for(token_for):
+    """``api_for(membership, scopes=…)`` -> a client whose requests carry a fresh token of the membership."""
+
+    def make(membership, **kwargs):
+        _token, secret = token_for(membership, **kwargs)
+        return ApiClient(secret)
+
+    return make
