@@ -33,10 +33,16 @@ class ApiClient(Client):
         super().__init__(HTTP_AUTHORIZATION=f"Bearer {secret}", **kwargs)
 
     def post(self, path, data=None, **kwargs):
-        return super().post(path, data or {}, content_type="application/json", **kwargs)
+        kwargs.setdefault("content_type", "application/json")
+        return super().post(path, data or {}, **kwargs)
 
     def patch(self, path, data=None, **kwargs):
-        return super().patch(path, data or {}, content_type="application/json", **kwargs)
+        kwargs.setdefault("content_type", "application/json")
+        return super().patch(path, data or {}, **kwargs)
+
+    def put(self, path, data=None, **kwargs):
+        kwargs.setdefault("content_type", "application/json")
+        return super().put(path, data or {}, **kwargs)
 
 
 @pytest.fixture

@@ -87,15 +87,23 @@ def test_personal_data_is_masked_for_a_role_without_it(partner, member, api_for)
     AccountContactFactory(account=account, name="Ivan Petrov", email="ivan@customer.example")
     SubaccountFactory(partner=partner, account=account, customer_email="ivan@customer.example")
     viewer, viewer_pd = api_for(member(Role.VIEWER)), api_for(member(Role.VIEWER_PD))
-    assert viewer.get("/api/v1/accounts/").json()["results"][0]["contacts"][0]["email"] == "i***@customer.example"
-    assert viewer.get("/api/v1/subaccounts/").json()["results"][0]["customer_email"] == "i***@customer.example"
+    assert (
+        viewer.get("/api/v1/accounts/").json()["results"][0]["contacts"][0]["email"]
+        == "i***@customer.example"
+    )
+    assert (
+        viewer.get("/api/v1/subaccounts/").json()["results"][0]["customer_email"] == "i***@customer.example"
+    )
     assert viewer_pd.get("/api/v1/accounts/").json()["results"][0]["contacts"][0]["name"] == "Ivan Petrov"
 
 
 def test_a_restricted_member_sees_only_their_accounts(partner, member, api_for):
     from access import services
 
-    mine, hidden = AccountFactory(partner=partner, name="Mine"), AccountFactory(partner=partner, name="Hidden")
+    mine, hidden = (
+        AccountFactory(partner=partner, name="Mine"),
+        AccountFactory(partner=partner, name="Hidden"),
+    )
     admin = member()
     restricted = member(Role.EDITOR)
     services.membership_update(

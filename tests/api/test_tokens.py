@@ -53,7 +53,10 @@ def test_no_or_a_wrong_token_is_401_as_a_problem(header, member):
 
 def test_a_tampered_secret_is_refused(member, token_for):
     _token, secret = token_for(member())
-    assert ApiClient(secret[:-2] + ("AA" if not secret.endswith("AA") else "BB")).get(ACCOUNTS).status_code == 401
+    assert (
+        ApiClient(secret[:-2] + ("AA" if not secret.endswith("AA") else "BB")).get(ACCOUNTS).status_code
+        == 401
+    )
 
 
 def test_revoked_expired_and_removed_member_tokens_stop(member, token_for):
