@@ -1,7 +1,6 @@
 """Accounts and subaccounts through the API: the pages' services, rules, masking, audit trail and emails."""
 
 import pytest
-from django.core import mail
 from django.test import override_settings
 
 from access.models import AuditEvent
