@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.tables import BooleanColumn, DateTimeColumn, PortalTable, StatusColumn, TemplateColumn
 
 from .audit import action_label, describe
-from .models import AuditEvent, Invitation, Membership
+from .models import ApiToken, AuditEvent, Invitation, Membership
 
 
 class MembershipTable(PortalTable):
@@ -74,3 +74,33 @@ class AuditEventTable(PortalTable):
         model = AuditEvent
         fields = ("created_at", "actor", "action", "target", "ip_address", "details")
         empty_text = _("Nothing recorded yet.")
+
+
+class ApiTokenTable(PortalTable):
+    user = tables.Column(accessor="membership__user__email", verbose_name=_("User"))
+    scopes = tables.Column(verbose_name=_("Scopes"), orderable=False)
+    status = tables.Column(empty_values=(), orderable=False, verbose_name=_("Status"))
+    created_at = DateTimeColumn()
+    last_used_at = DateTimeColumn()
+    expires_at = DateTimeColumn()
+    actions = TemplateColumn(
+        template_name="access/_token_actions.html", verbose_name="", orderable=False, exclude_from_export=True
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("name", "user", "scopes", "created_at", "last_used_at", "expires_at", "status")
+        empty_text = _("No API tokens yet.")
+
+    def render_scopes(self, value):
+        return "; ".join(
+            f"{ApiToken.Section(section).label}: {ApiToken.Level(level).label}"
+            for section, level in sorted(value.items())
+        )
+
+    value_scopes = render_scopes
+
+    def render_status(self, record):
+        return str(record.status)
+
+    value_status = render_status

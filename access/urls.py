@@ -13,5 +13,8 @@ urlpatterns = [
     path("invitations/<int:pk>/revoke/", views.InvitationRevokeView.as_view(), name="invitation_revoke"),
     path("security/", views.SecurityView.as_view(), name="security"),
     path("audit/", views.AuditEventListView.as_view(), name="audit"),
+    path("tokens/", views.ApiTokenListView.as_view(), name="tokens"),
+    path("tokens/new/", views.ApiTokenCreateView.as_view(), name="token_create"),
+    path("tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token_revoke"),
     path("invitation/<str:token>/", views.AcceptInvitationView.as_view(), name="invitation"),
 ]

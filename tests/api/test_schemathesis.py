@@ -37,7 +37,7 @@ def _served_schema() -> dict:
 
 schema = schemathesis.openapi.from_dict(_served_schema())
 schema.app = application
-schema.config.generation.update(modes=["positive"], max_examples=5)
+schema.config.generation.update(modes=["positive"], max_examples=3)
 
 
 def test_the_schema_tested_is_the_one_served(client, db):
