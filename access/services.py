@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_scopes import scope
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from access.audit import audit
@@ -354,5 +355,6 @@ def api_token_used(token: ApiToken) -> None:
     """Note when the token was last used, at most once a minute (not a write per request)."""
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        with scope(partner=token.membership.partner_id):  # before the request's scope is open
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django_scopes import scope
 
 from access import services
 from access.models import ApiToken
@@ -27,10 +28,16 @@ def token_for():
 
 
 class ApiClient(Client):
-    """A test client that sends the bearer token and JSON bodies."""
+    """A test client that sends the bearer token and JSON bodies, each request with partner scopes on, as in
+    production: no scope is open until the API itself opens the token's (the tests' own reads and writes run
+    with scopes disabled, tests/conftest.py)."""
 
     def __init__(self, secret, **kwargs):
         super().__init__(HTTP_AUTHORIZATION=f"Bearer {secret}", **kwargs)
+
+    def request(self, **request):
+        with scope():
+            return super().request(**request)
 
     def post(self, path, data=None, **kwargs):
         kwargs.setdefault("content_type", "application/json")
