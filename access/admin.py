@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Invitation, Membership, Notification, UserPreferences
+from .models import ApiToken, AuditEvent, Invitation, Membership, Notification, UserPreferences
 
 
 @admin.register(Membership)
@@ -58,4 +58,18 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Made only by their member (access.services.api_token_create shows the secret once): here they are
+    looked at, and revoked by setting ``revoked_at``."""
+
+    list_display = ("name", "membership", "created_at", "last_used_at", "expires_at", "revoked_at")
+    search_fields = ("name", "prefix", "membership__user__email", "membership__partner__name")
+    readonly_fields = ("membership", "name", "prefix", "scopes", "created_by", "created_at", "last_used_at")
+    exclude = ("secret_hash",)
+
+    def has_add_permission(self, request):
         return False

@@ -29,6 +29,9 @@ ACTIONS = {
     "referral.link_deactivated": _("Referral link deactivated"),
     "referral.link_sent": _("Referral link sent by email"),
     "referral.signup": _("Customer joined through a referral link"),
+    "api_token.create": _("API token created"),
+    "api_token.revoke": _("API token revoked"),
+    "api.write": _("Change made through the API"),
 }
 
 
@@ -70,6 +73,22 @@ def describe(details: dict) -> str:
 
 
 _client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_client_ip", default=None)
+# the API token a request acts with (api/authentication.py): every entry it writes names the token
+_api_token: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_api_token", default=None)
+
+
+class through_token:  # noqa: N801 - used as a context manager, like a function
+    """Within it, every audit entry says which API token (by its name) made the change."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self):
+        self._reset = _api_token.set(self.name)
+        return self
+
+    def __exit__(self, *exc):
+        _api_token.reset(self._reset)
 
 
 class AuditMiddleware:
@@ -87,11 +106,14 @@ class AuditMiddleware:
 def audit(*, partner_id: int, actor, action: str, target: str, details: dict | None = None):
     """Append one entry to the partner's audit trail (who, what, on what, from which address)."""
 
+    details = dict(details or {})
+    if (token_name := _api_token.get()) is not None:
+        details.setdefault("api_token", token_name)
     return AuditEvent.objects.create(
         partner_id=partner_id,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         target=str(target)[:255],
-        details=details or {},
+        details=details,
         ip_address=_client_ip.get(),
     )

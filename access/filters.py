@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.permissions import Role
 
 from .audit import ACTIONS
-from .models import AuditEvent, Invitation, Membership, Notification
+from .models import ApiToken, AuditEvent, Invitation, Membership, Notification
 
 
 class MembershipFilter(django_filters.FilterSet):
@@ -69,3 +69,23 @@ class NotificationFilter(django_filters.FilterSet):
 
     def filter_state(self, queryset, name, value):
         return queryset.filter(read_at__isnull=value == "unread")
+
+
+class ApiTokenFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    live = django_filters.ChoiceFilter(
+        choices=[("live", _("Not revoked")), ("revoked", _("Revoked"))],
+        method="filter_live",
+        empty_label=_("Any"),
+        label=_("Status"),
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["q", "live"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(membership__user__email__icontains=value))
+
+    def filter_live(self, queryset, name, value):
+        return queryset.filter(revoked_at__isnull=value == "live")

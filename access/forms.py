@@ -7,7 +7,7 @@ from portal.forms import PortalModelForm
 from portal.permissions import Role
 from portal.widgets import SearchSelectMultiple
 
-from .models import Invitation, Membership, Notification
+from .models import ApiToken, Invitation, Membership, Notification
 from .services import granted_accounts
 
 
@@ -89,3 +89,32 @@ class NotificationEmailForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+
+
+class ApiTokenForm(forms.Form):
+    """A token for the member's own systems: a name, what it may reach (per section) and how long it lives."""
+
+    NONE = ""
+    LEVELS = [(NONE, _("No access")), *ApiToken.Level.choices]
+    DAYS = [(30, _("30 days")), (90, _("90 days")), (180, _("180 days")), (365, _("1 year"))]
+
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("Which system uses it, e.g. “Billing sync”.")
+    )
+    accounts = forms.ChoiceField(label=ApiToken.Section.ACCOUNTS.label, choices=LEVELS, required=False)
+    finance = forms.ChoiceField(label=ApiToken.Section.FINANCE.label, choices=LEVELS, required=False)
+    tools = forms.ChoiceField(label=ApiToken.Section.TOOLS.label, choices=LEVELS, required=False)
+    days = forms.TypedChoiceField(label=_("Expires in"), choices=DAYS, coerce=int, initial=90)
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(cleaned.get(s) for s in ApiToken.Section.values):
+            raise forms.ValidationError(_("Give the token at least one section to read."))
+        return cleaned
+
+    def scopes(self) -> dict:
+        return {s: self.cleaned_data[s] for s in ApiToken.Section.values if self.cleaned_data.get(s)}

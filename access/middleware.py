@@ -5,8 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 # Where a user without a second factor may still go: allauth (to set it up, or log out), the partner
-# switch (to a partner that does not require it), static files.
-OPEN_PREFIXES = ("/auth/", "/switch-partner/", "/static/", "/i18n/")
+# switch (to a partner that does not require it), static files, the API (its tokens, not the session,
+# authenticate; they are made on pages that do require the second factor).
+OPEN_PREFIXES = ("/auth/", "/switch-partner/", "/static/", "/i18n/", "/api/")
 
 
 class RequireTwoFactorMiddleware:

@@ -214,3 +214,62 @@ class Notification(TenantModel):
         from .notifications import text
 
         return text(self)
+
+
+class ApiToken(TenantModel):
+    """A key for the partner's own systems (the API, ``/api/v1/``): it acts as one membership — that member's
+    role and customer restriction, read afresh at every request — narrowed further by its scopes (per
+    section, read or read and write) and its expiry.
+
+    Only a SHA-256 of the secret is kept: the whole token is shown once, when it is made. ``prefix`` (not
+    secret) finds the row; the hash is then compared in constant time (access/tokens.py)."""
+
+    class Section(models.TextChoices):
+        ACCOUNTS = "accounts", _("Accounts and subaccounts")
+        FINANCE = "finance", _("Finance")
+        TOOLS = "tools", _("Sales tools")
+
+    class Level(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Read and write")
+
+    partner_field = "membership__partner"
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    # {"accounts": "write", "finance": "read"}: a section left out is not reachable with the token
+    scopes = models.JSONField(_("scopes"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("access:tokens")
+
+    def allows(self, section: str, *, write: bool) -> bool:
+        level = self.scopes.get(section)
+        return level == self.Level.WRITE if write else level in (self.Level.READ, self.Level.WRITE)
+
+    @property
+    def status(self) -> str:
+        from django.utils import timezone
+
+        if self.revoked_at:
+            return _("Revoked")
+        if self.expires_at <= timezone.now():
+            return _("Expired")
+        return _("Active")

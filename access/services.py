@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_scopes import scope
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from access.audit import audit
@@ -20,8 +21,8 @@ from accounts.models import Account
 from portal import links, outbox
 from portal.permissions import Role
 
-from . import tasks
-from .models import Invitation, Membership
+from . import tasks, tokens
+from .models import ApiToken, Invitation, Membership
 
 ACCOUNT_PERM = "accounts.access_account"
 INVITATION_LINK = links.SingleUseLink(salt="access.invitation", key="i")
@@ -104,6 +105,10 @@ def membership_remove(*, membership: Membership, actor) -> Membership:
     membership.removed_at = timezone.now()
     membership.save(update_fields=["removed_at"])
     _set_accounts(membership, ())
+    # a removed member's tokens stop at once, and stay stopped should the user be invited back
+    ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).update(
+        revoked_at=membership.removed_at
+    )
     audit(
         partner_id=membership.partner_id,
         actor=actor,
@@ -275,3 +280,81 @@ def partner_security_update(*, partner, actor, require_two_factor: bool):
         details={"require_two_factor": {"before": before, "after": require_two_factor}},
     )
     return partner
+
+
+# API tokens -----------------------------------------------------------------------------------------------
+
+
+API_TOKEN_MAX_DAYS = 366
+
+
+def _check_scopes(scopes: dict) -> dict:
+    cleaned = {
+        section: level
+        for section, level in scopes.items()
+        if section in ApiToken.Section.values and level in ApiToken.Level.values
+    }
+    if not cleaned:
+        raise ValidationError({"scopes": _("Give the token at least one section to read.")})
+    return cleaned
+
+
+@transaction.atomic
+def api_token_create(
+    *, membership: Membership, actor, name: str, scopes: dict, expires_at: datetime.datetime
+) -> tuple[ApiToken, str]:
+    """A new token acting as ``membership``; returns it with its secret — the one time the secret exists
+    outside the caller's hands (only its SHA-256 is stored)."""
+    if expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("Choose an expiry date in the future.")})
+    if expires_at > timezone.now() + datetime.timedelta(days=API_TOKEN_MAX_DAYS):
+        raise ValidationError(
+            {"expires_at": _("A token lives at most %(days)s days.") % {"days": API_TOKEN_MAX_DAYS}}
+        )
+    secret, prefix = tokens.new_secret()
+    token = ApiToken.objects.create(
+        membership=membership,
+        name=name,
+        prefix=prefix,
+        secret_hash=tokens.digest(secret),
+        scopes=_check_scopes(scopes),
+        created_by=actor,
+        expires_at=expires_at,
+    )
+    audit(
+        partner_id=membership.partner_id,
+        actor=actor,
+        action="api_token.create",
+        target=name,
+        details={
+            "user": membership.user.email,
+            "scopes": token.scopes,
+            "expires": expires_at.date().isoformat(),
+        },
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
+    if token.revoked_at is not None:
+        raise ValidationError(_("This token has already been revoked."))
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit(
+        partner_id=token.membership.partner_id,
+        actor=actor,
+        action="api_token.revoke",
+        target=token.name,
+        details={"user": token.membership.user.email},
+    )
+    return token
+
+
+def api_token_used(token: ApiToken) -> None:
+    """Note when the token was last used, at most once a minute (not a write per request)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
+        with scope(partner=token.membership.partner_id):  # before the request's scope is open
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -12,7 +12,7 @@ from portal.tables import (
 )
 
 from .audit import action_label, describe
-from .models import AuditEvent, Invitation, Membership, Notification
+from .models import ApiToken, AuditEvent, Invitation, Membership, Notification
 
 
 class MembershipTable(PortalTable):
@@ -105,3 +105,33 @@ class NotificationTable(PortalTable):
 
     def value_text(self, record):
         return record.text
+
+
+class ApiTokenTable(PortalTable):
+    user = tables.Column(accessor="membership__user__email", verbose_name=_("User"))
+    scopes = tables.Column(verbose_name=_("Scopes"), orderable=False)
+    status = tables.Column(empty_values=(), orderable=False, verbose_name=_("Status"))
+    created_at = DateTimeColumn()
+    last_used_at = DateTimeColumn()
+    expires_at = DateTimeColumn()
+    actions = TemplateColumn(
+        template_name="access/_token_actions.html", verbose_name="", orderable=False, exclude_from_export=True
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("name", "user", "scopes", "created_at", "last_used_at", "expires_at", "status")
+        empty_text = _("No API tokens yet.")
+
+    def render_scopes(self, value):
+        return "; ".join(
+            f"{ApiToken.Section(section).label}: {ApiToken.Level(level).label}"
+            for section, level in sorted(value.items())
+        )
+
+    value_scopes = render_scopes
+
+    def render_status(self, record):
+        return str(record.status)
+
+    value_status = render_status

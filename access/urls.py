@@ -17,5 +17,8 @@ urlpatterns = [
     path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification"),
     path("notifications/read/", views.NotificationsReadView.as_view(), name="notifications_read"),
     path("notifications/email/", views.NotificationSettingsView.as_view(), name="notification_settings"),
+    path("tokens/", views.ApiTokenListView.as_view(), name="tokens"),
+    path("tokens/new/", views.ApiTokenCreateView.as_view(), name="token_create"),
+    path("tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token_revoke"),
     path("invitation/<str:token>/", views.AcceptInvitationView.as_view(), name="invitation"),
 ]

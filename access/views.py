@@ -1,8 +1,11 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -20,16 +23,17 @@ from portal.views import (
 )
 
 from . import language, notifications, selectors, services
-from .filters import AuditEventFilter, InvitationFilter, MembershipFilter, NotificationFilter
+from .filters import ApiTokenFilter, AuditEventFilter, InvitationFilter, MembershipFilter, NotificationFilter
 from .forms import (
+    ApiTokenForm,
     InvitationForm,
     MembershipForm,
     NotificationEmailForm,
     SecurityForm,
     SignUpFromInvitationForm,
 )
-from .models import AuditEvent, Invitation, Membership, Notification
-from .tables import AuditEventTable, InvitationTable, MembershipTable, NotificationTable
+from .models import ApiToken, AuditEvent, Invitation, Membership, Notification
+from .tables import ApiTokenTable, AuditEventTable, InvitationTable, MembershipTable, NotificationTable
 
 
 class MemberListView(PortalListView):
@@ -173,6 +177,80 @@ class AuditEventListView(PortalListView):
     right = Right.ACCESS_MANAGE
     section = "access"
     title = _("Audit trail")
+
+
+class ApiTokenScope:
+    """API tokens: every member makes and revokes their own (a token acts as its maker, so nobody makes one
+    for someone else); whoever manages access also sees and revokes every token of the partner — a leaked
+    token is stopped by the administrator without waiting for its owner."""
+
+    right = Right.PORTAL
+    section = "access"
+
+    def get_queryset(self):
+        tokens = ApiToken.objects.select_related("membership__user").restrict(self.membership)
+        if self.membership.has(Right.ACCESS_MANAGE):
+            return tokens
+        return tokens.filter(membership=self.membership)
+
+
+class ApiTokenListView(ApiTokenScope, PortalListView):
+    queryset = ApiToken.objects.all()
+    table_class = ApiTokenTable
+    filterset_class = ApiTokenFilter
+    title = _("API tokens")
+    create_url_name = "access:token_create"
+    create_label = _("New token")
+    template_name = "access/token_list.html"
+
+
+class ApiTokenCreateView(PortalMixin, FormView):
+    right = Right.PORTAL
+    section = "access"
+    form_class = ApiTokenForm
+    template_name = "portal/object_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "membership": self.membership}
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("title", _("New API token"))
+        kwargs.setdefault("cancel_url", reverse("access:tokens"))
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            token, secret = services.api_token_create(
+                membership=self.membership,
+                actor=self.request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.scopes(),
+                expires_at=timezone.now() + datetime.timedelta(days=form.cleaned_data["days"]),
+            )
+        except services.ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        # shown once, never stored: the page is not cached and the secret is nowhere else
+        response = render(
+            self.request,
+            "access/token_created.html",
+            {"token": token, "secret": secret, "section": self.section, "title": _("API token created")},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ApiTokenRevokeView(ApiTokenScope, PortalActionView):
+    queryset = ApiToken.objects.all()
+    confirm_title = _("Revoke API token")
+    confirm_text = _("Systems using this token lose access at once.")
+    confirm_button = _("Revoke")
+    danger = True
+
+    def act(self, token):
+        services.api_token_revoke(token=token, actor=self.request.user)
+        messages.success(self.request, _("Token “%(name)s” revoked.") % {"name": token.name})
+        return redirect("access:tokens")
 
 
 class AcceptInvitationView(PublicView, TemplateView):

@@ -44,6 +44,8 @@ class AccountFilter(django_filters.FilterSet):
         self.filters["country"].extra["choices"] = [
             (code, name) for code, name in countries if code in codes or code == self.data.get("country")
         ]
+        # a form field made before (the API schema's generator reads the class's filters) is made again
+        self.filters["country"].__dict__.pop("_field", None)
 
     @property
     def qs(self):

@@ -24,5 +24,6 @@ urlpatterns = [
     path("access/", include("access.urls")),
     path("auth/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from access.models import AuditEvent, Invitation, Membership, Notification, UserPreferences
+from access.models import ApiToken, AuditEvent, Invitation, Membership, Notification, UserPreferences
 from accounts.models import Account, AccountContact
 from finance.aggregates import customer_months_rebuild, daily_usage_rebuild
 from finance.models import (
@@ -125,6 +125,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     partner = factory.SubFactory(PartnerFactory)
     role = Role.ADMINISTRATOR
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    """A token row (its secret unknown: tests that call the API make theirs with access.services)."""
+
+    class Meta:
+        model = ApiToken
+
+    membership = factory.SubFactory(MembershipFactory)
+    name = factory.Sequence(lambda n: f"Token {n}")
+    prefix = factory.Sequence(lambda n: f"{n:08x}")
+    secret_hash = "0" * 64
+    scopes = factory.LazyFunction(lambda: {"accounts": "read"})
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
 
 
 class UserPreferencesFactory(factory.django.DjangoModelFactory):

@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_countries",
     "phonenumber_field",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "portal",
     "profiles",
     "access",
@@ -92,6 +95,7 @@ INSTALLED_APPS = [
     "referral",
     "dashboard",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +326,44 @@ TOOLS_ATTACHMENT_MAX_FILES = env.int("TOOLS_ATTACHMENT_MAX_FILES", default=5)
 TOOLS_ATTACHMENT_MAX_TOTAL_BYTES = env.int("TOOLS_ATTACHMENT_MAX_TOTAL_MB", default=25) * 1024 * 1024
 TOOLS_ATTACHMENT_MAX_UNPACKED_BYTES = env.int("TOOLS_ATTACHMENT_MAX_UNPACKED_MB", default=50) * 1024 * 1024
 ACCESS_INVITATION_MAX_AGE = env.int("ACCESS_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600
+
+# The partner API (api/): bearer tokens only (no session, hence no CSRF), problem details for every error,
+# cursor pages, a rate per token counted in the shared cache.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.SectionPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env("API_RATE", default="600/min")},
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Partner Portal API",
+    "DESCRIPTION": "The partner's own systems: customers, subaccounts, money. Authenticate with "
+    "`Authorization: Bearer <token>` (Access management → API tokens).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from static (drf-spectacular-sidecar), never a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.problem_responses",
+    ],
+}
 
 DJANGO_TABLES2_TEMPLATE = "portal/table.html"  # django-tables2's own, with its rows rendered in Python
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from portal.permissions import ROLE_RIGHTS, Right, Role
+from tests.factories import ApiTokenFactory
 from tests.portal.urlwalk import fill, portal_urls
 
 A, EPD, E, VPD, V = Role.ADMINISTRATOR, Role.EDITOR_PD, Role.EDITOR, Role.VIEWER_PD, Role.VIEWER
@@ -98,9 +99,17 @@ PAGE_COLUMN = {
     "access:notification": "portal",
     "access:notifications_read": "portal",
     "access:notification_settings": "portal",
+    # each member's own API tokens (an administrator sees and revokes every member's)
+    "access:tokens": "portal",
+    "access:token_create": "portal",
+    "access:token_revoke": "portal",
 }
 
 URLS = portal_urls()
+
+# pages of the member's own objects (another member's answer 404 to all but an administrator): filled with one
+# of the requesting member's
+OWN_OBJECTS = {"access:token_revoke": lambda membership: ApiTokenFactory(membership=membership).pk}
 
 
 def test_the_code_table_is_design_table():
@@ -131,8 +140,12 @@ def test_every_page_is_placed_in_the_table():
 @pytest.mark.parametrize("url", URLS, ids=lambda u: u.name)
 def test_role_gets_what_the_table_grants(url, role, partner, member, client_for):
     allowed = role in DESIGN_TABLE[PAGE_COLUMN[url.name]]
-    client = client_for(member(role))
-    path = reverse(url.name, kwargs=fill(url, partner))
+    membership = member(role)
+    client = client_for(membership)
+    if url.name in OWN_OBJECTS:
+        path = reverse(url.name, kwargs={"pk": OWN_OBJECTS[url.name](membership)})
+    else:
+        path = reverse(url.name, kwargs=fill(url, partner))
 
     if "get" in url.view_class.http_method_names and url.name != "switch_partner":
         get = client.get(path)

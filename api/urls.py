@@ -1,0 +1,23 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("accounts", views.AccountViewSet, basename="account")
+router.register("subaccounts", views.SubaccountViewSet, basename="subaccount")
+
+docs = SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI from static files (drf-spectacular-sidecar) with its set-up as a script file of its own:
+    # the portal's Content-Security-Policy runs no inline script. Swagger UI styles its panels with inline
+    # <style> elements: allowed on this page only, which shows no partner's data (scripts stay 'self')
+    path("v1/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(docs), name="docs"),
+]
