@@ -115,7 +115,10 @@ class ApiTokenTable(PortalTable):
     last_used_at = DateTimeColumn()
     expires_at = DateTimeColumn()
     actions = TemplateColumn(
-        template_name="access/_token_actions.html", verbose_name="", orderable=False, exclude_from_export=True
+        template_name="access/_token_actions.html",
+        verbose_name=ACTIONS_HEADER,
+        orderable=False,
+        exclude_from_export=True,
     )
 
     class Meta:
