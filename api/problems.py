@@ -12,6 +12,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -69,6 +70,13 @@ def problem(status_code: int, detail: str, *, instance: str = "", **extra) -> di
     if instance:
         body["instance"] = instance
     return {**body, **extra}
+
+
+def not_found(request, *args, **kwargs):
+    """An address under /api/ that the API does not have (api/urls.py's last pattern): a problem document
+    like every other API error, not the portal's HTML page."""
+    body = problem(404, _("The API has no such address; see /api/v1/docs/."), instance=request.path)
+    return JsonResponse(body, status=404, content_type=CONTENT_TYPE)
 
 
 def exception_handler(exc, context):

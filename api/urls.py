@@ -1,10 +1,10 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import problems, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -20,4 +20,6 @@ urlpatterns = [
     # the portal's Content-Security-Policy runs no inline script. Swagger UI styles its panels with inline
     # <style> elements: allowed on this page only, which shows no partner's data (scripts stay 'self')
     path("v1/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(docs), name="docs"),
+    # anything else under /api/ with its slash (one without is first sent to it, as on the pages): a problem
+    re_path(r"^(?:.*/)?$", problems.not_found),
 ]

@@ -159,3 +159,12 @@ def test_too_many_requests_is_429_with_retry_after(member, api_for):
     finally:
         api_settings.reload()
         TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+
+@pytest.mark.parametrize("path", ["/api/", "/api/v1/nothing/", "/api/v2/accounts/", "/api/v1/accounts/abc/"])
+def test_an_address_the_api_does_not_have_answers_a_problem_not_a_page(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], body["title"], body["instance"]) == (404, "Not Found", path)
