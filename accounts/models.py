@@ -54,6 +54,12 @@ class Account(TenantModel):
     def get_absolute_url(self):
         return object_path("accounts:detail", self.pk)
 
+    def contact_email(self) -> str:
+        """Where a new subaccount's invitation goes when none is given (its page's form, the API): the
+        account's first contact's address; "" without a contact."""
+        contact = self.contacts.order_by("pk").first()
+        return contact.email if contact else ""
+
     def clean(self):
         if self.tax_id and self.country:
             try:

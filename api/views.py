@@ -133,14 +133,9 @@ class AccountViewSet(
         account = get_object_or_404(self.get_queryset().filter(archived_at__isnull=True), pk=pk)
         given = serializers.SubaccountCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        email = given.validated_data.get("customer_email") or ""
+        email = given.validated_data.get("customer_email") or account.contact_email()
         if not email:
-            contact = account.contacts.order_by("pk").first()
-            if contact is None:
-                raise ValidationError(
-                    {"customer_email": [_("This customer has no contact: give the email.")]}
-                )
-            email = contact.email
+            raise ValidationError({"customer_email": [_("This customer has no contact: give the email.")]})
         subaccount = subaccount_services.subaccount_create(
             account=account, name=given.validated_data["name"], customer_email=email, created_by=request.user
         )

@@ -164,9 +164,8 @@ class SubaccountCreateView(PortalCreateView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        contact = self.account.contacts.first()
         kwargs["initial"] = {"name": self.account.name}
-        kwargs["contact_email"] = contact.email if contact else ""
+        kwargs["contact_email"] = self.account.contact_email()
         return kwargs
 
     def get_context_data(self, **kwargs):

@@ -68,6 +68,27 @@ def test_invite_a_customer_once_with_an_idempotency_key(partner, member, api_for
     assert Subaccount.objects.filter(partner=partner).count() == 1
 
 
+def test_an_invitation_without_an_address_goes_to_the_customers_contact(
+    partner, member, api_for, celery_eager
+):
+    client = api_for(member(Role.EDITOR))
+    lone = AccountFactory(partner=partner)
+    refused = client.post(
+        f"/api/v1/accounts/{lone.pk}/subaccounts/", {"name": "Prod"}, HTTP_IDEMPOTENCY_KEY="a"
+    )
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "customer_email"
+    assert not Subaccount.objects.filter(account=lone).exists()
+
+    account = AccountFactory(partner=partner)
+    AccountContactFactory(account=account, email="first@customer.example")
+    AccountContactFactory(account=account, email="second@customer.example")
+    made = client.post(
+        f"/api/v1/accounts/{account.pk}/subaccounts/", {"name": "Prod"}, HTTP_IDEMPOTENCY_KEY="b"
+    )
+    assert made.status_code == 201
+    assert Subaccount.objects.get(account=account).customer_email == "first@customer.example"
+
+
 def test_a_subaccount_status_changes_through_the_state_machine(partner, member, api_for):
     subaccount = SubaccountFactory(partner=partner, status=Subaccount.Status.ACTIVE)
     client = api_for(member(Role.EDITOR))
