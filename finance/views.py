@@ -19,7 +19,7 @@ from portal import replica
 from portal.charts import day_labels, month_labels, stacked_bars
 from portal.csv import csv_download, csv_response
 from portal.money import amount_text
-from portal.pagination import CappedPaginator, count_limit
+from portal.pagination import PAGE_SIZES, CappedPaginator, count_limit
 from portal.periods import PeriodForm
 from portal.permissions import Right
 from portal.views import (
@@ -28,6 +28,7 @@ from portal.views import (
     PortalMixin,
     PortalPageView,
     page_number,
+    rows_per_page,
 )
 from subaccounts.models import Subaccount
 
@@ -241,9 +242,6 @@ def _period(request) -> tuple[CommissionPeriodForm, datetime.date, datetime.date
     return form, today.replace(day=1), today
 
 
-COMMISSION_CUSTOMERS_PER_PAGE = 25
-
-
 class CommissionView(PortalListView):
     """Commission statistics: the partner picks a period; the detailed report downloads as .csv straight away,
     or — for a long period — is prepared by Celery into a file kept in the list below with its progress."""
@@ -267,7 +265,7 @@ class CommissionView(PortalListView):
                 finish=self.finish,
                 q=(search or "").strip(),
                 page=page_number(self.request, "customers-page"),
-                per_page=COMMISSION_CUSTOMERS_PER_PAGE,
+                per_page=rows_per_page(self.request, "customers-per_page"),
                 using=replica.read_alias(),
             )
 
@@ -283,7 +281,7 @@ class CommissionView(PortalListView):
             restricted=self.membership.restricted,
         )
         if statistics is not None:
-            paginate = {"per_page": COMMISSION_CUSTOMERS_PER_PAGE}
+            paginate = {"per_page": PAGE_SIZES[0]}
             # the customers' order set first: the one query then reads their page and the months alike
             customers = CommissionCustomerTable(
                 statistics.customers, membership=self.membership, prefix="customers-"
@@ -381,9 +379,6 @@ class CommissionReportRequestView(PortalMixin, View):
         return redirect(f"{reverse('finance:commission')}?start={start}&finish={finish}")
 
 
-BONUSES_PER_PAGE = 50
-
-
 class BonusesView(PortalPageView):
     """Bonus accrual schedule (chart by month) and monthly consumption and bonuses (customer × month)."""
 
@@ -407,13 +402,15 @@ class BonusesView(PortalPageView):
             membership=self.membership,
             months=months,
             page=page_number(self.request),
-            per_page=BONUSES_PER_PAGE,
-            count_limit=count_limit(page_number(self.request), BONUSES_PER_PAGE),
+            per_page=rows_per_page(self.request),
+            count_limit=count_limit(page_number(self.request), rows_per_page(self.request)),
             using=self.using,
         )
         series = self.grid.schedule  # bonus_schedule(), from the sums the totals were read from
         # the rows are already the page's; the customers were counted as far as the pages shown
-        paginator = CappedPaginator(range(self.grid.count), BONUSES_PER_PAGE, counted=self.grid.count)
+        paginator = CappedPaginator(
+            range(self.grid.count), rows_per_page(self.request), counted=self.grid.count
+        )
         kwargs.update(period=period, grid=self.grid, page_obj=paginator.get_page(page_number(self.request)))
         if series:
             kwargs["chart"] = stacked_bars(
@@ -539,9 +536,6 @@ class ReportDownloadView(PortalDetailView):
         )
 
 
-USAGE_PER_PAGE = 50
-
-
 class UsageView(PortalPageView):
     """Subaccount details: consumption by service, SKU, cloud, folder or subaccount, grouped by day, week or
     month, for at most 92 days — a chart before and after discount, the six money columns, and the same
@@ -572,7 +566,7 @@ class UsageView(PortalPageView):
             view=self.form.choice("view"),
             grouping=self.form.choice("group"),
             page=page_number(request),
-            per_page=USAGE_PER_PAGE,
+            per_page=rows_per_page(request),
             using=replica.read_alias(),
         )
 
@@ -586,7 +580,7 @@ class UsageView(PortalPageView):
         if self.details is None:
             return super().get_context_data(form=self.form, details=None, **kwargs)
         table = UsageTable(self.details, membership=self.membership)
-        RequestConfig(self.request, paginate={"per_page": USAGE_PER_PAGE}).configure(table)
+        RequestConfig(self.request, paginate={"per_page": PAGE_SIZES[0]}).configure(table)
         grouping = self.form.choice("group")
         buckets = self.details.buckets
         labels = month_labels(buckets) if grouping == "month" else day_labels(buckets)

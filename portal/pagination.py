@@ -10,6 +10,19 @@ from django_tables2.paginators import LazyPaginator
 # how many pages past the one asked for are counted (and numbered); beyond them the list says "more"
 PAGES_AHEAD = 9
 
+# the rows a page may show (``?per_page=``): any other figure asked for gives the first, never a page as long
+# as the address wants
+PAGE_SIZES = (25, 50, 100)
+
+
+def page_size(asked) -> int:
+    """``asked`` (a ``per_page`` parameter, or None) if it is one of ``PAGE_SIZES``, else the default."""
+    try:
+        size = int(asked)
+    except (TypeError, ValueError):
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
 
 def count_limit(page, per_page: int) -> int:
     """How many rows to count for ``page`` (a number, or anything a query gives): up to ``PAGES_AHEAD``

@@ -12,6 +12,7 @@ from types import MethodType
 import django_tables2 as tables
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.paginator import Paginator
 from django.db import models
 from django.template import Context, Template, defaultfilters
 from django.template.base import render_value_in_context
@@ -36,6 +37,7 @@ from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import A, AttributeDict, signature
 
 from portal.money import round_money
+from portal.pagination import PAGE_SIZES, page_size
 from portal.permissions import Right, mask
 
 # the header of a column of the row's actions (links): named for screen readers, blank on the screen — a
@@ -74,6 +76,10 @@ class PortalTable(tables.Table):
             self.empty_text = _(
                 "Nothing here for the customers you can see: your access covers some customers only."
             )
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        # django-tables2 takes ?per_page= as given: only the sizes the page offers (PAGE_SIZES)
+        return super().paginate(paginator_class, page_size(per_page), page, *args, **kwargs)
 
 
 class PersonalDataColumn(tables.Column):
@@ -533,6 +539,24 @@ class QueryStrings:
     def replaced(self, key, value) -> str:
         params = self.params if key in ("", None) else {**self.params, key: value}
         return escape("?" + urlencode(params, doseq=True))
+
+
+def page_sizes(context, paginator, page_field="page", per_page_field="per_page") -> str:
+    """ "Rows per page: 25 50 100" under a list longer than the smallest page: each a link to the first page
+    at that size (the current one marked), the rest of the request's parameters kept."""
+    if paginator is None or paginator.count <= PAGE_SIZES[0]:
+        return ""
+    links = QueryStrings(context)
+    links.params.pop(page_field, None)
+    marks = {size: ' aria-current="true"' if size == paginator.per_page else "" for size in PAGE_SIZES}
+    items = [
+        f'<a href="{links.replaced(per_page_field, size)}"{marks[size]}>{size}</a>' for size in PAGE_SIZES
+    ]
+    return format_html(
+        '<p class="page-sizes"><span>{}</span> {}</p>',
+        _("Rows per page"),
+        mark_safe(" ".join(items)),  # noqa: S308 - numbers, and links escaped by QueryStrings
+    )
 
 
 def header_cells(table, context) -> str:

@@ -28,6 +28,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.rows import BoundRow
 
 from portal.csv import csv_response
+from portal.pagination import page_size
 from portal.permissions import Right
 from portal.replica import read_alias
 
@@ -327,3 +328,9 @@ def page_number(request, name: str = "page") -> int:
     or not a number."""
     value = request.GET.get(name, "")
     return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
+
+
+def rows_per_page(request, name: str = "per_page") -> int:
+    """The ``?per_page=`` asked for if the lists offer it (portal.pagination.PAGE_SIZES), else the default:
+    for a page that fetches its own rows, as django-tables2's tables take it (PortalTable.paginate)."""
+    return page_size(request.GET.get(name))

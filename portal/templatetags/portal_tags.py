@@ -5,7 +5,7 @@ from django_countries import countries
 from portal.money import amount_text, round_money
 from portal.money import percent as as_percent
 from portal.permissions import Right, mask
-from portal.tables import QueryStrings, header_cells, localized_money, page_items, rendered_rows
+from portal.tables import QueryStrings, header_cells, localized_money, page_items, page_sizes, rendered_rows
 
 register = template.Library()
 
@@ -61,6 +61,19 @@ def table_header(context, table):
 def table_pages(context, table):
     """The pagination's numbered items (portal/tables.py ``page_items``)."""
     return page_items(table, context)
+
+
+@register.simple_tag(takes_context=True)
+def table_page_sizes(context, table):
+    """The table's rows-per-page links (portal/tables.py ``page_sizes``)."""
+    paginator = getattr(table, "paginator", None)
+    return page_sizes(context, paginator, table.prefixed_page_field, table.prefixed_per_page_field)
+
+
+@register.simple_tag(takes_context=True)
+def list_page_sizes(context, paginator):
+    """A page's own list (``portal/_pagination.html``): its rows-per-page links."""
+    return page_sizes(context, paginator)
 
 
 @register.simple_tag(takes_context=True)

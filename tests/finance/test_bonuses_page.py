@@ -131,11 +131,17 @@ def test_the_table_is_paginated_by_customer_and_the_totals_and_csv_cover_every_c
     client = client_for(member())
     query = {"period": "last_3_months"}
     first = client.get(reverse("finance:bonuses"), query)
-    second = client.get(reverse("finance:bonuses"), {**query, "page": 2})
-    names = [[name for name, *_ in page.context["grid"].rows] for page in (first, second)]
-    assert names == [[f"Customer {n:02d}" for n in range(50)], [f"Customer {n:02d}" for n in range(50, 60)]]
-    assert "Page 1 of 2" in first.content.decode() and "page=2" in first.content.decode()
-    for page in (first, second):
+    last = client.get(reverse("finance:bonuses"), {**query, "page": 3})
+    wider = client.get(reverse("finance:bonuses"), {**query, "page": 2, "per_page": 50})
+    names = [[name for name, *_ in page.context["grid"].rows] for page in (first, last, wider)]
+    assert names == [
+        [f"Customer {n:02d}" for n in range(25)],  # 25 a page, as every list
+        [f"Customer {n:02d}" for n in range(50, 60)],
+        [f"Customer {n:02d}" for n in range(50, 60)],  # 50 a page when asked
+    ]
+    assert "Page 1 of 3" in first.content.decode() and "page=2" in first.content.decode()
+    assert "Page 2 of 2" in wider.content.decode()
+    for page in (first, last, wider):
         (currency, cells), *others = page.context["grid"].totals
         assert not others and cells[1] == (Decimal("6000.00"), Decimal("600.00"))  # every customer, October
     export = b"".join(client.get(reverse("finance:bonuses"), {**query, "export": "csv"}).streaming_content)
