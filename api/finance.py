@@ -95,7 +95,7 @@ class AccrualViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, FinanceAp
     queryset = Accrual.objects.with_corrections().select_related("subaccount", "term")
     serializer_class = serializers.AccrualSerializer
     filterset_class = AccrualFilter
-    ordering_fields = ["period", "created_at"]
+    ordering_fields = ["period", "program", "currency", "created_at"]
     pagination_class = AccrualCursor
 
     def get_serializer_class(self):

@@ -65,6 +65,8 @@ class WithdrawalForm(forms.Form):
 
 
 class CommissionPeriodForm(forms.Form):
+    """The period of Commission statistics and of the report prepared from it (the page and the API)."""
+
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     finish = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     customer = forms.CharField(

@@ -408,6 +408,8 @@ def test_consumption_refuses_what_the_page_refuses(usage, other_partner, member,
     )
     assert backwards.status_code == 400 and backwards.json()["errors"][0]["field"] == "finish"
     assert client.get("/api/v1/consumption/", {**OCTOBER, "group": "year"}).status_code == 400
+    last = {"period": "custom", "start": "9999-12-01", "finish": "9999-12-31"}  # no month after it
+    assert client.get("/api/v1/consumption/", last).json()["errors"][0]["field"] == "finish"
     foreign = SubaccountFactory(account=AccountFactory(partner=other_partner))
     assert client.get("/api/v1/consumption/", {"subaccount": foreign.pk}).status_code == 404
 
@@ -424,12 +426,13 @@ def test_a_restricted_member_gets_only_their_customers_consumption(usage, member
 
 
 def test_a_commission_report_is_started_polled_and_downloaded(
-    partner, member, api_for, celery_eager, django_capture_on_commit_callbacks
+    partner, member, api_for, client_for, celery_eager, django_capture_on_commit_callbacks
 ):
     sub = SubaccountFactory(account=AccountFactory(partner=partner), billing_account_id="ba-1")
     for day in (datetime.date(2026, 2, 1), datetime.date(2026, 6, 15)):
         ConsumptionFactory(subaccount=sub, date=day, cost=D("120.50"))
-    client = api_for(member(Role.VIEWER_PD))
+    viewer = member(Role.VIEWER_PD)
+    client = api_for(viewer)
 
     backwards = client.post("/api/v1/commission-reports/", {"start": "2026-10-31", "finish": "2026-01-01"})
     assert backwards.status_code == 400
@@ -458,6 +461,8 @@ def test_a_commission_report_is_started_polled_and_downloaded(
     with Report.objects.get(pk=report_id).file.open("rb") as stored:
         assert content == stored.read()
     assert content.count(b"\n") == 3 and b"120.50" in content
+    on_the_page = client_for(viewer).get(reverse("finance:report", args=[report_id]))
+    assert b"".join(on_the_page.streaming_content) == content
 
 
 def test_a_report_is_its_makers_for_a_restricted_member_and_never_another_partners(
