@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -73,3 +74,13 @@ def idempotent(handler):
         return response
 
     return wrapper
+
+
+# request keys of the services that are idempotent themselves (a withdrawal): one per token and key
+_REQUEST_KEYS = uuid.UUID("6f0f3c55-2d8e-4bb4-9a0e-4f7c2f1e9b61")
+
+
+def request_key(request) -> uuid.UUID:
+    """The request's Idempotency-Key as a UUID of its token's own, for a service that takes a request key:
+    even past the day its answer is kept here, the service itself does the operation once per key."""
+    return uuid.uuid5(_REQUEST_KEYS, f"{request.auth.pk}:{request.headers.get(HEADER, '').strip()}")

@@ -4,11 +4,16 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import problems, views
+from . import finance, problems, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
 router.register("subaccounts", views.SubaccountViewSet, basename="subaccount")
+router.register("balances", finance.BalanceViewSet, basename="balance")
+router.register("accruals", finance.AccrualViewSet, basename="accrual")
+router.register("withdrawals", finance.WithdrawalViewSet, basename="withdrawal")
+router.register("consumption", finance.ConsumptionViewSet, basename="consumption")
+router.register("commission-reports", finance.CommissionReportViewSet, basename="commission-report")
 
 docs = SpectacularSwaggerSplitView.as_view(url_name="api:schema")
 

@@ -64,6 +64,26 @@ class WithdrawalForm(forms.Form):
         return data
 
 
+class CommissionPeriodForm(forms.Form):
+    """The period of Commission statistics and of the report prepared from it (the page and the API)."""
+
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    finish = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    customer = forms.CharField(
+        label=_("Customer"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name contains…")}),
+        help_text=_("Searches the table by customer; the totals stay the period's."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("finish") and data["finish"] < data["start"]:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data
+
+
 class UsageForm(DayRangeForm):
     """Subaccount details: which view, which grouping, which days (at most 92), optionally the subaccounts
     whose name or billing account id holds ``q``, or one subaccount (searched as you type, of the membership's

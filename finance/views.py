@@ -35,7 +35,7 @@ from subaccounts.models import Subaccount
 from . import reports, selectors, services, switch
 from .commission import STATISTICS_MONEY, commission_csv
 from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
-from .forms import UsageForm, WithdrawalForm
+from .forms import CommissionPeriodForm, UsageForm, WithdrawalForm
 from .models import BONUS_PROGRAMS, DESTINATIONS, Accrual, LedgerEntry, Pool, Program, Report, Withdrawal
 from .tables import (
     AccrualTable,
@@ -214,24 +214,6 @@ class AccrualDetailView(PortalDetailView):
     def get_context_data(self, **kwargs):
         kwargs["corrections"] = self.object.corrections.order_by("created_at", "id")
         return super().get_context_data(**kwargs)
-
-
-class CommissionPeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    finish = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    customer = forms.CharField(
-        label=_("Customer"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name contains…")}),
-        help_text=_("Searches the table by customer; the totals stay the period's."),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("finish") and data["finish"] < data["start"]:
-            raise forms.ValidationError(_("The period ends before it starts."))
-        return data
 
 
 def _period(request) -> tuple[CommissionPeriodForm, datetime.date, datetime.date]:

@@ -79,6 +79,10 @@ class MonthInput(forms.DateInput):
         return value.strftime("%Y-%m") if isinstance(value, datetime.date) else value
 
 
+# the last day a custom period may end on: its month has a month after it (month_after, a period's end)
+LAST_DAY = datetime.date(9999, 11, 30)
+
+
 class CustomRangeForm(forms.Form):
     """A preset ``period``, or ``custom`` with ``start`` and ``finish`` given, in order, not too long."""
 
@@ -98,6 +102,8 @@ class CustomRangeForm(forms.Form):
             self.add_error("start" if not start else "finish", self.pick_both)
         elif finish < start:
             self.add_error("finish", _("The period ends before it starts."))
+        elif finish > LAST_DAY:
+            self.add_error("finish", _("The period must end by %(day)s.") % {"day": LAST_DAY.isoformat()})
         elif message := self.too_long(start, finish):
             self.add_error("period", message)
         return data
