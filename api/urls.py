@@ -4,17 +4,20 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import problems, views
+from . import problems, tools, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
 router.register("subaccounts", views.SubaccountViewSet, basename="subaccount")
+router.register("registrations", tools.RegistrationViewSet, basename="registration")
+router.register("referral-links", tools.ReferralLinkViewSet, basename="referral-link")
 
 docs = SpectacularSwaggerSplitView.as_view(url_name="api:schema")
 
 app_name = "api"
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/referral-statistics/", tools.referral_statistics, name="referral-statistics"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from static files (drf-spectacular-sidecar) with its set-up as a script file of its own:
     # the portal's Content-Security-Policy runs no inline script. Swagger UI styles its panels with inline
