@@ -160,7 +160,7 @@ class ReferralLinkSerializer(PageFormSerializer):
         decimal_places=2,
         read_only=True,
         allow_null=True,
-        help_text=_("Commission accrued so far; null for a role that does not see money, as on the page."),
+        help_text=_("Commission so far; null where the page does not show money (the role, a limit)."),
     )
 
     class Meta:
@@ -208,7 +208,7 @@ class MonthFiguresSerializer(serializers.Serializer):
         decimal_places=2,
         read_only=True,
         allow_null=True,
-        help_text=_("Null for a role that does not see money, as on the page."),
+        help_text=_("Null where the page does not show money (the role, a limit to some customers)."),
     )
 
 
