@@ -114,6 +114,7 @@ class RegistrationEventSerializer(serializers.ModelSerializer):
         fields = ["created_at", "from_status", "to_status", "note", "by", "actor_email"]
         read_only_fields = fields
 
+    @extend_schema_field({"type": "string", "enum": ["partner", "provider", "system"]})
     def get_by(self, event) -> str:
         if event.actor is None:
             return "system"
