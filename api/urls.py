@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from . import finance, problems, views
+from . import finance, problems, tools, views
 
 router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
@@ -14,12 +14,15 @@ router.register("accruals", finance.AccrualViewSet, basename="accrual")
 router.register("withdrawals", finance.WithdrawalViewSet, basename="withdrawal")
 router.register("consumption", finance.ConsumptionViewSet, basename="consumption")
 router.register("commission-reports", finance.CommissionReportViewSet, basename="commission-report")
+router.register("registrations", tools.RegistrationViewSet, basename="registration")
+router.register("referral-links", tools.ReferralLinkViewSet, basename="referral-link")
 
 docs = SpectacularSwaggerSplitView.as_view(url_name="api:schema")
 
 app_name = "api"
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/referral-statistics/", tools.referral_statistics, name="referral-statistics"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from static files (drf-spectacular-sidecar) with its set-up as a script file of its own:
     # the portal's Content-Security-Policy runs no inline script. Swagger UI styles its panels with inline

@@ -358,7 +358,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # a status of each lifecycle named for its object (the name "status" is shared)
+    "ENUM_NAME_OVERRIDES": {"RegistrationStatusEnum": "tools.models.Registration.Status"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.problem_responses",

@@ -168,6 +168,7 @@ def test_too_many_requests_is_429_with_retry_after(member, api_for):
 
     from api.throttling import TokenRateThrottle
 
+    original = TokenRateThrottle.THROTTLE_RATES
     api_settings.reload()
     TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
     try:
@@ -178,8 +179,9 @@ def test_too_many_requests_is_429_with_retry_after(member, api_for):
         assert answers[-1]["Content-Type"] == "application/problem+json"
         assert api_for(member()).get("/api/v1/accounts/").status_code == 200  # another token: its own rate
     finally:
-        api_settings.reload()
-        TokenRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        # the rates of before, not a reload: still inside the override, a reload would keep 3/min for every
+        # later test (DRF reloads its own settings when the override ends)
+        TokenRateThrottle.THROTTLE_RATES = original
 
 
 @pytest.mark.parametrize("path", ["/api/", "/api/v1/nothing/", "/api/v2/accounts/", "/api/v1/accounts/abc/"])

@@ -54,6 +54,17 @@ OPERATION_COLUMN = {
     ("POST", "/api/v1/commission-reports/"): "finance.view",
     ("GET", "/api/v1/commission-reports/{id}/"): "finance.view",
     ("GET", "/api/v1/commission-reports/{id}/download/"): "finance.view",
+    ("GET", "/api/v1/registrations/"): "tools.view",
+    ("POST", "/api/v1/registrations/"): "tools.use",
+    ("GET", "/api/v1/registrations/{id}/"): "tools.view",
+    ("PUT", "/api/v1/registrations/{id}/"): "tools.use",
+    ("PATCH", "/api/v1/registrations/{id}/"): "tools.use",
+    ("POST", "/api/v1/registrations/{id}/submit/"): "tools.use",
+    ("POST", "/api/v1/registrations/{id}/withdraw/"): "tools.use",
+    ("GET", "/api/v1/referral-links/"): "tools.view",
+    ("POST", "/api/v1/referral-links/"): "tools.use",
+    ("GET", "/api/v1/referral-links/{id}/"): "tools.view",
+    ("GET", "/api/v1/referral-statistics/"): "tools.view",
 }
 
 BODY = {
@@ -74,16 +85,16 @@ def _object_for(path: str, partner):
     return object_of(view.queryset.model, partner, view.queryset)
 
 
-def _is_page(path: str) -> bool:
-    """Whether a GET answers a cursor page of objects (not figures, like the balances)."""
-    answer = SCHEMA["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    return "Paginated" in answer.get("$ref", "")
-
-
 def _call(client, method, path):
     if method == "GET":
         return client.get(path)
     return getattr(client, method.lower())(path, BODY, HTTP_IDEMPOTENCY_KEY="sweep")
+
+
+def _paginated(method, path) -> bool:
+    """A list of rows (a cursor page), not a summary such as the referral statistics."""
+    answer = SCHEMA["paths"][path][method.lower()]["responses"]["200"]["content"]["application/json"]
+    return answer["schema"].get("$ref", "").startswith("#/components/schemas/Paginated")
 
 
 def _ids(operations):
@@ -117,8 +128,7 @@ def test_another_partners_ids_answer_404_and_change_nothing(
 
 
 @pytest.mark.parametrize(
-    ("method", "path"),
-    _ids(op for op in OPERATIONS if op == ("GET", op[1]) and "{id}" not in op[1] and _is_page(op[1])),
+    ("method", "path"), _ids(op for op in OPERATIONS if op[0] == "GET" and _paginated(*op))
 )
 def test_lists_never_show_another_partners_rows(method, path, partner, other_partner, member, api_for):
     mine, theirs = _object_for(path + "{id}/", partner), _object_for(path + "{id}/", other_partner)
