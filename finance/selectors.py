@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Case, Exists, F, Max, OuterRef, Q, Sum, Value, When
 from django_tables2.data import TableData
@@ -994,18 +996,26 @@ def usage_details(
     )
 
 
+ESTIMATE_SECONDS = 300
+
+
 def commission_streamable(membership, start: datetime.date, finish: datetime.date) -> bool:
     """Whether the report of the period downloads at once: a short period whose rows, as the planner
     estimates them, stream well inside the web timeout; else Celery prepares it as a file (a download is
     never cut off half-way)."""
     if (finish - start).days >= settings.COMMISSION_STREAM_MAX_DAYS:
         return False
-    rows = estimated_rows(
-        partner_id=membership.partner_id,
-        start=start,
-        finish=finish,
-        account_ids=report_accounts(membership),
-    )
+    accounts = report_accounts(membership)
+    # the planner's estimate moves only when the table's statistics do (autovacuum's ANALYZE): kept a few
+    # minutes rather than planned over the partitions at every view of the page
+    digest = hashlib.sha256(repr(accounts).encode()).hexdigest()[:16]
+    key = f"commission-estimate:{membership.partner_id}:{start}:{finish}:{digest}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = estimated_rows(
+            partner_id=membership.partner_id, start=start, finish=finish, account_ids=accounts
+        )
+        cache.set(key, rows, ESTIMATE_SECONDS)
     return rows <= settings.COMMISSION_STREAM_MAX_ROWS
 
 

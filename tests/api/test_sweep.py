@@ -93,8 +93,9 @@ def _call(client, method, path):
 
 def _paginated(method, path) -> bool:
     """A list of rows (a cursor page), not a summary such as the referral statistics."""
-    answer = SCHEMA["paths"][path][method.lower()]["responses"]["200"]["content"]["application/json"]
-    return answer["schema"].get("$ref", "").startswith("#/components/schemas/Paginated")
+    content = SCHEMA["paths"][path][method.lower()]["responses"].get("200", {}).get("content", {})
+    schema = content.get("application/json", {}).get("schema", {})  # (a download answers text/csv)
+    return schema.get("$ref", "").startswith("#/components/schemas/Paginated")
 
 
 def _ids(operations):
