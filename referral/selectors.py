@@ -7,7 +7,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DateField, DecimalField, Exists, F, Func, OuterRef, Subquery, Sum, Value
+from django.db import connection
+from django.db.models import Count, DateField, DecimalField, F, Func, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -44,18 +45,16 @@ def may_create_links(partner) -> bool:
     switch): whether the partner has links, and the enrollment as ``ProgramSettings.current()`` reads it."""
     if partner.partner_type == partner.Type.REFERRAL:
         return True
-    enrollment = ProgramSettings.objects.filter(pk=1).values("referral_enrollment_open")[:1]
     default = ProgramSettings._meta.get_field("referral_enrollment_open").get_default()
-    links, enrolling = (
-        type(partner)
-        .objects.filter(pk=partner.pk)
-        .values_list(
-            Exists(ReferralLink.objects.filter(partner=OuterRef("pk"))),
-            Coalesce(Subquery(enrollment), Value(default)),
+    # the two answers as plain SQL: the ORM took a millisecond more to build it than PostgreSQL to answer
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {ReferralLink._meta.db_table} WHERE partner_id = %s)"  # noqa: S608
+            f" OR COALESCE((SELECT referral_enrollment_open FROM {ProgramSettings._meta.db_table}"
+            " WHERE id = 1), %s)",
+            [partner.pk, default],
         )
-        .get()
-    )
-    return links or enrolling
+        return cursor.fetchone()[0]
 
 
 def _count(queryset, **outer) -> Coalesce:

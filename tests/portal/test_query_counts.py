@@ -32,6 +32,7 @@ def test_list_page_and_export_query_count_does_not_grow_with_rows(url, partner, 
             object_of(model, partner, url.view_class.queryset)
 
     add(2)
+    queries(client, path)  # a first visit fills what a page keeps a while (the report's row estimate)
     few_page, few_export = queries(client, path), queries(client, path, {"export": "csv"})
     add(40)  # more than a page
     assert queries(client, path) == few_page
