@@ -1,13 +1,13 @@
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from portal.forms import ListedModelChoiceFilter
 from portal.permissions import Right
 
-from .models import Account
+from .models import Account, AccountContact
 
 
 def partner_users(request):
@@ -34,16 +34,20 @@ class AccountFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # only the countries the partner's customers are in (one query, unordered: the model's ordering by
-        # name would make every account a distinct row), not all 250 as options
+        # name would make every account a distinct row), not all 250 as options; asked only when the field
+        # is drawn or a country is given (a callable: Django reads the choices when it needs them — the
+        # header's search, say, never does)
         membership = getattr(self.request, "membership", None)
-        codes = (
-            set(Account.objects.restrict(membership).order_by().values_list("country", flat=True).distinct())
-            if membership is not None
-            else set()
-        )
-        self.filters["country"].extra["choices"] = [
-            (code, name) for code, name in countries if code in codes or code == self.data.get("country")
-        ]
+        chosen = self.data.get("country")
+
+        def choices():
+            codes = set()
+            if membership is not None:
+                accounts = Account.objects.restrict(membership).order_by()
+                codes = set(accounts.values_list("country", flat=True).distinct())
+            return [(code, name) for code, name in countries if code in codes or code == chosen]
+
+        self.filters["country"].extra["choices"] = choices
         # a form field made before (the API schema's generator reads the class's filters) is made again
         self.filters["country"].__dict__.pop("_field", None)
 
@@ -66,5 +70,9 @@ class AccountFilter(django_filters.FilterSet):
         found = Q(name__icontains=value) | Q(legal_name__icontains=value) | Q(tax_id__icontains=value)
         membership = getattr(self.request, "membership", None)
         if membership is not None and membership.has(Right.PERSONAL_DATA):
-            found |= Q(contacts__email__icontains=value) | Q(contacts__name__icontains=value)
-        return queryset.filter(found).distinct()
+            # EXISTS, not a join: no row per contact to make distinct again over the partner's accounts
+            contacts = AccountContact.objects.filter(account=OuterRef("pk")).filter(
+                Q(email__icontains=value) | Q(name__icontains=value)
+            )
+            found |= Q(Exists(contacts))
+        return queryset.filter(found)
