@@ -10,9 +10,12 @@ recorded with its reason and stops the run, so no later day is counted done whil
 from __future__ import annotations
 
 import datetime
+import ipaddress
+import socket
 import tempfile
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from botocore.config import Config
 from botocore.exceptions import (
@@ -47,6 +50,24 @@ class StorageUnavailable(Exception):
     """The storage refused or could not be reached; the message says why in plain words."""
 
 
+def endpoint_problem(url: str) -> str | None:
+    """Why the portal will not connect to ``url``, or None: a partner's endpoint must resolve to public
+    addresses only, so the export cannot be pointed into the provider's own network (BUCKET_EXPORT_PRIVATE_
+    ENDPOINTS lifts this for a development store on localhost)."""
+    host = urlsplit(url).hostname
+    if not host:
+        return _("Enter the storage endpoint's address, e.g. https://storage.example.com.")
+    if settings.BUCKET_EXPORT_PRIVATE_ENDPOINTS:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return _("The storage endpoint's host name is unknown: check its address.")
+    if not all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        return _("The storage endpoint must be a public address, not a private or local one.")
+    return None
+
+
 @dataclass(frozen=True)
 class Target:
     """Where an export writes: what the form holds, the secret in clear (never stored so)."""
@@ -67,6 +88,9 @@ class Target:
             raise StorageUnavailable(
                 _("The stored secret key cannot be read any more (the portal's key changed): enter it again.")
             ) from error
+        refused = endpoint_problem(export.endpoint_url)
+        if refused:
+            raise StorageUnavailable(refused)
         return cls(
             export.endpoint_url, export.region, export.bucket, export.prefix, export.access_key_id, secret
         )
@@ -143,20 +167,31 @@ def test_connection(target: Target) -> str | None:
     return None
 
 
+# what makes the files somewhere else or different: a change writes every day again
+DESTINATION = ("endpoint_url", "bucket", "prefix", "detail")
+
+
 def export_save(*, export: BucketExport, secret: str = "", **fields) -> BucketExport:
     """Set up or change a partner's export (``fields``: its settings); an empty ``secret`` keeps the stored
-    one, else it is stored encrypted. The days already written stay written; the days it owes (a back-fill)
-    are written by a task queued once this commits."""
+    one, else it is stored encrypted. Written days stay written unless the files go elsewhere or change
+    (``DESTINATION``): then every day is owed again. What it owes (a back-fill) is written by a task queued
+    once this commits."""
     from .tasks import export_to_bucket  # the tasks call this module
 
     for name, value in fields.items():
         setattr(export, name, value)
+    moved = False
+    if export.pk:
+        before = BucketExport.objects.filter(pk=export.pk).values(*DESTINATION).first()
+        moved = before is not None and any(before[name] != getattr(export, name) for name in DESTINATION)
     if secret:
         export.secret_sealed = seal(secret)
     if not export.secret_sealed:
         raise ValidationError({"secret": _("Enter the secret key.")})
     export.full_clean(exclude=["partner", "secret_sealed"])
     export.save()
+    if moved:  # another place or another file: every day is written there again
+        BucketExportDay.objects.filter(export=export).delete()
     if export.enabled:
         outbox.enqueue(export_to_bucket, export.pk)
     return export

@@ -10,6 +10,7 @@ from portal.periods import DayRangeForm
 from portal.widgets import SearchSelect
 from subaccounts.models import Subaccount
 
+from .bucket_export import endpoint_problem
 from .models import DESTINATIONS, BucketExport, Pool, Withdrawal
 
 
@@ -176,6 +177,12 @@ class BucketExportForm(forms.ModelForm):
     def __init__(self, *args, membership=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_secret = bool(self.instance.pk and self.instance.secret_sealed)
+
+    def clean_endpoint_url(self):
+        url = self.cleaned_data["endpoint_url"]
+        if problem := endpoint_problem(url):
+            raise ValidationError(problem)
+        return url
 
     def clean_prefix(self):
         prefix = self.cleaned_data["prefix"].lstrip("/")

@@ -635,6 +635,7 @@ def created_on(obj, day: datetime.date):
 class BucketExportFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = BucketExport
+        django_get_or_create = ("partner",)  # one per partner
 
     partner = factory.SubFactory(PartnerFactory)
     endpoint_url = "http://127.0.0.1:9/"

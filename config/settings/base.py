@@ -331,6 +331,9 @@ ACCESS_INVITATION_MAX_AGE = env.int("ACCESS_INVITATION_MAX_AGE_DAYS", default=7)
 EXPORT_SECRET_KEY = env("EXPORT_SECRET_KEY", default="")
 # the storage's connect and read timeouts (seconds) of the bucket export and its "Test connection"
 BUCKET_EXPORT_TIMEOUT = env.int("BUCKET_EXPORT_TIMEOUT_SECONDS", default=10)
+# a partner's storage endpoint must resolve to public addresses only (never the provider's own network, a
+# cloud metadata address, localhost); True lets a development MinIO on 127.0.0.1 (and the tests' S3) serve
+BUCKET_EXPORT_PRIVATE_ENDPOINTS = env.bool("BUCKET_EXPORT_PRIVATE_ENDPOINTS", default=False)
 
 # The partner API (api/): bearer tokens only (no session, hence no CSRF), problem details for every error,
 # cursor pages, a rate per token counted in the shared cache.

@@ -54,6 +54,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def local_store_allowed(settings):
+    """The test's S3 server listens on 127.0.0.1, which a partner's endpoint may not (the last test)."""
+    settings.BUCKET_EXPORT_PRIVATE_ENDPOINTS = True
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -70,7 +76,7 @@ class Store:
     secret: str
     client: object
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         return [o["Key"] for o in self.client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
 
     def body(self, key: str) -> bytes:
@@ -142,7 +148,7 @@ def test_each_finished_day_lands_under_its_name_with_the_commission_reports_rows
     assert tasks.export_to_bucket(export.pk) == 2
 
     days = [YESTERDAY - datetime.timedelta(days=1), YESTERDAY]
-    assert sorted(store.keys()) == [f"billing/daily/{day}.csv" for day in days]  # not today's
+    assert sorted(store.object_keys()) == [f"billing/daily/{day}.csv" for day in days]  # not today's
     client = client_for(member())
     for day in days:
         written = store.body(f"billing/daily/{day}.csv")
@@ -179,13 +185,13 @@ def test_the_report_itself_is_unchanged_with_resource_id_and_general_leaves_only
 def test_a_rerun_overwrites_the_days_object_and_a_backfill_writes_each_day_once(partner, store, consumption):
     export = _export(partner, store, start_date=YESTERDAY - datetime.timedelta(days=4))
     assert tasks.export_to_bucket(export.pk) == 5
-    assert len(store.keys()) == 5 and BucketExportDay.objects.filter(status="written").count() == 5
+    assert len(store.object_keys()) == 5 and BucketExportDay.objects.filter(status="written").count() == 5
     assert tasks.export_to_bucket(export.pk) == 0  # nothing owed: nothing written again
     assert set(BucketExportDay.objects.values_list("attempts", flat=True)) == {1}
 
     ConsumptionFactory(subaccount=consumption, date=YESTERDAY, cost=Decimal("7.77"))  # late data
     bucket_export.write_day(export, YESTERDAY)
-    assert len(store.keys()) == 5  # the same name, replaced: no second object
+    assert len(store.object_keys()) == 5  # the same name, replaced: no second object
     assert b"7.77" in store.body(f"billing/daily/{YESTERDAY}.csv")
     assert BucketExportDay.objects.get(day=YESTERDAY).rows == 3
 
@@ -202,7 +208,7 @@ def test_an_unreachable_endpoint_is_said_plainly_and_the_day_is_written_once_the
     )
     assert (first.status, first.attempts) == ("failed", 1) and "cannot be reached" in first.error
     assert later.status == "pending"  # never counted done while an earlier day is missing
-    assert store.keys() == []
+    assert store.object_keys() == []
 
     client = client_for(member())
     page = client.get(reverse("finance:bucket_export")).content.decode()
@@ -218,7 +224,7 @@ def test_an_unreachable_endpoint_is_said_plainly_and_the_day_is_written_once_the
         back.stop()
     first.refresh_from_db()
     assert (first.status, first.attempts, first.error) == ("written", 2, "")
-    assert len(store.keys()) == 2
+    assert len(store.object_keys()) == 2
 
 
 def test_storage_errors_are_retried_with_back_off_and_recorded_on_the_day(partner, store, consumption):
@@ -269,12 +275,12 @@ def test_a_wrong_key_is_said_plainly_and_the_day_is_written_once_the_key_is_righ
     assert "The bucket “no-such-bucket” does not exist at this endpoint." in unknown
     works = client.post(reverse("finance:bucket_export"), _form(export, test="1", secret=store.secret))
     assert "Connection works" in works.content.decode()
-    assert store.keys() == []  # the test object is removed again
+    assert store.object_keys() == []  # the test object is removed again
 
     saved = client.post(reverse("finance:bucket_export"), _form(export, secret=store.secret))
     assert saved.status_code == 302
     assert tasks.export_to_bucket(export.pk) == 2
-    assert len(store.keys()) == 2
+    assert len(store.object_keys()) == 2
 
 
 def test_the_secret_is_stored_encrypted_never_shown_and_kept_when_left_empty(
@@ -363,3 +369,28 @@ def test_the_daily_beat_queues_one_export_per_enabled_export(partner, other_part
     assert list(
         OutboxMessage.objects.filter(task=tasks.export_to_bucket.name).values_list("args", flat=True)
     ) == [[on.pk]]
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://127.0.0.1:9000", "http://169.254.169.254/", "http://10.0.0.5", "http://[::1]:9000"]
+)
+def test_an_endpoint_inside_the_providers_network_is_refused(endpoint, partner, member, client_for, settings):
+    settings.BUCKET_EXPORT_PRIVATE_ENDPOINTS = False
+    export = BucketExportFactory(partner=partner, endpoint_url=endpoint)
+    BucketExportDayFactory(export=export, day=YESTERDAY)
+    data = {**_form(export), "secret": "x", "test": "1"}
+    page = client_for(member()).post(reverse("finance:bucket_export"), data).content.decode()
+    assert "must be a public address" in page and "Connection works" not in page
+    with pytest.raises(bucket_export.StorageUnavailable, match="public address"):
+        bucket_export.write_day(export, YESTERDAY)
+
+
+def test_files_moved_elsewhere_are_all_written_again(partner, store, consumption):
+    export = _export(partner, store)
+    assert tasks.export_to_bucket(export.pk) == 2
+    bucket_export.export_save(export=export, secret="", start_date=export.start_date)  # unchanged: kept
+    assert BucketExportDay.objects.filter(status="written").count() == 2
+    bucket_export.export_save(export=export, prefix="moved/")
+    assert not BucketExportDay.objects.exists()
+    assert tasks.export_to_bucket(export.pk) == 2
+    assert sorted(k.split("/")[0] for k in store.object_keys()) == ["billing", "billing", "moved", "moved"]
