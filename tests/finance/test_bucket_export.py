@@ -14,6 +14,7 @@ from decimal import Decimal
 import boto3
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -31,6 +32,7 @@ from tests.factories import (
     BucketExportFactory,
     ConsumptionFactory,
     SubaccountFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -314,6 +316,11 @@ def test_the_secret_is_stored_encrypted_never_shown_and_kept_when_left_empty(
     assert unseal(export.secret_sealed) == secret
     page = client.get(reverse("finance:bucket_export")).content.decode()
     assert secret not in page and "A secret key is stored." in page
+
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    in_admin = staff.get(reverse("admin:finance_bucketexport_change", args=[export.pk])).content.decode()
+    assert export.bucket in in_admin and secret not in in_admin and export.secret_sealed not in in_admin
 
     client.post(reverse("finance:bucket_export"), {**data, "secret": "", "prefix": "other/"})
     export.refresh_from_db()
