@@ -7,6 +7,7 @@ import datetime
 import io
 import json
 import socket
+import time
 import urllib.request
 from dataclasses import dataclass
 from decimal import Decimal
@@ -401,3 +402,20 @@ def test_files_moved_elsewhere_are_all_written_again(partner, store, consumption
     assert not BucketExportDay.objects.exists()
     assert tasks.export_to_bucket(export.pk) == 2
     assert sorted(k.split("/")[0] for k in store.object_keys()) == ["billing", "billing", "moved", "moved"]
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_writes_the_days_the_beat_queues(celery_worker_over_redis, partner, store, consumption):
+    export = _export(partner, store)
+    assert tasks.export_to_buckets.delay().get(timeout=30) == 1  # queued through the outbox to the worker
+    deadline = time.monotonic() + 60
+    while BucketExportDay.objects.filter(export=export, status="written").count() < 2:
+        assert time.monotonic() < deadline, list(
+            BucketExportDay.objects.values_list("day", "status", "error")
+        )
+        time.sleep(0.2)
+    assert sorted(store.object_keys()) == [
+        f"billing/daily/{YESTERDAY - datetime.timedelta(days=1)}.csv",
+        f"billing/daily/{YESTERDAY}.csv",
+    ]
