@@ -8,6 +8,8 @@ from portal.admin import ReasonActionForm, apply_to_each
 from . import services, tasks
 from .models import (
     Accrual,
+    BucketExport,
+    BucketExportDay,
     Consumption,
     ConsumptionImport,
     CustomerInvoice,
@@ -310,3 +312,37 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = ("created_at", "partner", "kind", "status", "progress", "created_by")
     list_filter = ("kind", "status")
     search_fields = ("partner__name",)
+
+
+@admin.register(BucketExport)
+class BucketExportAdmin(admin.ModelAdmin):
+    """A partner's export to their bucket: set up by the partner (Finance → Export to bucket); staff may
+    only switch it off or on. The secret key is never shown, not even sealed."""
+
+    list_display = ("partner", "endpoint_url", "bucket", "prefix", "detail", "enabled", "updated_at")
+    list_filter = ("enabled", "detail")
+    search_fields = ("partner__name", "bucket")
+    exclude = ("secret_sealed",)
+    readonly_fields = (
+        "partner",
+        "endpoint_url",
+        "region",
+        "bucket",
+        "prefix",
+        "access_key_id",
+        "detail",
+        "language",
+        "start_date",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(BucketExportDay)
+class BucketExportDayAdmin(ReadOnlyAdmin):
+    """Each day of a bucket export, as the task recorded it."""
+
+    list_display = ("export", "day", "status", "size", "rows", "attempts", "updated_at")
+    list_filter = ("status",)
+    search_fields = ("export__partner__name", "key")

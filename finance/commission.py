@@ -104,7 +104,7 @@ SELECT = f"""
 WITH bonus AS ({day_terms_sql(Program.PARTNER_BONUS, "''", "{start}", "{finish}")}),
 extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", "{start}", "{finish}")}),
 deals AS ({deals_sql("{start}", "{finish}")})
-SELECT {", ".join(_safe(t) for t in TEXT[:6])}, '', {", ".join(_safe(t) for t in TEXT[6:])},
+SELECT {", ".join(_safe(t) for t in TEXT[:6])}, {{resource}}{", ".join(_safe(t) for t in TEXT[6:])},
        to_char(c.date, 'YYYY-MM-DD'), c.currency, trim_scale(c.quantity)::text, {_safe("c.unit")},
        {", ".join(_amount(a) for a in (*AMOUNTS, "reward"))},
        'en', '', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
@@ -128,9 +128,23 @@ WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {sco
 COUNT = f"SELECT count(*) {ROWS_OF_PERIOD}"
 
 
-def report_query(template: str, *, partner_id, start, finish, account_ids) -> tuple[str, dict]:
+# billing's Resource level has the resource_id column; its General level leaves it out
+GENERAL_HEADER = tuple(name for name in HEADER if name != "resource_id")
+
+
+def report_query(
+    template: str, *, partner_id, start, finish, account_ids, resource: bool = True
+) -> tuple[str, dict]:
+    """``template`` for a period of a partner's report rows (``account_ids``: only those customers'); with
+    the ``resource_id`` column (``resource``) or without it, billing's General level."""
     scope = "AND s.account_id = ANY(%(accounts)s)" if account_ids is not None else ""
-    query = template.format(partner="%(partner)s", start="%(start)s", finish="%(finish)s", scope=scope)
+    query = template.format(
+        partner="%(partner)s",
+        start="%(start)s",
+        finish="%(finish)s",
+        scope=scope,
+        resource="'', " if resource else "",
+    )
     return query, {
         "partner": partner_id,
         "start": start,
@@ -192,15 +206,17 @@ def commission_csv(
     finish: datetime.date,
     account_ids: list[int] | None,
     using: str = DEFAULT_DB_ALIAS,
+    resource: bool = True,
 ) -> Iterator[bytes]:
     """The report as CSV bytes, header first, read from the database ``using`` (the replica when there is
-    one: portal/replica.py). ``account_ids`` limits a restricted membership's rows."""
+    one: portal/replica.py). ``account_ids`` limits a restricted membership's rows; without ``resource`` the
+    ``resource_id`` column is left out (billing's General level)."""
     query, params = report_query(
-        SELECT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids
+        SELECT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids, resource=resource
     )
     with connections[using].cursor() as cursor:
         pg = cursor.cursor  # psycopg 3: COPY with bound parameters
-        yield (",".join(HEADER) + "\n").encode()
+        yield (",".join(HEADER if resource else GENERAL_HEADER) + "\n").encode()
         with pg.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             for block in copy:
                 yield bytes(block)

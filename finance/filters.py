@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from subaccounts.models import Subaccount
 
-from .models import Accrual, LedgerEntry, Report
+from .models import Accrual, BucketExportDay, LedgerEntry, Report
 
 
 class AccrualFilter(django_filters.FilterSet):
@@ -29,4 +29,10 @@ class PartnerBonusFilter(django_filters.FilterSet):
 class ReportFilter(django_filters.FilterSet):
     class Meta:
         model = Report
+        fields = ["status"]
+
+
+class BucketExportDayFilter(django_filters.FilterSet):
+    class Meta:
+        model = BucketExportDay
         fields = ["status"]

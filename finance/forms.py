@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +10,8 @@ from portal.periods import DayRangeForm
 from portal.widgets import SearchSelect
 from subaccounts.models import Subaccount
 
-from .models import DESTINATIONS, Pool, Withdrawal
+from .bucket_export import endpoint_problem
+from .models import DESTINATIONS, BucketExport, Pool, Withdrawal
 
 
 class WithdrawalForm(forms.Form):
@@ -141,3 +144,65 @@ class TaxIdMixin:
             except ValidationError as error:
                 self.add_error("tax_id", error)
         return data
+
+
+class BucketExportForm(forms.ModelForm):
+    """The bucket export's settings. The secret key is write-only: never rendered back; left empty, the
+    stored one is kept (required only the first time)."""
+
+    secret = forms.CharField(
+        label=_("Secret key"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Never shown again after saving; leave empty to keep the stored one."),
+    )
+
+    class Meta:
+        model = BucketExport
+        fields = [
+            "endpoint_url",
+            "region",
+            "bucket",
+            "prefix",
+            "access_key_id",
+            "secret",
+            "detail",
+            "language",
+            "start_date",
+            "enabled",
+        ]
+        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, membership=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_secret = bool(self.instance.pk and self.instance.secret_sealed)
+
+    def clean_endpoint_url(self):
+        url = self.cleaned_data["endpoint_url"]
+        if problem := endpoint_problem(url):
+            raise ValidationError(problem)
+        return url
+
+    def clean_prefix(self):
+        prefix = self.cleaned_data["prefix"].lstrip("/")
+        if not prefix.endswith("/"):
+            raise ValidationError(_("The prefix must end with “/”, e.g. billing/."))
+        return prefix
+
+    def clean_bucket(self):
+        bucket = self.cleaned_data["bucket"].strip()
+        if not BUCKET_NAME.fullmatch(bucket):
+            raise ValidationError(
+                _("A bucket name has 3 to 63 lower-case letters, digits, dots and hyphens.")
+            )
+        return bucket
+
+    def clean_secret(self):
+        secret = self.cleaned_data["secret"]
+        if not secret and not self.has_secret:
+            raise ValidationError(_("Enter the secret key."))
+        return secret
+
+
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")

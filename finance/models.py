@@ -764,3 +764,74 @@ class ConsumptionImport(models.Model):
 
     def __str__(self):
         return f"{self.file.name} ({self.get_status_display()})"
+
+
+class BucketExport(TenantModel):
+    """A partner's regular export of the detailed commission report to their S3-compatible bucket: each
+    finished day as ``{prefix}{YYYY-MM-DD}.csv`` (finance/bucket_export.py). One per partner."""
+
+    class Detail(models.TextChoices):
+        GENERAL = "general", _("General")
+        RESOURCE = "resource", _("Resource (adds resource_id)")
+
+    class Language(models.TextChoices):
+        EN = "en", _("English")
+        RU = "ru", _("Russian")
+
+    partner = models.OneToOneField("profiles.Partner", on_delete=models.CASCADE, related_name="bucket_export")
+    endpoint_url = models.URLField(_("endpoint"), help_text=_("The storage's S3 address, https://…"))
+    region = models.CharField(_("region"), max_length=64, blank=True, help_text=_("Only if the storage asks"))
+    bucket = models.CharField(_("bucket"), max_length=63)
+    prefix = models.CharField(_("path prefix"), max_length=500, help_text=_("Ends with /, e.g. billing/"))
+    access_key_id = models.CharField(_("access key id"), max_length=128)
+    # the secret key, encrypted (portal/encryption.py); never shown again
+    secret_sealed = models.TextField()
+    detail = models.CharField(
+        _("detail level"), max_length=16, choices=Detail.choices, default=Detail.GENERAL
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.EN)
+    start_date = models.DateField(
+        _("back-fill from"), null=True, blank=True, help_text=_("Empty: from the day before it was set up")
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(prefix__endswith="/"), name="bucket_export_prefix_slash"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.bucket}/{self.prefix}"
+
+
+class BucketExportDay(TenantModel):
+    """One day of a bucket export: written (with the object's size and rows), failed (with the reason in
+    plain words) or pending. A day is written once; a failed one is tried again before any later day."""
+
+    partner_field = "export__partner"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        WRITTEN = "written", _("Written")
+        FAILED = "failed", _("Failed")
+
+    export = models.ForeignKey(BucketExport, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("day"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    key = models.CharField(_("object"), max_length=600, blank=True)
+    size = models.PositiveBigIntegerField(_("size, bytes"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["export", "day"], name="bucket_export_day_once")]
+
+    def __str__(self):
+        return f"{self.day} {self.status}"

@@ -18,7 +18,7 @@ from portal.tables import (
 )
 from subaccounts.models import Subaccount
 
-from .models import Accrual, LedgerEntry, Report
+from .models import Accrual, BucketExportDay, LedgerEntry, Report
 
 
 class AccrualTable(PortalTable):
@@ -188,3 +188,20 @@ class CommissionCustomerTable(PortalTable):
 
     class Meta:
         empty_text = _("No customer matches the search in this period.")
+
+
+class BucketExportDayTable(PortalTable):
+    """Each day of the bucket export: written (object, size, rows) or why not, in plain words."""
+
+    day = DateColumn(verbose_name=_("Day"), format="Y-m-d")
+    size = tables.Column(verbose_name=_("Size"))
+
+    optional_columns = ("key", "attempts", "updated_at")
+
+    class Meta:
+        model = BucketExportDay
+        fields = ("day", "status", "key", "size", "rows", "error", "attempts", "updated_at")
+        empty_text = _("No day exported yet: the first finished day is written on the next morning's run.")
+
+    def render_size(self, value):
+        return defaultfilters.filesizeformat(value)

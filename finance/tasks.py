@@ -12,9 +12,9 @@ from portal.links import absolute_url
 from portal.permissions import Right, Role, role_has
 from profiles.models import Partner
 
-from . import partitions, reports, services
+from . import bucket_export, partitions, reports, services
 from .accruals import accrue_month, months_to_reaccrue
-from .models import ConsumptionImport, CorrectionReason, Report, Withdrawal
+from .models import BucketExport, ConsumptionImport, CorrectionReason, Report, Withdrawal
 
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
@@ -196,3 +196,31 @@ def notify_report_ready(report_id: int) -> None:
         params={"status": report.kind, "subject": report.subject},
         email=("finance/email/report_ready", {"report": report, "url": absolute_url(link)}),
     )
+
+
+@shared_task(
+    acks_late=True,
+    scope_from="finance.BucketExport",
+    autoretry_for=(bucket_export.StorageUnavailable,),
+    retry_backoff=60,  # 1, 2, 4 … minutes, at most an hour apart, jittered
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def export_to_bucket(export_id: int) -> int | None:
+    """Write the finished days a partner's bucket export owes, oldest first (finance/bucket_export.py); a
+    storage error is recorded on its day and retried with back-off, and the next day's run begins with it.
+    One run per export at a time (another worker's is left alone); safe to rerun."""
+    with jobs.claimed("bucket-export", export_id) as mine:
+        if not mine:
+            return None
+        return bucket_export.export_run(export_id)
+
+
+@shared_task(cross_partner=True)  # every partner's export
+def export_to_buckets() -> int:
+    """The daily beat: one export task per enabled bucket export."""
+    ids = list(BucketExport.objects.filter(enabled=True).values_list("pk", flat=True))
+    with transaction.atomic():
+        for export_id in ids:
+            outbox.enqueue(export_to_bucket, export_id)
+    return len(ids)

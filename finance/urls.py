@@ -19,4 +19,5 @@ urlpatterns = [
     path(
         "commission/prepare/", views.CommissionReportRequestView.as_view(), name="commission_report_request"
     ),
+    path("export/", views.BucketExportView.as_view(), name="bucket_export"),
 ]

@@ -32,13 +32,25 @@ from portal.views import (
 )
 from subaccounts.models import Subaccount
 
-from . import reports, selectors, services, switch
+from . import bucket_export, reports, selectors, services, switch
 from .commission import STATISTICS_MONEY, commission_csv
-from .filters import AccrualFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
-from .forms import CommissionPeriodForm, UsageForm, WithdrawalForm
-from .models import BONUS_PROGRAMS, DESTINATIONS, Accrual, LedgerEntry, Pool, Program, Report, Withdrawal
+from .filters import AccrualFilter, BucketExportDayFilter, LedgerEntryFilter, PartnerBonusFilter, ReportFilter
+from .forms import BucketExportForm, CommissionPeriodForm, UsageForm, WithdrawalForm
+from .models import (
+    BONUS_PROGRAMS,
+    DESTINATIONS,
+    Accrual,
+    BucketExport,
+    BucketExportDay,
+    LedgerEntry,
+    Pool,
+    Program,
+    Report,
+    Withdrawal,
+)
 from .tables import (
     AccrualTable,
+    BucketExportDayTable,
     CommissionCustomerTable,
     CommissionMonthTable,
     CommissionReportTable,
@@ -582,3 +594,47 @@ class UsageView(PortalPageView):
                 stacked=False,
             )
         return super().get_context_data(**kwargs)
+
+
+class BucketExportView(PortalListView):
+    """Export to bucket: the partner's settings of the regular export of the detailed report (with "Test
+    connection", which writes and deletes a small object), and each day's outcome below."""
+
+    queryset = BucketExportDay.objects.all()
+    table_class = BucketExportDayTable
+    filterset_class = BucketExportDayFilter
+    right = Right.FINANCE_EXPORT
+    partner_wide = True  # the whole partner's rows go to the bucket
+    section = "finance"
+    title = _("Export to bucket")
+    template_name = "finance/bucket_export.html"
+
+    @cached_property
+    def export(self) -> BucketExport:
+        found = BucketExport.objects.restrict(self.membership).first()
+        return found or BucketExport(partner=self.partner)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", getattr(self, "form", None) or BucketExportForm(instance=self.export))
+        kwargs["export"] = self.export
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.form = form = BucketExportForm(request.POST, instance=self.export, membership=self.membership)
+        if not form.is_valid():
+            return self.get(request, *args, **kwargs)
+        secret = form.cleaned_data["secret"]
+        if "test" in request.POST:
+            try:
+                target = bucket_export.Target.of(form.instance, secret=secret)
+                failed = bucket_export.test_connection(target)
+            except bucket_export.StorageUnavailable as error:
+                failed = str(error)
+            if failed:
+                messages.error(request, _("Test connection failed: %(problem)s") % {"problem": failed})
+            else:
+                messages.success(request, _("Connection works: a test object was written and deleted."))
+            return self.get(request, *args, **kwargs)
+        bucket_export.export_save(export=form.instance, secret=secret)
+        messages.success(request, _("Export to bucket saved."))
+        return redirect(reverse("finance:bucket_export"))

@@ -25,6 +25,9 @@ class Right(StrEnum):
     PERSONAL_DATA = "personal_data.view"
     FINANCE_VIEW = "finance.view"  # usage details and balances
     FINANCE_WITHDRAW = "finance.withdraw"
+    # set up the regular export of the detailed report to the partner's bucket: the editing roles that see
+    # usage details (a plain Editor does not see them, so may not send them anywhere either)
+    FINANCE_EXPORT = "finance.export"
     TOOLS_VIEW = "tools.view"
     TOOLS_USE = "tools.use"
     PROFILE_VIEW = "profile.view"
@@ -39,9 +42,19 @@ _EDITOR = _VIEWER | {R.ACCOUNTS_MANAGE, R.TOOLS_USE}
 # DESIGN.md "Roles": one row per role, one column per right.
 ROLE_RIGHTS: dict[str, frozenset[Right]] = {
     Role.ADMINISTRATOR: frozenset(
-        _EDITOR | {R.PERSONAL_DATA, R.FINANCE_VIEW, R.FINANCE_WITHDRAW, R.PROFILE_EDIT, R.ACCESS_MANAGE}
+        _EDITOR
+        | {
+            R.PERSONAL_DATA,
+            R.FINANCE_VIEW,
+            R.FINANCE_WITHDRAW,
+            R.FINANCE_EXPORT,
+            R.PROFILE_EDIT,
+            R.ACCESS_MANAGE,
+        }
     ),
-    Role.EDITOR_PD: frozenset(_EDITOR | {R.PERSONAL_DATA, R.FINANCE_VIEW, R.FINANCE_WITHDRAW}),
+    Role.EDITOR_PD: frozenset(
+        _EDITOR | {R.PERSONAL_DATA, R.FINANCE_VIEW, R.FINANCE_WITHDRAW, R.FINANCE_EXPORT}
+    ),
     Role.EDITOR: frozenset(_EDITOR),
     Role.VIEWER_PD: frozenset(_VIEWER | {R.PERSONAL_DATA, R.FINANCE_VIEW}),
     Role.VIEWER: frozenset(_VIEWER),

@@ -13,6 +13,8 @@ from accounts.models import Account, AccountContact
 from finance.aggregates import customer_months_rebuild, daily_usage_rebuild
 from finance.models import (
     Accrual,
+    BucketExport,
+    BucketExportDay,
     Consumption,
     ConsumptionImport,
     CustomerInvoice,
@@ -34,6 +36,7 @@ from finance.models import (
     UsageRewardMonth,
     Withdrawal,
 )
+from portal.encryption import seal
 from portal.permissions import Role
 from profiles.models import Partner, PartnerContact, PartnerSpecialization, PayoutDetails, Specialization
 from referral.models import ReferralClick, ReferralInvitation, ReferralLink, ReferredCustomer
@@ -627,3 +630,24 @@ def created_on(obj, day: datetime.date):
     obj.created_at = datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
     type(obj).objects.filter(pk=obj.pk).update(created_at=obj.created_at)
     return obj
+
+
+class BucketExportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BucketExport
+        django_get_or_create = ("partner",)  # one per partner
+
+    partner = factory.SubFactory(PartnerFactory)
+    endpoint_url = "http://127.0.0.1:9/"
+    bucket = "partner-billing"
+    prefix = "billing/"
+    access_key_id = "AKIAFACTORY"
+    secret_sealed = factory.LazyFunction(lambda: seal("factory-secret"))
+
+
+class BucketExportDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BucketExportDay
+
+    export = factory.SubFactory(BucketExportFactory)
+    day = datetime.date(2026, 10, 1)

@@ -326,6 +326,14 @@ TOOLS_ATTACHMENT_MAX_FILES = env.int("TOOLS_ATTACHMENT_MAX_FILES", default=5)
 TOOLS_ATTACHMENT_MAX_TOTAL_BYTES = env.int("TOOLS_ATTACHMENT_MAX_TOTAL_MB", default=25) * 1024 * 1024
 TOOLS_ATTACHMENT_MAX_UNPACKED_BYTES = env.int("TOOLS_ATTACHMENT_MAX_UNPACKED_MB", default=50) * 1024 * 1024
 ACCESS_INVITATION_MAX_AGE = env.int("ACCESS_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600
+# the key the partners' storage secrets (Finance → Export to bucket) are encrypted under (portal/encryption);
+# empty: derived from DJANGO_SECRET_KEY. Changing it makes the stored secrets unreadable (entered again)
+EXPORT_SECRET_KEY = env("EXPORT_SECRET_KEY", default="")
+# the storage's connect and read timeouts (seconds) of the bucket export and its "Test connection"
+BUCKET_EXPORT_TIMEOUT = env.int("BUCKET_EXPORT_TIMEOUT_SECONDS", default=10)
+# a partner's storage endpoint must resolve to public addresses only (never the provider's own network, a
+# cloud metadata address, localhost); True lets a development MinIO on 127.0.0.1 (and the tests' S3) serve
+BUCKET_EXPORT_PRIVATE_ENDPOINTS = env.bool("BUCKET_EXPORT_PRIVATE_ENDPOINTS", default=False)
 
 # The partner API (api/): bearer tokens only (no session, hence no CSRF), problem details for every error,
 # cursor pages, a rate per token counted in the shared cache.

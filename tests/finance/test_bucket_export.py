@@ -1,0 +1,421 @@
+"""Export to bucket: each finished day of the detailed commission report written to the partner's
+S3-compatible bucket — tested against a real S3 server (moto's standalone server on 127.0.0.1, with its IAM
+checking every request's key and signature), never a mocked client."""
+
+import csv
+import datetime
+import io
+import json
+import socket
+import time
+import urllib.request
+from dataclasses import dataclass
+from decimal import Decimal
+
+import boto3
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from moto.server import ThreadedMotoServer
+
+from finance import bucket_export, tasks
+from finance.commission import commission_csv
+from finance.models import BucketExport, BucketExportDay
+from portal.encryption import unseal
+from portal.models import OutboxMessage
+from portal.permissions import Role
+from tests.factories import (
+    AccountFactory,
+    BucketExportDayFactory,
+    BucketExportFactory,
+    ConsumptionFactory,
+    SubaccountFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+BUCKET = "partner-billing"
+TODAY = timezone.localdate()
+YESTERDAY = TODAY - datetime.timedelta(days=1)
+
+
+def _post(url: str, body: bytes) -> None:
+    request = urllib.request.Request(  # noqa: S310 (our own 127.0.0.1 server)
+        url, data=body, method="POST", headers={"Content-Type": "text/plain"}
+    )
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def local_store_allowed(settings):
+    """The test's S3 server listens on 127.0.0.1, which a partner's endpoint may not (the last test)."""
+    settings.BUCKET_EXPORT_PRIVATE_ENDPOINTS = True
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@dataclass
+class Store:
+    url: str
+    key_id: str
+    secret: str
+    client: object
+
+    def object_keys(self) -> list[str]:
+        return [o["Key"] for o in self.client.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+    def body(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+
+
+@pytest.fixture
+def store(s3_server):
+    """An empty store with one bucket and one IAM user allowed S3; from then on every request must carry
+    that user's key and a good signature (moto's IAM check on)."""
+    _post(f"{s3_server}/moto-api/reset", b"")
+    _post(f"{s3_server}/moto-api/reset-auth", b"inf")
+    setup = {"endpoint_url": s3_server, "region_name": "us-east-1"}
+    iam = boto3.client("iam", aws_access_key_id="setup", aws_secret_access_key="setup", **setup)
+    iam.create_user(UserName="exporter")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_user_policy(UserName="exporter", PolicyName="s3", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="exporter")["AccessKey"]
+    client = boto3.client(
+        "s3", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], **setup
+    )
+    client.create_bucket(Bucket=BUCKET)
+    _post(f"{s3_server}/moto-api/reset-auth", b"0")
+    yield Store(s3_server, key["AccessKeyId"], key["SecretAccessKey"], client)
+    _post(f"{s3_server}/moto-api/reset-auth", b"inf")
+
+
+def _export(partner, store, **kwargs) -> BucketExport:
+    values = {
+        "endpoint_url": store.url,
+        "bucket": BUCKET,
+        "prefix": "billing/daily/",
+        "access_key_id": store.key_id,
+        "start_date": YESTERDAY - datetime.timedelta(days=1),
+        **kwargs,
+    }
+    secret = values.pop("secret", store.secret)
+    return bucket_export.export_save(export=BucketExport(partner=partner), secret=secret, **values)
+
+
+@pytest.fixture
+def consumption(partner):
+    """Rows on the two finished days before today, and today's (not finished: never exported)."""
+    sub = SubaccountFactory(account=AccountFactory(partner=partner), billing_account_id="ba-1")
+    for n, day in enumerate((YESTERDAY - datetime.timedelta(days=1), YESTERDAY, TODAY)):
+        ConsumptionFactory(subaccount=sub, date=day, cost=Decimal("120.50") + n, sku_id=f"sku-{n}")
+        ConsumptionFactory(subaccount=sub, date=day, cost=Decimal("3.25"), sku_id=f"sku-b{n}")
+    return sub
+
+
+def _report_download(client, day: datetime.date) -> bytes:
+    """The commission report of one day as the Commission statistics page downloads it."""
+    response = client.get(reverse("finance:commission"), {"start": day, "finish": day, "export": "csv"})
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def _without_resource_id(data: bytes) -> list[list[str]]:
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    column = rows[0].index("resource_id")
+    return [row[:column] + row[column + 1 :] for row in rows]
+
+
+@pytest.mark.parametrize("detail", list(BucketExport.Detail))
+def test_each_finished_day_lands_under_its_name_with_the_commission_reports_rows(
+    detail, consumption, partner, store, member, client_for
+):
+    export = _export(partner, store, detail=detail)
+    assert tasks.export_to_bucket(export.pk) == 2
+
+    days = [YESTERDAY - datetime.timedelta(days=1), YESTERDAY]
+    assert sorted(store.object_keys()) == [f"billing/daily/{day}.csv" for day in days]  # not today's
+    client = client_for(member())
+    for day in days:
+        written = store.body(f"billing/daily/{day}.csv")
+        report = _report_download(client, day)
+        if detail == BucketExport.Detail.RESOURCE:
+            assert written == report
+        else:
+            assert b"resource_id" not in written.splitlines()[0]
+            assert list(csv.reader(io.StringIO(written.decode()))) == _without_resource_id(report)
+        record = BucketExportDay.objects.get(export=export, day=day)
+        assert (record.status, record.rows, record.size, record.attempts) == ("written", 2, len(written), 1)
+        assert record.key == f"billing/daily/{day}.csv"
+
+    page = client.get(reverse("finance:bucket_export")).content.decode()
+    assert f"billing/daily/{YESTERDAY}.csv" in page and "Written" in page
+
+
+def test_the_report_itself_is_unchanged_with_resource_id_and_general_leaves_only_that_column_out(
+    consumption, partner
+):
+    def rows(**kwargs):
+        data = b"".join(
+            commission_csv(
+                partner_id=partner.pk, start=YESTERDAY, finish=YESTERDAY, account_ids=None, **kwargs
+            )
+        )
+        return data
+
+    full, general = rows(), rows(resource=False)
+    assert full.splitlines()[0].split(b",")[6] == b"resource_id"
+    assert list(csv.reader(io.StringIO(general.decode()))) == _without_resource_id(full)
+
+
+def test_a_rerun_overwrites_the_days_object_and_a_backfill_writes_each_day_once(partner, store, consumption):
+    export = _export(partner, store, start_date=YESTERDAY - datetime.timedelta(days=4))
+    assert tasks.export_to_bucket(export.pk) == 5
+    assert len(store.object_keys()) == 5 and BucketExportDay.objects.filter(status="written").count() == 5
+    assert tasks.export_to_bucket(export.pk) == 0  # nothing owed: nothing written again
+    assert set(BucketExportDay.objects.values_list("attempts", flat=True)) == {1}
+
+    ConsumptionFactory(subaccount=consumption, date=YESTERDAY, cost=Decimal("7.77"))  # late data
+    bucket_export.write_day(export, YESTERDAY)
+    assert len(store.object_keys()) == 5  # the same name, replaced: no second object
+    assert b"7.77" in store.body(f"billing/daily/{YESTERDAY}.csv")
+    assert BucketExportDay.objects.get(day=YESTERDAY).rows == 3
+
+
+def test_an_unreachable_endpoint_is_said_plainly_and_the_day_is_written_once_the_store_is_back(
+    partner, store, consumption, member, client_for
+):
+    port = _free_port()
+    export = _export(partner, store, endpoint_url=f"http://127.0.0.1:{port}")
+    with pytest.raises(bucket_export.StorageUnavailable):
+        tasks.export_to_bucket(export.pk)
+    first, later = (
+        BucketExportDay.objects.get(day=d) for d in (YESTERDAY - datetime.timedelta(days=1), YESTERDAY)
+    )
+    assert (first.status, first.attempts) == ("failed", 1) and "cannot be reached" in first.error
+    assert later.status == "pending"  # never counted done while an earlier day is missing
+    assert store.object_keys() == []
+
+    client = client_for(member())
+    page = client.get(reverse("finance:bucket_export")).content.decode()
+    assert "Failed" in page and "The storage endpoint cannot be reached" in page
+    tested = client.post(reverse("finance:bucket_export"), _form(export, test="1")).content.decode()
+    assert "Test connection failed: The storage endpoint cannot be reached" in tested
+
+    back = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)  # the same store, back
+    back.start()
+    try:
+        assert tasks.export_to_bucket(export.pk) == 2
+    finally:
+        back.stop()
+    first.refresh_from_db()
+    assert (first.status, first.attempts, first.error) == ("written", 2, "")
+    assert len(store.object_keys()) == 2
+
+
+def test_storage_errors_are_retried_with_back_off_and_recorded_on_the_day(partner, store, consumption):
+    export = _export(partner, store, endpoint_url=f"http://127.0.0.1:{_free_port()}")
+    result = tasks.export_to_bucket.apply(args=[export.pk])  # eager: each retry runs at once
+    assert result.failed()
+    first = BucketExportDay.objects.get(day=YESTERDAY - datetime.timedelta(days=1))
+    assert first.attempts == tasks.export_to_bucket.max_retries + 1 and first.status == "failed"
+    assert tasks.export_to_bucket.retry_backoff and BucketExportDay.objects.get(day=YESTERDAY).attempts == 0
+
+
+def _form(export: BucketExport, **extra) -> dict:
+    return {
+        "endpoint_url": export.endpoint_url,
+        "region": export.region,
+        "bucket": export.bucket,
+        "prefix": export.prefix,
+        "access_key_id": export.access_key_id,
+        "secret": "",
+        "detail": export.detail,
+        "language": export.language,
+        "start_date": export.start_date.isoformat() if export.start_date else "",
+        "enabled": "on" if export.enabled else "",
+        **extra,
+    }
+
+
+def test_a_wrong_key_is_said_plainly_and_the_day_is_written_once_the_key_is_right(
+    partner, store, consumption, member, client_for
+):
+    export = _export(partner, store, secret="not-the-secret")
+    with pytest.raises(bucket_export.StorageUnavailable):
+        tasks.export_to_bucket(export.pk)
+    failed = BucketExportDay.objects.get(day=YESTERDAY - datetime.timedelta(days=1))
+    assert "does not accept the access key id or the secret key" in failed.error
+
+    client = client_for(member())
+    tested = client.post(reverse("finance:bucket_export"), _form(export, test="1")).content.decode()
+    assert "Test connection failed: The storage does not accept the access key id or the secret key" in tested
+    wrong_id = client.post(
+        reverse("finance:bucket_export"), _form(export, test="1", access_key_id="AKIANOSUCHKEY")
+    ).content.decode()
+    assert "does not accept the access key id or the secret key" in wrong_id
+    unknown = client.post(
+        reverse("finance:bucket_export"),
+        _form(export, test="1", bucket="no-such-bucket", secret=store.secret),
+    ).content.decode()
+    assert "The bucket “no-such-bucket” does not exist at this endpoint." in unknown
+    works = client.post(reverse("finance:bucket_export"), _form(export, test="1", secret=store.secret))
+    assert "Connection works" in works.content.decode()
+    assert store.object_keys() == []  # the test object is removed again
+
+    saved = client.post(reverse("finance:bucket_export"), _form(export, secret=store.secret))
+    assert saved.status_code == 302
+    assert tasks.export_to_bucket(export.pk) == 2
+    assert len(store.object_keys()) == 2
+
+
+def test_the_secret_is_stored_encrypted_never_shown_and_kept_when_left_empty(
+    partner, store, member, client_for
+):
+    client = client_for(member(Role.EDITOR_PD))
+    secret = "S3cret-Value-7f3a9c"
+    data = {
+        "endpoint_url": store.url,
+        "region": "",
+        "bucket": BUCKET,
+        "prefix": "exports/",
+        "access_key_id": store.key_id,
+        "secret": secret,
+        "detail": "resource",
+        "language": "ru",
+        "start_date": "",
+        "enabled": "on",
+    }
+    missing = client.post(reverse("finance:bucket_export"), {**data, "secret": ""})
+    assert "Enter the secret key." in missing.content.decode() and not BucketExport.objects.exists()
+    no_slash = client.post(reverse("finance:bucket_export"), {**data, "prefix": "exports"})
+    assert "must end with" in no_slash.content.decode() and not BucketExport.objects.exists()
+
+    assert client.post(reverse("finance:bucket_export"), data).status_code == 302
+    export = BucketExport.objects.get(partner=partner)
+    assert OutboxMessage.objects.filter(task=tasks.export_to_bucket.name, args=[export.pk]).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM finance_bucketexport WHERE id = %s", [export.pk])
+        assert secret not in repr(cursor.fetchone())
+    assert unseal(export.secret_sealed) == secret
+    page = client.get(reverse("finance:bucket_export")).content.decode()
+    assert secret not in page and "A secret key is stored." in page
+
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    in_admin = staff.get(reverse("admin:finance_bucketexport_change", args=[export.pk])).content.decode()
+    assert export.bucket in in_admin and secret not in in_admin and export.secret_sealed not in in_admin
+
+    client.post(reverse("finance:bucket_export"), {**data, "secret": "", "prefix": "other/"})
+    export.refresh_from_db()
+    assert export.prefix == "other/" and unseal(export.secret_sealed) == secret
+    assert secret not in client.post(reverse("finance:bucket_export"), {**data, "test": "1"}).content.decode()
+
+
+def test_only_the_partners_own_export_shows_and_only_roles_that_may_configure_it(
+    partner, other_partner, member, client_for
+):
+    theirs = BucketExportFactory(partner=other_partner, bucket="omega-secret-bucket")
+    BucketExportDayFactory(export=theirs, day=YESTERDAY, error="omega failure")
+    client = client_for(member())
+    page = client.get(reverse("finance:bucket_export")).content.decode()
+    assert "omega-secret-bucket" not in page and "omega failure" not in page
+    assert client.get(reverse("finance:bucket_export"), {"export": "csv"}).status_code == 200
+
+    for role in (Role.VIEWER, Role.VIEWER_PD, Role.EDITOR):
+        denied = client_for(member(role))
+        assert denied.get(reverse("finance:bucket_export")).status_code == 403
+        assert denied.post(reverse("finance:bucket_export"), {"bucket": "x"}).status_code == 403
+    restricted = member(Role.ADMINISTRATOR, restricted=True)
+    assert client_for(restricted).get(reverse("finance:bucket_export")).status_code == 403
+    assert (
+        "Export to bucket"
+        not in client_for(member(Role.VIEWER_PD)).get(reverse("finance:commission")).content.decode()
+    )
+    assert "Export to bucket" in client.get(reverse("finance:commission")).content.decode()
+
+    saved = client.post(
+        reverse("finance:bucket_export"),
+        {
+            "endpoint_url": "http://127.0.0.1:9",
+            "bucket": "alpha-bucket",
+            "prefix": "a/",
+            "access_key_id": "AKIAALPHA",
+            "secret": "alpha",
+            "detail": "general",
+            "language": "en",
+        },
+    )
+    assert saved.status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.bucket == "omega-secret-bucket" and BucketExport.objects.count() == 2
+
+
+def test_the_daily_beat_queues_one_export_per_enabled_export(partner, other_partner):
+    on = BucketExportFactory(partner=partner)
+    BucketExportFactory(partner=other_partner, enabled=False)
+    beat = PeriodicTask.objects.get(task="finance.tasks.export_to_buckets")
+    assert beat.enabled and beat.crontab.hour == "6"
+    assert tasks.export_to_buckets() == 1
+    assert list(
+        OutboxMessage.objects.filter(task=tasks.export_to_bucket.name).values_list("args", flat=True)
+    ) == [[on.pk]]
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://127.0.0.1:9000", "http://169.254.169.254/", "http://10.0.0.5", "http://[::1]:9000"]
+)
+def test_an_endpoint_inside_the_providers_network_is_refused(endpoint, partner, member, client_for, settings):
+    settings.BUCKET_EXPORT_PRIVATE_ENDPOINTS = False
+    export = BucketExportFactory(partner=partner, endpoint_url=endpoint)
+    BucketExportDayFactory(export=export, day=YESTERDAY)
+    data = {**_form(export), "secret": "x", "test": "1"}
+    page = client_for(member()).post(reverse("finance:bucket_export"), data).content.decode()
+    assert "must be a public address" in page and "Connection works" not in page
+    with pytest.raises(bucket_export.StorageUnavailable, match="public address"):
+        bucket_export.write_day(export, YESTERDAY)
+
+
+def test_files_moved_elsewhere_are_all_written_again(partner, store, consumption):
+    export = _export(partner, store)
+    assert tasks.export_to_bucket(export.pk) == 2
+    bucket_export.export_save(export=export, secret="", start_date=export.start_date)  # unchanged: kept
+    assert BucketExportDay.objects.filter(status="written").count() == 2
+    bucket_export.export_save(export=export, prefix="moved/")
+    assert not BucketExportDay.objects.exists()
+    assert tasks.export_to_bucket(export.pk) == 2
+    assert sorted(k.split("/")[0] for k in store.object_keys()) == ["billing", "billing", "moved", "moved"]
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_writes_the_days_the_beat_queues(celery_worker_over_redis, partner, store, consumption):
+    export = _export(partner, store)
+    assert tasks.export_to_buckets.delay().get(timeout=30) == 1  # queued through the outbox to the worker
+    deadline = time.monotonic() + 60
+    while BucketExportDay.objects.filter(export=export, status="written").count() < 2:
+        assert time.monotonic() < deadline, list(
+            BucketExportDay.objects.values_list("day", "status", "error")
+        )
+        time.sleep(0.2)
+    assert sorted(store.object_keys()) == [
+        f"billing/daily/{YESTERDAY - datetime.timedelta(days=1)}.csv",
+        f"billing/daily/{YESTERDAY}.csv",
+    ]
