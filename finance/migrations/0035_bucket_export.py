@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('finance', '0033_customer_usage_days'),
+        ('finance', '0034_customer_usage_day_covering'),
         ('profiles', '0002_security_and_counted_services'),
     ]
 

@@ -22,7 +22,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("finance", "0034_bucket_export"),
+        ("finance", "0035_bucket_export"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
     operations = [migrations.RunPython(forward, backward)]
