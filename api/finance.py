@@ -29,9 +29,13 @@ from subaccounts.models import Subaccount
 
 from . import finance_serializers as serializers
 from . import idempotency
+from .filtering import refuse_empty
 from .pagination import Cursor
 from .problems import Conflict
 from .views import PartnerApiView
+
+# the consumption's parameters that are not free text: a date, a choice, an id
+EXACT_PARAMETERS = ("period", "start", "finish", "view", "group", "subaccount", "page", "page_size")
 
 
 class FinanceApiView(PartnerApiView):
@@ -200,6 +204,7 @@ class ConsumptionViewSet(FinanceApiView):
 
     def list(self, request):
         query = request.query_params
+        refuse_empty(query, EXACT_PARAMETERS)  # the page's form would take a value given empty as left out
         form = UsageForm(query or None, membership=self.membership)
         if form.is_bound and "subaccount" in form.errors:
             raise NotFound(

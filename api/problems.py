@@ -12,10 +12,10 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, permissions, status
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 CONTENT_TYPE = "application/problem+json"
@@ -72,11 +72,27 @@ def problem(status_code: int, detail: str, *, instance: str = "", **extra) -> di
     return {**body, **extra}
 
 
-def not_found(request, *args, **kwargs):
-    """An address under /api/ that the API does not have (api/urls.py's last pattern): a problem document
-    like every other API error, not the portal's HTML page."""
-    body = problem(404, _("The API has no such address; see /api/v1/docs/."), instance=request.path)
-    return JsonResponse(body, status=404, content_type=CONTENT_TYPE)
+class NotFoundView(APIView):
+    """An address under /api/ that the API does not have (api/urls.py's last pattern), whatever the method:
+    as at the API's own addresses, a request without a valid token is answered 401 first (nothing tells it
+    which addresses exist, and a write is never refused by the pages' CSRF check), then a 404 problem
+    document, not the portal's HTML page."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    schema = None  # not an operation of the API
+
+    def answer(self, request, *args, **kwargs):
+        raise exceptions.NotFound(_("The API has no such address; see /api/v1/docs/."))
+
+    get = post = put = patch = delete = options = answer
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        del response["Allow"]  # no address here, so no method is allowed on it (DRF lists this view's)
+        return response
+
+
+not_found = NotFoundView.as_view()
 
 
 def exception_handler(exc, context):

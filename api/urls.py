@@ -29,5 +29,5 @@ urlpatterns = [
     # <style> elements: allowed on this page only, which shows no partner's data (scripts stay 'self')
     path("v1/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(docs), name="docs"),
     # anything else under /api/ with its slash (one without is first sent to it, as on the pages): a problem
-    re_path(r"^(?:.*/)?$", problems.not_found),
+    re_path(r"^(?:[\s\S]*/)?$", problems.not_found),  # (an address with a line break in it too)
 ]

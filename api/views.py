@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
@@ -37,7 +37,9 @@ class PartnerApiView(viewsets.GenericViewSet):
     read_right: Right | None = None
     write_right: Right | None = None
     partner_wide = False
-    lookup_value_regex = r"[0-9]+"
+    # any segment reaches the resource (a malformed id is its 404, with its own methods in Allow); the schema
+    # still says integer, from the model
+    lookup_value_regex = r"[^/]+"
 
     def right_for(self, request) -> Right:
         return self.read_right if request.method in SAFE_METHODS else self.write_right

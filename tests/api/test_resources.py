@@ -184,10 +184,59 @@ def test_too_many_requests_is_429_with_retry_after(member, api_for):
         TokenRateThrottle.THROTTLE_RATES = original
 
 
-@pytest.mark.parametrize("path", ["/api/", "/api/v1/nothing/", "/api/v2/accounts/", "/api/v1/accounts/abc/"])
-def test_an_address_the_api_does_not_have_answers_a_problem_not_a_page(client, path):
-    response = client.get(path)
+ADDRESSES_NOT_THERE = ["/api/", "/api/v1/nothing/", "/api/v2/accounts/", "/api/v1/accounts/1/nothing/"]
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch"])
+@pytest.mark.parametrize("key", ["abc", "0.5", "1e3", "%C2%84"])
+def test_a_malformed_id_is_the_resources_404_and_its_methods_still_its_own(method, key, member, api_for):
+    client = api_for(member())
+    response = getattr(client, method)(f"/api/v1/accounts/{key}/")
+    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+    refused = client.delete(f"/api/v1/accounts/{key}/")  # not an operation of an account: 405, as for any id
+    assert refused.status_code == 405 and refused["Content-Type"] == "application/problem+json"
+    assert "DELETE" not in refused["Allow"] and "PATCH" in refused["Allow"]
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", ADDRESSES_NOT_THERE)
+def test_an_address_the_api_does_not_have_answers_a_problem_not_a_page(method, path, member, api_for):
+    response = getattr(api_for(member()), method)(path)
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert (body["status"], body["title"], body["instance"]) == (404, "Not Found", path)
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", ADDRESSES_NOT_THERE)
+def test_without_a_token_any_address_asks_for_one_first(method, path, client):
+    # as the API's own addresses do: 401 before anything else (never the CSRF page of a write without a
+    # session, nor which addresses exist)
+    response = getattr(client, method)(path, content_type="application/json")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert response.json()["status"] == 401
+
+
+@pytest.mark.parametrize("page_size", ["abc", "0", "-3", "1.5", ""])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_refused_not_ignored(page_size, member, api_for):
+    response = api_for(member()).get("/api/v1/subaccounts/", {"page_size": page_size})
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["page_size"]
+
+
+def test_a_page_size_above_the_maximum_gives_the_maximum(partner, member, api_for):
+    response = api_for(member()).get("/api/v1/subaccounts/", {"page_size": 10_000})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "name"), [("/api/v1/subaccounts/", "status"), ("/api/v1/accounts/", "stage")]
+)
+def test_a_choice_given_empty_is_refused_while_an_empty_search_is_no_search(path, name, member, api_for):
+    client = api_for(member())
+    refused = client.get(path, {name: ""})
+    assert refused.status_code == 400 and [e["field"] for e in refused.json()["errors"]] == [name]
+    assert client.get(path, {"q": ""}).status_code == 200

@@ -57,6 +57,20 @@ def bearer(partner, member, token_for):
     return {"Authorization": f"Bearer {secret}"}
 
 
+negative = schemathesis.openapi.from_dict(_served_schema())
+negative.app = application
+negative.config.generation.update(modes=["negative"], max_examples=3)
+
+
+@negative.parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_refuses_what_its_schema_forbids(case, bearer, wsgi_in_test_transaction):
+    # data the schema forbids (a wrong type, a missing field, a value out of range) answers a 4xx, never a 5xx
+    # and never a success, and the answer still conforms to the schema
+    with scope():
+        case.call_and_validate(headers=bearer)
+
+
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, bearer, wsgi_in_test_transaction):
