@@ -167,6 +167,14 @@ class PortalListView(PortalMixin, CsvExportMixin, SingleTableMixin, FilterView):
     def get_table_kwargs(self):
         return {"membership": self.membership}
 
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        for one in filterset.filters.values():
+            # a form field the class's filter already built (the API schema's generator reads the classes
+            # the pages share) is built again, from this page's own choices (a view may narrow them)
+            one.__dict__.pop("_field", None)
+        return filterset
+
     def may_create(self) -> bool:
         """The create button shows only to roles that hold the create page's own right."""
         if not self.create_url_name:

@@ -650,4 +650,4 @@ class BucketExportDayFactory(factory.django.DjangoModelFactory):
         model = BucketExportDay
 
     export = factory.SubFactory(BucketExportFactory)
-    day = datetime.date(2026, 10, 1)
+    day = factory.Sequence(lambda n: datetime.date(2026, 10, 1) + datetime.timedelta(days=n))  # one row a day

@@ -179,3 +179,17 @@ def test_a_tampered_balance_name_is_refused_not_a_server_error(both, member, cli
     page = client_for(member(Role.EDITOR_PD)).post(reverse("finance:withdraw"), data)
     assert page.status_code == 200 and "pool" in page.context["form"].errors
     assert not Withdrawal.objects.exists()
+
+
+def test_the_reseller_side_never_offers_the_referral_program_even_after_the_api_schema_was_made(
+    both, member, client_for
+):
+    # the schema's generator builds the API's filter fields on the filterset classes the pages share: a
+    # field built there must not stand in for the one the page narrows
+    from drf_spectacular.generators import SchemaGenerator
+
+    SchemaGenerator().get_schema(request=None, public=True)
+    client = client_for(member(Role.ADMINISTRATOR))
+    accruals = client.get(reverse("finance:index"), {"switch": "reseller"})
+    offered = {v for v, _label in accruals.context["filter"].form.fields["program"].choices}
+    assert Program.REFERRAL.value not in offered and Program.PARTNER_BONUS.value in offered
