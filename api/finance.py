@@ -215,22 +215,10 @@ class ConsumptionViewSet(FinanceApiView):
         paging = serializers.UsagePageSerializer(data=query)
         paging.is_valid(raise_exception=True)
         page, page_size = paging.validated_data["page"], paging.validated_data["page_size"]
-        chosen = form.cleaned_data if form.is_bound else {}
-        subaccount = chosen.get("subaccount")
+        subaccount = form.cleaned_data.get("subaccount") if form.is_bound else None
         start, finish = form.day_range()
         view, group = form.choice("view"), form.choice("group")
-        details = selectors.usage_details(
-            membership=self.membership,
-            subaccount=subaccount,
-            q=(chosen.get("q") or "") if subaccount is None else "",
-            start=start,
-            finish=finish,
-            view=view,
-            grouping=group,
-            page=page,
-            per_page=page_size,
-            using=replica.read_alias(),
-        )
+        details = form.details(page=page, per_page=page_size, using=replica.read_alias())
         shown = {
             "start": start,
             "finish": finish,

@@ -148,21 +148,6 @@ class WithdrawalRequestSerializer(serializers.Serializer):
     )
 
 
-class UsageRowSerializer(serializers.Serializer):
-    bucket = serializers.DateField(
-        read_only=True, help_text=_("The day, or the first day of the week or month")
-    )
-    key = serializers.CharField(read_only=True, allow_null=True)
-    name = serializers.CharField(read_only=True, allow_null=True)
-    currency = serializers.CharField(read_only=True)
-    consumption = BillingAmount()
-    discount = BillingAmount()
-    client_pays = BillingAmount()
-    reward = BillingAmount()
-    adjustment = BillingAmount()
-    partner_pays = BillingAmount()
-
-
 class UsageTotalSerializer(serializers.Serializer):
     currency = serializers.CharField(read_only=True)
     consumption = BillingAmount()
@@ -171,6 +156,16 @@ class UsageTotalSerializer(serializers.Serializer):
     reward = BillingAmount()
     adjustment = BillingAmount()
     partner_pays = BillingAmount()
+
+
+class UsageRowSerializer(UsageTotalSerializer):
+    """A row: the six figures of its period bucket and key."""
+
+    bucket = serializers.DateField(
+        read_only=True, help_text=_("The day, or the first day of the week or month")
+    )
+    key = serializers.CharField(read_only=True, allow_null=True)
+    name = serializers.CharField(read_only=True, allow_null=True)
 
 
 @extend_schema_serializer(many=False)

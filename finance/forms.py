@@ -10,6 +10,7 @@ from portal.periods import DayRangeForm
 from portal.widgets import SearchSelect
 from subaccounts.models import Subaccount
 
+from . import selectors
 from .bucket_export import endpoint_problem
 from .models import DESTINATIONS, BucketExport, Pool, Withdrawal
 
@@ -119,7 +120,30 @@ class UsageForm(DayRangeForm):
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
+        self.membership = membership
         self.fields["subaccount"].queryset = Subaccount.objects.restrict(membership)
+
+    def details(self, *, page: int, per_page: int, using: str):
+        """The figures this form asks for (``selectors.usage_details``: one page of rows, the totals, the
+        chart), the page's and the API's alike; None while the period is refused (no other period's figures
+        in its place). A search applies to every subaccount, not to one chosen."""
+        if self.period_refused():
+            return None
+        valid = self.is_valid()
+        subaccount = self.cleaned_data.get("subaccount") if valid else None
+        start, finish = self.day_range()
+        return selectors.usage_details(
+            membership=self.membership,
+            subaccount=subaccount,
+            q=(self.cleaned_data.get("q") or "") if valid and subaccount is None else "",
+            start=start,
+            finish=finish,
+            view=self.choice("view"),
+            grouping=self.choice("group"),
+            page=page,
+            per_page=per_page,
+            using=using,
+        )
 
     def clean_subaccount(self):
         subaccount = self.cleaned_data.get("subaccount")

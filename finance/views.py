@@ -548,20 +548,9 @@ class UsageView(PortalPageView):
         valid = self.form.is_valid()
         self.subaccount = self.form.cleaned_data.get("subaccount") if valid else None
         self.start, self.finish = self.form.day_range()
-        self.details = None
-        if self.form.period_refused():  # the form says why; no other period's figures in its place
-            return
-        self.details = selectors.usage_details(
-            membership=self.membership,
-            subaccount=self.subaccount,
-            q=(self.form.cleaned_data.get("q") or "") if valid and self.subaccount is None else "",
-            start=self.start,
-            finish=self.finish,
-            view=self.form.choice("view"),
-            grouping=self.form.choice("group"),
-            page=page_number(request),
-            per_page=rows_per_page(request),
-            using=replica.read_alias(),
+        # None while the period is refused: the form says why
+        self.details = self.form.details(
+            page=page_number(request), per_page=rows_per_page(request), using=replica.read_alias()
         )
 
     def export_csv(self):
