@@ -1,3 +1,4 @@
+import logging
 import os
 
 import celery.contrib.testing.tasks  # noqa: F401 - the ping task start_worker checks with
@@ -99,12 +100,19 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def celery_worker_over_redis(django_db_blocker):
-    """A real Celery worker (solo pool, in a thread) consuming from the real Redis broker."""
+    """A real Celery worker (solo pool, in a thread) consuming from the real Redis broker, for this test only:
+    it starts on an empty queue (what other tests' outbox published is not theirs to run here) and is stopped
+    — its task finished — before the test's database is flushed. A worker kept for the session ran the later
+    tests' outbox tasks too, one of them committing while a flush truncated the tables: a deadlock."""
     assert celery_app.conf.broker_url.startswith("redis"), celery_app.conf.broker_url
+    celery_app.control.purge()
+    root = logging.getLogger()
+    level = root.level  # the worker's logging set-up lowers the root logger to errors: the suite's own after
     with django_db_blocker.unblock(), start_worker(celery_app, pool="solo", perform_ping_check=True):
         yield
+    root.setLevel(level)
 
 
 @pytest.fixture
