@@ -19,6 +19,7 @@ from django_tables2.data import TableData
 from portal.csv import FORMULA_STARTS
 from portal.money import ZERO, Currency
 from portal.periods import MonthRange, month_after
+from portal.tables import sql_order
 from tools.models import ProgramSettings
 
 from .accruals import RESOLD, ROW_REWARD, day_terms_sql, deals_sql
@@ -326,14 +327,8 @@ class CustomerFigures(TableData):
         self.statistics = statistics
 
     def order_by(self, aliases):
-        columns = [
-            f"{CUSTOMER_ORDER[alias.lstrip('-')]}{' DESC' if alias.startswith('-') else ''}"
-            for alias in aliases
-            if alias.lstrip("-") in CUSTOMER_ORDER
-        ]
-        self.statistics.order = (
-            ", ".join([*columns, "name", "account_id", "currency"]) if columns else CUSTOMER_DEFAULT_ORDER
-        )
+        ties = ("name", "account_id", "currency")
+        self.statistics.order = sql_order(aliases, CUSTOMER_ORDER, ties, CUSTOMER_DEFAULT_ORDER)
         self.statistics._result = None
 
     def __len__(self):

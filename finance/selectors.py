@@ -16,6 +16,7 @@ from django_tables2.data import TableData
 from accounts.models import Account
 from portal.money import ZERO
 from portal.periods import MonthRange, month_after
+from portal.tables import sql_order
 from subaccounts.models import Subaccount
 from tools.models import ProgramSettings
 
@@ -641,12 +642,7 @@ class UsageDetails(TableData):
         self._result = None
 
     def order_by(self, aliases):
-        columns = [
-            f"{USAGE_ORDER[alias.lstrip('-')]}{' DESC' if alias.startswith('-') else ''}"
-            for alias in aliases
-            if alias.lstrip("-") in USAGE_ORDER
-        ]
-        self.order = ", ".join([*columns, "bucket", "key", "currency"]) if columns else DEFAULT_ORDER
+        self.order = sql_order(aliases, USAGE_ORDER, ("bucket", "key", "currency"), DEFAULT_ORDER)
         self._result = None
 
     def __len__(self):

@@ -526,6 +526,18 @@ def static_row_attrs(table) -> dict[str, str] | None:
     return written
 
 
+def sql_order(aliases, columns: dict[str, str], ties: tuple[str, ...], default: str) -> str:
+    """The ``ORDER BY`` of django-tables2's sort ``aliases`` (``-`` for descending) for a table whose data
+    sorts in its own SQL: each alias that ``columns`` knows as its expression, then ``ties`` for a stable
+    order; ``default`` when none is known (an address may ask for anything; only known names reach SQL)."""
+    chosen = [
+        f"{columns[alias.lstrip('-')]}{' DESC' if alias.startswith('-') else ''}"
+        for alias in aliases
+        if alias.lstrip("-") in columns
+    ]
+    return ", ".join([*chosen, *ties]) if chosen else default
+
+
 class QueryStrings:
     """``{% querystring_replace key=value %}`` of django-tables2 — the request's query string with one
     parameter replaced, escaped — for every sort and page link of a table, from one copy of the request's
