@@ -14,12 +14,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django_tables2.data import TableData
 
 from portal.csv import FORMULA_STARTS
 from portal.money import ZERO, Currency
 from portal.periods import MonthRange, month_after
-from portal.tables import sql_order
+from portal.tables import SqlPagedData, sql_order
 from tools.models import ProgramSettings
 
 from .accruals import RESOLD, ROW_REWARD, day_terms_sql, deals_sql
@@ -318,12 +317,12 @@ CUSTOMER_ORDER = {"name": "name", "currency": "currency", **{m: m for m in STATI
 CUSTOMER_DEFAULT_ORDER = "name, account_id, currency"
 
 
-class CustomerFigures(TableData):
+class CustomerFigures(SqlPagedData):
     """The period's figures per customer and currency — the by-customer table's data for django-tables2:
     its sort and page go into the SQL (one query with the months: ``CommissionStatistics``)."""
 
     def __init__(self, statistics: CommissionStatistics):
-        super().__init__(data=None)
+        super().__init__(statistics.page)
         self.statistics = statistics
 
     def order_by(self, aliases):
@@ -334,17 +333,11 @@ class CustomerFigures(TableData):
     def __len__(self):
         return self.statistics.result["count"]
 
-    def __iter__(self):
-        return iter(self.statistics.result["customers"])
+    def page_rows(self) -> list[dict]:
+        return self.statistics.result["customers"]
 
-    def __getitem__(self, key):
-        if not isinstance(key, slice):
-            return self[key : key + 1][0]
-        page = self.statistics.page
-        start = key.start or 0
-        if page.start <= start and key.stop <= page.stop:  # within the page asked for: no second query
-            return self.statistics.result["customers"][start - page.start : key.stop - page.start]
-        return self.statistics.query(key.stop - start, start)["customers"]
+    def rows_at(self, limit: int, offset: int) -> list[dict]:
+        return self.statistics.query(limit, offset)["customers"]
 
     def all_rows(self) -> list[dict]:
         """Every customer's row of the period (not one page), in the order asked for."""

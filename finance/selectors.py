@@ -11,12 +11,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Case, Exists, F, Max, OuterRef, Q, Sum, Value, When
-from django_tables2.data import TableData
 
 from accounts.models import Account
 from portal.money import ZERO
 from portal.periods import MonthRange, month_after
-from portal.tables import sql_order
+from portal.tables import SqlPagedData, sql_order
 from subaccounts.models import Subaccount
 from tools.models import ProgramSettings
 
@@ -613,7 +612,7 @@ def _row(values) -> dict:
     return row
 
 
-class UsageDetails(TableData):
+class UsageDetails(SqlPagedData):
     """Consumption of a period by one view (service, SKU, cloud, folder or subaccount) and time bucket, with
     the six money columns; totals per currency and the chart's before/after discount series per bucket.
 
@@ -633,11 +632,10 @@ class UsageDetails(TableData):
         page: slice,
         using: str = DEFAULT_DB_ALIAS,
     ):
-        super().__init__(data=None)
+        super().__init__(page)
         self.using = using
         self.source, self.rewards, self.ctes, self.grouping = source, rewards, ctes, grouping
         self.buckets = buckets
-        self.page = page
         self.order = DEFAULT_ORDER
         self._result = None
 
@@ -648,17 +646,11 @@ class UsageDetails(TableData):
     def __len__(self):
         return self._grouped()["count"]
 
-    def __iter__(self):
-        return iter(self._grouped()["rows"])
+    def page_rows(self) -> list[dict]:
+        return self._grouped()["rows"]
 
-    def __getitem__(self, key):
-        if not isinstance(key, slice):
-            return self[key : key + 1][0]
-        start = key.start or 0
-        if self.page.start <= start and key.stop <= self.page.stop:  # within the page asked for (the
-            # paginator cuts the last page short): its rows, no second query
-            return self._grouped()["rows"][start - self.page.start : key.stop - self.page.start]
-        return self._query(key.stop - (key.start or 0), key.start or 0)["rows"]  # a page not asked for
+    def rows_at(self, limit: int, offset: int) -> list[dict]:
+        return self._query(limit, offset)["rows"]
 
     @property
     def rows(self) -> list[dict]:

@@ -32,6 +32,7 @@ from django_tables2.columns import library
 from django_tables2.columns.base import LinkTransform
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
+from django_tables2.data import TableData
 from django_tables2.rows import BoundPinnedRow
 from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import A, AttributeDict, signature
@@ -536,6 +537,34 @@ def sql_order(aliases, columns: dict[str, str], ties: tuple[str, ...], default: 
         if alias.lstrip("-") in columns
     ]
     return ", ".join([*chosen, *ties]) if chosen else default
+
+
+class SqlPagedData(TableData):
+    """A table's data whose sort and page its own SQL does (django-tables2 asks it for ``len()`` and a slice):
+    ``page`` is the slice of rows the request asked for, read once by ``page_rows()`` with the count;
+    the paginator's slice of that page (the last page cut short) needs no second query, any other slice is
+    read by ``rows_at(limit, offset)``."""
+
+    def __init__(self, page: slice):
+        super().__init__(data=None)
+        self.page = page
+
+    def page_rows(self) -> list:
+        raise NotImplementedError
+
+    def rows_at(self, limit: int, offset: int) -> list:
+        raise NotImplementedError
+
+    def __iter__(self):
+        return iter(self.page_rows())
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        start = key.start or 0
+        if self.page.start <= start and key.stop <= self.page.stop:
+            return self.page_rows()[start - self.page.start : key.stop - self.page.start]
+        return self.rows_at(key.stop - start, start)
 
 
 class QueryStrings:
