@@ -23,6 +23,7 @@ from .models import (
     LedgerEntry,
     MonthlyConsumption,
     PartnerMonth,
+    PartnerUsageDay,
     RebateTerm,
     Report,
     UsageRewardDay,
@@ -199,6 +200,16 @@ class CustomerUsageDayAdmin(ReadOnlyAdmin):
     list_filter = ("currency",)
     search_fields = ("partner__name", "account__name")
     list_select_related = ("partner", "account")
+
+
+@admin.register(PartnerUsageDay)
+class PartnerUsageDayAdmin(ReadOnlyAdmin):
+    """Commission statistics' partner running sums (the customers' summed), kept by the import: read, never
+    edited."""
+
+    list_display = ("date", "partner", "currency", "cost", "credit", "reward", "rows")
+    list_filter = ("currency",)
+    search_fields = ("partner__name",)
 
 
 @admin.register(Exclusion)

@@ -231,7 +231,8 @@ def commission_csv(
 # transaction of any change its rewards depend on, finance/migrations/0032 and the customer usage days') reads
 # the customers' running sums (``CustomerUsageDay``): per customer the row of the span's last day, less that
 # of the day before its first when the span starts after the month does — at most two rows per customer and
-# month, whatever the days and subaccounts. Any other month is worked out exactly, day by day, from Subaccount
+# month, whatever the days and subaccounts — and the whole partner's months its running sums
+# (``PartnerUsageDay``), the customers' summed. Any other month is worked out exactly, day by day, from Subaccount
 # details' daily aggregate (``DailyUsage``: subaccount × day × folder) at the day's rates, deals, own use and
 # referred customers as they are now. ``rows`` counts the daily aggregate rows: a customer or a month without
 # any in the period is not shown.
@@ -245,7 +246,8 @@ deals AS ({deals_sql("%(start)s::date", "%(finish)s::date")}),
 referred AS (SELECT DISTINCT account_id FROM finance_referredcustomer),"""  # noqa: S608 (constant fragments)
 STATISTICS_DAYS = f"""
     UNION ALL
-    SELECT s.account_id, sp.month, c.currency, c.cost, c.credit, {USAGE_REWARD.format(paid="c.paid")}, 1
+    SELECT s.account_id, sp.month, c.currency, c.cost, c.credit, {USAGE_REWARD.format(paid="c.paid")}, 1,
+           false
     FROM spans sp
     CROSS JOIN LATERAL (  -- by the span's days, never a scan of the partner's other days
         SELECT u.subaccount_id, u.date, u.currency, u.cost, u.credit, u.paid FROM finance_dailyusage u
@@ -254,6 +256,16 @@ STATISTICS_DAYS = f"""
     ) c
     {REWARD_JOINS}
     WHERE NOT sp.kept {{scope}}"""  # noqa: S608 (constant fragments)
+# the months of the whole partner (a member who sees every customer): a kept month from the partner's running
+# sums (``PartnerUsageDay``, at most two rows), a stale one from its customers' rows worked out day by day
+PARTNER_MONTHS = """
+    SELECT e.month, p.currency, e.sign * p.cost, e.sign * p.credit, e.sign * p.reward, e.sign * p.rows
+    FROM edges e JOIN finance_partnerusageday p ON p.partner_id = %(partner)s AND p.date = e.day
+    UNION ALL
+    SELECT c.month, c.currency, c.cost, c.credit, c.reward, c.rows FROM c WHERE NOT c.kept"""
+# the months of a member's customers: their rows
+CUSTOMER_MONTHS = """
+    SELECT c.month, c.currency, c.cost, c.credit, c.reward, c.rows FROM c"""
 STATISTICS_SOURCE = """
 WITH {rates}
 spans AS MATERIALIZED (
@@ -267,42 +279,67 @@ edges AS MATERIALIZED (
     UNION ALL
     SELECT month, first - 1, -1 FROM spans WHERE kept AND first > month
 ),
-c AS (
+c AS {materialized} (
     SELECT u.account_id, e.month, u.currency, e.sign * u.cost AS cost, e.sign * u.credit AS credit,
-           e.sign * u.reward AS reward, e.sign * u.rows AS rows
+           e.sign * u.reward AS reward, e.sign * u.rows AS rows, true AS kept
     FROM edges e
     JOIN finance_customerusageday u ON u.partner_id = %(partner)s AND u.date = e.day
     WHERE true {scope_u}
     {days}
 ),
-g AS MATERIALIZED (
-    SELECT GROUPING(c.account_id, c.month) AS level, c.account_id, c.month, c.currency,
-           sum(c.cost) AS cost, sum(c.credit) AS credit, sum(c.reward) AS reward
-    FROM c
-    GROUP BY GROUPING SETS ((c.month, c.currency), (c.account_id, c.currency))
-    HAVING sum(c.rows) > 0
+months AS (
+    SELECT m.month, m.currency, sum(m.cost) AS cost, sum(m.credit) AS credit, sum(m.reward) AS reward
+    FROM ({months}) m(month, currency, cost, credit, reward, rows)
+    GROUP BY m.month, m.currency
+    HAVING sum(m.rows) > 0
+),
+accounts AS (  -- the partner's accounts hashed once, not looked up one by one for each customer
+    SELECT id, name FROM accounts_account WHERE partner_id = %(partner)s OFFSET 0
+),
+{customers}"""  # noqa: S608 (constant fragments; the partner, the period, the accounts and the search are bound)
+# the customers of the period (whose rows there add up to any) with their sums, for an order by a sum and for
+# every customer (the CSV)
+CUSTOMER_SUMS = """
+sums AS (
+    SELECT c.account_id, c.currency, sum(c.cost) AS cost, sum(c.credit) AS credit, sum(c.reward) AS reward
+    FROM c GROUP BY c.account_id, c.currency HAVING sum(c.rows) > 0
 ),
 customers AS (
-    -- the partner's accounts hashed once, not looked up one by one for each customer of the period
-    SELECT g.account_id, a.name, g.currency, g.cost, g.credit, g.reward
-    FROM g JOIN (SELECT id, name FROM accounts_account WHERE partner_id = %(partner)s OFFSET 0) a
-      ON a.id = g.account_id
-    WHERE g.level = 1 {search}
-)"""  # noqa: S608 (constant fragments; the partner, the period, the accounts and the search are bound)
+    SELECT s.account_id, a.name, s.currency, s.cost, s.credit, s.reward
+    FROM sums s JOIN accounts a ON a.id = s.account_id
+    WHERE true {search}
+)"""
+SUMS_PAGE = """,
+page AS (SELECT * FROM customers ORDER BY {order} LIMIT {limit} OFFSET {offset})"""
+# the page of customers in an order of their names: which customers first (their rows counted, not summed),
+# then the sums of the page's alone — whatever the number of the partner's customers
+CUSTOMER_NAMES = """
+present AS (
+    SELECT c.account_id, c.currency FROM c GROUP BY c.account_id, c.currency HAVING sum(c.rows) > 0
+),
+customers AS MATERIALIZED (
+    SELECT p.account_id, a.name, p.currency FROM present p JOIN accounts a ON a.id = p.account_id
+    WHERE true {search}
+),
+shown AS MATERIALIZED (SELECT * FROM customers ORDER BY {order} LIMIT {limit} OFFSET {offset}),
+page AS (
+    SELECT s.account_id, s.name, s.currency, sum(c.cost) AS cost, sum(c.credit) AS credit,
+           sum(c.reward) AS reward
+    FROM shown s JOIN c ON c.account_id = s.account_id AND c.currency = s.currency
+    GROUP BY s.account_id, s.name, s.currency
+)"""
 # one query answers the page: the customers' page in the order asked for, how many customers, each month —
 # and how many of the months it found stale (read without the day by day part, it is asked again with it)
 STATISTICS = (
     STATISTICS_SOURCE
     + """
-(SELECT 'customer', account_id, name, NULL::date, currency, cost, credit, reward
- FROM customers ORDER BY {order} LIMIT {limit} OFFSET {offset})
+(SELECT 'customer', account_id, name, NULL::date, currency, cost, credit, reward FROM page ORDER BY {order})
 UNION ALL
 SELECT 'count', count(*), NULL, NULL, NULL, NULL, NULL, NULL FROM customers
 UNION ALL
 SELECT 'stale', count(*), NULL, NULL, NULL, NULL, NULL, NULL FROM spans WHERE NOT kept
 UNION ALL
-(SELECT 'month', NULL, NULL, month, currency, cost, credit, reward FROM g WHERE level = 2
- ORDER BY month, currency)
+(SELECT 'month', NULL, NULL, month, currency, cost, credit, reward FROM months ORDER BY month, currency)
 """
 )
 # every customer (the table's CSV)
@@ -328,6 +365,7 @@ class CustomerFigures(SqlPagedData):
     def order_by(self, aliases):
         ties = ("name", "account_id", "currency")
         self.statistics.order = sql_order(aliases, CUSTOMER_ORDER, ties, CUSTOMER_DEFAULT_ORDER)
+        self.statistics.by_money = any(alias.lstrip("-") in STATISTICS_MONEY for alias in aliases)
         self.statistics._result = None
 
     def __len__(self):
@@ -369,21 +407,32 @@ class CommissionStatistics:
         self.partner_id, self.start, self.finish = partner_id, start, finish
         self.account_ids, self.q, self.page, self.using = account_ids, q, page, using
         self.order = CUSTOMER_DEFAULT_ORDER
+        self.by_money = False  # ordered by a sum: every customer's is needed, not the page's only
         self._result = None
         self.customers = CustomerFigures(self)
 
-    def _sql(self, template: str, *, days: bool = True, **parts) -> tuple[str, dict]:
+    def _sql(self, template: str, *, days: bool = True, page: bool = False, **parts) -> tuple[str, dict]:
         """``template`` for this page; with the day by day part of stale months (``days``) or without it (a
-        query that then finds a stale month says so)."""
+        query that then finds a stale month says so); with a ``page`` of customers (``limit``, ``offset``)
+        or with every customer's sums."""
         limited = self.account_ids is not None
         scope = "AND s.account_id = ANY(%(accounts)s)" if limited else ""
         scope_u = "AND u.account_id = ANY(%(accounts)s)" if limited else ""
         search = "AND a.name ILIKE %(q)s" if self.q else ""
+        if not page:
+            customers = CUSTOMER_SUMS
+        elif self.by_money:
+            customers = CUSTOMER_SUMS + SUMS_PAGE
+        else:
+            customers = CUSTOMER_NAMES
         query = template.format(
             rates=STATISTICS_RATES if days else "",
             days=STATISTICS_DAYS.format(scope=scope) if days else "",
+            # read once when it is worked out day by day; otherwise each part reads the rows it needs
+            materialized="MATERIALIZED" if days else "NOT MATERIALIZED",
+            months=CUSTOMER_MONTHS if limited else PARTNER_MONTHS,
+            customers=customers.format(search=search, **parts),
             scope_u=scope_u,
-            search=search,
             **parts,
         )
         escaped = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -415,7 +464,7 @@ class CommissionStatistics:
         """One page of customers, their count and the months: from the customers' running sums alone (one
         short query), or, when a month of the period is stale, again with that month worked out day by day."""
         query, params = self._sql(
-            STATISTICS, days=days, order=self.order, limit=int(limit), offset=int(offset)
+            STATISTICS, days=days, page=True, order=self.order, limit=int(limit), offset=int(offset)
         )
         result = {"customers": [], "count": 0, "months": []}
         with connections[self.using].cursor() as cursor:

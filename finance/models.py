@@ -351,6 +351,35 @@ class CustomerUsageDay(TenantModel):
         return f"{self.partner_id} {self.account_id} {self.date} {self.currency}"
 
 
+class PartnerUsageDay(TenantModel):
+    """Partner × day × currency: ``CustomerUsageDay`` summed over the partner's customers — the month's cost,
+    credit and reward up to and including the day, and its rows — so Commission statistics reads a month of
+    the whole partner, whole or cut by the period, as one row (or the difference of two) instead of summing
+    every customer's. Kept by the import with the customers' rows, from them, and valid like them."""
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    cost = BillingAmountField()
+    credit = BillingAmountField(help_text=_("negative, as billing gives it"))
+    reward = models.DecimalField(max_digits=34, decimal_places=BILLING_PLACES + 4, default=ZERO)
+    rows = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "date", "currency"],
+                include=["cost", "credit", "reward", "rows"],
+                name="uniq_partner_usage_day",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.date} {self.currency}"
+
+
 class CustomerMonth(TenantModel):
     """Customer × month × currency: what its resold subaccounts paid (from the monthly aggregates) and the
     partner bonus and deal extra accrued for them — kept by the import and the accrual

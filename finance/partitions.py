@@ -164,6 +164,7 @@ def detach_before(month: datetime.date) -> list[Partition]:
                 "finance_dailyskuusage",
                 "finance_usagerewardday",
                 "finance_customerusageday",
+                "finance_partnerusageday",
             ):
                 cursor.execute(
                     f"DELETE FROM {aggregate} WHERE date >= %s AND date < %s",  # noqa: S608 (constant names)

@@ -117,6 +117,14 @@ CROSS JOIN LATERAL (SELECT sp.first + n AS day FROM generate_series(0, %(last)s:
 LEFT JOIN daily x ON x.account_id = sp.account_id AND x.currency = sp.currency AND x.date = g.day
 WINDOW w AS (PARTITION BY sp.account_id, sp.currency ORDER BY g.day)
 """  # noqa: S608 (constant fragments; the partner and the month are bound)
+# the same month of the whole partner (``PartnerUsageDay``): its customers' rows of each day summed
+REBUILD_PARTNER_DAYS_SQL = """
+INSERT INTO finance_partnerusageday (partner_id, date, currency, cost, credit, reward, rows)
+SELECT partner_id, date, currency, sum(cost), sum(credit), sum(reward), sum(rows)
+FROM finance_customerusageday
+WHERE partner_id = %(partner)s AND date >= %(month)s AND date < %(end)s
+GROUP BY partner_id, date, currency
+"""
 REBUILD_MONTH_SQL = f"""
 WITH {CTES}
 INSERT INTO finance_usagerewardmonth (partner_id, month, digest)
@@ -132,13 +140,14 @@ def usage_rewards_rebuild(
     end: datetime.date,
     partner_id: int | None = None,
     customers: bool = True,
+    whole_partner: bool = True,
 ) -> None:
     """Rebuild the reward rollup of every month from ``start`` to ``end`` (whole months, both included) — of
     one partner, or of every partner with daily aggregates then — from the daily aggregates and the rates,
     deals, own use and referred customers as they are now, with the digest of those, and Commission
-    statistics' customer sums (``CustomerUsageDay``) beside it, valid while the same month row stands
-    (``customers``: False only for a migration from before their table). Set-based per partner and month; a
-    rerun gives the same rows."""
+    statistics' customer and partner sums (``CustomerUsageDay``, ``PartnerUsageDay``) beside it, valid
+    while the same month row stands (``customers``, ``whole_partner``: False only for a migration from before
+    their tables). Set-based per partner and month; a rerun gives the same rows."""
     first, after = start.replace(day=1), month_after(end)
     with connection.cursor() as cursor:
         if partner_id is None:
@@ -174,12 +183,19 @@ def usage_rewards_rebuild(
                         # a rebuild's plan is costly only on paper (a series of days per customer): no JIT,
                         # whose compiling would take seconds for a statement of a fraction of one
                         cursor.execute("SET LOCAL jit = off")
-                        cursor.execute(
-                            "DELETE FROM finance_customerusageday WHERE partner_id = %(partner)s"
-                            " AND date >= %(month)s AND date < %(end)s",
-                            params,
-                        )
+                        kept = [
+                            "finance_customerusageday",
+                            *(["finance_partnerusageday"] if whole_partner else []),
+                        ]
+                        for table in kept:
+                            cursor.execute(
+                                f"DELETE FROM {table} WHERE partner_id = %(partner)s"  # noqa: S608 (names)
+                                " AND date >= %(month)s AND date < %(end)s",
+                                params,
+                            )
                         cursor.execute(REBUILD_CUSTOMER_DAYS_SQL, params)
+                        if whole_partner:
+                            cursor.execute(REBUILD_PARTNER_DAYS_SQL, params)
                     cursor.execute(REBUILD_MONTH_SQL, params)
                 month = end_
 

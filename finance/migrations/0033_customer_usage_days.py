@@ -45,7 +45,7 @@ def fill(apps, schema_editor):
         cursor.execute("SELECT min(date), max(date) FROM finance_dailyusage")
         first, last = cursor.fetchone()
     if first is not None:
-        usage_rewards_rebuild(start=first, end=last)
+        usage_rewards_rebuild(start=first, end=last, whole_partner=False)  # their table comes in 0037
 
 
 class Migration(migrations.Migration):
