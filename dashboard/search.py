@@ -4,9 +4,9 @@ Nothing here decides who sees what. Each kind is its list page — the list view
 restricted to the membership (the partner, and a restricted member's customers: ``restrict()``) and its
 filterset's own search (which, for instance, matches a customer's contacts only for roles that see personal
 data) — so a result is exactly a row of that page's ``?q=``, and "all N results" opens that page with the
-same search. Per kind: one query for the matches' keys in the list's order, as far as the list numbers its
-pages (``portal.pagination``: the count, capped), and one for the few shown; nothing runs for a query too
-short, too long or unsearchable.
+same search. Per kind one query: the few shown, in the list's order, with the number of matches (shown as
+far as the list numbers its pages, ``portal.pagination``); nothing runs for a query too short, too long or
+unsearchable.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Func, IntegerField
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -135,20 +137,17 @@ def search(*, request, query: str, shown: int = SHOWN) -> list[Group]:
         )
         if not filterset.is_valid():
             continue
-        # the matches' keys in the list's order, as far as the list would number its pages: their number
-        # and which to show, without the list's per-row figures (subqueries) for every match
+        # one query: the first matches in the list's order, the list's per-row figures (subqueries) for those
+        # only, each with how many there are as far as the list would number its pages (``portal.pagination``;
+        # "more" beyond) — counted once, in no order, stopping there
         limit = count_limit(1, view.table_pagination["per_page"])
-        keys = list(filterset.qs.values_list("pk", flat=True)[:limit])
-        if not keys:
+        capped = ArraySubquery(filterset.qs.order_by().values("pk")[:limit])
+        matches = Func(capped, function="cardinality", output_field=IntegerField())
+        found = list(filterset.qs.annotate(search_matches=matches)[:shown])
+        if not found:
             continue
-        first = keys[:shown]
-        found = {obj.pk: obj for obj in view.queryset.restrict(membership).filter(pk__in=first)}
-        hits = [
-            Hit(*kind.describe(found[pk], membership), found[pk].get_absolute_url())
-            for pk in first
-            if pk in found  # gone since the first query: left out
-        ]
+        hits = [Hit(*kind.describe(obj, membership), obj.get_absolute_url()) for obj in found]
+        matches = found[0].search_matches
         all_url = f"{reverse(kind.list_url)}?{urlencode(params)}"
-        more = len(keys) >= limit
-        groups.append(Group(kind, min(len(keys), limit - 1), more, hits, all_url))
+        groups.append(Group(kind, min(matches, limit - 1), matches >= limit, hits, all_url))
     return groups
