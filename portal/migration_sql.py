@@ -1,5 +1,7 @@
-"""SQL that migrations share: a table the database itself keeps append-only (Rules of money 2), and one
-only a trigger writes (a kept aggregate)."""
+"""SQL that migrations share: a table the database itself keeps append-only (Rules of money 2), one only a
+trigger writes (a kept aggregate), and whether the server has trigram indexes for the lists' searches."""
+
+from django.db import transaction
 
 
 def append_only(table: str) -> tuple[str, str]:
@@ -36,3 +38,19 @@ CREATE TRIGGER {function} BEFORE INSERT OR UPDATE OR DELETE ON {table}
 """
     backward = f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();"
     return forward, backward
+
+
+def has_trigrams(cursor) -> bool:
+    """Whether pg_trgm is installed here, or can be: created when the server has it and we may."""
+    cursor.execute("SELECT installed_version FROM pg_available_extensions WHERE name = 'pg_trgm'")
+    row = cursor.fetchone()
+    if row is None:
+        return False  # not on this server (pgserver)
+    if row[0] is not None:
+        return True
+    try:
+        with transaction.atomic(using=cursor.db.alias):  # a savepoint: a refusal leaves the migration going
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except Exception:  # noqa: BLE001 - no right to create it: the search scans, as on pgserver
+        return False
+    return True

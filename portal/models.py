@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Expression, F, Q, Subquery
 from django_scopes import get_scope
 from django_scopes.exceptions import ScopeError
 
@@ -131,3 +131,27 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)}"
+
+
+class AnyOf(Expression):
+    """``column = ANY(ARRAY(subquery))``: the subquery run once, its ids looked up in the column's index —
+    unlike ``column IN (subquery)``, which PostgreSQL checks row by row when it is one branch of an OR, so
+    the OR of index searches (the search's trigram indexes) becomes a scan of every row."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, queryset):
+        super().__init__()
+        self.column, self.subquery = F(column), Subquery(queryset)
+
+    def get_source_expressions(self):
+        return [self.column, self.subquery]
+
+    def set_source_expressions(self, exprs):
+        self.column, self.subquery = exprs
+
+    def as_sql(self, compiler, connection):
+        column, column_params = compiler.compile(self.column)
+        subquery, subquery_params = compiler.compile(self.subquery)  # "(SELECT …)"
+        return f"{column} = ANY(ARRAY{subquery})", (*column_params, *subquery_params)

@@ -1,8 +1,9 @@
 import django_filters
-from django.db.models import BooleanField, Expression, F, Q, Subquery
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from portal.models import AnyOf
 from portal.widgets import SearchSelect
 
 from .models import Subaccount
@@ -13,30 +14,6 @@ def partner_accounts(request):
     if request is None or request.membership is None:
         return Account.objects.none()
     return Account.objects.restrict(request.membership).order_by("name")
-
-
-class AnyOf(Expression):
-    """``column = ANY(ARRAY(subquery))``: the subquery run once, its ids looked up in the column's index —
-    unlike ``column IN (subquery)``, which PostgreSQL checks row by row when it is one branch of an OR, so
-    the OR of index searches (the search's trigram indexes) becomes a scan of every row."""
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, column: str, queryset):
-        super().__init__()
-        self.column, self.subquery = F(column), Subquery(queryset)
-
-    def get_source_expressions(self):
-        return [self.column, self.subquery]
-
-    def set_source_expressions(self, exprs):
-        self.column, self.subquery = exprs
-
-    def as_sql(self, compiler, connection):
-        column, column_params = compiler.compile(self.column)
-        subquery, subquery_params = compiler.compile(self.subquery)  # "(SELECT …)"
-        return f"{column} = ANY(ARRAY{subquery})", (*column_params, *subquery_params)
 
 
 class SubaccountFilter(django_filters.FilterSet):

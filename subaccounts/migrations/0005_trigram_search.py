@@ -7,29 +7,15 @@ embedded server (pgserver) ships without it, and there the migration creates not
 before — the same rows found either way, only slower.
 """
 
-from django.db import migrations, transaction
+from django.db import migrations
+
+from portal.migration_sql import has_trigrams
 
 INDEXES = {
     "subaccount_name_trgm": "subaccounts_subaccount USING gin (UPPER(name::text) gin_trgm_ops)",
     "subaccount_billing_id_trgm": "subaccounts_subaccount USING gin (UPPER(billing_account_id::text) gin_trgm_ops)",
     "account_name_trgm": "accounts_account USING gin (UPPER(name::text) gin_trgm_ops)",
 }
-
-
-def has_trigrams(cursor) -> bool:
-    """Whether pg_trgm is installed here, or can be: created when the server has it and we may."""
-    cursor.execute("SELECT installed_version FROM pg_available_extensions WHERE name = 'pg_trgm'")
-    row = cursor.fetchone()
-    if row is None:
-        return False  # not on this server (pgserver)
-    if row[0] is not None:
-        return True
-    try:
-        with transaction.atomic(using=cursor.db.alias):  # a savepoint: a refusal leaves the migration going
-            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    except Exception:  # noqa: BLE001 - no right to create it: the search scans, as on pgserver
-        return False
-    return True
 
 
 def create(apps, schema_editor):

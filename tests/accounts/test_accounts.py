@@ -184,6 +184,35 @@ def test_search_finds_by_name_legal_name_tax_id_and_contact_email(partner, membe
         assert [r.record.pk for r in rows] == [a.pk], q
 
 
+def test_the_search_can_read_the_trigram_indexes(partner, member):
+    """Where pg_trgm is installed, every part of the accounts search can use an index (none of it forces a
+    scan of the partner's accounts or of every contact): name, legal name, tax id and the contacts found."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from accounts.filters import AccountFilter
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        if cursor.fetchone() is None:
+            pytest.skip("no pg_trgm on this server (the embedded one): the search scans")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # only the search's own conditions find the rows
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    request = SimpleNamespace(membership=member(), partner=partner)
+    search = AccountFilter({"q": "zeta"}, queryset=Account.objects.all(), request=request)
+    plan = search.qs.order_by().explain()
+    for index in (
+        "account_name_trgm",
+        "account_legal_name_trgm",
+        "account_tax_id_trgm",
+        "account_contact_name_trgm",
+        "account_contact_email_trgm",
+    ):
+        assert index in plan, index
+    assert "Seq Scan on accounts_" not in plan
+
+
 def test_the_country_filter_offers_the_countries_of_the_partners_own_customers(
     partner, other_partner, member, client_for
 ):
