@@ -65,9 +65,12 @@ document.addEventListener("click", async (event) => {
   };
   document.querySelectorAll("select[data-search-url]").forEach((select) => {
     const base = new URL(select.dataset.searchUrl, window.location.href);
+    // data-search-with="cloud": the choices depend on the form's field of that name (a cloud's folders)
+    const parent = select.dataset.searchWith && select.form && select.form.elements[select.dataset.searchWith];
     const firstUrl = (query) => {
       const url = new URL(base);
       url.searchParams.set("q", query);
+      if (parent && parent.value) url.searchParams.set(select.dataset.searchWith, parent.value);
       return url.toString();
     };
     const control = new TomSelect(select, {
@@ -103,6 +106,21 @@ document.addEventListener("click", async (event) => {
     });
     // the select stays in the form, hidden: the search field (its label now points there) speaks for it
     control.input.setAttribute("aria-hidden", "true");
+    if (parent) {
+      // another parent: the choices loaded are not its; the chosen one stays only if the server lists it there
+      parent.addEventListener("change", () => {
+        const chosen = control.getValue();
+        control.clearOptions();
+        control.clearPagination();
+        if (!chosen || !parent.value) return;
+        fetch(firstUrl(chosen), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+          .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+          .then((json) => {
+            if (!json.results.some((choice) => String(choice.id) === chosen)) control.clear();
+          })
+          .catch(() => control.clear());
+      });
+    }
   });
 })();
 
