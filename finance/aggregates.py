@@ -123,7 +123,8 @@ GROUP BY c.partner_id, c.date, c.currency, c.service_id, c.sku_id
 """
 # the pickers' clouds and folders (UsageFolder) after the months' DailyUsage: each folder of the months with
 # the names of its last day, unless a later month has it; then a folder whose last day was in the months but
-# is in them no more takes its last earlier day, or, with none, goes
+# is in them no more takes its last earlier day, or, with none, goes; last, the folders of a subaccount's
+# cloud take the cloud's latest name (the Cloud picker lists a cloud once)
 USAGE_FOLDERS_SQL = """
 INSERT INTO finance_usagefolder
     (partner_id, subaccount_id, cloud_id, cloud_name, folder_id, folder_name, last_date)
@@ -155,7 +156,12 @@ DELETE FROM finance_usagefolder f
 WHERE f.last_date >= %(start)s AND f.last_date < %(end)s {only_f}
   AND NOT EXISTS (SELECT 1 FROM finance_dailyusage u
                   WHERE u.subaccount_id = f.subaccount_id AND u.date >= %(start)s AND u.date < %(end)s
-                    AND u.folder_id = f.folder_id)
+                    AND u.folder_id = f.folder_id);
+UPDATE finance_usagefolder f SET cloud_name = n.cloud_name
+FROM (SELECT DISTINCT ON (g.subaccount_id, g.cloud_id) g.subaccount_id, g.cloud_id, g.cloud_name
+      FROM finance_usagefolder g WHERE true {only_g}
+      ORDER BY g.subaccount_id, g.cloud_id, g.last_date DESC) n
+WHERE f.subaccount_id = n.subaccount_id AND f.cloud_id = n.cloud_id AND f.cloud_name <> n.cloud_name
 """
 
 

@@ -100,6 +100,16 @@ class UsagePlaceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return getattr(obj, self.name_field)
 
+    def to_python(self, value):
+        """The cloud's or folder's latest row (the queryset is ordered so), not ``get()``: a cloud has a row
+        per folder."""
+        if value in self.empty_values:
+            return None
+        found = self.queryset.filter(**{self.to_field_name: str(value)}).first()
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found
+
 
 class UsageForm(DayRangeForm):
     """Subaccount details: which view, which grouping, which days (at most 92), optionally the subaccounts

@@ -253,7 +253,8 @@ class UsageFolder(TenantModel):
     ``DailyUsage`` by ``finance.aggregates.daily_usage_rebuild`` for Subaccount details' Cloud and Folder
     pickers. A few rows per subaccount (tens of thousands for the largest partner), where ``DailyUsage`` has
     one per folder and day: the pickers search it as you type, and the page narrows the daily rows of a cloud
-    or folder to its subaccounts through it. Names are those of the last day with data (``last_date``)."""
+    or folder to its subaccounts through it. Names are those of the last day with data (``last_date``); the
+    rows of a subaccount's cloud share its latest name."""
 
     account_field = "subaccount__account_id"
 
@@ -271,7 +272,16 @@ class UsageFolder(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subaccount", "folder_id"], name="uniq_usage_folder")]
-        indexes = [models.Index(fields=["partner", "cloud_id"], name="usage_folder_cloud")]
+        indexes = [
+            # the pickers' pages, by name (selectors.usage_places); a cloud's folders and subaccounts
+            models.Index(
+                fields=["partner", "cloud_name", "cloud_id", "-last_date"], name="usage_folder_cloud_name"
+            ),
+            models.Index(
+                fields=["partner", "folder_name", "folder_id", "-last_date"], name="usage_folder_folder_name"
+            ),
+            models.Index(fields=["partner", "cloud_id"], name="usage_folder_cloud"),
+        ]
 
     def __str__(self):
         return f"{self.cloud_name} / {self.folder_name}"

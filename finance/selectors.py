@@ -829,16 +829,22 @@ def _whole_months(
 
 def usage_places(*, membership, key: str, cloud_id: str = "") -> QuerySet[UsageFolder]:
     """One row per cloud (``key="cloud"``) or folder (``"folder"``) of the consumption ``membership`` may see
-    (of the folders of ``cloud_id`` only, when given), the row of its last day with data, so with its latest
-    name: the choices of Subaccount details' Cloud and Folder pickers, searched and paged by the caller; a
-    choice is its ``<key>_id``, the provider's id. Read from the small kept ``UsageFolder``, never the daily
-    rows."""
-    field = f"{key}_id"
+    (of the folders of ``cloud_id`` only, when given), by name then id, the latest first: the choices of
+    Subaccount details' Cloud and Folder pickers, searched and paged by the caller (``PLACE_ORDER``, its
+    first two the distinct ones); a choice is its ``<key>_id``, the provider's id. Read from the small kept
+    ``UsageFolder`` (its rows of a cloud share the cloud's latest name) along its (partner, name, id) index,
+    so a page of choices stops after its rows, never grouping the partner's folders."""
+    order = PLACE_ORDER[key]
     rows = UsageFolder.objects.restrict(membership)
     if cloud_id:
         rows = rows.filter(cloud_id=cloud_id)
-    latest = rows.order_by(field, "-last_date", "subaccount_id").distinct(field).values("pk")
-    return UsageFolder.objects.restrict(membership).filter(pk__in=latest).select_related("subaccount")
+    return rows.select_related("subaccount").order_by(*order).distinct(*order[:2])
+
+
+PLACE_ORDER = {
+    "cloud": ("cloud_name", "cloud_id", "-last_date"),
+    "folder": ("folder_name", "folder_id", "-last_date"),
+}
 
 
 def usage_details(

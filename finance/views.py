@@ -593,7 +593,7 @@ class CloudSearchView(PortalSearchView):
 
     queryset = UsageFolder.objects.all()
     search_fields = ("cloud_name", "cloud_id")
-    ordering = ("cloud_name", "cloud_id")
+    ordering = selectors.PLACE_ORDER["cloud"]
     value_field = "cloud_id"
     right = Right.FINANCE_VIEW
 
@@ -613,7 +613,7 @@ class FolderSearchView(PortalSearchView):
 
     queryset = UsageFolder.objects.all()
     search_fields = ("folder_name", "folder_id")
-    ordering = ("folder_name", "folder_id")
+    ordering = selectors.PLACE_ORDER["folder"]
     value_field = "folder_id"
     right = Right.FINANCE_VIEW
 

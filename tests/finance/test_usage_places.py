@@ -220,6 +220,14 @@ def test_the_kept_folders_follow_the_daily_rows(places):
     )
     daily_usage_rebuild(start=FIRST, end=FIRST, partner_id=gamma.partner_id)  # October again
     assert UsageFolder.objects.get(folder_id="f-sandbox").folder_name == "playground"
+    ConsumptionFactory(
+        subaccount=gamma,
+        cloud_id="c-prod",
+        cloud_name="Prod",
+        folder_id="f-web",
+        date=datetime.date(2026, 11, 21),
+    )  # the cloud renamed: its other folder (last seen in October) takes the name too, so it is listed once
+    assert set(UsageFolder.objects.filter(cloud_id="c-prod").values_list("cloud_name", flat=True)) == {"Prod"}
 
     Consumption.objects.filter(folder_id="f-sandbox", date__month=11).delete()
     daily_usage_rebuild(start=datetime.date(2026, 11, 1), end=datetime.date(2026, 11, 1))
