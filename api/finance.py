@@ -35,7 +35,18 @@ from .problems import Conflict
 from .views import PartnerApiView
 
 # the consumption's parameters that are not free text: a date, a choice, an id
-EXACT_PARAMETERS = ("period", "start", "finish", "view", "group", "subaccount", "page", "page_size")
+EXACT_PARAMETERS = (
+    "period",
+    "start",
+    "finish",
+    "view",
+    "group",
+    "subaccount",
+    "cloud",
+    "folder",
+    "page",
+    "page_size",
+)
 
 
 class FinanceApiView(PartnerApiView):
@@ -182,6 +193,12 @@ USAGE_PARAMETERS = [
     OpenApiParameter("group", str, enum=_choices("group"), description="Rows by day (default), week, month."),
     OpenApiParameter("q", str, description="Only the subaccounts whose name or billing account id holds it."),
     OpenApiParameter("subaccount", int, description="Only this subaccount (its id)."),
+    OpenApiParameter("cloud", str, description="Only this cloud (the provider's cloud id)."),
+    OpenApiParameter(
+        "folder",
+        str,
+        description="Only this folder (the provider's folder id); with `cloud`, a folder of that cloud.",
+    ),
     serializers.UsagePageSerializer,
 ]
 
@@ -215,7 +232,8 @@ class ConsumptionViewSet(FinanceApiView):
         paging = serializers.UsagePageSerializer(data=query)
         paging.is_valid(raise_exception=True)
         page, page_size = paging.validated_data["page"], paging.validated_data["page_size"]
-        subaccount = form.cleaned_data.get("subaccount") if form.is_bound else None
+        chosen = form.cleaned_data if form.is_bound else {}
+        subaccount, cloud, folder = chosen.get("subaccount"), chosen.get("cloud"), chosen.get("folder")
         start, finish = form.day_range()
         view, group = form.choice("view"), form.choice("group")
         details = form.details(page=page, per_page=page_size, using=replica.read_alias())
@@ -225,6 +243,8 @@ class ConsumptionViewSet(FinanceApiView):
             "view": view,
             "group": group,
             "subaccount": subaccount.pk if subaccount is not None else None,
+            "cloud": cloud.cloud_id if cloud is not None else None,
+            "folder": folder.folder_id if folder is not None else None,
             "count": len(details),
             "page": page,
             "page_size": page_size,

@@ -177,6 +177,8 @@ class UsageSerializer(serializers.Serializer):
     view = serializers.CharField(read_only=True)
     group = serializers.CharField(read_only=True)
     subaccount = serializers.IntegerField(read_only=True, allow_null=True)
+    cloud = serializers.CharField(read_only=True, allow_null=True, help_text=_("The provider's cloud id"))
+    folder = serializers.CharField(read_only=True, allow_null=True, help_text=_("The provider's folder id"))
     count = serializers.IntegerField(read_only=True, help_text=_("Rows of the period, all pages"))
     page = serializers.IntegerField(read_only=True)
     page_size = serializers.IntegerField(read_only=True)

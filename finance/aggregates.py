@@ -121,14 +121,58 @@ FROM finance_consumption c
 WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
 GROUP BY c.partner_id, c.date, c.currency, c.service_id, c.sku_id
 """
+# the pickers' clouds and folders (UsageFolder) after the months' DailyUsage: each folder of the months with
+# the names of its last day, unless a later month has it; then a folder whose last day was in the months but
+# is in them no more takes its last earlier day, or, with none, goes; last, the folders of a subaccount's
+# cloud take the cloud's latest name (the Cloud picker lists a cloud once)
+USAGE_FOLDERS_SQL = """
+INSERT INTO finance_usagefolder
+    (partner_id, subaccount_id, cloud_id, cloud_name, folder_id, folder_name, last_date)
+SELECT DISTINCT ON (u.subaccount_id, u.folder_id) u.partner_id, u.subaccount_id, u.cloud_id, u.cloud_name,
+       u.folder_id, u.folder_name, u.date
+FROM finance_dailyusage u
+WHERE u.date >= %(start)s AND u.date < %(end)s {only_u}
+ORDER BY u.subaccount_id, u.folder_id, u.date DESC
+ON CONFLICT (subaccount_id, folder_id) DO UPDATE
+SET cloud_id = EXCLUDED.cloud_id, cloud_name = EXCLUDED.cloud_name, folder_name = EXCLUDED.folder_name,
+    last_date = EXCLUDED.last_date
+WHERE finance_usagefolder.last_date < %(end)s
+  AND (finance_usagefolder.cloud_id, finance_usagefolder.cloud_name, finance_usagefolder.folder_name,
+       finance_usagefolder.last_date)
+      IS DISTINCT FROM (EXCLUDED.cloud_id, EXCLUDED.cloud_name, EXCLUDED.folder_name, EXCLUDED.last_date);
+UPDATE finance_usagefolder f
+SET cloud_id = e.cloud_id, cloud_name = e.cloud_name, folder_name = e.folder_name, last_date = e.date
+FROM finance_usagefolder g
+CROSS JOIN LATERAL (
+    SELECT u.cloud_id, u.cloud_name, u.folder_name, u.date FROM finance_dailyusage u
+    WHERE u.subaccount_id = g.subaccount_id AND u.date < %(start)s AND u.folder_id = g.folder_id
+    ORDER BY u.date DESC LIMIT 1
+) e
+WHERE f.id = g.id AND g.last_date >= %(start)s AND g.last_date < %(end)s {only_g}
+  AND NOT EXISTS (SELECT 1 FROM finance_dailyusage u
+                  WHERE u.subaccount_id = g.subaccount_id AND u.date >= %(start)s AND u.date < %(end)s
+                    AND u.folder_id = g.folder_id);
+DELETE FROM finance_usagefolder f
+WHERE f.last_date >= %(start)s AND f.last_date < %(end)s {only_f}
+  AND NOT EXISTS (SELECT 1 FROM finance_dailyusage u
+                  WHERE u.subaccount_id = f.subaccount_id AND u.date >= %(start)s AND u.date < %(end)s
+                    AND u.folder_id = f.folder_id);
+UPDATE finance_usagefolder f SET cloud_name = n.cloud_name
+FROM (SELECT DISTINCT ON (g.subaccount_id, g.cloud_id) g.subaccount_id, g.cloud_id, g.cloud_name
+      FROM finance_usagefolder g WHERE true {only_g}
+      ORDER BY g.subaccount_id, g.cloud_id, g.last_date DESC) n
+WHERE f.subaccount_id = n.subaccount_id AND f.cloud_id = n.cloud_id AND f.cloud_name <> n.cloud_name
+"""
 
 
 def daily_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id: int | None = None) -> None:
     """Rebuild Subaccount details' daily aggregates of every month from ``start`` to ``end`` (whole months,
-    both included) — of one partner, or of all — from the daily rows: what the rows say now, a rerun changes
-    nothing. A month whose partition was detached has no daily rows and so no aggregates (partitions.py
-    removes them with the detach): Subaccount details shows nothing for it, whichever way it is read."""
+    both included) — of one partner, or of all — from the daily rows, and the clouds and folders of its
+    pickers (UsageFolder) from them: what the rows say now, a rerun changes nothing. A month whose partition
+    was detached has no daily rows and so no aggregates (partitions.py removes them with the detach):
+    Subaccount details shows nothing for it, whichever way it is read."""
     params = {"start": start.replace(day=1), "end": month_after(end), "partner": partner_id}
     with connection.cursor() as cursor:
-        for statement in DAILY_USAGE_SQL.format(**only_partner(partner_id, "u", "c")).split(";"):
+        only = only_partner(partner_id, "u", "c", "g", "f")
+        for statement in (DAILY_USAGE_SQL + ";" + USAGE_FOLDERS_SQL).format(**only).split(";"):
             cursor.execute(statement, params)

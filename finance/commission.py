@@ -232,10 +232,10 @@ def commission_csv(
 # the customers' running sums (``CustomerUsageDay``): per customer the row of the span's last day, less that
 # of the day before its first when the span starts after the month does — at most two rows per customer and
 # month, whatever the days and subaccounts — and the whole partner's months its running sums
-# (``PartnerUsageDay``), the customers' summed. Any other month is worked out exactly, day by day, from Subaccount
-# details' daily aggregate (``DailyUsage``: subaccount × day × folder) at the day's rates, deals, own use and
-# referred customers as they are now. ``rows`` counts the daily aggregate rows: a customer or a month without
-# any in the period is not shown.
+# (``PartnerUsageDay``), the customers' summed. Any other month is worked out exactly, day by day, from
+# Subaccount details' daily aggregate (``DailyUsage``: subaccount × day × folder) at the day's rates, deals,
+# own use and referred customers as they are now. ``rows`` counts the daily aggregate rows: a customer or a
+# month without any in the period is not shown.
 # the day by day part, only in a query that may meet a stale month: the rates, the deals and the customers
 # that earn nothing (the CTEs REWARD_JOINS reads), and the stale months' daily aggregate rows ({scope}: the
 # member's customers)

@@ -12,7 +12,7 @@ from subaccounts.models import Subaccount
 
 from . import selectors
 from .bucket_export import endpoint_problem
-from .models import DESTINATIONS, BucketExport, Pool, Withdrawal
+from .models import DESTINATIONS, BucketExport, Pool, UsageFolder, Withdrawal
 
 
 class WithdrawalForm(forms.Form):
@@ -88,10 +88,33 @@ class CommissionPeriodForm(forms.Form):
         return data
 
 
+class UsagePlaceField(forms.ModelChoiceField):
+    """A cloud (``key="cloud"``) or a folder of the membership's own consumption, chosen by the provider's id
+    (``?cloud=b1g…``): one of ``selectors.usage_places``; another partner's, a hidden customer's or an unknown
+    id is not a choice."""
+
+    def __init__(self, key: str, **kwargs):
+        self.name_field = f"{key}_name"
+        super().__init__(queryset=UsageFolder.objects.none(), to_field_name=f"{key}_id", **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return getattr(obj, self.name_field)
+
+    def to_python(self, value):
+        """The cloud's or folder's latest row (the queryset is ordered so), not ``get()``: a cloud has a row
+        per folder."""
+        if value in self.empty_values:
+            return None
+        found = self.queryset.filter(**{self.to_field_name: str(value)}).first()
+        if found is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return found
+
+
 class UsageForm(DayRangeForm):
     """Subaccount details: which view, which grouping, which days (at most 92), optionally the subaccounts
-    whose name or billing account id holds ``q``, or one subaccount (searched as you type, of the membership's
-    own only)."""
+    whose name or billing account id holds ``q``, or one subaccount, and one cloud and/or one of its folders
+    (each searched as you type, of the membership's own only; the folders of the chosen cloud)."""
 
     view = forms.ChoiceField(
         label=_("By"),
@@ -117,25 +140,48 @@ class UsageForm(DayRangeForm):
         empty_label=_("All"),
         widget=SearchSelect("subaccounts:search"),
     )
+    cloud = UsagePlaceField(
+        "cloud",
+        label=_("Cloud"),
+        required=False,
+        empty_label=_("All"),
+        widget=SearchSelect("finance:clouds"),
+        error_messages={"invalid_choice": _("No such cloud among your customers' consumption.")},
+    )
+    folder = UsagePlaceField(
+        "folder",
+        label=_("Folder"),
+        required=False,
+        empty_label=_("All"),
+        # its choices are the chosen cloud's folders (static/js/portal.js: data-search-with)
+        widget=SearchSelect("finance:folders", attrs={"data-search-with": "cloud"}),
+        error_messages={"invalid_choice": _("No such folder among your customers' consumption.")},
+    )
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
         self.membership = membership
         self.fields["subaccount"].queryset = Subaccount.objects.restrict(membership)
+        for key in ("cloud", "folder"):
+            self.fields[key].queryset = selectors.usage_places(membership=membership, key=key)
 
     def details(self, *, page: int, per_page: int, using: str):
         """The figures this form asks for (``selectors.usage_details``: one page of rows, the totals, the
         chart), the page's and the API's alike; None while the period is refused (no other period's figures
         in its place). A search applies to every subaccount, not to one chosen."""
-        if self.period_refused():
+        if self.period_refused() or self.place_refused():
             return None
         valid = self.is_valid()
         subaccount = self.cleaned_data.get("subaccount") if valid else None
+        cloud = self.cleaned_data.get("cloud") if valid else None
+        folder = self.cleaned_data.get("folder") if valid else None
         start, finish = self.day_range()
         return selectors.usage_details(
             membership=self.membership,
             subaccount=subaccount,
             q=(self.cleaned_data.get("q") or "") if valid and subaccount is None else "",
+            cloud_id=cloud.cloud_id if cloud is not None else "",
+            folder_id=folder.folder_id if folder is not None else "",
             start=start,
             finish=finish,
             view=self.choice("view"),
@@ -150,6 +196,25 @@ class UsageForm(DayRangeForm):
         if subaccount is not None:  # its option written from it, not looked up again
             self.fields["subaccount"].widget.known = (subaccount,)
         return subaccount
+
+    def clean(self):
+        data = super().clean()
+        for key in ("cloud", "folder"):
+            if data.get(key) is not None:  # its option written from it, not looked up again
+                self.fields[key].widget.known = (data[key],)
+        cloud, folder = data.get("cloud"), data.get("folder")
+        if cloud is not None and folder is not None and folder.cloud_id != cloud.cloud_id:
+            self.add_error(
+                "folder",
+                _("The folder “%(folder)s” is not in the cloud “%(cloud)s”: pick one of its folders.")
+                % {"folder": folder.folder_name, "cloud": cloud.cloud_name},
+            )
+        return data
+
+    def place_refused(self) -> bool:
+        """A cloud or folder was asked for that cannot be shown (not the membership's, or a folder of another
+        cloud): the page says so, and shows no other figures in their place."""
+        return self.is_bound and any(self.has_error(name) for name in ("cloud", "folder"))
 
     def choice(self, name: str) -> str:
         """The valid choice of ``view`` or ``group``, else its first."""

@@ -248,6 +248,45 @@ class DailySkuUsage(DailyAmounts, TenantModel):
         return f"{self.partner_id} {self.date} {self.sku_id}"
 
 
+class UsageFolder(TenantModel):
+    """Subaccount × folder, with its cloud: the clouds and folders of the partner's daily rows, kept with
+    ``DailyUsage`` by ``finance.aggregates.daily_usage_rebuild`` for Subaccount details' Cloud and Folder
+    pickers. A few rows per subaccount (tens of thousands for the largest partner), where ``DailyUsage`` has
+    one per folder and day: the pickers search it as you type, and the page narrows the daily rows of a cloud
+    or folder to its subaccounts through it. Names are those of the last day with data (``last_date``); the
+    rows of a subaccount's cloud share its latest name."""
+
+    account_field = "subaccount__account_id"
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    subaccount = models.ForeignKey(
+        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    cloud_id = models.CharField(max_length=64)
+    cloud_name = models.CharField(max_length=200)
+    folder_id = models.CharField(max_length=64)
+    folder_name = models.CharField(max_length=200)
+    last_date = models.DateField(help_text=_("the last day with data of the folder"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subaccount", "folder_id"], name="uniq_usage_folder")]
+        indexes = [
+            # the pickers' pages, by name (selectors.usage_places); a cloud's folders and subaccounts
+            models.Index(
+                fields=["partner", "cloud_name", "cloud_id", "-last_date"], name="usage_folder_cloud_name"
+            ),
+            models.Index(
+                fields=["partner", "folder_name", "folder_id", "-last_date"], name="usage_folder_folder_name"
+            ),
+            models.Index(fields=["partner", "cloud_id"], name="usage_folder_cloud"),
+        ]
+
+    def __str__(self):
+        return f"{self.cloud_name} / {self.folder_name}"
+
+
 class DealUsage(TenantModel):
     """Partner × month: which deals ``DailySkuUsage.deal_paid`` of that month stands for — a digest of the
     month's deal subaccounts that earn the extra (each with its registration, procurement and contract

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
 
 from accounts.models import Account
 from portal.money import ZERO
@@ -31,6 +31,7 @@ from .models import (
     PartnerMonth,
     Pool,
     Program,
+    UsageFolder,
 )
 from .usage_rewards import REWARD, REWARD_JOINS
 
@@ -818,6 +819,26 @@ def _whole_months(
     return Months(whole, days, rolled, settled, procurement, idle)
 
 
+def usage_places(*, membership, key: str, cloud_id: str = "") -> QuerySet[UsageFolder]:
+    """One row per cloud (``key="cloud"``) or folder (``"folder"``) of the consumption ``membership`` may see
+    (of the folders of ``cloud_id`` only, when given), by name then id, the latest first: the choices of
+    Subaccount details' Cloud and Folder pickers, searched and paged by the caller (``PLACE_ORDER``, its
+    first two the distinct ones); a choice is its ``<key>_id``, the provider's id. Read from the small kept
+    ``UsageFolder`` (its rows of a cloud share the cloud's latest name) along its (partner, name, id) index,
+    so a page of choices stops after its rows, never grouping the partner's folders."""
+    order = PLACE_ORDER[key]
+    rows = UsageFolder.objects.restrict(membership)
+    if cloud_id:
+        rows = rows.filter(cloud_id=cloud_id)
+    return rows.select_related("subaccount").order_by(*order).distinct(*order[:2])
+
+
+PLACE_ORDER = {
+    "cloud": ("cloud_name", "cloud_id", "-last_date"),
+    "folder": ("folder_name", "folder_id", "-last_date"),
+}
+
+
 def usage_details(
     *,
     membership,
@@ -825,6 +846,8 @@ def usage_details(
     finish: datetime.date,
     subaccount=None,
     q: str = "",
+    cloud_id: str = "",
+    folder_id: str = "",
     view: str = "service",
     grouping: str = "day",
     page: int = 1,
@@ -833,7 +856,8 @@ def usage_details(
     daily_rows: bool = False,
 ) -> UsageDetails:
     """The consumption ``membership`` may see from ``start`` to ``finish`` (of one ``subaccount``, or of the
-    subaccounts whose name or billing account id holds ``q``) by ``view`` and ``grouping``; one page of
+    subaccounts whose name or billing account id holds ``q``; of one cloud ``cloud_id`` and/or one folder
+    ``folder_id``, the provider's ids) by ``view`` and ``grouping``; one page of
     its rows, the totals and the chart in one query (and one small one before it: which months are whole),
     on the database ``using`` (the replica for the page: portal/replica.py).
 
@@ -847,20 +871,38 @@ def usage_details(
     else from the monthly aggregate where a month is whole and at one rate (REWARDS), else from
     ``DailyUsage``'s days.
     ``daily_rows`` reads every figure from the daily rows — the same figures to the last digit, the rates,
-    deals, own use and referred customers applied when read in either case."""
+    deals, own use and referred customers applied when read in either case.
+    A cloud's or folder's page reads the daily rows (``DailyUsage``, ``Consumption`` for the service and SKU
+    views) of its few subaccounts only (found in ``UsageFolder``), through their (subaccount, date, …) keys,
+    the totals' reward from those rows, each subaccount's month rounded once (the monthly aggregate and the
+    rollup know no folders)."""
     key, name = USAGE_VIEWS[view]
     if grouping not in USAGE_GROUPINGS:
         raise ValueError(grouping)
     partner_id = membership.partner_id
-    whole_partner = not membership.restricted and subaccount is None and not q
+    placed = bool(cloud_id or folder_id)
+    whole_partner = not membership.restricted and subaccount is None and not q and not placed
     # one subaccount's page: its deals only, not every deal of the partner
     deal_days = ProgramSettings.current().deal_subaccount_days
     months = (
-        None if daily_rows else _whole_months(partner_id, start, finish, using, whole_partner=whole_partner)
+        None
+        if daily_rows or placed
+        else _whole_months(partner_id, start, finish, using, whole_partner=whole_partner)
     )
-    only, settled = "", None
+    only, settled, holders = "", None, []
+    if placed:  # the subaccounts that hold the cloud or folder (one, as a rule)
+        places = UsageFolder.objects.using(using).restrict(membership)
+        if cloud_id:
+            places = places.filter(cloud_id=cloud_id)
+        if folder_id:
+            places = places.filter(folder_id=folder_id)
+        if subaccount is not None:
+            places = places.filter(subaccount=subaccount)
+        holders = sorted(set(places.values_list("subaccount_id", flat=True)))
     if subaccount is not None:  # one subaccount's page: its deals only, not every deal of the partner
         only = f"s.id = {int(subaccount.pk)}"
+    elif placed:  # a cloud's or folder's: its subaccounts' deals
+        only = "s.id = ANY(ARRAY[" + ", ".join(str(int(pk)) for pk in holders) + "]::bigint[])"
     elif months is not None and whole_partner and view in ("service", "sku"):
         # the partner aggregate's page: deals only of the months neither settled nor rolled up (none of
         # its rows or totals reads the deals of the others)
@@ -881,6 +923,12 @@ def usage_details(
             queryset = queryset.filter(
                 Q(subaccount__name__icontains=q) | Q(subaccount__billing_account_id__icontains=q)
             )
+        if placed:  # (no holder: id 0, none, as an empty IN has no SQL)
+            queryset = queryset.filter(subaccount_id__in=holders or [0])
+            if cloud_id:
+                queryset = queryset.filter(cloud_id=cloud_id)
+            if folder_id:
+                queryset = queryset.filter(folder_id=folder_id)
         return queryset.order_by()
 
     def source(queryset, earning, key: str, name: str) -> tuple[str, list]:

@@ -27,6 +27,7 @@ from portal.views import (
     PortalListView,
     PortalMixin,
     PortalPageView,
+    PortalSearchView,
     page_number,
     rows_per_page,
 )
@@ -46,6 +47,7 @@ from .models import (
     Pool,
     Program,
     Report,
+    UsageFolder,
     Withdrawal,
 )
 from .tables import (
@@ -583,6 +585,47 @@ class UsageView(PortalPageView):
                 stacked=False,
             )
         return super().get_context_data(**kwargs)
+
+
+class CloudSearchView(PortalSearchView):
+    """The Cloud picker's choices (Subaccount details): the clouds of the membership's own consumption, by
+    name or id, each once with its latest name; a choice is the provider's cloud id."""
+
+    queryset = UsageFolder.objects.all()
+    search_fields = ("cloud_name", "cloud_id")
+    ordering = selectors.PLACE_ORDER["cloud"]
+    value_field = "cloud_id"
+    right = Right.FINANCE_VIEW
+
+    def get_queryset(self):
+        return selectors.usage_places(membership=self.membership, key="cloud")
+
+    def label(self, obj) -> str:
+        return obj.cloud_name
+
+    def hint(self, obj) -> str:
+        return f"{obj.cloud_id} · {obj.subaccount.name}"
+
+
+class FolderSearchView(PortalSearchView):
+    """The Folder picker's choices: the folders of the membership's own consumption — of the cloud
+    ``?cloud=`` only, when one is chosen — by name or id, each once; a choice is the provider's folder id."""
+
+    queryset = UsageFolder.objects.all()
+    search_fields = ("folder_name", "folder_id")
+    ordering = selectors.PLACE_ORDER["folder"]
+    value_field = "folder_id"
+    right = Right.FINANCE_VIEW
+
+    def get_queryset(self):
+        cloud_id = self.request.GET.get("cloud", "").strip()[:64]
+        return selectors.usage_places(membership=self.membership, key="folder", cloud_id=cloud_id)
+
+    def label(self, obj) -> str:
+        return obj.folder_name
+
+    def hint(self, obj) -> str:
+        return f"{obj.folder_id} · {obj.cloud_name}"
 
 
 class BucketExportView(PortalListView):

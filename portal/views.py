@@ -100,6 +100,7 @@ class PortalSearchView(PortalMixin, View):
     queryset = None
     search_fields: tuple[str, ...] = ()
     ordering: tuple[str, ...] = ("name", "pk")
+    value_field = "pk"  # what a choice submits: the row's id, or a key of the provider's (a cloud's id)
 
     def get_queryset(self):
         return self.queryset.restrict(self.membership)
@@ -129,7 +130,8 @@ class PortalSearchView(PortalMixin, View):
             params["page"] = page + 1
             following = f"{request.path}?{params.urlencode()}"
         results = [
-            {"id": obj.pk, "text": self.label(obj), "hint": self.hint(obj)} for obj in rows[: self.PER_PAGE]
+            {"id": getattr(obj, self.value_field), "text": self.label(obj), "hint": self.hint(obj)}
+            for obj in rows[: self.PER_PAGE]
         ]
         return JsonResponse({"results": results, "next": following})
 

@@ -32,6 +32,7 @@ from finance.models import (
     Program,
     RebateTerm,
     Report,
+    UsageFolder,
     UsageRewardDay,
     UsageRewardMonth,
     Withdrawal,
@@ -275,6 +276,19 @@ class DailyUsageFactory(factory.django.DjangoModelFactory):
     credit = Decimal("0.00")
     adjustment = Decimal("0.00")
     paid = Decimal("12.00")
+
+
+class UsageFolderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UsageFolder
+
+    subaccount = factory.SubFactory(SubaccountFactory)
+    partner = factory.SelfAttribute("subaccount.partner")
+    cloud_id = factory.Sequence(lambda n: f"cloud-{n}")
+    cloud_name = factory.Sequence(lambda n: f"cloud {n}")
+    folder_id = factory.Sequence(lambda n: f"folder-{n}")
+    folder_name = factory.Sequence(lambda n: f"folder {n}")
+    last_date = factory.LazyFunction(timezone.localdate)
 
 
 class DailySkuUsageFactory(factory.django.DjangoModelFactory):

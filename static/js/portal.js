@@ -63,13 +63,21 @@ document.addEventListener("click", async (event) => {
     span.textContent = text || "";
     return span.innerHTML;
   };
-  document.querySelectorAll("select[data-search-url]").forEach((select) => {
-    const base = new URL(select.dataset.searchUrl, window.location.href);
-    const firstUrl = (query) => {
-      const url = new URL(base);
-      url.searchParams.set("q", query);
-      return url.toString();
-    };
+  const getJson = (url) =>
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then((response) =>
+      response.ok ? response.json() : Promise.reject(response.status),
+    );
+  // data-search-with="cloud": the choices depend on the form's field of that name (a cloud's folders)
+  const parentOf = (select) =>
+    select.dataset.searchWith && select.form ? select.form.elements[select.dataset.searchWith] : null;
+  const firstUrl = (select, query) => {
+    const url = new URL(select.dataset.searchUrl, window.location.href);
+    url.searchParams.set("q", query);
+    const parent = parentOf(select);
+    if (parent && parent.value) url.searchParams.set(select.dataset.searchWith, parent.value);
+    return url.toString();
+  };
+  const enhance = (select) => {
     const control = new TomSelect(select, {
       valueField: "id",
       labelField: "text",
@@ -82,10 +90,9 @@ document.addEventListener("click", async (event) => {
       loadThrottle: 250,
       shouldLoad: () => true, // the empty query too: the first page of choices
       score: () => () => 1,
-      firstUrl,
+      firstUrl: (query) => firstUrl(select, query),
       load(query, callback) {
-        fetch(this.getUrl(query), { headers: { Accept: "application/json" }, credentials: "same-origin" })
-          .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+        getJson(this.getUrl(query))
           .then((json) => {
             if (json.next) this.setNextUrl(query, json.next);
             callback(json.results);
@@ -103,6 +110,34 @@ document.addEventListener("click", async (event) => {
     });
     // the select stays in the form, hidden: the search field (its label now points there) speaks for it
     control.input.setAttribute("aria-hidden", "true");
+    return control;
+  };
+  document.querySelectorAll("select[data-search-url]").forEach((select) => {
+    let control = enhance(select);
+    const parent = parentOf(select);
+    if (!parent) return;
+    // another parent: the choices loaded (and kept by the list's paging) were the other one's, so the select
+    // starts afresh; the chosen one stays only if the server lists it under the new parent
+    const drop = (value) => {
+      control.clear();
+      control.removeOption(value);
+    };
+    parent.addEventListener("change", () => {
+      const chosen = control.getValue();
+      const label = chosen && control.options[chosen] ? control.options[chosen].text : "";
+      control.destroy();
+      select.querySelectorAll("option").forEach((option) => {
+        if (option.value) option.remove();
+      });
+      if (chosen) select.add(new Option(label, chosen, true, true));
+      control = enhance(select);
+      if (!chosen || !parent.value) return;
+      getJson(firstUrl(select, chosen))
+        .then((json) => {
+          if (!json.results.some((choice) => String(choice.id) === chosen)) drop(chosen);
+        })
+        .catch(() => drop(chosen));
+    });
   });
 })();
 

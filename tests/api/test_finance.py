@@ -422,6 +422,35 @@ def test_a_restricted_member_gets_only_their_customers_consumption(usage, member
     assert client.get("/api/v1/consumption/", {**OCTOBER, "subaccount": own.pk}).status_code == 404
 
 
+def test_consumption_of_a_cloud_or_folder_is_the_pages_and_a_foreign_one_is_a_400(
+    usage, other_partner, member, api_for, client_for
+):
+    _customer, own = usage
+    ConsumptionFactory(
+        subaccount=SubaccountFactory(account=AccountFactory(partner=other_partner)),
+        cloud_id="c-other",
+        date=datetime.date(2026, 10, 3),
+    )
+    admin = member()
+    client = api_for(admin)
+    cloud = client.get("/api/v1/consumption/", {**OCTOBER, "cloud": "c1", "view": "folder"}).json()
+    assert (cloud["cloud"], cloud["folder"], cloud["count"]) == ("c1", None, 3)  # f1 on days 3, 4 and 12
+    (total,) = cloud["totals"]
+    assert (total["consumption"], total["reward"]) == ("1030.05", "100.00")  # Gamma's rows, not the lab's
+    page = client_for(admin).get(reverse("finance:usage"), {**OCTOBER, "cloud": "c1", "view": "folder"})
+    assert [t["partner_pays"] for t in page.context["details"].totals] == [D(total["partner_pays"])]
+    folder = client.get("/api/v1/consumption/", {**OCTOBER, "folder": "folder-1"}).json()  # the lab's
+    assert folder["folder"] == "folder-1" and folder["totals"][0]["consumption"] == "50.00"
+
+    foreign = client.get("/api/v1/consumption/", {**OCTOBER, "cloud": "c-other"})
+    assert foreign.status_code == 400 and foreign.json()["errors"][0]["field"] == "cloud"
+    mixed = client.get("/api/v1/consumption/", {**OCTOBER, "cloud": "c1", "folder": "folder-1"})
+    assert mixed.status_code == 400 and mixed.json()["errors"][0]["field"] == "folder"
+    assert client.get("/api/v1/consumption/", {**OCTOBER, "cloud": ""}).status_code == 400
+    hidden = api_for(restricted_to(member, own.account)).get("/api/v1/consumption/", {"cloud": "c1"})
+    assert hidden.status_code == 400  # Gamma's cloud, to a member who sees only the lab
+
+
 # Commission report --------------------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ DETAIL_PAGES = [
     "access:member_edit",
 ]
 # answers other than a page: the choice searches (JSON)
-NOT_PAGES = {"accounts:search", "subaccounts:search", "search_suggest"}
+NOT_PAGES = {"accounts:search", "subaccounts:search", "finance:clouds", "finance:folders", "search_suggest"}
 # axe's WCAG 2.1 A and AA rules and its best practices; an image's colours are its own (charts have their
 # own test, tests/portal/test_charts.py)
 AXE_RUN = """async (dark) => {

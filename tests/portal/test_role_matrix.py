@@ -70,6 +70,8 @@ PAGE_COLUMN = {
     "finance:accrual_detail": "finance.view",
     "finance:balance": "finance.view",
     "finance:usage": "finance.view",
+    "finance:clouds": "finance.view",
+    "finance:folders": "finance.view",
     "finance:withdraw": "finance.withdraw",
     "finance:commission": "finance.view",
     "finance:bonuses": "finance.view",
