@@ -263,12 +263,12 @@ def export_progress(export: BucketExport, today: datetime.date | None = None) ->
 
 
 def days_changed(*, partner_ids: list[int], first: datetime.date, last: datetime.date) -> int:
-    """Billing's data of those partners' days from ``first`` to ``last`` changed (a re-import of the period):
-    their written days become changed, owed again (the next run writes them over their objects). One UPDATE,
-    in the caller's transaction; every day of the range is touched, so a day being written meanwhile is not
-    recorded as written with the figures it read before (``write_day``). Days never exported: nothing.
-    Returns how many days it touched."""
-    with scopes_disabled():  # billing's file: every partner's days
+    """Those partners' report rows of the days from ``first`` to ``last`` changed (a re-import of the period,
+    an exclusion applied to them): their written days become changed, owed again (the next run writes them
+    over their objects). One UPDATE, in the caller's transaction; every day of the range is touched, so a day
+    being written meanwhile is not recorded as written with the figures it read before (``write_day``). Days
+    never exported: nothing. Returns how many days it touched."""
+    with scopes_disabled():  # billing's file, the exclusion list: any partner's days
         return BucketExportDay.objects.filter(
             export__partner_id__in=partner_ids, day__gte=first, day__lte=last
         ).update(
@@ -338,8 +338,8 @@ def export_run(export_id: int, today: datetime.date | None = None) -> Batch:
     caller queues the continuation when days are left (``continue_later``). A failed day stops the run
     (``StorageUnavailable``, retried by the task) so no later day is written before it. Safe to run twice (a
     written day is not written again)."""
-    export = BucketExport.objects.get(pk=export_id)
-    if not export.enabled:
+    export = BucketExport.objects.filter(pk=export_id).first()
+    if export is None or not export.enabled:  # deleted or switched off since the run was queued
         return Batch(0, 0)
     due = days_due(export, today)
     with transaction.atomic():  # the table shows what is owed before the first file is written

@@ -24,7 +24,8 @@ from moto.server import ThreadedMotoServer
 from finance import bucket_export, tasks
 from finance.commission import commission_csv
 from finance.importer import COLUMNS, load
-from finance.models import BucketExport, BucketExportDay, Program, RebateTerm
+from finance.models import BucketExport, BucketExportDay, Exclusion, Program, RebateTerm
+from finance.services import exclusions_apply
 from portal.encryption import unseal
 from portal.models import OutboxMessage
 from portal.permissions import Role
@@ -533,6 +534,21 @@ def test_a_change_of_what_the_reward_reads_makes_that_partners_written_days_owed
     written = _rows(store.body(f"billing/daily/{YESTERDAY}.csv"))
     assert written == _rows(_report_download(client_for(member()), YESTERDAY), download=True)
     assert {row[written[0].index("reward")] for row in written[1:]} == {"0.00"}  # now the referral's
+
+
+def test_a_service_excluded_later_makes_the_days_of_its_months_owed_again(terms, partner, store, consumption):
+    # from the last day of the month before the rows' (which has none)
+    start = (YESTERDAY - datetime.timedelta(days=1)).replace(day=1) - datetime.timedelta(days=1)
+    export = _export(partner, store, start_date=start)
+    tasks.export_to_bucket(export.pk)
+    Exclusion.objects.create(kind=Exclusion.Kind.MARKETPLACE, service_id="compute")  # the rows' service
+    exclusions_apply(service_ids=["compute"])
+    days = dict(BucketExportDay.objects.values_list("day", "status"))
+    assert days.pop(start) == "written"  # a month without rows of the service
+    assert set(days.values()) == {"changed"}
+    assert tasks.export_to_bucket(export.pk) == len(days)
+    written = _rows(store.body(f"billing/daily/{YESTERDAY}.csv"))
+    assert {row[written[0].index("reward")] for row in written[1:]} == {"0.00"}
 
 
 def test_a_changed_bonus_rate_makes_every_partners_written_days_from_its_month_owed_again(
