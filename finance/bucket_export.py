@@ -5,6 +5,12 @@ commission report's own COPY path (finance/commission.py), spooled to a temporar
 django-storages' S3 storage (boto3's managed transfer: multipart for a large day). The object's name is the
 day's, so writing a day again overwrites it — never a second copy. Days go in order: the first that fails is
 recorded with its reason and stops the run, so no later day is counted done while an earlier one is missing.
+
+A run writes a batch (BUCKET_EXPORT_BATCH_SECONDS of writing) and queues its continuation through the outbox,
+so a long back-fill is a chain of short tasks: the page shows its progress, and a worker's restart waits for
+(or loses) at most one batch. A day whose data changes after it was written (a re-import of its period, a
+change of what its rewards depend on) is marked changed in the transaction of that change and written again
+by the next run.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import datetime
 import ipaddress
 import socket
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -31,9 +38,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scopes_disabled
 from storages.backends.s3 import S3Storage
 
 from portal import outbox, replica
@@ -209,12 +219,20 @@ def object_key(export: BucketExport, day: datetime.date) -> str:
     return f"{export.prefix}{day.isoformat()}.csv"
 
 
-def days_due(export: BucketExport, today: datetime.date | None = None) -> list[datetime.date]:
-    """The finished days the export owes, oldest first: from its start date (or the day before it was set
-    up) to yesterday, less those written."""
+def export_days(
+    export: BucketExport, today: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """The first and the last day the export covers: from its start date (or the day before it was set up)
+    to yesterday, the last finished day (before the first when there is none yet)."""
     today = today or timezone.localdate()
     first = export.start_date or (timezone.localdate(export.created_at) - datetime.timedelta(days=1))
-    last = today - datetime.timedelta(days=1)
+    return first, today - datetime.timedelta(days=1)
+
+
+def days_due(export: BucketExport, today: datetime.date | None = None) -> list[datetime.date]:
+    """The finished days the export owes, oldest first: those of ``export_days`` not written, or changed
+    since they were."""
+    first, last = export_days(export, today)
     written = set(
         BucketExportDay.objects.filter(
             export=export, status=BucketExportDay.Status.WRITTEN, day__gte=first, day__lte=last
@@ -225,11 +243,51 @@ def days_due(export: BucketExport, today: datetime.date | None = None) -> list[d
     return [day for day in days if day not in written]
 
 
+@dataclass(frozen=True)
+class Progress:
+    written: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.written // self.total if self.total else 100
+
+
+def export_progress(export: BucketExport, today: datetime.date | None = None) -> Progress:
+    """How many of the days the export covers are written as their data now stands (the page's bar)."""
+    first, last = export_days(export, today)
+    written = BucketExportDay.objects.filter(
+        export=export, status=BucketExportDay.Status.WRITTEN, day__gte=first, day__lte=last
+    ).count()
+    return Progress(written, max((last - first).days + 1, 0))
+
+
+def days_changed(*, partner_ids: list[int], first: datetime.date, last: datetime.date) -> int:
+    """Those partners' report rows of the days from ``first`` to ``last`` changed (a re-import of the period,
+    an exclusion applied to them): their written days become changed, owed again (the next run writes them
+    over their objects). One UPDATE, in the caller's transaction; every day of the range is touched, so a day
+    being written meanwhile is not recorded as written with the figures it read before (``write_day``). Days
+    never exported: nothing. Returns how many days it touched."""
+    with scopes_disabled():  # billing's file, the exclusion list: any partner's days
+        return BucketExportDay.objects.filter(
+            export__partner_id__in=partner_ids, day__gte=first, day__lte=last
+        ).update(
+            status=Case(
+                When(status=BucketExportDay.Status.WRITTEN, then=Value(BucketExportDay.Status.CHANGED)),
+                default=F("status"),
+            ),
+            updated_at=Now(),
+        )
+
+
 def write_day(export: BucketExport, day: datetime.date, target: Target | None = None) -> BucketExportDay:
     """Write one day's file (again, if it was: the same name, overwritten) and record it; a storage error is
-    recorded on the day in plain words and raised as ``StorageUnavailable``."""
+    recorded on the day in plain words and raised as ``StorageUnavailable``. A day whose data changed while
+    it was written (``days_changed`` touched it) is left owed: its object is written again by the next run.
+    A changed day is read from the primary, so a lagging replica cannot write the old figures again."""
     record, _created = BucketExportDay.objects.get_or_create(export=export, day=day)
     key = object_key(export, day)
+    changed = record.status == BucketExportDay.Status.CHANGED
     try:
         target = target or Target.of(export)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as out:
@@ -239,7 +297,7 @@ def write_day(export: BucketExport, day: datetime.date, target: Target | None = 
                 start=day,
                 finish=day,
                 account_ids=None,  # the whole partner's: set up by members who see every customer
-                using=replica.read_alias(),
+                using=DEFAULT_DB_ALIAS if changed else replica.read_alias(),
                 resource=export.detail == BucketExport.Detail.RESOURCE,
             ):
                 out.write(block)
@@ -256,7 +314,7 @@ def write_day(export: BucketExport, day: datetime.date, target: Target | None = 
             updated_at=timezone.now(),
         )
         raise StorageUnavailable(reason) from error
-    BucketExportDay.objects.filter(pk=record.pk).update(
+    BucketExportDay.objects.filter(pk=record.pk, updated_at=record.updated_at).update(
         status=BucketExportDay.Status.WRITTEN,
         key=key,
         size=size,
@@ -269,18 +327,40 @@ def write_day(export: BucketExport, day: datetime.date, target: Target | None = 
     return record
 
 
-def export_run(export_id: int, today: datetime.date | None = None) -> int:
-    """Write every day the export owes, oldest first; a failed day stops the run (``StorageUnavailable``,
-    retried by the task) so no later day is written before it. Returns how many days were written; safe to
-    run twice (a written day is not written again)."""
-    export = BucketExport.objects.get(pk=export_id)
-    if not export.enabled:
-        return 0
+@dataclass(frozen=True)
+class Batch:
+    written: int  # days written by this run
+    left: int  # days still owed after it: its continuation writes them
+
+
+def export_run(export_id: int, today: datetime.date | None = None) -> Batch:
+    """Write the days the export owes, oldest first, for BUCKET_EXPORT_BATCH_SECONDS (at least one day); the
+    caller queues the continuation when days are left (``continue_later``). A failed day stops the run
+    (``StorageUnavailable``, retried by the task) so no later day is written before it. Safe to run twice (a
+    written day is not written again)."""
+    export = BucketExport.objects.filter(pk=export_id).first()
+    if export is None or not export.enabled:  # deleted or switched off since the run was queued
+        return Batch(0, 0)
     due = days_due(export, today)
     with transaction.atomic():  # the table shows what is owed before the first file is written
-        for day in due:
-            BucketExportDay.objects.get_or_create(export=export, day=day)
+        BucketExportDay.objects.bulk_create(
+            [BucketExportDay(export=export, day=day) for day in due], ignore_conflicts=True
+        )
     target = Target.of(export)
+    started, written = time.monotonic(), 0
     for day in due:
         write_day(export, day, target)
-    return len(due)
+        written += 1
+        if time.monotonic() - started >= settings.BUCKET_EXPORT_BATCH_SECONDS:
+            break
+    return Batch(written, len(due) - written)
+
+
+def continue_later(export_id: int) -> None:
+    """Queue the export's next batch (through the outbox: it is sent once this commits). Called once the run
+    has let its claim go, so the continuation, started at once by another worker, is not skipped as a
+    second run of the same export."""
+    from .tasks import export_to_bucket  # the tasks call this module
+
+    with transaction.atomic():
+        outbox.enqueue(export_to_bucket, export_id)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from portal.money import CURRENCY_SQL, Currency
 from subaccounts.models import Subaccount
 
-from . import partitions
+from . import bucket_export, partitions
 from .models import Consumption, CorrectionReason
 from .services import EXCLUDED_SQL, monthly_consumption_rebuild
 from .tasks import reaccrue
@@ -560,6 +560,8 @@ def _replace_period(cursor, header: list[str], rows: int, first, last, dates_sha
             cursor.execute(f"ANALYZE {partitions.partition_name(month)}")
     monthly_consumption_rebuild(start=checked.first_day.replace(day=1), end=checked.last_day)
     checked.partners = sorted(partners | _partners_of(cursor, checked))
+    # the days their bucket exports wrote from the rows replaced are owed again
+    bucket_export.days_changed(partner_ids=checked.partners, first=checked.first_day, last=checked.last_day)
     return checked
 
 

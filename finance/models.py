@@ -878,7 +878,9 @@ class BucketExport(TenantModel):
 
 class BucketExportDay(TenantModel):
     """One day of a bucket export: written (with the object's size and rows), failed (with the reason in
-    plain words) or pending. A day is written once; a failed one is tried again before any later day."""
+    plain words), pending, or changed (billing's data of a day written has changed since: the object holds
+    the old figures until the next run writes it again). A day is written once per change of its data; a
+    failed one is tried again before any later day."""
 
     partner_field = "export__partner"
 
@@ -886,6 +888,7 @@ class BucketExportDay(TenantModel):
         PENDING = "pending", _("Pending")
         WRITTEN = "written", _("Written")
         FAILED = "failed", _("Failed")
+        CHANGED = "changed", _("Changed since written — will be written again")
 
     export = models.ForeignKey(BucketExport, on_delete=models.CASCADE, related_name="days")
     day = models.DateField(_("day"))

@@ -19,7 +19,7 @@ from portal.periods import month_after
 from portal.states import StateMachine, Transition
 from profiles.models import PayoutDetails
 
-from . import tasks
+from . import bucket_export, tasks
 from .aggregates import customer_months_add, customer_months_rebuild, daily_usage_rebuild, only_partner
 from .deal_usage import deal_usage_rebuild
 from .models import (
@@ -111,6 +111,9 @@ def exclusions_apply(*, service_ids: list[str]) -> dict[int, tuple[datetime.date
         changed = {partner_id: (first, last) for partner_id, first, last in cursor.fetchall()}
     for partner_id, (first, last) in changed.items():
         monthly_consumption_rebuild(start=first, end=last, partner_id=partner_id)
+        # an excluded row earns no reward: the bucket export's days of those months are written again
+        last_day = month_after(last) - datetime.timedelta(days=1)
+        bucket_export.days_changed(partner_ids=[partner_id], first=first, last=last_day)
     return changed
 
 

@@ -207,13 +207,17 @@ def notify_report_ready(report_id: int) -> None:
     max_retries=8,
 )
 def export_to_bucket(export_id: int) -> int | None:
-    """Write the finished days a partner's bucket export owes, oldest first (finance/bucket_export.py); a
-    storage error is recorded on its day and retried with back-off, and the next day's run begins with it.
-    One run per export at a time (another worker's is left alone); safe to rerun."""
+    """Write a batch of the finished days a partner's bucket export owes, oldest first, and queue the next
+    batch while days are left (finance/bucket_export.py); a storage error is recorded on its day and retried
+    with back-off, and the next day's run begins with it. One run per export at a time (another worker's is
+    left alone); safe to rerun. Returns how many days this batch wrote."""
     with jobs.claimed("bucket-export", export_id) as mine:
         if not mine:
             return None
-        return bucket_export.export_run(export_id)
+        batch = bucket_export.export_run(export_id)
+    if batch.left:  # queued once the claim is let go: the continuation may start at once
+        bucket_export.continue_later(export_id)
+    return batch.written
 
 
 @shared_task(cross_partner=True)  # every partner's export

@@ -649,6 +649,7 @@ class BucketExportView(PortalListView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("form", getattr(self, "form", None) or BucketExportForm(instance=self.export))
         kwargs["export"] = self.export
+        kwargs["progress"] = bucket_export.export_progress(self.export) if self.export.pk else None
         return super().get_context_data(**kwargs)
 
     def post(self, request, *args, **kwargs):

@@ -331,6 +331,10 @@ ACCESS_INVITATION_MAX_AGE = env.int("ACCESS_INVITATION_MAX_AGE_DAYS", default=7)
 EXPORT_SECRET_KEY = env("EXPORT_SECRET_KEY", default="")
 # the storage's connect and read timeouts (seconds) of the bucket export and its "Test connection"
 BUCKET_EXPORT_TIMEOUT = env.int("BUCKET_EXPORT_TIMEOUT_SECONDS", default=10)
+# how long one run of a bucket export writes before it queues its continuation (at least one day a run): by
+# time, not days, since a day costs from milliseconds (a small partner) to about a second (the largest), and
+# the time is what a worker's restart waits for; a long back-fill is a chain of runs this long
+BUCKET_EXPORT_BATCH_SECONDS = env.int("BUCKET_EXPORT_BATCH_SECONDS", default=60)
 # a partner's storage endpoint must resolve to public addresses only (never the provider's own network, a
 # cloud metadata address, localhost); True lets a development MinIO on 127.0.0.1 (and the tests' S3) serve
 BUCKET_EXPORT_PRIVATE_ENDPOINTS = env.bool("BUCKET_EXPORT_PRIVATE_ENDPOINTS", default=False)

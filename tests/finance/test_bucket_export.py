@@ -23,7 +23,9 @@ from moto.server import ThreadedMotoServer
 
 from finance import bucket_export, tasks
 from finance.commission import commission_csv
-from finance.models import BucketExport, BucketExportDay
+from finance.importer import COLUMNS, load
+from finance.models import BucketExport, BucketExportDay, Exclusion, Program, RebateTerm
+from finance.services import exclusions_apply
 from portal.encryption import unseal
 from portal.models import OutboxMessage
 from portal.permissions import Role
@@ -32,6 +34,9 @@ from tests.factories import (
     BucketExportDayFactory,
     BucketExportFactory,
     ConsumptionFactory,
+    RebateTermFactory,
+    ReferralLinkFactory,
+    ReferredCustomerFactory,
     SubaccountFactory,
     UserFactory,
 )
@@ -419,3 +424,208 @@ def test_a_real_worker_writes_the_days_the_beat_queues(celery_worker_over_redis,
         f"billing/daily/{YESTERDAY - datetime.timedelta(days=1)}.csv",
         f"billing/daily/{YESTERDAY}.csv",
     ]
+
+
+def _billing_file(tmp_path, *lines: tuple[str, datetime.date, str]) -> str:
+    """Billing's file of ``(billing account, day, cost)`` lines, the importer's columns."""
+    path = tmp_path / "billing.csv"
+    rows = [
+        [
+            ba,
+            day.isoformat(),
+            "c1",
+            "prod",
+            "f1",
+            "default",
+            "compute",
+            "Compute",
+            "sku-new",
+            "vCPU",
+            "2",
+            "hour",
+        ]
+        + [cost, "0", "RUB"]
+        for ba, day, cost in lines
+    ]
+    path.write_text("\n".join(",".join(row) for row in [list(COLUMNS), *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _rows(data: bytes, download: bool = False) -> list[list[str]]:
+    """A General level file's rows (the download's with resource_id left out), without exported_at (the
+    second it was written)."""
+    rows = _without_resource_id(data) if download else list(csv.reader(io.StringIO(data.decode())))
+    return [row[:-1] for row in rows]
+
+
+def test_a_day_imported_again_after_it_was_written_is_written_again_with_the_new_figures(
+    tmp_path, partner, other_partner, store, consumption, member, client_for
+):
+    export = _export(partner, store)
+    theirs = _export(other_partner, store, prefix="theirs/")  # written too, no consumption in the period
+    assert tasks.export_to_bucket(export.pk) == 2 and tasks.export_to_bucket(theirs.pk) == 2
+    before = store.body(f"billing/daily/{YESTERDAY}.csv")
+
+    load(_billing_file(tmp_path, ("ba-1", YESTERDAY, "999.99")))  # yesterday's figures, replaced
+    day = BucketExportDay.objects.get(export=export, day=YESTERDAY)
+    assert (day.status, day.attempts, day.key) == ("changed", 1, f"billing/daily/{YESTERDAY}.csv")
+    earlier = YESTERDAY - datetime.timedelta(days=1)
+    assert BucketExportDay.objects.get(export=export, day=earlier).status == "written"  # not imported again
+    assert set(BucketExportDay.objects.filter(export=theirs).values_list("status", flat=True)) == {"written"}
+    page = client_for(member()).get(reverse("finance:bucket_export")).content.decode()
+    assert "Changed since written — will be written again" in page and "1 of 2 days written" in page
+
+    assert tasks.export_to_bucket(export.pk) == 1  # only the changed day
+    after = store.body(f"billing/daily/{YESTERDAY}.csv")
+    assert b"121.50" in before and b"999.99" in after and b"121.50" not in after
+    assert _rows(after) == _rows(_report_download(client_for(member()), YESTERDAY), download=True)
+    day.refresh_from_db()
+    assert (day.status, day.attempts, day.rows) == ("written", 2, 1)
+    assert BucketExportDay.objects.get(export=export, day=earlier).attempts == 1
+    assert sorted(store.object_keys()) == sorted(  # the same names overwritten: no second object
+        [f"{prefix}{d}.csv" for prefix in ("billing/daily/", "theirs/") for d in (earlier, YESTERDAY)]
+    )
+    assert set(BucketExportDay.objects.filter(export=theirs).values_list("attempts", flat=True)) == {1}
+
+
+def test_a_reimport_of_days_never_exported_changes_no_export_day(tmp_path, partner, store, consumption):
+    export = _export(partner, store, start_date=YESTERDAY)
+    assert tasks.export_to_bucket(export.pk) == 1
+    written = list(BucketExportDay.objects.values_list("day", "status", "attempts", "updated_at"))
+
+    before_start = YESTERDAY - datetime.timedelta(days=1)
+    load(_billing_file(tmp_path, ("ba-1", before_start, "5.00")))  # before the export's start date
+    load(_billing_file(tmp_path, ("ba-1", TODAY, "6.00")))  # today: not finished, never exported
+    assert list(BucketExportDay.objects.values_list("day", "status", "attempts", "updated_at")) == written
+    assert tasks.export_to_bucket(export.pk) == 0
+
+
+def test_a_day_whose_data_changes_while_it_is_written_stays_owed(partner, store, consumption, monkeypatch):
+    export = _export(partner, store, start_date=YESTERDAY)
+    report = bucket_export.commission_csv
+
+    def import_meanwhile(**kwargs):  # the rows are read, then an import of that day commits
+        yield from report(**kwargs)
+        bucket_export.days_changed(partner_ids=[partner.pk], first=YESTERDAY, last=YESTERDAY)
+
+    monkeypatch.setattr(bucket_export, "commission_csv", import_meanwhile)
+    bucket_export.write_day(export, YESTERDAY)
+    assert BucketExportDay.objects.get(day=YESTERDAY).status == "pending"  # not counted as written
+    monkeypatch.setattr(bucket_export, "commission_csv", report)
+    assert bucket_export.days_due(export) == [YESTERDAY]
+    assert tasks.export_to_bucket(export.pk) == 1
+    assert BucketExportDay.objects.get(day=YESTERDAY).status == "written"
+
+
+def test_a_change_of_what_the_reward_reads_makes_that_partners_written_days_owed_again(
+    terms, partner, other_partner, store, consumption, member, client_for
+):
+    export = _export(partner, store)
+    theirs = _export(other_partner, store, prefix="theirs/")
+    tasks.export_to_bucket(export.pk), tasks.export_to_bucket(theirs.pk)
+    before = _rows(store.body(f"billing/daily/{YESTERDAY}.csv"))
+    assert {row[before[0].index("reward")] for row in before[1:]} != {"0.00"}  # the partner bonus
+
+    # the customer turns out to have come through the partner's referral link: its rows earn no bonus
+    ReferredCustomerFactory(link=ReferralLinkFactory(partner=partner), account=consumption.account)
+    assert set(BucketExportDay.objects.filter(export=export).values_list("status", flat=True)) == {"changed"}
+    assert set(BucketExportDay.objects.filter(export=theirs).values_list("status", flat=True)) == {"written"}
+    assert tasks.export_to_bucket(export.pk) == 2 and tasks.export_to_bucket(theirs.pk) == 0
+    written = _rows(store.body(f"billing/daily/{YESTERDAY}.csv"))
+    assert written == _rows(_report_download(client_for(member()), YESTERDAY), download=True)
+    assert {row[written[0].index("reward")] for row in written[1:]} == {"0.00"}  # now the referral's
+
+
+def test_a_service_excluded_later_makes_the_days_of_its_months_owed_again(terms, partner, store, consumption):
+    # from the last day of the month before the rows' (which has none)
+    start = (YESTERDAY - datetime.timedelta(days=1)).replace(day=1) - datetime.timedelta(days=1)
+    export = _export(partner, store, start_date=start)
+    tasks.export_to_bucket(export.pk)
+    Exclusion.objects.create(kind=Exclusion.Kind.MARKETPLACE, service_id="compute")  # the rows' service
+    exclusions_apply(service_ids=["compute"])
+    days = dict(BucketExportDay.objects.values_list("day", "status"))
+    assert days.pop(start) == "written"  # a month without rows of the service
+    assert set(days.values()) == {"changed"}
+    assert tasks.export_to_bucket(export.pk) == len(days)
+    written = _rows(store.body(f"billing/daily/{YESTERDAY}.csv"))
+    assert {row[written[0].index("reward")] for row in written[1:]} == {"0.00"}
+
+
+def test_a_changed_bonus_rate_makes_every_partners_written_days_from_its_month_owed_again(
+    terms, partner, other_partner
+):
+    mine, theirs = BucketExportFactory(partner=partner), BucketExportFactory(partner=other_partner)
+    month = YESTERDAY.replace(day=1)
+    before = month - datetime.timedelta(days=1)
+    for export in (mine, theirs):
+        for day in (before, YESTERDAY):
+            BucketExportDayFactory(export=export, day=day, status="written")
+    RebateTermFactory(
+        program=Program.PARTNER_BONUS, rate=Decimal("0.1200"), valid_from=YESTERDAY
+    )  # a new rate
+    days = BucketExportDay.objects.order_by("day", "export__partner_id")
+    assert list(days.values_list("status", flat=True)) == ["written", "written", "changed", "changed"]
+    RebateTerm.objects.filter(valid_from__lt=month).update(rate=Decimal("0.1100"))  # the rate since 2024
+    assert set(days.values_list("status", flat=True)) == {"changed"}
+
+
+def test_a_backfill_longer_than_a_batch_goes_on_in_continuations_with_its_progress_shown(
+    partner, store, consumption, member, client_for, settings
+):
+    settings.BUCKET_EXPORT_BATCH_SECONDS = 0  # a day a batch
+    export = _export(partner, store, start_date=YESTERDAY - datetime.timedelta(days=4))
+    queued = OutboxMessage.objects.filter(task=tasks.export_to_bucket.name, args=[export.pk])
+    assert queued.count() == 1  # the save's
+    client = client_for(member())
+    assert "0 of 5 days written" in client.get(reverse("finance:bucket_export")).content.decode()
+
+    assert tasks.export_to_bucket(export.pk) == 1
+    assert queued.count() == 2  # its continuation, through the outbox
+    page = client.get(reverse("finance:bucket_export")).content.decode()
+    assert "1 of 5 days written" in page and '<progress id="export-progress" max="100" value="20">' in page
+    for _run in range(4):
+        assert tasks.export_to_bucket(export.pk) == 1
+    assert queued.count() == 5  # the last batch left nothing: no continuation after it
+    assert tasks.export_to_bucket(export.pk) == 0 and queued.count() == 5
+    assert (
+        list(BucketExportDay.objects.order_by("day").values_list("status", "attempts"))
+        == [("written", 1)] * 5
+    )
+    assert len(store.object_keys()) == 5
+    assert "5 of 5 days written" in client.get(reverse("finance:bucket_export")).content.decode()
+
+
+def test_a_failed_day_in_a_batch_stops_it_and_queues_no_continuation(partner, store, consumption, settings):
+    settings.BUCKET_EXPORT_BATCH_SECONDS = 0
+    export = _export(partner, store, endpoint_url=f"http://127.0.0.1:{_free_port()}")
+    queued = OutboxMessage.objects.filter(task=tasks.export_to_bucket.name, args=[export.pk])
+    with pytest.raises(bucket_export.StorageUnavailable):
+        tasks.export_to_bucket(export.pk)
+    assert queued.count() == 1  # the retry with back-off goes on, not a continuation past the failed day
+    assert list(BucketExportDay.objects.order_by("day").values_list("status", flat=True)) == [
+        "failed",
+        "pending",
+    ]
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_writes_a_long_backfill_through_its_continuations_each_day_once(
+    celery_worker_over_redis, partner, store, consumption, settings
+):
+    settings.BUCKET_EXPORT_BATCH_SECONDS = 0  # a day a batch: every day but the first by a continuation
+    export = _export(partner, store, start_date=YESTERDAY - datetime.timedelta(days=5))  # queued on save
+    deadline = time.monotonic() + 60
+    while BucketExportDay.objects.filter(export=export, status="written").count() < 6:
+        assert time.monotonic() < deadline, list(
+            BucketExportDay.objects.values_list("day", "status", "error")
+        )
+        time.sleep(0.2)
+    assert set(BucketExportDay.objects.values_list("attempts", flat=True)) == {1}
+    assert len(store.object_keys()) == 6
+    runs = OutboxMessage.objects.filter(task=tasks.export_to_bucket.name, args=[export.pk])
+    deadline = time.monotonic() + 30
+    while runs.filter(done_at__isnull=True).exists():  # the last run ends and queues nothing more
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert runs.count() == 6

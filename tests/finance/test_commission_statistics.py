@@ -166,9 +166,9 @@ def assert_agrees(client, commission_report, period):
     # the page's customers, in an order of names (the page's sums alone) and of a sum (every customer's)
     for sort in ("name", "-reward"):
         shown = page(client, **period, **{"customers-sort": sort}).context["statistics"].customers
-        assert {
-            (r["id"], r["currency"]): tuple(kopecks(r[m]) for m in MONEY) for r in shown
-        } == {k: tuple(map(kopecks, v)) for k, v in by_customer.items() if k[0] in {r["id"] for r in shown}}
+        assert {(r["id"], r["currency"]): tuple(kopecks(r[m]) for m in MONEY) for r in shown} == {
+            k: tuple(map(kopecks, v)) for k, v in by_customer.items() if k[0] in {r["id"] for r in shown}
+        }
         assert len(shown) == len(by_customer)
     months = table_csv(client, "months", **period)
     assert {
