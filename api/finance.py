@@ -35,7 +35,7 @@ from .problems import Conflict
 from .views import PartnerApiView
 
 # the consumption's parameters that are not free text: a date, a choice, an id
-EXACT_PARAMETERS = ("period", "start", "finish", "view", "group", "subaccount", "page", "page_size")
+EXACT_PARAMETERS = ("period", "start", "finish", "view", "label", "group", "subaccount", "page", "page_size")
 
 
 class FinanceApiView(PartnerApiView):
@@ -179,6 +179,11 @@ USAGE_PARAMETERS = [
         "finish", OpenApiTypes.DATE, description=f"The last day of a custom period (at most {MAX_DAYS} days)."
     ),
     OpenApiParameter("view", str, enum=_choices("view"), description="What a row is; `service` by default."),
+    OpenApiParameter(
+        "label",
+        str,
+        description="With `view=label`: the label key whose values are the rows; the first by default.",
+    ),
     OpenApiParameter("group", str, enum=_choices("group"), description="Rows by day (default), week, month."),
     OpenApiParameter("q", str, description="Only the subaccounts whose name or billing account id holds it."),
     OpenApiParameter("subaccount", int, description="Only this subaccount (its id)."),
@@ -223,6 +228,7 @@ class ConsumptionViewSet(FinanceApiView):
             "start": start,
             "finish": finish,
             "view": view,
+            "label": form.choice("label") if view == "label" and "label" in form.fields else "",
             "group": group,
             "subaccount": subaccount.pk if subaccount is not None else None,
             "count": len(details),

@@ -224,6 +224,38 @@ class DailyUsage(DailyAmounts, TenantModel):
         return f"{self.subaccount_id} {self.date} {self.folder_id}"
 
 
+class DailyLabelUsage(DailyAmounts, TenantModel):
+    """Subaccount × day × label (its key) × value × currency: the daily rows with a user label summed by
+    its value, kept by the import beside ``DailyUsage`` for Subaccount details' view by label. A row adds to
+    one cell per label it has; what has no value of a key is ``DailyUsage`` less that key's cells (worked out
+    when read), so nothing is stored for the labels a row lacks."""
+
+    account_field = "subaccount__account_id"
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    subaccount = models.ForeignKey(
+        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    label = models.CharField(max_length=63, help_text=_("the label's key"))
+    value = models.CharField(max_length=63)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subaccount", "date", "label", "value", "currency"], name="uniq_daily_label_usage"
+            )
+        ]
+        # a key's days of a partner; and the partner's keys, each found by one step of the index
+        indexes = [models.Index(fields=["partner", "label", "date"])]
+
+    def __str__(self):
+        return f"{self.subaccount_id} {self.date} {self.label}={self.value}"
+
+
 class DailySkuUsage(DailyAmounts, TenantModel):
     """Partner × day × SKU × currency: the daily rows of all of a partner's subaccounts summed, kept by the
     import beside ``DailyUsage`` for Subaccount details' service and SKU views of the whole partner. The
