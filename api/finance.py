@@ -40,6 +40,7 @@ EXACT_PARAMETERS = (
     "start",
     "finish",
     "view",
+    "label",
     "group",
     "subaccount",
     "cloud",
@@ -190,6 +191,11 @@ USAGE_PARAMETERS = [
         "finish", OpenApiTypes.DATE, description=f"The last day of a custom period (at most {MAX_DAYS} days)."
     ),
     OpenApiParameter("view", str, enum=_choices("view"), description="What a row is; `service` by default."),
+    OpenApiParameter(
+        "label",
+        str,
+        description="With `view=label`: the label key whose values are the rows; the first by default.",
+    ),
     OpenApiParameter("group", str, enum=_choices("group"), description="Rows by day (default), week, month."),
     OpenApiParameter("q", str, description="Only the subaccounts whose name or billing account id holds it."),
     OpenApiParameter("subaccount", int, description="Only this subaccount (its id)."),
@@ -241,6 +247,7 @@ class ConsumptionViewSet(FinanceApiView):
             "start": start,
             "finish": finish,
             "view": view,
+            "label": form.choice("label") if view == "label" and "label" in form.fields else "",
             "group": group,
             "subaccount": subaccount.pk if subaccount is not None else None,
             "cloud": cloud.cloud_id if cloud is not None else None,

@@ -175,6 +175,9 @@ class UsageSerializer(serializers.Serializer):
     start = serializers.DateField(read_only=True)
     finish = serializers.DateField(read_only=True)
     view = serializers.CharField(read_only=True)
+    label = serializers.CharField(
+        read_only=True, help_text=_("The label key of the view by label, else empty")
+    )
     group = serializers.CharField(read_only=True)
     subaccount = serializers.IntegerField(read_only=True, allow_null=True)
     cloud = serializers.CharField(read_only=True, allow_null=True, help_text=_("The provider's cloud id"))

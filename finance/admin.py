@@ -15,6 +15,7 @@ from .models import (
     CustomerInvoice,
     CustomerMonth,
     CustomerUsageDay,
+    DailyLabelUsage,
     DailySkuUsage,
     DailyUsage,
     DealUsage,
@@ -163,6 +164,16 @@ class DailySkuUsageAdmin(ReadOnlyAdmin):
     list_display = ("date", "partner", "service_name", "sku_name", "cost", "credit", "paid", "currency")
     list_filter = ("currency",)
     search_fields = ("partner__name", "sku_id")
+
+
+@admin.register(DailyLabelUsage)
+class DailyLabelUsageAdmin(ReadOnlyAdmin):
+    """Subaccount details' label cells (subaccount × day × label × value), kept by the import: read here,
+    never edited."""
+
+    list_display = ("date", "subaccount", "label", "value", "cost", "credit", "paid", "currency")
+    list_filter = ("currency",)
+    search_fields = ("subaccount__billing_account_id", "label", "value")
 
 
 @admin.register(DealUsage)

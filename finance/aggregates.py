@@ -97,9 +97,9 @@ def customer_months_add(accrual_ids: list[int]) -> None:
             cursor.execute(CUSTOMER_MONTHS_ADD_SQL, {"accruals": list(accrual_ids)})
 
 
-# Subaccount details' aggregates of the daily rows (DailyUsage, DailySkuUsage): each month's cells replaced
-# wholesale from that month's rows. ``paid`` is cost + credit of the services that are not excluded, the
-# one definition every program and page reads.
+# Subaccount details' aggregates of the daily rows (DailyUsage, DailySkuUsage, DailyLabelUsage): each month's
+# cells replaced wholesale from that month's rows. ``paid`` is cost + credit of the services that are not
+# excluded, the one definition every program and page reads.
 DAILY_USAGE_SQL = """
 DELETE FROM finance_dailyusage u WHERE u.date >= %(start)s AND u.date < %(end)s {only_u};
 INSERT INTO finance_dailyusage
@@ -163,6 +163,17 @@ FROM (SELECT DISTINCT ON (g.subaccount_id, g.cloud_id) g.subaccount_id, g.cloud_
       ORDER BY g.subaccount_id, g.cloud_id, g.last_date DESC) n
 WHERE f.subaccount_id = n.subaccount_id AND f.cloud_id = n.cloud_id AND f.cloud_name <> n.cloud_name
 """
+# ... and the label cells (DailyLabelUsage): a row's amounts in the cell of each label it has
+DAILY_LABEL_USAGE_SQL = """
+DELETE FROM finance_dailylabelusage u WHERE u.date >= %(start)s AND u.date < %(end)s {only_u};
+INSERT INTO finance_dailylabelusage
+    (partner_id, subaccount_id, date, currency, label, value, cost, credit, adjustment, paid)
+SELECT c.partner_id, c.subaccount_id, c.date, c.currency, l.key, l.value, sum(c.cost), sum(c.credit),
+       sum(c.adjustment), sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
+FROM finance_consumption c CROSS JOIN LATERAL jsonb_each_text(c.labels) l
+WHERE c.date >= %(start)s AND c.date < %(end)s AND c.labels <> '{{}}'::jsonb {only_c}
+GROUP BY c.partner_id, c.subaccount_id, c.date, c.currency, l.key, l.value
+"""
 
 
 def daily_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id: int | None = None) -> None:
@@ -174,5 +185,6 @@ def daily_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id:
     params = {"start": start.replace(day=1), "end": month_after(end), "partner": partner_id}
     with connection.cursor() as cursor:
         only = only_partner(partner_id, "u", "c", "g", "f")
-        for statement in (DAILY_USAGE_SQL + ";" + USAGE_FOLDERS_SQL).format(**only).split(";"):
+        statements = ";".join((DAILY_USAGE_SQL, USAGE_FOLDERS_SQL, DAILY_LABEL_USAGE_SQL))
+        for statement in statements.format(**only).split(";"):
             cursor.execute(statement, params)

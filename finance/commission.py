@@ -22,7 +22,7 @@ from portal.tables import SqlPagedData, sql_order
 from tools.models import ProgramSettings
 
 from .accruals import RESOLD, ROW_REWARD, day_terms_sql, deals_sql
-from .models import Program
+from .models import Consumption, Program
 from .usage_rewards import REWARD as USAGE_REWARD
 from .usage_rewards import REWARD_JOINS
 
@@ -106,7 +106,7 @@ extra AS ({day_terms_sql(Program.DEAL_EXTRA, "''", "{start}", "{finish}")}),
 deals AS ({deals_sql("{start}", "{finish}")})
 SELECT {", ".join(_safe(t) for t in TEXT[:6])}, {{resource}}{", ".join(_safe(t) for t in TEXT[6:])},
        to_char(c.date, 'YYYY-MM-DD'), c.currency, trim_scale(c.quantity)::text, {_safe("c.unit")},
-       {", ".join(_amount(a) for a in (*AMOUNTS, "reward"))},
+       {", ".join(_amount(a) for a in (*AMOUNTS, "reward"))}{{labels}},
        'en', '', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 FROM finance_consumption c
 JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
@@ -117,7 +117,7 @@ CROSS JOIN LATERAL (
     SELECT CASE WHEN {RESOLD} THEN {REWARD} ELSE 0 END AS reward
 ) w
 WHERE c.partner_id = {{partner}} AND c.date >= {{start}} AND c.date <= {{finish}} {{scope}}
-ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id
+ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id, c.resource_id
 """
 
 
@@ -126,26 +126,44 @@ ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id
 ROWS_OF_PERIOD = """FROM finance_consumption c JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
 WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {scope}"""
 COUNT = f"SELECT count(*) {ROWS_OF_PERIOD}"
+# the keys of the labels the period's rows have, in order: the report's label.user_labels.<key> columns
+LABEL_KEYS = (
+    "SELECT array(SELECT DISTINCT jsonb_object_keys(c.labels) AS k "
+    f"{ROWS_OF_PERIOD} AND c.labels <> '{{{{}}}}'::jsonb ORDER BY k)"
+)
 
 
 # billing's Resource level has the resource_id column; its General level leaves it out
 GENERAL_HEADER = tuple(name for name in HEADER if name != "resource_id")
 
 
+def header(*, resource: bool, labels: list[str]) -> tuple[str, ...]:
+    """The report's columns: billing's, with ``resource_id`` at the Resource level, and a column for each
+    label key after ``reward``."""
+    names = HEADER if resource else GENERAL_HEADER
+    at = names.index("reward") + 1
+    return (*names[:at], *(f"{Consumption.LABEL_PREFIX}{key}" for key in labels), *names[at:])
+
+
 def report_query(
-    template: str, *, partner_id, start, finish, account_ids, resource: bool = True
+    template: str, *, partner_id, start, finish, account_ids, resource: bool = True, labels: list[str] = ()
 ) -> tuple[str, dict]:
     """``template`` for a period of a partner's report rows (``account_ids``: only those customers'); with
-    the ``resource_id`` column (``resource``) or without it, billing's General level."""
+    the ``resource_id`` column (``resource``) or without it, billing's General level; a cell for each label
+    key of ``labels`` (empty where a row has no such label)."""
     scope = "AND s.account_id = ANY(%(accounts)s)" if account_ids is not None else ""
     query = template.format(
         partner="%(partner)s",
         start="%(start)s",
         finish="%(finish)s",
         scope=scope,
-        resource="'', " if resource else "",
+        resource=f"{_safe('c.resource_id')}, " if resource else "",
+        labels="".join(
+            f", {_safe(f'COALESCE(c.labels ->> %(label_{n})s, {EMPTY})')}" for n in range(len(labels))
+        ),
     )
     return query, {
+        **{f"label_{n}": key for n, key in enumerate(labels)},
         "partner": partner_id,
         "start": start,
         "finish": finish,
@@ -153,6 +171,9 @@ def report_query(
         "zone": settings.TIME_ZONE,
         "deal_days": ProgramSettings.current().deal_subaccount_days,
     }
+
+
+EMPTY = "''"
 
 
 def _period_value(template: str, *, partner_id, start, finish, account_ids, using: str):
@@ -210,13 +231,23 @@ def commission_csv(
 ) -> Iterator[bytes]:
     """The report as CSV bytes, header first, read from the database ``using`` (the replica when there is
     one: portal/replica.py). ``account_ids`` limits a restricted membership's rows; without ``resource`` the
-    ``resource_id`` column is left out (billing's General level)."""
+    ``resource_id`` column is left out (billing's General level); the labels of the period's rows are a
+    column each, at both levels."""
+    labels = _period_value(
+        LABEL_KEYS, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids, using=using
+    )
     query, params = report_query(
-        SELECT, partner_id=partner_id, start=start, finish=finish, account_ids=account_ids, resource=resource
+        SELECT,
+        partner_id=partner_id,
+        start=start,
+        finish=finish,
+        account_ids=account_ids,
+        resource=resource,
+        labels=labels,
     )
     with connections[using].cursor() as cursor:
         pg = cursor.cursor  # psycopg 3: COPY with bound parameters
-        yield (",".join(HEADER if resource else GENERAL_HEADER) + "\n").encode()
+        yield (",".join(header(resource=resource, labels=labels)) + "\n").encode()
         with pg.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             for block in copy:
                 yield bytes(block)

@@ -125,7 +125,14 @@ class UsageForm(DayRangeForm):
             ("cloud", _("Cloud")),
             ("folder", _("Folder")),
             ("subaccount", _("Subaccount")),
+            ("label", _("Label")),
         ],
+    )
+    label = forms.ChoiceField(
+        label=_("Label key"),
+        required=False,
+        choices=[],
+        help_text=_("with the view by label: a row per value of this key"),
     )
     group = forms.ChoiceField(
         label=_("Grouping"),
@@ -164,6 +171,12 @@ class UsageForm(DayRangeForm):
         self.fields["subaccount"].queryset = Subaccount.objects.restrict(membership)
         for key in ("cloud", "folder"):
             self.fields[key].queryset = selectors.usage_places(membership=membership, key=key)
+        keys = selectors.label_keys(membership=membership)
+        if keys:
+            self.fields["label"].choices = [(key, key) for key in keys]
+        else:  # no labels in the consumption the member sees: nothing to view by
+            del self.fields["label"]
+            self.fields["view"].choices = [c for c in self.fields["view"].choices if c[0] != "label"]
 
     def details(self, *, page: int, per_page: int, using: str):
         """The figures this form asks for (``selectors.usage_details``: one page of rows, the totals, the
@@ -185,6 +198,7 @@ class UsageForm(DayRangeForm):
             start=start,
             finish=finish,
             view=self.choice("view"),
+            label=self.choice("label") if "label" in self.fields else "",
             grouping=self.choice("group"),
             page=page,
             per_page=per_page,
@@ -217,7 +231,7 @@ class UsageForm(DayRangeForm):
         return self.is_bound and any(self.has_error(name) for name in ("cloud", "folder"))
 
     def choice(self, name: str) -> str:
-        """The valid choice of ``view`` or ``group``, else its first."""
+        """The valid choice of ``view``, ``label`` or ``group``, else its first."""
         value = self.cleaned_data.get(name) if self.is_valid() else ""
         return value or self.fields[name].choices[0][0]
 

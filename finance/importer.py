@@ -28,9 +28,10 @@ from .models import Consumption, CorrectionReason
 from .services import EXCLUDED_SQL, monthly_consumption_rebuild
 from .tasks import reaccrue
 
-# billing's detailed export as the provider writes it: these columns are required, the credit breakdown and
-# a correction optional; any other column (billing_account_name, resource_id, reward, label.user_labels.*,
-# locale, updated_at, exported_at, …) is accepted and not read
+# billing's detailed export as the provider writes it: these columns are required; the credit breakdown, a
+# correction, the resource (the Resource level's resource_id) and the user labels (label.user_labels.<key>)
+# optional; any other column (billing_account_name, reward, locale, updated_at, exported_at, …) is accepted
+# and not read
 COLUMNS = (
     "billing_account_id",
     "date",
@@ -55,7 +56,15 @@ OPTIONAL = {
     "cud_credit": "0",
     "misc_credit": "0",
     "adjustment": "0",
+    "resource_id": "",
 }
+# a user label's column is Consumption.LABEL_PREFIX and the label's key; a line without the label leaves it
+# empty
+LABEL_PREFIX = Consumption.LABEL_PREFIX
+# the provider's rules for labels: a key starts with a letter, a value may be empty (then the line's resource
+# has no such label); both at most 63 characters of these
+LABEL_KEY_RE = r"^[a-z][-_./\\@0-9a-z]{0,62}$"
+LABEL_VALUE_RE = r"^[-_./\\@0-9a-z]{0,63}$"
 # the text columns and the longest value each takes (the table's own limits)
 TEXT_LIMITS = {
     column: Consumption._meta.get_field(field).max_length
@@ -69,6 +78,7 @@ TEXT_LIMITS = {
         ("sku_id", "sku_id"),
         ("sku_name", "sku_name"),
         ("pricing_unit", "unit"),
+        ("resource_id", "resource_id"),
     )
 }
 # billing gives credits as negative amounts
@@ -119,6 +129,39 @@ def _values(row: list[str], index: dict[str, int | None]) -> dict[str, str]:
     return {c: row[i].strip() if i is not None else OPTIONAL[c] for c, i in index.items()}
 
 
+def _labels(header: list[str]) -> dict[str, int]:
+    """The user labels' columns of a header: the label's key → its column."""
+    return {
+        name.removeprefix(LABEL_PREFIX): i for i, name in enumerate(header) if name.startswith(LABEL_PREFIX)
+    }
+
+
+def _header_problems(header: list[str]) -> list[str]:
+    """What is wrong with a header's columns: required ones missing, a label column twice or a label key the
+    provider does not allow."""
+    problems = []
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        problems.append(_("missing column(s): %(columns)s") % {"columns": ", ".join(missing)})
+    columns = [name for name in header if name.startswith(LABEL_PREFIX)]
+    for name in sorted({name for name in columns if columns.count(name) > 1}):
+        problems.append(_("column %(column)s appears more than once") % {"column": name})
+    for key in _labels(header):
+        if not re.match(LABEL_KEY_RE, key):
+            problems.append(
+                _("“%(key)s” is not a label key: a letter a-z, then at most 62 of a-z, 0-9 and - _ . / \\ @")
+                % {"key": key}
+            )
+    return problems
+
+
+def _bad_label(key: str, value: str) -> str:
+    return _("label %(key)s: “%(value)s” is not a label value: at most 63 of a-z, 0-9 and - _ . / \\ @") % {
+        "key": key,
+        "value": value,
+    }
+
+
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Numbered CSV records; each physical line is decoded on its own, so bad UTF-8 fails at its line."""
     with open(path, "rb") as handle:
@@ -158,11 +201,12 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
         checked.refuse(1, _unreadable(error))
         return checked, {}
     header = [h.strip() for h in header]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        checked.refuse(1, _("missing column(s): %(columns)s") % {"columns": ", ".join(missing)})
+    if problems := _header_problems(header):
+        for problem in problems:
+            checked.refuse(1, problem)
         return checked, {}
     index = _index(header)
+    labels = _labels(header)
     subaccounts = {
         b: (s, p) for b, s, p in Subaccount.objects.values_list("billing_account_id", "pk", "partner_id")
     }
@@ -207,7 +251,10 @@ def check(path: Path, *, progress: Callable[[int], None] | None = None) -> tuple
             for name, limit in TEXT_LIMITS.items():
                 if len(value[name]) > limit:
                     checked.refuse(number, _too_long(name))
-            key = (value["billing_account_id"], value["date"], value["folder_id"], value["sku_id"])
+            for label, i in labels.items():
+                if not re.match(LABEL_VALUE_RE, row[i].strip()):
+                    checked.refuse(number, _bad_label(label, row[i].strip()))
+            key = tuple(value[c] for c in ROW_KEY)
             if key in seen:
                 checked.refuse(number, _("duplicate of line %(line)d") % {"line": seen[key]})
             else:
@@ -279,7 +326,7 @@ WITH staged AS (
     SELECT *, {first_line} AS first_line FROM staged
 ), flagged AS (
     SELECT v.*, sub.id IS NULL AS bad_account, NOT ({valid_date}) AS bad_date,
-           v_currency NOT IN ({currencies}) AS bad_currency, {bad}, {long}
+           v_currency NOT IN ({currencies}) AS bad_currency, {bad}, {long}{label_flags}
     FROM v LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
 ), signed AS (
     SELECT *, {sign} FROM flagged
@@ -291,11 +338,12 @@ WITH staged AS (
     FROM signed
 ), bad AS (
     SELECT *, bad_account::int + bad_date::int + bad_currency::int + over_cost::int + {count} + {long_count}
-              + (line > first_line)::int AS errors
+              {label_count} + (line > first_line)::int AS errors
     FROM counted
 )
 SELECT line, v_billing_account_id, v_date, v_currency, bad_account, bad_date, bad_currency, over_cost,
        CASE WHEN line > first_line THEN first_line END, sum(errors) OVER (), {too_long}, {amounts}
+       {label_cells}
 FROM bad WHERE errors > 0 ORDER BY line LIMIT %(limit)s
 """
 
@@ -323,15 +371,16 @@ INSERT = """
 INSERT INTO finance_consumption (subaccount_id, partner_id, date, cloud_id, cloud_name, folder_id,
     folder_name, service_id, service_name, sku_id, sku_name, quantity, unit, cost, credit,
     monetary_grant_credit, volume_incentive_credit, cud_credit, misc_credit, adjustment, currency,
-    is_marketplace)
+    is_marketplace, resource_id, labels)
 SELECT sub.id, sub.partner_id, v_date::date, v_cloud_id, v_cloud_name, v_folder_id, v_folder_name,
        v_service_id, v_service_name, v_sku_id, v_sku_name, {pricing_quantity}, v_pricing_unit, {cost},
        {credit}, {monetary_grant_credit}, {volume_incentive_credit}, {cud_credit}, {misc_credit},
        {adjustment},
-       CASE WHEN v_currency IN ({currencies}) THEN v_currency END, {excluded}
+       CASE WHEN v_currency IN ({currencies}) THEN v_currency END, {excluded}, v_resource_id, {labels}
 FROM (SELECT {values} FROM pg_temp.consumption_staging) v
 LEFT JOIN subaccounts_subaccount sub ON sub.billing_account_id = v.v_billing_account_id
-ORDER BY sub.id, v_date, v_folder_id, v_sku_id  -- the unique index's order: its pages fill in turn
+-- the unique index's order: its pages fill in turn
+ORDER BY sub.id, v_date, v_folder_id, v_sku_id, v_resource_id
 """
 
 
@@ -346,27 +395,52 @@ def _header(path: Path) -> list[str]:
         return []  # check() names why
 
 
-CHECKED = ("billing_account_id", "date", "folder_id", "sku_id", *DIGITS, "currency", *TEXT_LIMITS)
+# a line's key: one row per SKU per day per folder, per resource at the Resource level (the unique key)
+ROW_KEY = ("billing_account_id", "date", "folder_id", "sku_id", "resource_id")
+CHECKED = (*ROW_KEY, *DIGITS, "currency", *TEXT_LIMITS)
 
 
 def _staged_values(header: list[str], names=None) -> str:
     """``btrim(cN) AS v_name`` for the columns ``names`` (all the importer reads by default), constants for
-    absent optional ones."""
+    absent optional ones; an empty resource (COPY reads an empty cell as NULL) is the General level's ''."""
     index = _index(header)
     return ", ".join(
-        f"btrim(c{i}) AS v_{name}" if i is not None else f"'{OPTIONAL[name]}'::text AS v_{name}"
+        (f"coalesce(btrim(c{i}), '')" if name == "resource_id" else f"btrim(c{i})") + f" AS v_{name}"
+        if i is not None
+        else f"'{OPTIONAL[name]}'::text AS v_{name}"
         for name, i in index.items()
         if names is None or name in names
     )
 
 
+def _staged_labels(labels: dict[str, int]) -> str:
+    """``, btrim(cN) AS lM`` for the M-th label column of the header ('' for an empty cell: no such label)."""
+    return "".join(f", coalesce(btrim(c{i}), '') AS l{n}" for n, i in enumerate(labels.values()))
+
+
+def _valid_label(n: int) -> str:
+    return f"l{n} ~ '{LABEL_VALUE_RE}'"
+
+
+def _labels_sql(labels: dict[str, int]) -> str:
+    """SQL: a line's labels as jsonb, key → value, the empty ones left out; NULL (which the column refuses)
+    when a value is not one the provider allows. The keys were checked with the header (no quote in them)."""
+    if not labels:
+        return "'{}'::jsonb"
+    keys = ", ".join(f"'{key}'" for key in labels)
+    values = ", ".join(f"NULLIF(l{n}, '')" for n in range(len(labels)))
+    valid = " AND ".join(_valid_label(n) for n in range(len(labels)))
+    return f"CASE WHEN {valid} THEN jsonb_strip_nulls(jsonb_object(ARRAY[{keys}], ARRAY[{values}])) END"
+
+
 def _problems(cursor, header: list[str]) -> Checked:
     """What is wrong with the staged lines, each named with its line (the first MAX_REPORTED)."""
     checked = Checked()
-    key = "v_billing_account_id, v_date, v_folder_id, v_sku_id"
+    key = ", ".join(f"v_{c}" for c in ROW_KEY)
+    labels = _labels(header)
     query = PROBLEMS.format(
         currencies=CURRENCY_SQL,
-        values=_staged_values(header, CHECKED),
+        values=_staged_values(header, CHECKED) + _staged_labels(labels),
         first_line=f"min(line) OVER (PARTITION BY {key})",
         valid_date=VALID_DATE,
         bad=", ".join(f"NOT ({_valid_decimal(c)}) AS bad_{c}" for c in DIGITS),
@@ -376,6 +450,9 @@ def _problems(cursor, header: list[str]) -> Checked:
         long=", ".join(f"length(v_{c}) > {limit} AS long_{c}" for c, limit in TEXT_LIMITS.items()),
         long_count=" + ".join(f"long_{c}::int" for c in TEXT_LIMITS),
         too_long=", ".join(f"long_{c}" for c in TEXT_LIMITS),
+        label_flags="".join(f", NOT ({_valid_label(n)}) AS bad_l{n}" for n in range(len(labels))),
+        label_count="".join(f" + bad_l{n}::int" for n in range(len(labels))),
+        label_cells="".join(f", l{n}, bad_l{n}" for n in range(len(labels))),
     )
     cursor.execute(query, {"limit": MAX_REPORTED})
     for row in cursor.fetchall():
@@ -392,7 +469,8 @@ def _problems(cursor, header: list[str]) -> Checked:
             total,
         ) = row[:10]
         too_long = dict(zip(TEXT_LIMITS, row[10 : 10 + len(TEXT_LIMITS)], strict=True))
-        amounts = row[10 + len(TEXT_LIMITS) :]
+        amounts = row[10 + len(TEXT_LIMITS) : 10 + len(TEXT_LIMITS) + 3 * len(DIGITS)]
+        label_cells = row[10 + len(TEXT_LIMITS) + 3 * len(DIGITS) :]
         messages = [_too_long(name) for name, long in too_long.items() if long]
         if bad_account:
             messages.append(_("unknown billing account “%(id)s”") % {"id": account})
@@ -411,6 +489,9 @@ def _problems(cursor, header: list[str]) -> Checked:
             messages.append(_credit_over_cost(value["credit"], value["cost"]))
         if bad_currency:
             messages.append(_("unknown currency “%(value)s”") % {"value": currency})
+        for n, label in enumerate(labels):
+            if label_cells[2 * n + 1]:
+                messages.append(_bad_label(label, label_cells[2 * n]))
         if duplicate_of:
             messages.append(_("duplicate of line %(line)d") % {"line": duplicate_of})
         for message in messages:
@@ -470,9 +551,8 @@ def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checke
     """
     path = Path(path)
     header = _header(path)
-    missing = [c for c in COLUMNS if c not in header]
-    if not header or missing:
-        checked, _subaccounts = check(path)  # names the empty file or the missing columns
+    if not header or _header_problems(header):
+        checked, _subaccounts = check(path)  # names the empty file or what is wrong with its columns
         raise ImportRejected(checked)
     checked = _load_once(path, header, progress)
     if progress:
@@ -540,7 +620,8 @@ def _replace_period(cursor, header: list[str], rows: int, first, last, dates_sha
             cursor.execute(
                 INSERT.format(
                     currencies=CURRENCY_SQL,
-                    values=_staged_values(header),
+                    values=_staged_values(header) + _staged_labels(_labels(header)),
+                    labels=_labels_sql(_labels(header)),
                     excluded=EXCLUDED_SQL.format(service="v_service_id", sku="v_sku_id"),
                     **{name: _cast_sql(name) for name in DIGITS},
                 )

@@ -52,6 +52,8 @@ class Consumption(TenantModel):
     """One day of one SKU in one folder, imported from billing; never edited by partners."""
 
     account_field = "subaccount__account_id"
+    # billing's column of a user label: this prefix, then the label's key
+    LABEL_PREFIX = "label.user_labels."
 
     # no single-column indexes: (partner, date) and the unique (subaccount, date, …) lead with them
     partner = models.ForeignKey(
@@ -69,6 +71,10 @@ class Consumption(TenantModel):
     service_name = models.CharField(max_length=200)
     sku_id = models.CharField(max_length=64)
     sku_name = models.CharField(max_length=300)
+    # billing's Resource level: one row per resource of the SKU's day; empty at the General level
+    resource_id = models.CharField(max_length=128, db_default="")
+    # the resource's user labels, key → value (billing's label.user_labels.<key> columns, the prefix dropped)
+    labels = models.JSONField(db_default=models.Value({}, output_field=models.JSONField()))
     quantity = models.DecimalField(max_digits=28, decimal_places=10)
     unit = models.CharField(max_length=32)
     # as billing gives them: its precision, credits negative (paid consumption is cost + credit)
@@ -89,7 +95,8 @@ class Consumption(TenantModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["subaccount", "date", "folder_id", "sku_id"], name="uniq_consumption_day"
+                fields=["subaccount", "date", "folder_id", "sku_id", "resource_id"],
+                name="uniq_consumption_day",
             ),
             models.CheckConstraint(condition=models.Q(cost__gte=0), name="consumption_cost_not_negative"),
             models.CheckConstraint(
@@ -215,6 +222,38 @@ class DailyUsage(DailyAmounts, TenantModel):
 
     def __str__(self):
         return f"{self.subaccount_id} {self.date} {self.folder_id}"
+
+
+class DailyLabelUsage(DailyAmounts, TenantModel):
+    """Subaccount × day × label (its key) × value × currency: the daily rows with a user label summed by
+    its value, kept by the import beside ``DailyUsage`` for Subaccount details' view by label. A row adds to
+    one cell per label it has; what has no value of a key is ``DailyUsage`` less that key's cells (worked out
+    when read), so nothing is stored for the labels a row lacks."""
+
+    account_field = "subaccount__account_id"
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    subaccount = models.ForeignKey(
+        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    label = models.CharField(max_length=63, help_text=_("the label's key"))
+    value = models.CharField(max_length=63)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subaccount", "date", "label", "value", "currency"], name="uniq_daily_label_usage"
+            )
+        ]
+        # a key's days of a partner; and the partner's keys, each found by one step of the index
+        indexes = [models.Index(fields=["partner", "label", "date"])]
+
+    def __str__(self):
+        return f"{self.subaccount_id} {self.date} {self.label}={self.value}"
 
 
 class DailySkuUsage(DailyAmounts, TenantModel):

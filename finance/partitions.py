@@ -162,6 +162,7 @@ def detach_before(month: datetime.date) -> list[Partition]:
             for aggregate in (
                 "finance_dailyusage",
                 "finance_dailyskuusage",
+                "finance_dailylabelusage",
                 "finance_usagerewardday",
                 "finance_customerusageday",
                 "finance_partnerusageday",

@@ -10,7 +10,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from accounts.models import Account
 from portal.money import ZERO
@@ -25,6 +28,7 @@ from .models import (
     WITHDRAWABLE_POOLS,
     Consumption,
     CustomerMonth,
+    DailyLabelUsage,
     DailyUsage,
     LedgerBalance,
     MonthlyConsumption,
@@ -291,6 +295,8 @@ USAGE_VIEWS = {
     "folder": ("folder_id", "folder_name"),
     "subaccount": ("subaccount__billing_account_id", "subaccount__name"),
 }
+# the view by label: a row per value of one label key, and one for what has no value of it
+LABEL_VIEW = "label"
 USAGE_GROUPINGS = ("day", "week", "month")
 USAGE_COLUMNS = ("consumption", "discount", "client_pays", "reward", "adjustment", "partner_pays")
 USAGE_HEADERS = (
@@ -839,6 +845,35 @@ PLACE_ORDER = {
 }
 
 
+# a partner's label keys, in order, each found by one step of DailyLabelUsage's (partner, label, date) index
+# (a loose index scan: not every cell read)
+LABEL_KEYS = """
+WITH RECURSIVE k(label) AS (
+    SELECT min(label) FROM finance_dailylabelusage WHERE partner_id = %(partner)s
+    UNION ALL
+    SELECT (SELECT min(u.label) FROM finance_dailylabelusage u
+            WHERE u.partner_id = %(partner)s AND u.label > k.label)
+    FROM k WHERE k.label IS NOT NULL
+)
+SELECT label FROM k WHERE label IS NOT NULL
+"""
+
+
+def label_keys(*, membership, using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """The keys of the user labels in the consumption ``membership`` sees, sorted (from their aggregate)."""
+    if membership.restricted:
+        cells = DailyLabelUsage.objects.restrict(membership).using(using).order_by("label")
+        return list(cells.values_list("label", flat=True).distinct())
+    with connections[using].cursor() as cursor:
+        cursor.execute(LABEL_KEYS, {"partner": membership.partner_id})
+        return [label for (label,) in cursor.fetchall()]
+
+
+def _no_label() -> Value:
+    """The name of the by-label view's row for what has no value of the key."""
+    return Value(gettext("(no label)"), output_field=CharField())
+
+
 def usage_details(
     *,
     membership,
@@ -849,6 +884,7 @@ def usage_details(
     cloud_id: str = "",
     folder_id: str = "",
     view: str = "service",
+    label: str = "",
     grouping: str = "day",
     page: int = 1,
     per_page: int = 50,
@@ -870,13 +906,15 @@ def usage_details(
     the period takes from its start or to its end, while the rollup stands for the month's rates and deals;
     else from the monthly aggregate where a month is whole and at one rate (REWARDS), else from
     ``DailyUsage``'s days.
+    The view by ``label`` (a key) has a row per value of the key from ``DailyLabelUsage`` and one, named
+    “(no label)”, for the rest: ``DailyUsage`` less the key's cells.
     ``daily_rows`` reads every figure from the daily rows — the same figures to the last digit, the rates,
     deals, own use and referred customers applied when read in either case.
     A cloud's or folder's page reads the daily rows (``DailyUsage``, ``Consumption`` for the service and SKU
     views) of its few subaccounts only (found in ``UsageFolder``), through their (subaccount, date, …) keys,
     the totals' reward from those rows, each subaccount's month rounded once (the monthly aggregate and the
     rollup know no folders)."""
-    key, name = USAGE_VIEWS[view]
+    key, name = USAGE_VIEWS[view] if view != LABEL_VIEW else ("", "")
     if grouping not in USAGE_GROUPINGS:
         raise ValueError(grouping)
     partner_id = membership.partner_id
@@ -931,7 +969,7 @@ def usage_details(
                 queryset = queryset.filter(folder_id=folder_id)
         return queryset.order_by()
 
-    def source(queryset, earning, key: str, name: str) -> tuple[str, list]:
+    def rows(queryset, earning, key, name) -> tuple[str, list]:
         sql, params = queryset.values(
             "subaccount_id",
             "date",
@@ -939,12 +977,39 @@ def usage_details(
             "cost",
             "credit",
             "adjustment",
-            key=F(key),
-            name=F(name),
+            key=F(key) if isinstance(key, str) else key,
+            name=F(name) if isinstance(name, str) else name,
             earning=earning,
         ).query.sql_with_params()
-        return SOURCE.format(rows=sql, reward=REWARD.format(paid="c.earning"), joins=REWARD_JOINS), list(
-            params
+        return sql, list(params)
+
+    def source(queryset, earning, key, name) -> tuple[str, list]:
+        sql, params = rows(queryset, earning, key, name)
+        return SOURCE.format(rows=sql, reward=REWARD.format(paid="c.earning"), joins=REWARD_JOINS), params
+
+    def label_source() -> tuple[str, list]:
+        """The key's values from its cells, and what has none: every daily cell less the key's cells (the
+        amounts and the rates are per subaccount and day, so the difference is exact); a cloud's or folder's
+        from its few subaccounts' daily rows (the cells know no folders)."""
+        if daily_rows or placed:
+            value = KeyTextTransform(label, "labels")  # (a key may hold "__": not a lookup path)
+            resold = Case(When(is_marketplace=True, then=Value(ZERO)), default=F("cost") + F("credit"))
+            text = {"output_field": CharField()}
+            return source(
+                scoped(Consumption, **in_period),
+                resold,
+                Coalesce(value, Value(""), **text),
+                Coalesce(value, _no_label(), **text),
+            )
+        valued_sql, valued = rows(
+            scoped(DailyLabelUsage, **in_period).filter(label=label), F("paid"), "value", "value"
+        )
+        all_sql, every = rows(scoped(DailyUsage, **in_period), F("paid"), Value(""), _no_label())
+        lacking = "n.subaccount_id, n.date, n.currency, -n.cost, -n.credit, -n.adjustment, '', %s, -n.earning"
+        sql = f"{valued_sql} UNION ALL {all_sql} UNION ALL SELECT {lacking} FROM ({valued_sql}) n"  # noqa: S608
+        return (
+            SOURCE.format(rows=sql, reward=REWARD.format(paid="c.earning"), joins=REWARD_JOINS),
+            [*valued, *every, gettext("(no label)"), *valued],
         )
 
     in_period = {"date__gte": start, "date__lte": finish}
@@ -954,7 +1019,9 @@ def usage_details(
         "last": f"DATE '{finish.isoformat()}'",
     }
     rewards = None
-    if daily_rows or (view in ("service", "sku") and not whole_partner):
+    if view == LABEL_VIEW:
+        main = label_source()
+    elif daily_rows or (view in ("service", "sku") and not whole_partner):
         resold = Case(When(is_marketplace=True, then=Value(ZERO)), default=F("cost") + F("credit"))
         main = source(scoped(Consumption, **in_period), resold, key, name)
     elif view in ("service", "sku"):

@@ -20,6 +20,7 @@ from finance.models import (
     CustomerInvoice,
     CustomerMonth,
     CustomerUsageDay,
+    DailyLabelUsage,
     DailySkuUsage,
     DailyUsage,
     DealUsage,
@@ -289,6 +290,22 @@ class UsageFolderFactory(factory.django.DjangoModelFactory):
     folder_id = factory.Sequence(lambda n: f"folder-{n}")
     folder_name = factory.Sequence(lambda n: f"folder {n}")
     last_date = factory.LazyFunction(timezone.localdate)
+
+
+class DailyLabelUsageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DailyLabelUsage
+
+    subaccount = factory.SubFactory(SubaccountFactory)
+    partner = factory.SelfAttribute("subaccount.partner")
+    date = factory.LazyFunction(timezone.localdate)
+    currency = "RUB"
+    label = "env"
+    value = factory.Sequence(lambda n: f"value-{n}")
+    cost = Decimal("12.00")
+    credit = Decimal("0.00")
+    adjustment = Decimal("0.00")
+    paid = Decimal("12.00")
 
 
 class DailySkuUsageFactory(factory.django.DjangoModelFactory):
