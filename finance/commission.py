@@ -126,11 +126,12 @@ ORDER BY c.date, s.billing_account_id, c.folder_id, c.sku_id, c.resource_id
 ROWS_OF_PERIOD = """FROM finance_consumption c JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
 WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {scope}"""
 COUNT = f"SELECT count(*) {ROWS_OF_PERIOD}"
-# the keys of the labels the period's rows have, in order: the report's label.user_labels.<key> columns
-LABEL_KEYS = (
-    "SELECT array(SELECT DISTINCT jsonb_object_keys(c.labels) AS k "
-    f"{ROWS_OF_PERIOD} AND c.labels <> '{{{{}}}}'::jsonb ORDER BY k)"
-)
+# the keys of the labels the period's rows have, in order: the report's label.user_labels.<key> columns —
+# read from the label cells the import keeps beside the rows (DailyLabelUsage: a cell per key and value of
+# each subaccount's day), not from every row's labels
+LABEL_KEYS = """SELECT array(
+SELECT DISTINCT c.label FROM finance_dailylabelusage c JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+WHERE c.partner_id = {partner} AND c.date >= {start} AND c.date <= {finish} {scope} ORDER BY 1)"""
 
 
 # billing's Resource level has the resource_id column; its General level leaves it out
