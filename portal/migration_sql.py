@@ -1,7 +1,7 @@
 """SQL that migrations share: a table the database itself keeps append-only (Rules of money 2), one only a
 trigger writes (a kept aggregate), and whether the server has trigram indexes for the lists' searches."""
 
-from django.db import transaction
+from django.db import migrations, transaction
 
 
 def append_only(table: str) -> tuple[str, str]:
@@ -54,3 +54,22 @@ def has_trigrams(cursor) -> bool:
     except Exception:  # noqa: BLE001 - no right to create it: the search scans, as on pgserver
         return False
     return True
+
+
+def trigram_indexes(indexes: dict[str, str]) -> migrations.RunPython:
+    """The operation that creates ``indexes`` (name → ``table USING gin (…)``) where the server has pg_trgm
+    (else nothing: the searches scan, the same rows found) and drops them backwards."""
+
+    def create(apps, schema_editor):
+        with schema_editor.connection.cursor() as cursor:
+            if not has_trigrams(cursor):
+                return
+            for name, target in indexes.items():
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+    def drop(apps, schema_editor):
+        with schema_editor.connection.cursor() as cursor:
+            for name in indexes:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+
+    return migrations.RunPython(create, drop, elidable=False)

@@ -6,7 +6,7 @@ for the largest) and every contact. Only where the server has pg_trgm, as 0005.
 
 from django.db import migrations
 
-from portal.migration_sql import has_trigrams
+from portal.migration_sql import trigram_indexes
 
 INDEXES = {
     "account_legal_name_trgm": "accounts_account USING gin (UPPER(legal_name::text) gin_trgm_ops)",
@@ -16,24 +16,10 @@ INDEXES = {
 }
 
 
-def create(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        if not has_trigrams(cursor):
-            return
-        for name, target in INDEXES.items():
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-
-
-def drop(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        for name in INDEXES:
-            cursor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_alter_account_country_alter_account_tax_id_and_more"),
         ("subaccounts", "0005_trigram_search"),
     ]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [trigram_indexes(INDEXES)]

@@ -9,7 +9,7 @@ before — the same rows found either way, only slower.
 
 from django.db import migrations
 
-from portal.migration_sql import has_trigrams
+from portal.migration_sql import trigram_indexes
 
 INDEXES = {
     "subaccount_name_trgm": "subaccounts_subaccount USING gin (UPPER(name::text) gin_trgm_ops)",
@@ -18,24 +18,10 @@ INDEXES = {
 }
 
 
-def create(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        if not has_trigrams(cursor):
-            return
-        for name, target in INDEXES.items():
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-
-
-def drop(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        for name in INDEXES:
-            cursor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_alter_account_country_alter_account_tax_id_and_more"),
         ("subaccounts", "0004_subaccount_partner_own"),
     ]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [trigram_indexes(INDEXES)]
