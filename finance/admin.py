@@ -27,6 +27,7 @@ from .models import (
     PartnerUsageDay,
     RebateTerm,
     Report,
+    UsageFolder,
     UsageRewardDay,
     UsageRewardMonth,
     Withdrawal,
@@ -368,3 +369,12 @@ class BucketExportDayAdmin(ReadOnlyAdmin):
     list_display = ("export", "day", "status", "size", "rows", "attempts", "updated_at")
     list_filter = ("status",)
     search_fields = ("export__partner__name", "key")
+
+
+@admin.register(UsageFolder)
+class UsageFolderAdmin(ReadOnlyAdmin):
+    """Subaccount details' clouds and folders (the pickers' choices), kept by the import: read, never
+    edited."""
+
+    list_display = ("folder_name", "folder_id", "cloud_name", "cloud_id", "subaccount", "last_date")
+    search_fields = ("partner__name", "cloud_name", "cloud_id", "folder_name", "folder_id")

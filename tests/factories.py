@@ -29,6 +29,7 @@ from finance.models import (
     LedgerEntry,
     MonthlyConsumption,
     PartnerMonth,
+    PartnerUsageDay,
     Pool,
     Program,
     RebateTerm,
@@ -360,6 +361,18 @@ class CustomerUsageDayFactory(factory.django.DjangoModelFactory):
 
     partner = factory.SubFactory(PartnerFactory)
     account = factory.SubFactory(AccountFactory, partner=factory.SelfAttribute("..partner"))
+    date = datetime.date(2026, 10, 1)
+    currency = "RUB"
+    cost = Decimal("1.00")
+    reward = Decimal("0.10")
+    rows = 1
+
+
+class PartnerUsageDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerUsageDay
+
+    partner = factory.SubFactory(PartnerFactory)
     date = datetime.date(2026, 10, 1)
     currency = "RUB"
     cost = Decimal("1.00")
