@@ -268,14 +268,20 @@ document.addEventListener("change", (event) => {
 })();
 
 // A table wider than its frame scrolls inside it (static/css/portal.css .table-wrap): the frame then takes the
-// keyboard's focus, so the arrow keys scroll it too; a table that fits is no extra stop.
+// keyboard's focus, so the arrow keys scroll it too; a table that fits is no extra stop. Both the frame and its
+// tables are watched: a table that grows in a frame of the same size (a web font arriving, longer words of
+// another language) makes the frame scroll without the frame itself being resized.
 (() => {
   if (typeof ResizeObserver === "undefined") return;
   const observer = new ResizeObserver((entries) => {
     entries.forEach(({ target }) => {
-      if (target.scrollWidth > target.clientWidth) target.tabIndex = 0;
-      else target.removeAttribute("tabindex");
+      const frame = target.closest(".table-wrap");
+      if (frame.scrollWidth > frame.clientWidth) frame.tabIndex = 0;
+      else frame.removeAttribute("tabindex");
     });
   });
-  document.querySelectorAll(".table-wrap").forEach((frame) => observer.observe(frame));
+  document.querySelectorAll(".table-wrap").forEach((frame) => {
+    observer.observe(frame);
+    frame.querySelectorAll("table").forEach((table) => observer.observe(table));
+  });
 })();
