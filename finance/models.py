@@ -189,13 +189,9 @@ class DailyAmounts(models.Model):
         abstract = True
 
 
-class DailyUsage(DailyAmounts, TenantModel):
-    """Subaccount × day × folder × currency: the daily rows with their SKUs summed, kept by the import
-    (``finance.aggregates.daily_usage_rebuild``) for Subaccount details — its subaccount, cloud and folder
-    views, its totals (each subaccount's month) and its chart. Only what the import decides is stored: the
-    amounts and ``paid`` (the part that is not an excluded service); the reward is worked out when read,
-    from the day's rates, the subaccount's deal, whether it is the partner's own and whether its customer
-    was referred, all of which change after the import."""
+class SubaccountDay(DailyAmounts, TenantModel):
+    """A daily aggregate's row of one subaccount: its partner (denormalised, for the partner's indexes), the
+    subaccount, the day and the currency."""
 
     account_field = "subaccount__account_id"
 
@@ -207,6 +203,19 @@ class DailyUsage(DailyAmounts, TenantModel):
     )
     date = models.DateField()
     currency = models.CharField(max_length=3, choices=Currency.choices)
+
+    class Meta:
+        abstract = True
+
+
+class DailyUsage(SubaccountDay):
+    """Subaccount × day × folder × currency: the daily rows with their SKUs summed, kept by the import
+    (``finance.aggregates.daily_usage_rebuild``) for Subaccount details — its subaccount, cloud and folder
+    views, its totals (each subaccount's month) and its chart. Only what the import decides is stored: the
+    amounts and ``paid`` (the part that is not an excluded service); the reward is worked out when read,
+    from the day's rates, the subaccount's deal, whether it is the partner's own and whether its customer
+    was referred, all of which change after the import."""
+
     cloud_id = models.CharField(max_length=64)
     cloud_name = models.CharField(max_length=200)
     folder_id = models.CharField(max_length=64)
@@ -224,22 +233,12 @@ class DailyUsage(DailyAmounts, TenantModel):
         return f"{self.subaccount_id} {self.date} {self.folder_id}"
 
 
-class DailyLabelUsage(DailyAmounts, TenantModel):
+class DailyLabelUsage(SubaccountDay):
     """Subaccount × day × label (its key) × value × currency: the daily rows with a user label summed by
     its value, kept by the import beside ``DailyUsage`` for Subaccount details' view by label. A row adds to
     one cell per label it has; what has no value of a key is ``DailyUsage`` less that key's cells (worked out
     when read), so nothing is stored for the labels a row lacks."""
 
-    account_field = "subaccount__account_id"
-
-    partner = models.ForeignKey(
-        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    subaccount = models.ForeignKey(
-        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    date = models.DateField()
-    currency = models.CharField(max_length=3, choices=Currency.choices)
     label = models.CharField(max_length=63, help_text=_("the label's key"))
     value = models.CharField(max_length=63)
 
