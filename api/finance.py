@@ -253,6 +253,7 @@ class ConsumptionViewSet(FinanceApiView):
             "cloud": cloud.cloud_id if cloud is not None else None,
             "folder": folder.folder_id if folder is not None else None,
             "count": len(details),
+            "more": details.more,
             "page": page,
             "page_size": page_size,
             "rows": details.rows,

@@ -182,7 +182,16 @@ class UsageSerializer(serializers.Serializer):
     subaccount = serializers.IntegerField(read_only=True, allow_null=True)
     cloud = serializers.CharField(read_only=True, allow_null=True, help_text=_("The provider's cloud id"))
     folder = serializers.CharField(read_only=True, allow_null=True, help_text=_("The provider's folder id"))
-    count = serializers.IntegerField(read_only=True, help_text=_("Rows of the period, all pages"))
+    count = serializers.IntegerField(
+        read_only=True,
+        help_text=_(
+            "Rows of the period, all pages — counted only up to ten pages past this one in the whole "
+            "partner's subaccount, cloud and folder views by period (then `more` is true)"
+        ),
+    )
+    more = serializers.BooleanField(
+        read_only=True, help_text=_("Whether rows follow the ones counted: ask for a later page")
+    )
     page = serializers.IntegerField(read_only=True)
     page_size = serializers.IntegerField(read_only=True)
     rows = UsageRowSerializer(many=True, read_only=True)

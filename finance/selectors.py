@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from accounts.models import Account
 from portal.money import ZERO
+from portal.pagination import count_limit
 from portal.periods import MonthRange, month_after
 from portal.tables import SqlPagedData, sql_order
 from subaccounts.models import Subaccount
@@ -459,6 +460,53 @@ UNION ALL
 (SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
  FROM g WHERE level = 1 ORDER BY bucket, currency)
 """
+# the whole partner's subaccount, cloud or folder view in an order by bucket first (its default): the page's
+# rows worked out bucket by bucket (``b``, in the order asked for) and only as far as the page reaches, each
+# bucket's rows grouped from its own days of the source (DailyUsage, by its (partner, date) index) — never
+# the period's hundreds of thousands of folder-days to show 25; the rows counted the same way, only as far as
+# the pages numbered around this one ({cap}: portal.pagination.count_limit); the totals and the chart from
+# the partner's daily SKU aggregate ({totals_source}: the same amounts summed, a few rows a day), the totals'
+# reward from ``rewards`` as in GROUPED
+KEYED = """
+WITH {ctes},
+c AS ({totals_source}),
+g AS MATERIALIZED (
+    SELECT t.bucket, c.currency, {sums}
+    FROM c
+    CROSS JOIN LATERAL (SELECT {bucket} AS bucket) t
+    GROUP BY t.bucket, c.currency
+),
+rewards AS ({rewards}),
+b AS (SELECT * FROM unnest({firsts}, {nexts}) WITH ORDINALITY AS b(bucket, next, n))
+(SELECT 'row', b.bucket, k.key, k.name, k.currency, k.consumption, k.discount, k.client_pays, k.reward,
+        k.adjustment
+ FROM b
+ CROSS JOIN LATERAL (
+    SELECT c.key, max(c.name) AS name, c.currency, {sums}
+    FROM ({source}) c
+    WHERE c.date >= b.bucket AND c.date < b.next
+    GROUP BY c.key, c.currency
+ ) k
+ ORDER BY b.n, {within} LIMIT {limit} OFFSET {offset})
+UNION ALL
+SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (
+    SELECT 1 FROM b
+    CROSS JOIN LATERAL (
+        SELECT 1 FROM ({source}) c
+        WHERE c.date >= b.bucket AND c.date < b.next
+        GROUP BY c.key, c.currency
+    ) k
+    LIMIT {cap}
+) n
+UNION ALL
+(SELECT 'total', NULL, NULL, NULL, g.currency, sum(g.consumption), sum(g.discount), sum(g.client_pays),
+        COALESCE(min(r.reward), 0), sum(g.adjustment)
+ FROM g LEFT JOIN rewards r ON r.currency = g.currency
+ GROUP BY g.currency ORDER BY g.currency)
+UNION ALL
+(SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
+ FROM g ORDER BY bucket, currency)
+"""
 # the totals' reward per currency: the sum of each subaccount's month's reward, rounded once. Each
 # subaccount-month comes from one of three parts, by the month: a month whose days with data are all in
 # the period and whose base and extra rates are each one rate on all the period's days of it (``whole``)
@@ -613,6 +661,13 @@ def _buckets(start: datetime.date, finish: datetime.date, grouping: str) -> list
     return [start + datetime.timedelta(days=n) for n in range((finish - start).days + 1)]
 
 
+def _bucket_end(bucket: datetime.date, grouping: str) -> datetime.date:
+    """The day after the last a bucket can hold (the source holds only the period's days)."""
+    if grouping == "month":
+        return month_after(bucket)
+    return bucket + datetime.timedelta(days=7 if grouping == "week" else 1)
+
+
 def _row(values) -> dict:
     row = dict(zip(("bucket", "key", "name", "currency", *USAGE_COLUMNS[:5]), values, strict=True))
     row["partner_pays"] = row["client_pays"] - row["reward"] + row["adjustment"]
@@ -625,8 +680,11 @@ class UsageDetails(SqlPagedData):
 
     One query answers a page (GROUPED): the table's page, the row count, the totals and the chart; the
     totals' reward from ``rewards`` (REWARDS), or, without it, from the source's rows themselves
-    (DAILY_GROUPED). It is the table's data for django-tables2: the sort and the page asked for go into
-    the SQL; ``csv_rows`` streams every row of the period."""
+    (DAILY_GROUPED). With ``totals_source`` (the whole partner's subaccount, cloud and folder views) the
+    totals and the chart are read from it, and a page in an order by bucket first groups only the buckets it
+    reaches (KEYED), the rows then counted only as far as the pages numbered around it (``more``: rows
+    follow). It is the table's data for django-tables2: the sort and the page asked for go into the SQL;
+    ``csv_rows`` streams every row of the period."""
 
     def __init__(
         self,
@@ -637,11 +695,13 @@ class UsageDetails(SqlPagedData):
         grouping: str,
         buckets,
         page: slice,
+        totals_source: tuple[str, list] | None = None,
         using: str = DEFAULT_DB_ALIAS,
     ):
         super().__init__(page)
         self.using = using
         self.source, self.rewards, self.ctes, self.grouping = source, rewards, ctes, grouping
+        self.totals_source = totals_source
         self.buckets = buckets
         self.order = DEFAULT_ORDER
         self._result = None
@@ -652,6 +712,11 @@ class UsageDetails(SqlPagedData):
 
     def __len__(self):
         return self._grouped()["count"]
+
+    @property
+    def more(self) -> bool:
+        """Whether rows follow the ones counted (only a page read bucket by bucket stops counting)."""
+        return self._grouped()["more"]
 
     def page_rows(self) -> list[dict]:
         return self._grouped()["rows"]
@@ -701,12 +766,31 @@ class UsageDetails(SqlPagedData):
             "limit": int(limit),
             "offset": int(offset),
         }
+        cap = None
         if self.rewards is None:
             query = DAILY_GROUPED.format(**shared, rows=ROWS, months=MONTH_LEVEL, buckets=BUCKETS)
+        elif self.totals_source is not None and (within := self._within_buckets()) is not None:
+            rewards, rewards_params = self.rewards
+            totals_sql, totals_params = self.totals_source
+            descending, within = within
+            firsts = self.buckets[::-1] if descending else self.buckets
+            ends = [*self.buckets[1:], _bucket_end(self.buckets[-1], self.grouping)]
+            nexts = ends[::-1] if descending else ends
+            cap = count_limit(offset // max(limit, 1) + 1, max(limit, 1))
+            query = KEYED.format(
+                **{**shared, "order": None},
+                totals_source=totals_sql,
+                rewards=rewards,
+                firsts=_dates(firsts),
+                nexts=_dates(nexts),
+                within=within,
+                cap=cap,
+            )
+            params = [*totals_params, *rewards_params, *params, *params]
         else:
             rewards, rewards_params = self.rewards
             query, params = GROUPED.format(**shared, rewards=rewards), [*params, *rewards_params]
-        result = {"rows": [], "count": 0, "totals": [], "chart": []}
+        result = {"rows": [], "count": 0, "more": False, "totals": [], "chart": []}
         with connections[self.using].cursor() as cursor:
             cursor.execute(query, params)
             for kind, *values in cursor.fetchall():
@@ -714,12 +798,20 @@ class UsageDetails(SqlPagedData):
                     result["rows"].append(_row(values))
                 elif kind == "count":
                     result["count"] = int(values[4])
+                    result["more"] = cap is not None and result["count"] >= cap
                 elif kind == "total":
                     total = _row(values)
                     result["totals"].append({k: total[k] for k in ("currency", *USAGE_COLUMNS)})
                 else:
                     result["chart"].append((values[0], values[3], values[4], values[6]))
         return result
+
+    def _within_buckets(self) -> tuple[bool, str] | None:
+        """For an order by bucket first: whether descending, and the order within a bucket (KEYED)."""
+        terms = [term.strip() for term in self.order.split(",")]
+        if terms[0] not in ("bucket", "bucket DESC") or not self.buckets:
+            return None
+        return terms[0] == "bucket DESC", ", ".join(t for t in terms[1:] if t.split()[0] != "bucket")
 
     def csv_header(self) -> list[str]:
         return ["Period", "Id", "Name", "Currency", *USAGE_HEADERS]
@@ -906,8 +998,12 @@ def usage_details(
     the period takes from its start or to its end, while the rollup stands for the month's rates and deals;
     else from the monthly aggregate where a month is whole and at one rate (REWARDS), else from
     ``DailyUsage``'s days.
+    The whole partner's subaccount, cloud and folder views read a page in an order by bucket first (the
+    default) bucket by bucket, only as far as the page and its count reach, their totals and chart from the
+    partner's SKU aggregate (UsageDetails, KEYED).
     The view by ``label`` (a key) has a row per value of the key from ``DailyLabelUsage`` and one, named
-    “(no label)”, for the rest: ``DailyUsage`` less the key's cells.
+    “(no label)”, for the rest: every row less the key's cells (every row: the whole partner's from its SKU
+    aggregate, a part's from ``DailyUsage``).
     ``daily_rows`` reads every figure from the daily rows — the same figures to the last digit, the rates,
     deals, own use and referred customers applied when read in either case.
     A cloud's or folder's page reads the daily rows (``DailyUsage``, ``Consumption`` for the service and SKU
@@ -1004,8 +1100,17 @@ def usage_details(
         valued_sql, valued = rows(
             scoped(DailyLabelUsage, **in_period).filter(label=label), F("paid"), "value", "value"
         )
-        all_sql, every = rows(scoped(DailyUsage, **in_period), F("paid"), Value(""), _no_label())
         lacking = "n.subaccount_id, n.date, n.currency, -n.cost, -n.credit, -n.adjustment, '', %s, -n.earning"
+        if whole_partner:  # every row: the whole partner's from its SKU aggregate (a few rows a day)
+            every_sql = SKU_SOURCE.format(key="sku_id", name="sku_name", **literal)
+            sql = f"{valued_sql} UNION ALL SELECT {lacking} FROM ({valued_sql}) n"  # noqa: S608
+            labelled = SOURCE.format(rows=sql, reward=REWARD.format(paid="c.earning"), joins=REWARD_JOINS)
+            every = "e.subaccount_id, e.date, e.currency, '', %s, e.cost, e.credit, e.adjustment, e.reward"
+            return (
+                f"{labelled} UNION ALL SELECT {every} FROM ({every_sql}) e",  # noqa: S608 (constants)
+                [*valued, gettext("(no label)"), *valued, gettext("(no label)")],
+            )
+        all_sql, every = rows(scoped(DailyUsage, **in_period), F("paid"), Value(""), _no_label())
         sql = f"{valued_sql} UNION ALL {all_sql} UNION ALL SELECT {lacking} FROM ({valued_sql}) n"  # noqa: S608
         return (
             SOURCE.format(rows=sql, reward=REWARD.format(paid="c.earning"), joins=REWARD_JOINS),
@@ -1030,6 +1135,11 @@ def usage_details(
         main = (sku_source.format(key=key, name=name, **literal), [])
     else:
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
+    totals_source = None
+    if whole_partner and view in ("cloud", "folder", "subaccount") and months is not None:
+        # the totals and the chart: the whole partner's amounts from its SKU aggregate (the reward of the
+        # totals is ``rewards``', the chart has none: no correction read)
+        totals_source = (SKU_AGGREGATE.format(key="sku_id", name="sku_name", **literal), [])
     if months is not None:
         whole, days, rolled = months.whole, months.days, months.rolled
         parts, parts_params = [], []
@@ -1095,6 +1205,7 @@ def usage_details(
         grouping=grouping,
         buckets=_buckets(start, finish, grouping),
         page=slice(first, first + per_page),
+        totals_source=totals_source,
         using=using,
     )
 

@@ -565,7 +565,10 @@ class UsageView(PortalPageView):
         if self.details is None:
             return super().get_context_data(form=self.form, details=None, **kwargs)
         table = UsageTable(self.details, membership=self.membership)
-        RequestConfig(self.request, paginate={"per_page": PAGE_SIZES[0]}).configure(table)
+        # a long view is counted only as far as the pages around this one (UsageDetails.more)
+        paginate = {"per_page": PAGE_SIZES[0], "paginator_class": CappedPaginator}
+        paginate["counted"] = len(self.details)
+        RequestConfig(self.request, paginate=paginate).configure(table)
         grouping = self.form.choice("group")
         buckets = self.details.buckets
         labels = month_labels(buckets) if grouping == "month" else day_labels(buckets)

@@ -177,6 +177,38 @@ def totals(world, **kwargs) -> dict:
     return {t["currency"]: (t["consumption"], t["reward"]) for t in shown["totals"]}
 
 
+def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order(world, tmp_path):
+    """The whole partner's subaccount, cloud and folder views read a page bucket by bucket, counting only as
+    far as the pages numbered around it: each page of each order is the daily rows' page, and the count
+    stops at ten pages past the one asked for (``more``)."""
+    lines = [
+        (account, f"2026-10-0{day}", f"f{account[-1]}{n}", "compute", "vcpu", f"{day * 7 + n * 3}", "-1")
+        for day in (3, 4, 6)
+        for account in ("ba-1", "ba-2")
+        for n in range(2)
+    ]
+    load(billing_file(tmp_path, *lines))
+    period = {"start": OCT, "finish": datetime.date(2026, 10, 31)}
+    for view, grouping in (("folder", "day"), ("subaccount", "week"), ("cloud", "month"), ("folder", "week")):
+        every = figures(world.whole, **period, view=view, grouping=grouping, daily_rows=True)["page"]
+        for order in ([], ["-bucket"], ["bucket", "-name"], ["-consumption"], ["key"]):
+            for per_page, page in ((1, 1), (1, 3), (2, 2), (5, 2), (25, 1)):
+                asked = {**period, "view": view, "grouping": grouping, "per_page": per_page, "page": page}
+                details = usage_details(membership=world.whole, **asked)
+                daily = usage_details(membership=world.whole, **asked, daily_rows=True)
+                details.order_by(order)
+                daily.order_by(order)
+                assert details.rows == daily.rows, (view, grouping, order, per_page, page)
+                assert details.totals == daily.totals and details.chart == daily.chart
+                counted = (page + 9) * per_page  # (portal.pagination.count_limit, less the row telling more)
+                bucket_first = not order or order[0].lstrip("-") == "bucket"
+                if bucket_first and len(every) > counted:
+                    assert (len(details), details.more) == (counted + 1, True)
+                else:
+                    assert (len(details), details.more) == (len(every), False)
+    assert len(figures(world.whole, **period, view="folder", grouping="day")["page"]) == 12  # (3 days × 4)
+
+
 def test_an_import_and_its_reimport_keep_the_aggregates(world, tmp_path):
     load(
         billing_file(
