@@ -240,3 +240,29 @@ def test_the_usage_tables_body_is_what_django_tables2_writes_for_its_columns(rf,
         ours, theirs = body(), body("django_tables2/table.html")
     assert ours.count("<tr") == 25
     assert ours == theirs
+
+
+def test_a_long_view_of_the_whole_partner_is_counted_ten_pages_on_and_says_more(partner, member, client_for):
+    """By folder, day by day: 12 folders × 31 days = 372 rows; the first page counts 10 pages of 25 and
+    says there are more (its page links end in "…"), in the same number of queries as a short view; page 12
+    is read all the same."""
+    customer = SubaccountFactory(account=AccountFactory(partner=partner))
+    for d in range(1, 32):
+        for n in range(12):
+            ConsumptionFactory(subaccount=customer, date=datetime.date(2026, 10, d), folder_id=f"f{n:02}")
+    imported()
+    client = client_for(member())
+    with CaptureQueriesContext(connection) as short:
+        page(client, **OCTOBER, view="folder", group="month")  # 12 rows
+    with CaptureQueriesContext(connection) as long:
+        first = page(client, **OCTOBER, view="folder", group="day")
+    assert len(long.captured_queries) == len(short.captured_queries)
+    paginator = first.context["table"].paginator
+    assert (paginator.num_pages, paginator.more) == (10, True)  # the pages numbered, then "…"
+
+    def shown(response):
+        return [(r.record["bucket"].day, r.record["key"]) for r in response.context["table"].paginated_rows]
+
+    assert shown(first)[:3] == [(1, "f00"), (1, "f01"), (1, "f02")]
+    twelfth = page(client, **OCTOBER, view="folder", group="day", page=12)
+    assert shown(twelfth)[:2] == [(23, "f11"), (24, "f00")]  # rows 276 and 277
