@@ -460,6 +460,48 @@ UNION ALL
 (SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
  FROM g WHERE level = 1 ORDER BY bucket, currency)
 """
+# the whole partner's daily rows (DailyUsage) by subaccount, cloud or folder, with their reward: the day's
+# base rate on ``paid`` for every subaccount but the few that earn otherwise (``special``: the partner's own,
+# referred customers', and those with a deal in a month of the period), whose rows are read apart with every
+# rule applied (REWARD) — so the partner's ten thousand subaccounts are never joined row by row
+DAILY_BASE = f"""
+    SELECT u.subaccount_id, u.date, u.currency, {{key}} AS key, {{name}} AS name, u.cost, u.credit,
+           u.adjustment, u.paid * COALESCE(b.rate, 0) AS reward
+    FROM finance_dailyusage u {{named}}
+    LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency
+    WHERE u.partner_id = {{partner}} AND u.date >= {{first}} AND u.date <= {{last}}
+      AND u.subaccount_id NOT IN (SELECT id FROM special)
+    UNION ALL
+    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
+           {REWARD.format(paid="c.paid")}
+    FROM (
+        SELECT u.subaccount_id, u.date, u.currency, {{key}} AS key, {{name}} AS name, u.cost, u.credit,
+               u.adjustment, u.paid
+        FROM special sp
+        JOIN finance_dailyusage u ON u.subaccount_id = sp.id {{named}}
+        WHERE u.partner_id = {{partner}} AND u.date >= {{first}} AND u.date <= {{last}}
+    ) c
+    {REWARD_JOINS}"""  # noqa: S608 (constant fragments; dates and ids as literals)
+# ... its subaccounts that earn otherwise than the base rate on ``paid`` (a CTE beside _reward_sql's)
+SPECIAL = """,
+special AS MATERIALIZED (
+    SELECT s.id FROM subaccounts_subaccount s WHERE s.partner_id = {partner} AND s.is_partner_own
+    UNION
+    SELECT s.id FROM referred r
+    JOIN subaccounts_subaccount s ON s.account_id = r.account_id AND s.partner_id = {partner}
+    UNION
+    SELECT subaccount_id FROM deals
+)"""
+# each view's key and name in DAILY_BASE, and the join that names them
+DAILY_BASE_KEYS = {
+    "cloud": {"key": "u.cloud_id", "name": "u.cloud_name", "named": ""},
+    "folder": {"key": "u.folder_id", "name": "u.folder_name", "named": ""},
+    "subaccount": {
+        "key": "n.billing_account_id",
+        "name": "n.name",
+        "named": "JOIN subaccounts_subaccount n ON n.id = u.subaccount_id",
+    },
+}
 # the whole partner's subaccount, cloud or folder view in an order by bucket first (its default): the page's
 # rows worked out bucket by bucket (``b``, in the order asked for) and only as far as the page reaches, each
 # bucket's rows grouped from its own days of the source (DailyUsage, by its (partner, date) index) — never
@@ -477,27 +519,26 @@ g AS MATERIALIZED (
     GROUP BY t.bucket, c.currency
 ),
 rewards AS ({rewards}),
-b AS (SELECT * FROM unnest({firsts}, {nexts}) WITH ORDINALITY AS b(bucket, next, n))
-(SELECT 'row', b.bucket, k.key, k.name, k.currency, k.consumption, k.discount, k.client_pays, k.reward,
-        k.adjustment
- FROM b
- CROSS JOIN LATERAL (
-    SELECT c.key, max(c.name) AS name, c.currency, {sums}
-    FROM ({source}) c
-    WHERE c.date >= b.bucket AND c.date < b.next
-    GROUP BY c.key, c.currency
- ) k
- ORDER BY b.n, {within} LIMIT {limit} OFFSET {offset})
-UNION ALL
-SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (
-    SELECT 1 FROM b
+b AS (SELECT * FROM unnest({firsts}, {nexts}) WITH ORDINALITY AS b(bucket, next, n)),
+-- the rows in the page's order: the buckets one after another (a nested loop keeps its outer order), each
+-- bucket's rows in the order asked for; read (and so worked out) only as far as the page and the count go
+p AS (
+    SELECT b.n, b.bucket, k.* FROM b
     CROSS JOIN LATERAL (
-        SELECT 1 FROM ({source}) c
-        WHERE c.date >= b.bucket AND c.date < b.next
-        GROUP BY c.key, c.currency
+        SELECT * FROM (
+            SELECT c.key, max(c.name) AS name, c.currency, {sums}
+            FROM ({source}) c
+            WHERE c.date >= b.bucket AND c.date < b.next
+            GROUP BY c.key, c.currency
+        ) g
+        ORDER BY {within}
     ) k
-    LIMIT {cap}
-) n
+    ORDER BY b.n
+)
+(SELECT 'row', bucket, key, name, currency, consumption, discount, client_pays, reward, adjustment
+ FROM p LIMIT {limit} OFFSET {offset})
+UNION ALL
+SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (SELECT 1 FROM p LIMIT {cap}) n
 UNION ALL
 (SELECT 'total', NULL, NULL, NULL, g.currency, sum(g.consumption), sum(g.discount), sum(g.client_pays),
         COALESCE(min(r.reward), 0), sum(g.adjustment)
@@ -786,7 +827,7 @@ class UsageDetails(SqlPagedData):
                 within=within,
                 cap=cap,
             )
-            params = [*totals_params, *rewards_params, *params, *params]
+            params = [*totals_params, *rewards_params, *params]
         else:
             rewards, rewards_params = self.rewards
             query, params = GROUPED.format(**shared, rewards=rewards), [*params, *rewards_params]
@@ -1136,7 +1177,9 @@ def usage_details(
     else:
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
     totals_source = None
-    if whole_partner and view in ("cloud", "folder", "subaccount") and months is not None:
+    if whole_partner and view in DAILY_BASE_KEYS and months is not None:
+        main = (DAILY_BASE.format(**DAILY_BASE_KEYS[view], **literal), [])
+        ctes += SPECIAL.format(partner=literal["partner"])
         # the totals and the chart: the whole partner's amounts from its SKU aggregate (the reward of the
         # totals is ``rewards``', the chart has none: no correction read)
         totals_source = (SKU_AGGREGATE.format(key="sku_id", name="sku_name", **literal), [])

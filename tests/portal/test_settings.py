@@ -156,6 +156,17 @@ def test_a_web_statement_stops_at_the_web_timeout_and_a_worker_statement_runs_on
     assert unbounded.returncode == 0 and "finished" in unbounded.stdout
 
 
+@pytest.mark.django_db
+def test_the_portals_connections_compile_no_query_just_in_time():
+    """A page's query the planner costs high (it cannot know a LIMIT reads little of it) must not spend
+    seconds in JIT compilation: the portal's sessions have JIT off."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
+
+
 def test_a_statement_timeout_that_is_not_a_duration_is_refused_by_name():
     out = run_with("config.settings.production", ["-c", "import django; django.setup()"],
                    {"DJANGO_DB_STATEMENT_TIMEOUT": "25s; DROP TABLE x"})  # fmt: skip
