@@ -566,8 +566,12 @@ class UsageView(PortalPageView):
             return super().get_context_data(form=self.form, details=None, **kwargs)
         table = UsageTable(self.details, membership=self.membership)
         # a long view is counted only as far as the pages around this one (UsageDetails.more)
-        paginate = {"per_page": PAGE_SIZES[0], "paginator_class": CappedPaginator}
-        paginate["counted"] = len(self.details)
+        # (counted once the sort asked for is applied: one query for the page, its count and its totals)
+        paginate = {
+            "per_page": PAGE_SIZES[0],
+            "paginator_class": CappedPaginator,
+            "counted": self.details.__len__,
+        }
         RequestConfig(self.request, paginate=paginate).configure(table)
         grouping = self.form.choice("group")
         buckets = self.details.buckets

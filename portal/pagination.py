@@ -38,7 +38,8 @@ class CappedPaginator(LazyPaginator):
     """Django's paginator whose count stops at ``count_limit`` of the page asked for: page numbers up to
     there work as ever, and ``more`` says rows follow the last page numbered (django-tables2's page range
     then ends with "…", as for its LazyPaginator). ``object_list`` is a queryset, django-tables2's table
-    data or a sequence; a caller that counted itself passes ``counted`` (up to the limit)."""
+    data or a sequence; a caller that counts itself passes ``counted`` (up to the limit), or a function
+    that counts when the count is first asked for (after django-tables2 has applied the sort)."""
 
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, counted=None, **kwargs):
         Paginator.__init__(self, object_list, per_page, orphans, allow_empty_first_page, **kwargs)
@@ -59,7 +60,7 @@ class CappedPaginator(LazyPaginator):
     @cached_property
     def count(self) -> int:
         """Rows up to the last page numbered (``more``: rows follow)."""
-        counted = self._counted
+        counted = self._counted() if callable(self._counted) else self._counted
         if counted is None:
             rows = self.object_list
             while not hasattr(rows, "query") and hasattr(rows, "data"):  # django-tables2's rows, its data
