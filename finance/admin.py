@@ -23,6 +23,7 @@ from .models import (
     LedgerBalance,
     LedgerEntry,
     MonthlyConsumption,
+    MonthlyUsage,
     PartnerMonth,
     PartnerUsageDay,
     RebateTerm,
@@ -154,6 +155,16 @@ class DailyUsageAdmin(ReadOnlyAdmin):
     """Subaccount details' daily aggregate, kept by the import (finance.aggregates): read, never edited."""
 
     list_display = ("date", "subaccount", "folder_id", "cost", "credit", "paid", "currency")
+    list_filter = ("currency",)
+    search_fields = ("subaccount__billing_account_id", "folder_id")
+
+
+@admin.register(MonthlyUsage)
+class MonthlyUsageAdmin(ReadOnlyAdmin):
+    """Subaccount details' monthly folder aggregate, kept by the import with the daily one: read, never
+    edited."""
+
+    list_display = ("month", "subaccount", "folder_id", "cost", "credit", "paid", "currency")
     list_filter = ("currency",)
     search_fields = ("subaccount__billing_account_id", "folder_id")
 

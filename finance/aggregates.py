@@ -121,6 +121,20 @@ FROM finance_consumption c
 WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
 GROUP BY c.partner_id, c.date, c.currency, c.service_id, c.sku_id
 """
+# ... then the months' MonthlyUsage from their DailyUsage (migration 0027 fills DailyUsage with the
+# statement above, before MonthlyUsage exists)
+MONTHLY_USAGE_SQL = """
+DELETE FROM finance_monthlyusage m WHERE m.month >= %(start)s AND m.month < %(end)s {only_m};
+INSERT INTO finance_monthlyusage
+    (partner_id, subaccount_id, month, currency, cloud_id, cloud_name, folder_id, folder_name,
+     cost, credit, adjustment, paid)
+SELECT u.partner_id, u.subaccount_id, date_trunc('month', u.date)::date, u.currency, u.cloud_id,
+       max(u.cloud_name), u.folder_id, max(u.folder_name), sum(u.cost), sum(u.credit), sum(u.adjustment),
+       sum(u.paid)
+FROM finance_dailyusage u
+WHERE u.date >= %(start)s AND u.date < %(end)s {only_u}
+GROUP BY u.partner_id, u.subaccount_id, date_trunc('month', u.date), u.currency, u.cloud_id, u.folder_id
+"""
 # the pickers' clouds and folders (UsageFolder) after the months' DailyUsage: each folder of the months with
 # the names of its last day, unless a later month has it; then a folder whose last day was in the months but
 # is in them no more takes its last earlier day, or, with none, goes; last, the folders of a subaccount's
@@ -184,7 +198,7 @@ def daily_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id:
     Subaccount details shows nothing for it, whichever way it is read."""
     params = {"start": start.replace(day=1), "end": month_after(end), "partner": partner_id}
     with connection.cursor() as cursor:
-        only = only_partner(partner_id, "u", "c", "g", "f")
-        statements = ";".join((DAILY_USAGE_SQL, USAGE_FOLDERS_SQL, DAILY_LABEL_USAGE_SQL))
+        only = only_partner(partner_id, "u", "c", "g", "f", "m")
+        statements = ";".join((DAILY_USAGE_SQL, MONTHLY_USAGE_SQL, USAGE_FOLDERS_SQL, DAILY_LABEL_USAGE_SQL))
         for statement in statements.format(**only).split(";"):
             cursor.execute(statement, params)

@@ -233,6 +233,41 @@ class DailyUsage(SubaccountDay):
         return f"{self.subaccount_id} {self.date} {self.folder_id}"
 
 
+class MonthlyUsage(DailyAmounts, TenantModel):
+    """Subaccount × month × cloud × folder × currency: ``DailyUsage`` summed by month, rebuilt with it by the
+    import (``finance.aggregates.daily_usage_rebuild``) for Subaccount details' whole-partner subaccount,
+    cloud and folder views by month — a month of the largest partner is ~10,000 rows here against ~300,000
+    daily ones. Read for the months whose days with data are all in the period and whose rates are one rate
+    throughout (the reward is then ``paid`` at that rate, the subaccounts that earn otherwise read from their
+    daily rows); names are the month's greatest, as the page groups them."""
+
+    account_field = "subaccount__account_id"
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    subaccount = models.ForeignKey(
+        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField(help_text=_("First day of the month"))
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    cloud_id = models.CharField(max_length=64)
+    cloud_name = models.CharField(max_length=200)
+    folder_id = models.CharField(max_length=64)
+    folder_name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subaccount", "month", "cloud_id", "folder_id", "currency"], name="uniq_monthly_usage"
+            )
+        ]
+        indexes = [models.Index(fields=["partner", "month"])]
+
+    def __str__(self):
+        return f"{self.subaccount_id} {self.month:%Y-%m} {self.folder_id}"
+
+
 class DailyLabelUsage(SubaccountDay):
     """Subaccount × day × label (its key) × value × currency: the daily rows with a user label summed by
     its value, kept by the import beside ``DailyUsage`` for Subaccount details' view by label. A row adds to

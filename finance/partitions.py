@@ -171,6 +171,9 @@ def detach_before(month: datetime.date) -> list[Partition]:
                     f"DELETE FROM {aggregate} WHERE date >= %s AND date < %s",  # noqa: S608 (constant names)
                     [part.first, part.end],
                 )
+            cursor.execute(
+                "DELETE FROM finance_monthlyusage WHERE month >= %s AND month < %s", [part.first, part.end]
+            )
             # the pickers' folders whose last day was in it or before: months detach oldest first, so they
             # have no daily rows left
             cursor.execute("DELETE FROM finance_usagefolder WHERE last_date < %s", [part.end])

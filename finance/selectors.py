@@ -463,25 +463,92 @@ UNION ALL
 # the whole partner's daily rows (DailyUsage) by subaccount, cloud or folder, with their reward: the day's
 # base rate on ``paid`` for every subaccount but the few that earn otherwise (``special``: the partner's own,
 # referred customers', and those with a deal in a month of the period), whose rows are read apart with every
-# rule applied (REWARD) — so the partner's ten thousand subaccounts are never joined row by row
-DAILY_BASE = f"""
-    SELECT u.subaccount_id, u.date, u.currency, {{key}} AS key, {{name}} AS name, u.cost, u.credit,
+# rule applied (REWARD) — so the partner's ten thousand subaccounts are never joined row by row. By month,
+# a month whose days with data are all in the period at one rate throughout reads MonthlyUsage instead (a
+# row per folder and month, at that rate; the few others' rows too, by the month's rules, but a procurement
+# deal's month, read day by day); the other days read DailyUsage, a run of days per part, so an index scan
+# of a bucket outside them finds its bounds contradict and reads nothing.
+DAILY_BASE_DAYS = """
+    SELECT u.subaccount_id, u.date, u.currency, {key} AS key, {name} AS name, u.cost, u.credit,
            u.adjustment, u.paid * COALESCE(b.rate, 0) AS reward
-    FROM finance_dailyusage u {{named}}
+    FROM finance_dailyusage u {named}
     LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency
-    WHERE u.partner_id = {{partner}} AND u.date >= {{first}} AND u.date <= {{last}}
-      AND u.subaccount_id NOT IN (SELECT id FROM special)
-    UNION ALL
+    WHERE u.partner_id = {partner} AND u.date >= {since} AND u.date <= {until}
+      AND u.subaccount_id NOT IN (SELECT id FROM special)"""  # noqa: S608 (dates and ids as literals)
+MONTHLY_BASE = """
+    SELECT u.subaccount_id, u.month AS date, u.currency, {key} AS key, {name} AS name, u.cost, u.credit,
+           u.adjustment, u.paid * COALESCE(b.rate, 0) AS reward
+    FROM finance_monthlyusage u {named}
+    LEFT JOIN bonus b ON b.d = GREATEST(u.month, {first}) AND b.currency = u.currency
+    WHERE u.partner_id = {partner} AND u.month = ANY({months})
+      AND u.subaccount_id NOT IN (SELECT id FROM special)"""  # noqa: S608 (dates and ids as literals)
+DAILY_SPECIAL = f"""
     SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
            {REWARD.format(paid="c.paid")}
     FROM (
         SELECT u.subaccount_id, u.date, u.currency, {{key}} AS key, {{name}} AS name, u.cost, u.credit,
                u.adjustment, u.paid
-        FROM special sp
-        JOIN finance_dailyusage u ON u.subaccount_id = sp.id {{named}}
-        WHERE u.partner_id = {{partner}} AND u.date >= {{first}} AND u.date <= {{last}}
+        FROM {{days}}
     ) c
     {REWARD_JOINS}"""  # noqa: S608 (constant fragments; dates and ids as literals)
+# ... their days: a run of days outside the months MonthlyUsage stands for; in those months, the months of
+# a procurement deal (its extra only on the contract's days)
+SPECIAL_DAYS = """special sp
+        JOIN finance_dailyusage u ON u.subaccount_id = sp.id {named}
+        WHERE u.partner_id = {partner} AND u.date >= {since} AND u.date <= {until}"""  # noqa: S608
+PROCUREMENT_DAYS = """deals pd
+        JOIN finance_dailyusage u ON u.subaccount_id = pd.subaccount_id {named}
+        WHERE u.partner_id = {partner} AND pd.procurement AND pd.month = ANY({months})
+          AND u.date >= pd.month AND u.date < pd.month + interval '1 month'"""  # noqa: S608
+# ... and their other months from MonthlyUsage: the partner's own and referred customers' earn nothing, a
+# deal's month the extra besides (an ordinary deal's every day)
+MONTHLY_SPECIAL = """
+    SELECT u.subaccount_id, u.month AS date, u.currency, {key} AS key, {name} AS name, u.cost, u.credit,
+           u.adjustment,
+           CASE WHEN NOT s.is_partner_own AND rc.account_id IS NULL
+                THEN u.paid * (COALESCE(b.rate, 0)
+                               + CASE WHEN d.registration_id IS NULL THEN 0 ELSE COALESCE(x.rate, 0) END)
+                ELSE 0.00 END AS reward
+    FROM special sp
+    JOIN finance_monthlyusage u ON u.subaccount_id = sp.id {named}
+    JOIN subaccounts_subaccount s ON s.id = u.subaccount_id
+    LEFT JOIN referred rc ON rc.account_id = s.account_id
+    LEFT JOIN bonus b ON b.d = GREATEST(u.month, {first}) AND b.currency = u.currency
+    LEFT JOIN extra x ON x.d = GREATEST(u.month, {first}) AND x.currency = u.currency
+    LEFT JOIN deals d ON d.subaccount_id = u.subaccount_id AND d.month = u.month
+    WHERE u.partner_id = {partner} AND u.month = ANY({months}) AND NOT COALESCE(d.procurement, false)"""  # noqa: S608
+
+
+def _daily_base(view: str, literal: dict, start, finish, complete: tuple[datetime.date, ...]) -> str:
+    """The whole partner's rows by ``view`` with their reward (above): ``complete``'s months from
+    MonthlyUsage, the period's other days from DailyUsage, the subaccounts that earn otherwise from their
+    daily rows."""
+    keys = DAILY_BASE_KEYS[view]
+    parts = []
+    if complete:
+        parts.append(MONTHLY_BASE.format(**keys, **literal, months=_dates(complete)))
+    day, runs = start, []
+    while day <= finish:
+        month_end = min(month_after(day.replace(day=1)) - datetime.timedelta(days=1), finish)
+        if day.replace(day=1) not in complete:
+            if runs and runs[-1][1] == day - datetime.timedelta(days=1):
+                runs[-1] = (runs[-1][0], month_end)
+            else:
+                runs.append((day, month_end))
+        day = month_end + datetime.timedelta(days=1)
+    for since, until in runs:
+        bounds = {"partner": literal["partner"], "since": f"DATE '{since}'", "until": f"DATE '{until}'"}
+        parts.append(DAILY_BASE_DAYS.format(**keys, **bounds))
+        days = SPECIAL_DAYS.format(named=keys["named"], **bounds)
+        parts.append(DAILY_SPECIAL.format(key=keys["key"], name=keys["name"], days=days))
+    if complete:
+        months = {"partner": literal["partner"], "months": _dates(complete)}
+        parts.append(MONTHLY_SPECIAL.format(**keys, **literal, months=months["months"]))
+        days = PROCUREMENT_DAYS.format(named=keys["named"], **months)
+        parts.append(DAILY_SPECIAL.format(key=keys["key"], name=keys["name"], days=days))
+    return "\n    UNION ALL".join(parts)
+
+
 # ... its subaccounts that earn otherwise than the base rate on ``paid`` (a CTE beside _reward_sql's)
 SPECIAL = """,
 special AS MATERIALIZED (
@@ -492,7 +559,7 @@ special AS MATERIALIZED (
     UNION
     SELECT subaccount_id FROM deals
 )"""
-# each view's key and name in DAILY_BASE, and the join that names them
+# each view's key and name in _daily_base's rows, and the join that names them
 DAILY_BASE_KEYS = {
     "cloud": {"key": "u.cloud_id", "name": "u.cloud_name", "named": ""},
     "folder": {"key": "u.folder_id", "name": "u.folder_name", "named": ""},
@@ -889,6 +956,8 @@ class Months:
     settled: list[datetime.date]  # whose deals the partner aggregate's deal_paid stands for (whole partner)
     procurement: bool = True  # whether a procurement deal of the partner may earn in the period's months
     idle: bool = True  # whether a subaccount of the partner earns nothing (its own, a referred customer's)
+    # every day with data in the period, one rate throughout (rolled up or not): MonthlyUsage stands for it
+    complete: tuple[datetime.date, ...] = ()
 
 
 def _dates(days) -> str:
@@ -936,7 +1005,7 @@ def _whole_months(
         first=literal["first"],
         last=literal["last"],
     )
-    whole, days, rolled, settled = [], [], [], []
+    whole, days, rolled, settled, complete = [], [], [], [], []
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id, partner_id])
         procurement, idle = False, False
@@ -946,6 +1015,8 @@ def _whole_months(
                 settled.append(month)
             if first_day is None:
                 continue
+            if flat and first_day >= start and last_day <= finish:
+                complete.append(month)
             if current and first_day >= start:
                 rolled.append((month, "upto", finish))
             elif current and last_day <= finish:
@@ -955,7 +1026,7 @@ def _whole_months(
             else:
                 month_last = month_after(month) - datetime.timedelta(days=1)
                 days.append((max(month, start), min(month_last, finish)))
-    return Months(whole, days, rolled, settled, procurement, idle)
+    return Months(whole, days, rolled, settled, procurement, idle, tuple(complete))
 
 
 def usage_places(*, membership, key: str, cloud_id: str = "") -> QuerySet[UsageFolder]:
@@ -1178,7 +1249,8 @@ def usage_details(
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
     totals_source = None
     if whole_partner and view in DAILY_BASE_KEYS and months is not None:
-        main = (DAILY_BASE.format(**DAILY_BASE_KEYS[view], **literal), [])
+        complete = months.complete if grouping == "month" else ()
+        main = (_daily_base(view, literal, start, finish, complete), [])
         ctes += SPECIAL.format(partner=literal["partner"])
         # the totals and the chart: the whole partner's amounts from its SKU aggregate (the reward of the
         # totals is ``rewards``', the chart has none: no correction read)

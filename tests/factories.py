@@ -28,6 +28,7 @@ from finance.models import (
     LedgerBalance,
     LedgerEntry,
     MonthlyConsumption,
+    MonthlyUsage,
     PartnerMonth,
     PartnerUsageDay,
     Pool,
@@ -269,6 +270,24 @@ class DailyUsageFactory(factory.django.DjangoModelFactory):
     subaccount = factory.SubFactory(SubaccountFactory)
     partner = factory.SelfAttribute("subaccount.partner")
     date = factory.LazyFunction(timezone.localdate)
+    currency = "RUB"
+    cloud_id = "cloud-1"
+    cloud_name = "production"
+    folder_id = factory.Sequence(lambda n: f"folder-{n}")
+    folder_name = "default"
+    cost = Decimal("12.00")
+    credit = Decimal("0.00")
+    adjustment = Decimal("0.00")
+    paid = Decimal("12.00")
+
+
+class MonthlyUsageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MonthlyUsage
+
+    subaccount = factory.SubFactory(SubaccountFactory)
+    partner = factory.SelfAttribute("subaccount.partner")
+    month = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     currency = "RUB"
     cloud_id = "cloud-1"
     cloud_name = "production"

@@ -34,6 +34,7 @@ from finance.models import (
     DealUsage,
     Exclusion,
     MonthlyConsumption,
+    MonthlyUsage,
     Program,
     RebateTerm,
     UsageRewardDay,
@@ -209,6 +210,48 @@ def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order
     assert len(figures(world.whole, **period, view="folder", grouping="day")["page"]) == 12  # (3 days × 4)
 
 
+def monthly_from_daily() -> tuple[set, set]:
+    """MonthlyUsage's rows, and DailyUsage summed by month as they should be."""
+    kept = set(
+        MonthlyUsage.objects.values_list("subaccount_id", "month", "cloud_id", "folder_id", "cost", "paid")
+    )
+    summed = {}
+    for row in DailyUsage.objects.all():
+        key = (row.subaccount_id, row.date.replace(day=1), row.cloud_id, row.folder_id)
+        cost, paid = summed.get(key, (D(0), D(0)))
+        summed[key] = (cost + row.cost, paid + row.paid)
+    return kept, {(*key, cost, paid) for key, (cost, paid) in summed.items()}
+
+
+def test_the_monthly_folder_aggregate_follows_the_import_and_the_whole_partners_months_read_it(
+    world, tmp_path
+):
+    """By month, the whole partner's folder, cloud and subaccount views read a month whose days are all in
+    the period from MonthlyUsage (the rest day by day, the partner's own subaccount from its daily rows):
+    the same figures as the daily rows, before and after a re-import of the month."""
+    Subaccount.objects.filter(pk=world.other.pk).update(is_partner_own=True)  # earns nothing: read apart
+    period = {"start": datetime.date(2026, 9, 20), "finish": datetime.date(2026, 11, 30), "grouping": "month"}
+    for cost in ("100.00", "7.50"):
+        load(
+            billing_file(
+                tmp_path,
+                ("ba-1", "2026-10-03", "f1", "compute", "vcpu", cost, "-1.00"),
+                ("ba-1", "2026-10-20", "f1", "compute", "ram", "3.00", "0"),
+                ("ba-1", "2026-10-20", "f2", "storage", "std", "5.00", "0"),
+                ("ba-2", "2026-10-04", "f9", "compute", "vcpu", "20.00", "0"),
+                ("ba-1", "2026-11-02", "f1", "compute", "vcpu", "1.00", "0"),
+            )
+        )
+        kept, summed = monthly_from_daily()
+        assert kept == summed and len(kept) == 4  # f1, f2 and f9 in October, f1 in November
+        for view in ("folder", "cloud", "subaccount"):
+            shown = figures(world.whole, **period, view=view)
+            assert shown == figures(world.whole, **period, view=view, daily_rows=True)
+        rows = figures(world.whole, **period, view="folder")["page"]
+        f1 = {(row["bucket"], row["key"]): row for row in rows}[(datetime.date(2026, 10, 1), "f1")]
+        assert (f1["consumption"], f1["reward"]) == (D(cost) + 3, (D(cost) - 1 + 3) * D("0.1"))
+
+
 def test_an_import_and_its_reimport_keep_the_aggregates(world, tmp_path):
     load(
         billing_file(
@@ -300,6 +343,7 @@ def test_a_detached_month_leaves_the_page_on_either_path_and_keeps_its_monthly_a
         )
         assert figures(world.whole, **january, view=view)["totals"] == []
     assert MonthlyConsumption.objects.filter(month=datetime.date(2025, 1, 1)).exists()
+    assert not MonthlyUsage.objects.filter(month=datetime.date(2025, 1, 1)).exists()  # (daily ones summed)
     assert daily() == {("ba-1", datetime.date(2026, 10, 3), "f1", D("100"), D("100"))}  # October stays
     response = client_for(member()).get(reverse("finance:usage"), {"period": "custom", **january})
     assert "No consumption in this period." in response.content.decode()
@@ -782,3 +826,11 @@ def test_a_procurement_deal_earns_its_extra_on_its_contracts_days_of_a_whole_mon
     for view in USAGE_VIEWS:  # 100 × 10% + 50 × (10% + 15%)
         assert totals(world, view=view) == {"RUB": (D("150"), D("22.5"))}
         assert totals(world, view=view, subaccount=world.customer) == {"RUB": (D("150"), D("22.5"))}
+    for view in ("folder", "cloud", "subaccount"):  # by month: the deal's month from its daily rows
+        assert totals(world, view=view, grouping="month") == {"RUB": (D("150"), D("22.5"))}
+        october_rows = figures(world.whole, start=OCT, finish=october[1], view=view, grouping="month")["page"]
+        assert [row["reward"] for row in october_rows] == [D("22.5")]
+    # an ordinary deal's month earns its extra on every day, read from the monthly folder aggregate
+    Registration.objects.update(procurement=False, contract_start=None, contract_end=None)
+    for view in ("folder", "cloud", "subaccount"):  # 150 × (10% + 15%)
+        assert totals(world, view=view, grouping="month") == {"RUB": (D("150"), D("37.5"))}
