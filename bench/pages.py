@@ -76,6 +76,9 @@ def pages(world) -> list[tuple[str, str]]:
 
     today = datetime.date.today()
     days = f"period=custom&start={today - datetime.timedelta(days=91)}&finish={today}"
+    # this month and the two before it, from their first days (the monthly aggregates stand for them)
+    first = (today.replace(day=1) - datetime.timedelta(days=40)).replace(day=1)
+    months = f"period=custom&start={first}&finish={today}"
     usage = reverse("finance:usage")
     commission = reverse("finance:commission")
     period = f"start={today - datetime.timedelta(days=91)}&finish={today}"
@@ -94,6 +97,7 @@ def pages(world) -> list[tuple[str, str]]:
         ("Usage by folder, 92 days by day", f"{usage}?{days}&group=day&view=folder"),
         ("Usage by cloud, 92 days by week", f"{usage}?{days}&group=week&view=cloud"),
         ("Usage by subaccount, 92 days by month", f"{usage}?{days}&group=month&view=subaccount"),
+        ("Usage by folder, 3 whole months by month", f"{usage}?{months}&group=month&view=folder"),
         ("Accruals", reverse("finance:index")),
         ("Accrual", reverse("finance:accrual_detail", args=[world["accrual"].pk])),
         ("Bonuses by month", reverse("finance:bonuses")),
