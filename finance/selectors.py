@@ -557,7 +557,7 @@ special AS MATERIALIZED (
     SELECT s.id FROM referred r
     JOIN subaccounts_subaccount s ON s.account_id = r.account_id AND s.partner_id = {partner}
     UNION
-    SELECT subaccount_id FROM deals
+    SELECT subaccount_id FROM deals WHERE subaccount_id IS NOT NULL  -- (NOT IN must never meet a NULL)
 )"""
 # each view's key and name in _daily_base's rows, and the join that names them
 DAILY_BASE_KEYS = {
