@@ -587,8 +587,10 @@ g AS MATERIALIZED (
 ),
 rewards AS ({rewards}),
 b AS (SELECT * FROM unnest({firsts}, {nexts}) WITH ORDINALITY AS b(bucket, next, n)),
--- the rows in the page's order: the buckets one after another (a nested loop keeps its outer order), each
--- bucket's rows in the order asked for; read (and so worked out) only as far as the page and the count go
+-- the rows in the page's order: the buckets one after another, each bucket's rows in the order asked for;
+-- read (and so worked out) only as far as the page and the count go. The planner knows a function scan WITH
+-- ORDINALITY is in ``n``'s order, so the nested loop's output already is and no sort (which would run every
+-- bucket, and need not keep a bucket's own order) is planned
 p AS (
     SELECT b.n, b.bucket, k.* FROM b
     CROSS JOIN LATERAL (
