@@ -238,8 +238,10 @@ class MonthlyUsage(DailyAmounts, TenantModel):
     import (``finance.aggregates.daily_usage_rebuild``) for Subaccount details' whole-partner subaccount,
     cloud and folder views by month — a month of the largest partner is ~10,000 rows here against ~300,000
     daily ones. Read for the months whose days with data are all in the period and whose rates are one rate
-    throughout (the reward is then ``paid`` at that rate, the subaccounts that earn otherwise read from their
-    daily rows); names are the month's greatest, as the page groups them."""
+    throughout: the reward is then ``paid`` at that rate, nothing for the partner's own and referred
+    customers' subaccounts, the extra besides in an ordinary deal's month (a procurement deal's month is read
+    from the daily rows: its extra only on the contract's days); names are the month's greatest, as the page
+    groups them."""
 
     account_field = "subaccount__account_id"
 
