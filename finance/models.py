@@ -189,9 +189,9 @@ class DailyAmounts(models.Model):
         abstract = True
 
 
-class SubaccountDay(DailyAmounts, TenantModel):
-    """A daily aggregate's row of one subaccount: its partner (denormalised, for the partner's indexes), the
-    subaccount, the day and the currency."""
+class SubaccountCell(DailyAmounts, TenantModel):
+    """An aggregate's row of one subaccount: its partner (denormalised, for the partner's indexes), the
+    subaccount and the currency; a concrete aggregate adds its period and its other keys."""
 
     account_field = "subaccount__account_id"
 
@@ -201,25 +201,40 @@ class SubaccountDay(DailyAmounts, TenantModel):
     subaccount = models.ForeignKey(
         "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    date = models.DateField()
     currency = models.CharField(max_length=3, choices=Currency.choices)
 
     class Meta:
         abstract = True
 
 
-class DailyUsage(SubaccountDay):
+class SubaccountDay(SubaccountCell):
+    """A daily aggregate's row of one subaccount."""
+
+    date = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class FolderKeys(models.Model):
+    """The cloud and folder of an aggregate's row, as billing names them."""
+
+    cloud_id = models.CharField(max_length=64)
+    cloud_name = models.CharField(max_length=200)
+    folder_id = models.CharField(max_length=64)
+    folder_name = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+
+
+class DailyUsage(SubaccountDay, FolderKeys):
     """Subaccount × day × folder × currency: the daily rows with their SKUs summed, kept by the import
     (``finance.aggregates.daily_usage_rebuild``) for Subaccount details — its subaccount, cloud and folder
     views, its totals (each subaccount's month) and its chart. Only what the import decides is stored: the
     amounts and ``paid`` (the part that is not an excluded service); the reward is worked out when read,
     from the day's rates, the subaccount's deal, whether it is the partner's own and whether its customer
     was referred, all of which change after the import."""
-
-    cloud_id = models.CharField(max_length=64)
-    cloud_name = models.CharField(max_length=200)
-    folder_id = models.CharField(max_length=64)
-    folder_name = models.CharField(max_length=200)
 
     class Meta:
         constraints = [
@@ -233,7 +248,7 @@ class DailyUsage(SubaccountDay):
         return f"{self.subaccount_id} {self.date} {self.folder_id}"
 
 
-class MonthlyUsage(DailyAmounts, TenantModel):
+class MonthlyUsage(SubaccountCell, FolderKeys):
     """Subaccount × month × cloud × folder × currency: ``DailyUsage`` summed by month, rebuilt with it by the
     import (``finance.aggregates.daily_usage_rebuild``) for Subaccount details' whole-partner subaccount,
     cloud and folder views by month — a month of the largest partner is ~10,000 rows here against ~300,000
@@ -243,20 +258,7 @@ class MonthlyUsage(DailyAmounts, TenantModel):
     from the daily rows: its extra only on the contract's days); names are the month's greatest, as the page
     groups them."""
 
-    account_field = "subaccount__account_id"
-
-    partner = models.ForeignKey(
-        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    subaccount = models.ForeignKey(
-        "subaccounts.Subaccount", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
     month = models.DateField(help_text=_("First day of the month"))
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    cloud_id = models.CharField(max_length=64)
-    cloud_name = models.CharField(max_length=200)
-    folder_id = models.CharField(max_length=64)
-    folder_name = models.CharField(max_length=200)
 
     class Meta:
         constraints = [

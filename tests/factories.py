@@ -263,40 +263,37 @@ class ConsumptionFactory(factory.django.DjangoModelFactory):
             daily_usage_rebuild(start=self.date, end=self.date, partner_id=self.partner_id)
 
 
-class DailyUsageFactory(factory.django.DjangoModelFactory):
+class FolderCellFactory(factory.django.DjangoModelFactory):
+    """A subaccount's folder row of a daily or monthly aggregate (its period added by the concrete one)."""
+
+    class Meta:
+        abstract = True
+
+    subaccount = factory.SubFactory(SubaccountFactory)
+    partner = factory.SelfAttribute("subaccount.partner")
+    currency = "RUB"
+    cloud_id = "cloud-1"
+    cloud_name = "production"
+    folder_id = factory.Sequence(lambda n: f"folder-{n}")
+    folder_name = "default"
+    cost = Decimal("12.00")
+    credit = Decimal("0.00")
+    adjustment = Decimal("0.00")
+    paid = Decimal("12.00")
+
+
+class DailyUsageFactory(FolderCellFactory):
     class Meta:
         model = DailyUsage
 
-    subaccount = factory.SubFactory(SubaccountFactory)
-    partner = factory.SelfAttribute("subaccount.partner")
     date = factory.LazyFunction(timezone.localdate)
-    currency = "RUB"
-    cloud_id = "cloud-1"
-    cloud_name = "production"
-    folder_id = factory.Sequence(lambda n: f"folder-{n}")
-    folder_name = "default"
-    cost = Decimal("12.00")
-    credit = Decimal("0.00")
-    adjustment = Decimal("0.00")
-    paid = Decimal("12.00")
 
 
-class MonthlyUsageFactory(factory.django.DjangoModelFactory):
+class MonthlyUsageFactory(FolderCellFactory):
     class Meta:
         model = MonthlyUsage
 
-    subaccount = factory.SubFactory(SubaccountFactory)
-    partner = factory.SelfAttribute("subaccount.partner")
     month = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
-    currency = "RUB"
-    cloud_id = "cloud-1"
-    cloud_name = "production"
-    folder_id = factory.Sequence(lambda n: f"folder-{n}")
-    folder_name = "default"
-    cost = Decimal("12.00")
-    credit = Decimal("0.00")
-    adjustment = Decimal("0.00")
-    paid = Decimal("12.00")
 
 
 class UsageFolderFactory(factory.django.DjangoModelFactory):
