@@ -256,7 +256,7 @@ class ConsumptionViewSet(FinanceApiView):
             "more": details.more,
             "page": page,
             "page_size": page_size,
-            "rows": details.rows,
+            "rows": details.page_rows(),
             "totals": details.totals,
         }
         return Response(self.get_serializer(shown).data)

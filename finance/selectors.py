@@ -829,15 +829,11 @@ class UsageDetails(SqlPagedData):
         return self._grouped()["more"]
 
     def page_rows(self) -> list[dict]:
+        """The rows of the page asked for."""
         return self._grouped()["rows"]
 
     def rows_at(self, limit: int, offset: int) -> list[dict]:
         return self._query(limit, offset)["rows"]
-
-    @property
-    def rows(self) -> list[dict]:
-        """The rows of the page asked for."""
-        return self._grouped()["rows"]
 
     @property
     def totals(self) -> list[dict]:

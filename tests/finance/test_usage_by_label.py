@@ -59,7 +59,7 @@ def labelled(partner, tmp_path):
 
 
 def by_value(details):
-    return {row["name"]: (row["consumption"], row["discount"], row["reward"]) for row in details.rows}
+    return {row["name"]: (row["consumption"], row["discount"], row["reward"]) for row in details.page_rows()}
 
 
 def test_the_import_keeps_the_label_cells(labelled):
@@ -111,7 +111,7 @@ def test_the_pages_figures_are_the_reports_rows_summed_to_the_kopeck(labelled, p
         reverse("finance:usage"), {**OCTOBER, "view": "label", "label": "env", "group": "month"}
     )
     assert response.status_code == 200
-    page = {row["name"]: row for row in response.context["details"].rows}
+    page = {row["name"]: row for row in response.context["details"].page_rows()}
     report = list(
         csv.DictReader(
             io.StringIO(

@@ -94,7 +94,7 @@ def test_weeks_cover_exactly_the_period_and_subaccount_rows_are_named(usage, mem
     """The first week starts on the period's first day (a Thursday), the next ones on Mondays: no row or
     bar is labelled with a day before the period."""
     details = page(client_for(member()), **OCTOBER, view="subaccount", group="week").context["details"]
-    rows = list(details.rows)
+    rows = list(details.page_rows())
     assert {r["bucket"] for r in rows} == {datetime.date(2026, 10, 1), datetime.date(2026, 10, 12)}
     assert details.buckets[0] == datetime.date(2026, 10, 1)
     assert all(b.weekday() == 0 for b in details.buckets[1:]) and details.buckets[-1] <= datetime.date(
@@ -122,7 +122,7 @@ def test_the_csv_holds_the_page_figures(usage, member, client_for):
     ]
     page_rows = [
         [str(r["bucket"]), r["key"], *(plain(r[c]) for c in ("consumption", "reward"))]
-        for r in shown.context["details"].rows
+        for r in shown.context["details"].page_rows()
     ]
     csv_rows = [[line[0], line[1], line[4], line[7]] for line in lines[1:-1]]
     assert csv_rows == page_rows

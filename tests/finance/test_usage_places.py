@@ -150,7 +150,7 @@ def test_a_clouds_figures_are_its_rows_in_every_view(places, member, client_for,
     client = client_for(member())
     response = page(client, **OCTOBER, view=view, group="month", cloud="c-prod")
     assert shown(response) == expected(cloud_id="c-prod")
-    rows = response.context["details"].rows
+    rows = response.context["details"].page_rows()
     assert sum(r["consumption"] for r in rows) == expected(cloud_id="c-prod")["consumption"]
     if view == "folder":
         assert {r["key"] for r in rows} == {"f-web", "f-db"}
