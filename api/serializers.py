@@ -32,6 +32,7 @@ class ContactSerializer(serializers.Serializer):
 class AccountSerializer(serializers.ModelSerializer):
     contacts = serializers.SerializerMethodField()
     archived = serializers.SerializerMethodField()
+    _contact = None  # the ContactSerializer of this serializer's accounts, made once
 
     class Meta:
         model = Account
@@ -55,7 +56,14 @@ class AccountSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ContactSerializer(many=True))
     def get_contacts(self, account):
-        return ContactSerializer(account.contacts.all(), many=True, context=self.context).data
+        # a list's accounts come with their contacts (the view's prefetch, ``contact_list``); one serializer
+        # writes every account's, not one bound anew per account
+        contacts = getattr(account, "contact_list", None)
+        if contacts is None:
+            contacts = account.contacts.order_by("pk")
+        if self._contact is None:
+            self._contact = ContactSerializer(context=self.context)
+        return [self._contact.to_representation(contact) for contact in contacts]
 
     def get_archived(self, account) -> bool:
         return account.archived_at is not None

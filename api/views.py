@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django_scopes import scope
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -22,7 +23,7 @@ from rest_framework.response import Response
 from access.audit import audit, through_token
 from accounts import services as account_services
 from accounts.filters import AccountFilter
-from accounts.models import Account
+from accounts.models import Account, AccountContact
 from portal.permissions import Right
 from subaccounts import lifecycle
 from subaccounts import services as subaccount_services
@@ -87,7 +88,10 @@ class AccountViewSet(
 ):
     """The Accounts section: search and filters as on its page (``q``, ``stage``, ``country``, ``show``)."""
 
-    queryset = Account.objects.select_related("owner").prefetch_related("contacts")
+    # the contacts as a plain list per account (``to_attr``): no queryset built per account
+    queryset = Account.objects.select_related("owner").prefetch_related(
+        Prefetch("contacts", queryset=AccountContact.objects.order_by("pk"), to_attr="contact_list")
+    )
     serializer_class = serializers.AccountSerializer
     filterset_class = AccountFilter
     ordering_fields = ["name", "created_at"]

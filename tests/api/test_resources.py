@@ -117,6 +117,30 @@ def test_personal_data_is_masked_for_a_role_without_it(partner, member, api_for)
     assert viewer_pd.get("/api/v1/accounts/").json()["results"][0]["contacts"][0]["name"] == "Ivan Petrov"
 
 
+def test_each_account_shows_its_own_contacts_in_the_order_they_were_added(partner, member, api_for):
+    first = AccountFactory(partner=partner, name="A first")
+    second = AccountFactory(partner=partner, name="B", tax_id="7707083893")  # a valid one: the edit checks it
+    for account, names in ((first, ["Anna", "Boris"]), (second, ["Vera"])):
+        for name in names:
+            AccountContactFactory(account=account, name=name, email=f"{name.lower()}@customer.example")
+    AccountFactory(partner=partner, name="C without contacts")
+    client = api_for(member(Role.VIEWER_PD))
+
+    def names(shown):
+        return [contact["name"] for contact in shown["contacts"]]
+
+    listed = client.get("/api/v1/accounts/", {"ordering": "name"}).json()["results"]
+    assert [(a["name"], names(a)) for a in listed] == [
+        ("A first", ["Anna", "Boris"]),
+        ("B", ["Vera"]),
+        ("C without contacts", []),
+    ]
+    assert names(client.get(f"/api/v1/accounts/{first.pk}/").json()) == ["Anna", "Boris"]
+    editor = api_for(member(Role.ADMINISTRATOR))
+    edited = editor.patch(f"/api/v1/accounts/{second.pk}/", {"description": "Renewed"})
+    assert names(edited.json()) == ["Vera"], edited.json()
+
+
 def test_a_restricted_member_sees_only_their_accounts(partner, member, api_for):
     from access import services
 
