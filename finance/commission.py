@@ -291,7 +291,9 @@ STATISTICS_DAYS = f"""
 # the months of the whole partner (a member who sees every customer): a kept month from the partner's running
 # sums (``PartnerUsageDay``, at most two rows), a stale one from its customers' rows worked out day by day
 PARTNER_MONTHS = """
-    SELECT e.month, p.currency, e.sign * p.cost, e.sign * p.credit, e.sign * p.reward, e.sign * p.rows
+    SELECT e.month, p.currency, CASE WHEN e.minus THEN -p.cost ELSE p.cost END,
+           CASE WHEN e.minus THEN -p.credit ELSE p.credit END,
+           CASE WHEN e.minus THEN -p.reward ELSE p.reward END, CASE WHEN e.minus THEN -p.rows ELSE p.rows END
     FROM edges e JOIN finance_partnerusageday p ON p.partner_id = %(partner)s AND p.date = e.day
     UNION ALL
     SELECT c.month, c.currency, c.cost, c.credit, c.reward, c.rows FROM c WHERE NOT c.kept"""
@@ -306,14 +308,19 @@ spans AS MATERIALIZED (
                    WHERE r.partner_id = %(partner)s AND r.month = sp.month) AS kept
     FROM unnest(%(months)s::date[], %(firsts)s::date[], %(lasts)s::date[]) sp(month, first, last)
 ),
+-- a kept month's sums: its last day's running sums, less (``minus``) those of the day before the period's
+-- first when the period starts inside the month (negated, not multiplied by -1: numeric multiplication costs
+-- a third of the grouping of 10,000 rows)
 edges AS MATERIALIZED (
-    SELECT month, last AS day, 1 AS sign FROM spans WHERE kept
+    SELECT month, last AS day, false AS minus FROM spans WHERE kept
     UNION ALL
-    SELECT month, first - 1, -1 FROM spans WHERE kept AND first > month
+    SELECT month, first - 1, true FROM spans WHERE kept AND first > month
 ),
 c AS {materialized} (
-    SELECT u.account_id, e.month, u.currency, e.sign * u.cost AS cost, e.sign * u.credit AS credit,
-           e.sign * u.reward AS reward, e.sign * u.rows AS rows, true AS kept
+    SELECT u.account_id, e.month, u.currency, CASE WHEN e.minus THEN -u.cost ELSE u.cost END AS cost,
+           CASE WHEN e.minus THEN -u.credit ELSE u.credit END AS credit,
+           CASE WHEN e.minus THEN -u.reward ELSE u.reward END AS reward,
+           CASE WHEN e.minus THEN -u.rows ELSE u.rows END AS rows, true AS kept
     FROM edges e
     JOIN finance_customerusageday u ON u.partner_id = %(partner)s AND u.date = e.day
     WHERE true {scope_u}
