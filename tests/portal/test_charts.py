@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from django.utils import translation
 
 from portal.charts import stacked_bars
@@ -54,3 +55,34 @@ def test_a_charts_figures_and_months_are_in_the_readers_language():
     assert english_labels == ["Oct 2026"] and russian_labels == ["Окт 2026"]
     assert "1,234.50" in english and "Oct 2026" in english
     assert "1\xa0234,50" in russian and "1,234.50" not in russian and "Окт 2026" in russian
+
+
+@pytest.mark.parametrize("count", [1, 2, 8, 9])
+@pytest.mark.parametrize("stacked", [True, False])
+def test_the_dark_look_is_what_pygal_draws_in_the_dark_style(count, stacked):
+    """The dark look, recoloured from the light one (up to eight series) or drawn (nine, beyond the eight
+    colours), is byte for byte what pygal draws in DARK, its random chart id aside; a name or a title that
+    reads like a colour stays as written."""
+    import base64
+    import re
+
+    from portal import charts
+
+    kwargs = {
+        "title": "Consumption #4d5661",
+        "labels": ["1 Sep", "2 Sep", "3 Sep"],
+        "series": {
+            name: [Decimal(n + 1), Decimal("-2.5"), Decimal(100 * n)]
+            for n, name in enumerate(["#0b57d0 #1B1F24", *(f"Service {n}" for n in range(1, count))])
+        },
+        "stacked": stacked,
+    }
+
+    def same_id(svg):
+        return re.sub(r"chart-[0-9a-f-]{36}", "chart-id", svg)
+
+    picture = charts._draw(**kwargs)
+    dark, light = [base64.b64decode(svg).decode() for svg in re.findall(r"base64,([A-Za-z0-9+/=]+)", picture)]
+    assert same_id(light) == same_id(charts._svg(charts.LIGHT, **kwargs)[0])
+    assert same_id(dark) == same_id(charts._svg(charts.DARK, **kwargs)[0]) != same_id(light)
+    assert all("#0b57d0 #1B1F24" in svg and "Consumption #4d5661" in svg for svg in (light, dark))
