@@ -95,8 +95,15 @@ def month_labels(months: Iterable[datetime.date]) -> list[str]:
 
 
 def day_labels(days: Iterable[datetime.date]) -> list[str]:
-    """The labels of a chart by day in the reader's language: 25 Nov (25 Ноя)."""
-    return [date_format(day, "j M") for day in days]
+    """The labels of a chart by day in the reader's language: 25 Nov (25 Ноя) — ``date_format(day, "j M")``,
+    the month's name formatted once a month (a formatting takes 50 µs: 4.6 ms for 92 days, every request)."""
+    months: dict[tuple[int, int], str] = {}
+    labels = []
+    for day in days:
+        if (month := (day.year, day.month)) not in months:
+            months[month] = date_format(day, "M")
+        labels.append(f"{day.day} {months[month]}")
+    return labels
 
 
 # the two looks differ in their colours alone: LIGHT's colour → DARK's, one for one

@@ -86,3 +86,19 @@ def test_the_dark_look_is_what_pygal_draws_in_the_dark_style(count, stacked):
     assert same_id(light) == same_id(charts._svg(charts.LIGHT, **kwargs)[0])
     assert same_id(dark) == same_id(charts._svg(charts.DARK, **kwargs)[0]) != same_id(light)
     assert all("#0b57d0 #1B1F24" in svg and "Consumption #4d5661" in svg for svg in (light, dark))
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_days_label_is_its_date_formatted_day_and_month(language):
+    import datetime
+
+    from django.utils.formats import date_format
+
+    from portal.charts import day_labels
+
+    days = [datetime.date(2025, 12, 30) + datetime.timedelta(days=n) for n in range(70)]  # across a year
+    with translation.override(language):
+        assert day_labels(days) == [date_format(day, "j M") for day in days]
+        assert day_labels(days)[:3] == (
+            ["30 Dec", "31 Dec", "1 Jan"] if language == "en" else ["30 Дек", "31 Дек", "1 Янв"]
+        )
