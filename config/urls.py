@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from access.views import LanguageView
 from dashboard.views import DashboardView, SearchSuggestView, SearchView, SwitchPartnerView
+from portal.charts import ChartView
 from referral.views import RedirectToLandingView, SignupView
 
 urlpatterns = [
@@ -13,6 +14,9 @@ urlpatterns = [
     path("search/suggest/", SearchSuggestView.as_view(), name="search_suggest"),
     path("switch-partner/", SwitchPartnerView.as_view(), name="switch_partner"),
     path("language/", LanguageView.as_view(), name="language"),
+    re_path(
+        r"^charts/(?P<digest>[0-9a-f]{64})/(?P<look>light|dark)\.svg$", ChartView.as_view(), name="chart"
+    ),
     path("accounts/", include("accounts.urls")),
     path("subaccounts/", include("subaccounts.urls")),
     path("tools/", include("tools.urls")),

@@ -290,6 +290,7 @@ class CommissionView(PortalListView):
             if series:
                 kwargs["chart"] = stacked_bars(
                     title=str(_("Reward by month")),
+                    right=self.right,  # who may open the chart's image
                     labels=[f"{m:%b %Y}" for m in labels],
                     series={f"{_('Reward')}, {currency}": values for currency, values in series.items()},
                     stacked=False,
@@ -411,6 +412,7 @@ class BonusesView(PortalPageView):
         if series:
             kwargs["chart"] = stacked_bars(
                 title=str(_("Bonus accrued by month")),
+                right=self.right,  # who may open the chart's image
                 labels=month_labels(months.months),
                 series=series,
             )
@@ -587,6 +589,7 @@ class UsageView(PortalPageView):
         if self.details.totals:
             kwargs["chart"] = stacked_bars(
                 title=str(_("Consumption before and after discount")),
+                right=self.right,  # who may open the chart's image
                 labels=labels,
                 series=self.details.chart,
                 stacked=False,

@@ -1,12 +1,12 @@
 """The one chart helper: server-rendered SVG (pygal), no script and no CDN.
 
-The SVG is drawn as an image (a data: address): pygal styles it with a <style> of its own, which applies
-inside an image, where the page's Content-Security-Policy (no inline styles) does not reach.
+The SVG is an image of its own address (``ChartView``, drawn by that request, not the page's): pygal styles
+it with a <style> of its own, which applies inside an image, where the page's Content-Security-Policy (no
+inline styles) does not reach.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime
 import hashlib
 import math
@@ -15,12 +15,25 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import pygal
+from csp.constants import NONE, UNSAFE_INLINE
+from csp.decorators import csp_replace
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views import View
+from django_scopes import get_scope
 from pygal.style import Style
+
+from portal.permissions import Right
 
 SCRIPT = re.compile(r"<script\b.*?</script>", re.S | re.I)
 FONT = "system-ui, DejaVu Sans, sans-serif"
@@ -54,33 +67,78 @@ Y_LABELS_WIDTH = 110  # the y axis' figures ("1,234,567.00") and the margins lef
 
 
 def stacked_bars(
-    *, title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]], stacked: bool = True
+    *,
+    title: str,
+    labels: Sequence[str],
+    series: dict[str, Sequence[Decimal]],
+    stacked: bool = True,
+    right: Right | None = None,
 ) -> SafeString:
     """An <img> of an SVG bar chart, stacked unless told; ``series`` maps a legend name to one value per
     label; ``title`` is also the image's text alternative (the figures are in the page's table).
 
-    The image is a function of its arguments alone: kept in the cache under their digest for a day, so the
-    same chart (the next page or another order of a table below it, another user of the partner) is drawn
-    once — pygal takes 10–50 ms for a chart of 92 days."""
-    # every text and figure as the reader's language shows it: a chart in another language is another image
-    drawn = repr(
-        (
-            CHART_VERSION,
-            get_language(),
-            str(title),
-            [str(label) for label in labels],
-            [(str(n), [str(v) for v in vs]) for n, vs in series.items()],
-        )
+    The page does not draw it (pygal takes 20–30 ms for a chart of 92 days): it keeps what to draw for a day
+    under the digest of it — the texts and figures as the reader's language writes them, the partner whose
+    page it is, the page's ``right`` — and the image's own request (``ChartView``) draws it, once per look
+    (light or dark, as the reader's colour scheme asks) and keeps it: the same chart (the next page or
+    another order of a table below it, another user of the partner) is drawn once, and its address, which
+    changes with its figures, is kept by the browser. Only a member of that partner holding ``right`` is
+    served it."""
+    spec = {
+        "version": CHART_VERSION,
+        "language": get_language(),
+        "title": str(title),
+        "labels": [str(label) for label in labels],
+        "series": [(str(name), [str(value) for value in values]) for name, values in series.items()],
+        "stacked": bool(stacked),
+        "partner": get_scope().get("partner"),
+        "right": str(right) if right is not None else None,
+    }
+    digest = hashlib.sha256(repr(sorted(spec.items())).encode()).hexdigest()
+    cache.add(f"chart:{digest}", spec, CHART_SECONDS)  # kept once: the next page asking for it adds nothing
+    _width, height = _size(len(series))
+    return format_html(
+        '<picture><source media="(prefers-color-scheme: dark)" srcset="{}">'
+        '<img class="chart-image" src="{}" alt="{}" width="{}" height="{}">'
+        "</picture>",
+        reverse("chart", args=[digest, "dark"]),
+        reverse("chart", args=[digest, "light"]),
+        title,
+        WIDTH,
+        height,
     )
-    key = f"chart:{int(stacked)}:{hashlib.sha256(drawn.encode()).hexdigest()}"
-    if (image := cache.get(key)) is not None:
-        return SafeString(image)
-    image = _draw(title=title, labels=labels, series=series, stacked=stacked)
-    cache.set(key, str(image), CHART_SECONDS)
-    return image
 
 
-CHART_VERSION = 4  # raise when the drawing changes: charts drawn before are not used
+def chart_spec(digest: str) -> dict | None:
+    """What ``stacked_bars`` kept to draw under ``digest`` (None: no such chart, or kept no longer)."""
+    return cache.get(f"chart:{digest}")
+
+
+def chart_svg(digest: str, look: str, spec: dict) -> str:
+    """The chart ``spec`` (``chart_spec(digest)``) drawn in ``look`` ("light" or "dark"), kept once drawn.
+    The dark look is the light one recoloured (the two differ in their colours alone), but for more series
+    than colours, where pygal derives further colours from each look's own."""
+    key = f"chart:{digest}:{look}"
+    if (svg := cache.get(key)) is not None:
+        return svg
+    with translation.override(spec["language"]):  # the figures on the axis, as the page's table writes them
+        kwargs = {
+            "title": spec["title"],
+            "labels": spec["labels"],
+            "series": {name: [Decimal(value) for value in values] for name, values in spec["series"]},
+            "stacked": spec["stacked"],
+        }
+        if look == "dark" and len(spec["series"]) > len(LIGHT.colors):
+            svg = _svg(DARK, **kwargs)
+        elif look == "dark":
+            svg = _recoloured(chart_svg(digest, "light", spec))
+        else:
+            svg = _svg(LIGHT, **kwargs)
+    cache.set(key, svg, CHART_SECONDS)
+    return svg
+
+
+CHART_VERSION = 5  # raise when the drawing changes: charts drawn before are not used
 CHART_SECONDS = 24 * 3600
 
 
@@ -119,26 +177,6 @@ STYLE_ELEMENT = re.compile(r"<style\b.*?</style>", re.S | re.I)
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\b")
 
 
-def _draw(
-    *, title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]], stacked: bool
-) -> SafeString:
-    light, width, height = _svg(LIGHT, title=title, labels=labels, series=series, stacked=stacked)
-    if len(series) <= len(LIGHT.colors):  # pygal takes 20–30 ms to draw one: the dark look is recoloured
-        dark = _recoloured(light)
-    else:  # more series than colours: pygal derives further colours from each look's own
-        dark, _, _ = _svg(DARK, title=title, labels=labels, series=series, stacked=stacked)
-    return format_html(
-        '<picture><source media="(prefers-color-scheme: dark)" srcset="data:image/svg+xml;base64,{}">'
-        '<img class="chart-image" src="data:image/svg+xml;base64,{}" alt="{}" width="{}" height="{}">'
-        "</picture>",
-        base64.b64encode(dark.encode()).decode("ascii"),
-        base64.b64encode(light.encode()).decode("ascii"),
-        title,
-        width,
-        height,
-    )
-
-
 def _recoloured(svg: str) -> str:
     """The LIGHT chart ``svg`` in DARK's colours: pygal writes every colour in its <style> (none in the
     drawing, nor in the texts, which may be anyone's), each of LIGHT's swapped for DARK's."""
@@ -149,16 +187,28 @@ def _recoloured(svg: str) -> str:
     return STYLE_ELEMENT.sub(swapped, svg)
 
 
+def _legend(count: int) -> tuple[int, int]:
+    """The legend of ``count`` series below the plot: its columns (up to four) and rows."""
+    columns = max(1, min(LEGEND_COLUMNS, count))
+    return columns, -(-count // columns)
+
+
+def _size(count: int) -> tuple[int, int]:
+    """The width and height of a chart of ``count`` series: a legend row more, the image that much taller."""
+    _columns, rows = _legend(count)
+    return WIDTH, HEIGHT + (rows - 1) * LEGEND_ROW
+
+
 def _svg(
     style: Style, *, title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]], stacked: bool
-) -> tuple[str, int, int]:
-    """The chart's SVG in ``style``, and its size. The legend goes below the plot in up to four columns,
-    each name cut to its column (the whole name in the SVG's tooltip, <title>), as many rows as it takes:
-    pygal reserves room for ``len // columns`` rows, the rest is added to the bottom margin and the height.
-    The y axis runs from 0 (or the lowest value below it) to the highest bar."""
-    columns = max(1, min(LEGEND_COLUMNS, len(series)))
-    rows = -(-len(series) // columns)
+) -> str:
+    """The chart's SVG in ``style``. The legend goes below the plot in up to four columns, each name cut to
+    its column (the whole name in the SVG's tooltip, <title>), as many rows as it takes: pygal reserves room
+    for ``len // columns`` rows, the rest is added to the bottom margin and the height. The y axis runs from
+    0 (or the lowest value below it) to the highest bar."""
+    columns, rows = _legend(len(series))
     missing_rows = rows - len(series) // columns
+    width, height = _size(len(series))
     column_width = (WIDTH - Y_LABELS_WIDTH) / columns - 12 - 5  # less the colour box and its gap
     chart = (pygal.StackedBar if stacked else pygal.Bar)(
         style=style,
@@ -173,8 +223,8 @@ def _svg(
         show_minor_x_labels=len(labels) <= 31,
         x_labels_major_every=max(1, len(labels) // 12),
         truncate_label=-1,
-        height=HEIGHT + (rows - 1) * LEGEND_ROW,
-        width=WIDTH,
+        height=height,
+        width=width,
         print_values=False,
         show_y_guides=True,
         include_x_axis=True,
@@ -191,8 +241,7 @@ def _svg(
         chart.add(str(name), [float(v) for v in values])
     # pygal inlines its tooltip config as a <script>; an image runs none, and without its JS it serves
     # nothing, so it goes. Text in the SVG itself is escaped by pygal.
-    svg = SCRIPT.sub("", chart.render(is_unicode=True))
-    return svg, chart.config.width, chart.config.height
+    return SCRIPT.sub("", chart.render(is_unicode=True))
 
 
 def _y_labels(series: dict[str, Sequence[Decimal]], *, stacked: bool) -> list[float]:
@@ -210,3 +259,23 @@ def _y_labels(series: dict[str, Sequence[Decimal]], *, stacked: bool) -> list[fl
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     first, last = math.floor(bottom / step), math.ceil(top / step)
     return [round(n * step, 10) for n in range(first, max(last, first + 1) + 1)]
+
+
+@method_decorator(csp_replace({"default-src": [NONE], "style-src": [UNSAFE_INLINE]}), name="dispatch")
+class ChartView(LoginRequiredMixin, View):
+    """``/charts/<digest>/<look>.svg``: a chart ``stacked_bars`` kept, as an SVG image, in the light or the
+    dark look. Another partner's chart, or one no longer kept, answers 404; a role without the right of the
+    page that asked for it, 403. The image is the browser's to keep: its address changes with its figures.
+    Its own policy lets nothing load and its <style> apply (pygal's; the image runs no script)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, digest: str, look: str):
+        spec = chart_spec(digest)
+        if spec is None or request.partner is None or spec["partner"] != request.partner.pk:
+            raise Http404
+        if spec["right"] is not None and not request.membership.has(Right(spec["right"])):
+            raise PermissionDenied(_("Your role does not allow this."))
+        response = HttpResponse(chart_svg(digest, look, spec), content_type="image/svg+xml; charset=utf-8")
+        response["Cache-Control"] = f"private, max-age={CHART_SECONDS}, immutable"
+        return response

@@ -173,6 +173,7 @@ class StatisticsView(PortalPageView):
         if any(r.clicks or r.signups for r in self.rows):
             kwargs["chart"] = stacked_bars(
                 title=str(_("Clicks and sign-ups by month")),
+                right=self.right,  # who may open the chart's image
                 labels=month_labels(r.month for r in self.rows),
                 series={
                     str(_("Clicks")): [r.clicks for r in self.rows],

@@ -127,6 +127,7 @@ class SubaccountDetailView(PortalDetailView):
             if grid.rows:
                 kwargs["chart"] = stacked_bars(
                     title=str(_("Consumption by service")),
+                    right=Right.FINANCE_VIEW,  # who may open the chart's image
                     labels=month_labels(grid.months),
                     series={f"{r.service} ({r.currency})": r.values for r in grid.rows},
                 )

@@ -22,7 +22,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Only the portal's own files run or style a page: no inline script, style or handler (an injected one
-# does nothing); charts are data: images; nothing is framed, embedded or posted elsewhere.
+# does nothing); charts are images of their own address (portal/charts.py), the TOTP QR code a data: image;
+# nothing is framed, embedded or posted elsewhere.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

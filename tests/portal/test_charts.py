@@ -1,5 +1,6 @@
 """Charts (portal/charts.py) are drawn once per distinct figures and reused: never a stale one."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -57,15 +58,20 @@ def test_a_charts_figures_and_months_are_in_the_readers_language():
     assert "1\xa0234,50" in russian and "1,234.50" not in russian and "Окт 2026" in russian
 
 
+def chart_of(stacked_bars_html: str) -> dict[str, str]:
+    """The chart image's addresses of a ``stacked_bars`` picture: {"light": …, "dark": …}."""
+    return {look: url for url, look in CHART_URL.findall(stacked_bars_html)}
+
+
+CHART_URL = re.compile(r"(/charts/[0-9a-f]{64}/(light|dark)\.svg)")
+
+
 @pytest.mark.parametrize("count", [1, 2, 8, 9])
 @pytest.mark.parametrize("stacked", [True, False])
 def test_the_dark_look_is_what_pygal_draws_in_the_dark_style(count, stacked):
     """The dark look, recoloured from the light one (up to eight series) or drawn (nine, beyond the eight
     colours), is byte for byte what pygal draws in DARK, its random chart id aside; a name or a title that
     reads like a colour stays as written."""
-    import base64
-    import re
-
     from portal import charts
 
     kwargs = {
@@ -81,11 +87,55 @@ def test_the_dark_look_is_what_pygal_draws_in_the_dark_style(count, stacked):
     def same_id(svg):
         return re.sub(r"chart-[0-9a-f-]{36}", "chart-id", svg)
 
-    picture = charts._draw(**kwargs)
-    dark, light = [base64.b64decode(svg).decode() for svg in re.findall(r"base64,([A-Za-z0-9+/=]+)", picture)]
-    assert same_id(light) == same_id(charts._svg(charts.LIGHT, **kwargs)[0])
-    assert same_id(dark) == same_id(charts._svg(charts.DARK, **kwargs)[0]) != same_id(light)
+    digest = re.search(r"/charts/([0-9a-f]{64})/", stacked_bars(**kwargs)).group(1)
+    spec = charts.chart_spec(digest)
+    light, dark = charts.chart_svg(digest, "light", spec), charts.chart_svg(digest, "dark", spec)
+    assert same_id(light) == same_id(charts._svg(charts.LIGHT, **kwargs))
+    assert same_id(dark) == same_id(charts._svg(charts.DARK, **kwargs)) != same_id(light)
     assert all("#0b57d0 #1B1F24" in svg and "Consumption #4d5661" in svg for svg in (light, dark))
+
+
+@pytest.mark.django_db
+def test_a_charts_image_is_served_to_its_partners_members_with_the_pages_right(
+    partner, other_partner, member, client_for
+):
+    """The page keeps what to draw; the image's own address draws it: to a member of the partner whose page
+    asked for it and whose role holds the page's right; another partner's member gets a 404, a role without
+    the right a 403, an address of no chart (or one no longer kept) a 404, a visitor the sign-in page."""
+    from django.core.cache import cache
+    from django.test import Client
+    from django_scopes import scope
+
+    from portal.permissions import Right, Role
+    from tests.factories import MembershipFactory
+
+    with scope(partner=partner.pk):
+        picture = stacked_bars(
+            title="Reward",
+            labels=["Sep", "Oct"],
+            series={"Reward": [Decimal("1234.50"), 2]},
+            right=Right.FINANCE_VIEW,
+        )
+    urls = chart_of(picture)
+    assert set(urls) == {"light", "dark"} and 'alt="Reward"' in picture
+
+    shown = client_for(member(Role.VIEWER_PD)).get(urls["light"])
+    assert shown.status_code == 200
+    assert shown["Content-Type"].startswith("image/svg+xml")
+    assert "immutable" in shown["Cache-Control"] and "private" in shown["Cache-Control"]
+    assert "1,234.50" in shown.content.decode() and "<script" not in shown.content.decode()
+    assert "style-src 'unsafe-inline'" in shown["Content-Security-Policy"]
+    assert client_for(member(Role.VIEWER_PD)).get(urls["dark"]).status_code == 200
+
+    assert client_for(member(Role.VIEWER)).get(urls["light"]).status_code == 403  # no finance.view
+    stranger = MembershipFactory(partner=other_partner, role=Role.ADMINISTRATOR)
+    assert client_for(stranger).get(urls["light"]).status_code == 404
+    assert client_for(member()).get(f"/charts/{'0' * 64}/light.svg").status_code == 404
+    assert Client().get(urls["light"]).status_code == 302  # to the sign-in page
+
+    digest = urls["light"].split("/")[2]
+    cache.delete_many([f"chart:{digest}", f"chart:{digest}:light"])  # no longer kept: gone, not drawn blank
+    assert client_for(member()).get(urls["light"]).status_code == 404
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
