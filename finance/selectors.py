@@ -30,6 +30,7 @@ from .models import (
     Consumption,
     CustomerMonth,
     DailyLabelUsage,
+    DailySkuUsage,
     DailyUsage,
     LedgerBalance,
     MonthlyConsumption,
@@ -85,10 +86,17 @@ def balance(*, membership, pool: str, currency: str) -> Decimal:
 def month_consumption(
     *, membership, month: datetime.date, using: str = DEFAULT_DB_ALIAS
 ) -> dict[str, Decimal]:
-    """Consumption cost per currency in ``month`` of the customers the membership sees, from the monthly
-    aggregates."""
-    queryset = MonthlyConsumption.objects.using(using).restrict(membership)
-    rows = queryset.filter(month=month).order_by().values_list("currency").annotate(total=Sum("cost"))
+    """Consumption cost per currency in ``month`` of the customers the membership sees: the whole partner's
+    from its daily SKU aggregate (a few rows a day, where the monthly aggregate has one per subaccount and
+    service: tens of thousands for the largest partner), a restricted member's from their customers'
+    monthly rows."""
+    if membership.restricted:
+        queryset = MonthlyConsumption.objects.using(using).restrict(membership).filter(month=month)
+    else:
+        queryset = DailySkuUsage.objects.using(using).filter(
+            partner_id=membership.partner_id, date__gte=month, date__lt=month_after(month)
+        )
+    rows = queryset.order_by().values_list("currency").annotate(total=Sum("cost"))
     return {currency: total or ZERO for currency, total in rows}
 
 

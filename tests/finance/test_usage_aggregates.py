@@ -834,3 +834,32 @@ def test_a_procurement_deal_earns_its_extra_on_its_contracts_days_of_a_whole_mon
     Registration.objects.update(procurement=False, contract_start=None, contract_end=None)
     for view in ("folder", "cloud", "subaccount"):  # 150 × (10% + 15%)
         assert totals(world, view=view, grouping="month") == {"RUB": (D("150"), D("37.5"))}
+
+
+def test_the_dashboards_consumption_this_month_is_the_months_rows_summed(world, tmp_path, member, client_for):
+    """The dashboard's consumption this month: the whole partner's read from the partner's daily SKU
+    aggregate (a few rows a day), a restricted member's from their customers' monthly rows — either way the
+    month's imported rows summed to the kopeck, last month's never among them."""
+    from django.utils import timezone
+    from guardian.shortcuts import assign_perm
+
+    from portal.permissions import Role
+
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    before = first - datetime.timedelta(days=1)
+    partitions.ensure(before.replace(day=1), today)
+    load(
+        billing_file(
+            tmp_path,
+            ("ba-1", first, "f1", "compute", "vcpu", "100.10", "-10.00"),
+            ("ba-1", today, "f1", "storage", "disk", "0.05", "0"),
+            ("ba-2", today, "f2", "compute", "vcpu", "20.00", "0"),
+            ("ba-2", before, "f2", "compute", "vcpu", "999.00", "0"),  # last month
+        )
+    )
+    dashboard = reverse("dashboard")
+    assert client_for(member()).get(dashboard).context["consumption"] == {"RUB": D("120.15")}
+    viewer = member(Role.VIEWER_PD, restricted=True)
+    assign_perm("accounts.access_account", viewer.user, world.customer.account)
+    assert client_for(viewer).get(dashboard).context["consumption"] == {"RUB": D("100.15")}
