@@ -609,6 +609,7 @@ p AS (
             GROUP BY c.key, c.currency
         ) g
         ORDER BY {within}
+        LIMIT {cap}  -- no bucket gives more than the page and the count read: its top rows, not all sorted
     ) k
     ORDER BY b.n
 )
