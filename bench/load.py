@@ -370,6 +370,13 @@ def prepare(scale: str) -> tuple[World, list[str]]:
         )
         Membership.objects.update_or_create(user=user, partner=partner, defaults={"role": ROLE})
         users.append(email)
+    # the users' tables were analysed by the seed when they held one or two rows: their statistics brought up
+    # to date, as autovacuum would once a partner's members had come and gone (the planner otherwise loops
+    # over "one" member for the header search's users)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE auth_user, access_membership, account_emailaddress")
     ids = list(Subaccount.objects.filter(partner=partner).order_by("pk").values_list("pk", flat=True))
     today = datetime.date.today()
     month_end = today.replace(day=1) - datetime.timedelta(days=1)
