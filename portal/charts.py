@@ -95,7 +95,8 @@ def stacked_bars(
         "right": str(right) if right is not None else None,
     }
     digest = hashlib.sha256(repr(sorted(spec.items())).encode()).hexdigest()
-    cache.add(f"chart:{digest}", spec, CHART_SECONDS)  # kept once: the next page asking for it adds nothing
+    if not cache.touch(f"chart:{digest}", CHART_SECONDS):  # kept a day from the last page that showed it
+        cache.set(f"chart:{digest}", spec, CHART_SECONDS)
     _width, height = _size(len(series))
     return format_html(
         '<picture><source media="(prefers-color-scheme: dark)" srcset="{}">'

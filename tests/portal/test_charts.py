@@ -109,13 +109,14 @@ def test_a_charts_image_is_served_to_its_partners_members_with_the_pages_right(
     from portal.permissions import Right, Role
     from tests.factories import MembershipFactory
 
+    chart = {
+        "title": "Reward",
+        "labels": ["Sep", "Oct"],
+        "series": {"Reward": [Decimal("1234.50"), 2]},
+        "right": Right.FINANCE_VIEW,
+    }
     with scope(partner=partner.pk):
-        picture = stacked_bars(
-            title="Reward",
-            labels=["Sep", "Oct"],
-            series={"Reward": [Decimal("1234.50"), 2]},
-            right=Right.FINANCE_VIEW,
-        )
+        picture = stacked_bars(**chart)
     urls = chart_of(picture)
     assert set(urls) == {"light", "dark"} and 'alt="Reward"' in picture
 
@@ -136,6 +137,9 @@ def test_a_charts_image_is_served_to_its_partners_members_with_the_pages_right(
     digest = urls["light"].split("/")[2]
     cache.delete_many([f"chart:{digest}", f"chart:{digest}:light"])  # no longer kept: gone, not drawn blank
     assert client_for(member()).get(urls["light"]).status_code == 404
+    with scope(partner=partner.pk):  # the page shown again keeps it again, at the same address
+        assert chart_of(stacked_bars(**chart)) == urls
+    assert client_for(member()).get(urls["light"]).status_code == 200
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
