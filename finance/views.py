@@ -291,7 +291,7 @@ class CommissionView(PortalListView):
                 kwargs["chart"] = stacked_bars(
                     title=str(_("Reward by month")),
                     right=self.right,  # who may open the chart's image
-                    labels=[f"{m:%b %Y}" for m in labels],
+                    labels=month_labels(labels),
                     series={f"{_('Reward')}, {currency}": values for currency, values in series.items()},
                     stacked=False,
                 )

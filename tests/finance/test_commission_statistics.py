@@ -16,6 +16,7 @@ from finance.services import monthly_consumption_rebuild
 from portal.periods import month_after
 from portal.permissions import Role
 from subaccounts.models import Subaccount
+from tests.charts import with_charts
 from tests.factories import (
     AccountFactory,
     ConsumptionFactory,
@@ -379,5 +380,7 @@ def test_the_page_shows_chart_tables_and_the_download_in_russian(world, member, 
     response = client_for(member()).get(URL, PERIOD, HTTP_ACCEPT_LANGUAGE="ru")
     html = response.content.decode()
     assert '<figure class="chart">' in html
+    chart = with_charts(html)  # its months in Russian, as the table's
+    assert "Окт 2026" in chart and "Oct 2026" not in chart
     assert "По месяцам" in html and "По клиентам" in html
     assert "export=csv" in html
