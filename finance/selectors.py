@@ -532,9 +532,10 @@ def _daily_base(view: str, literal: dict, start, finish, complete: tuple[datetim
     MonthlyUsage, the period's other days from DailyUsage, the subaccounts that earn otherwise from their
     daily rows."""
     keys = DAILY_BASE_KEYS[view]
+    months = _dates(complete)
     parts = []
     if complete:
-        parts.append(MONTHLY_BASE.format(**keys, **literal, months=_dates(complete)))
+        parts.append(MONTHLY_BASE.format(**keys, **literal, months=months))
     day, runs = start, []
     while day <= finish:
         month_end = min(month_after(day.replace(day=1)) - datetime.timedelta(days=1), finish)
@@ -550,9 +551,8 @@ def _daily_base(view: str, literal: dict, start, finish, complete: tuple[datetim
         days = SPECIAL_DAYS.format(named=keys["named"], **bounds)
         parts.append(DAILY_SPECIAL.format(key=keys["key"], name=keys["name"], days=days))
     if complete:
-        months = {"partner": literal["partner"], "months": _dates(complete)}
-        parts.append(MONTHLY_SPECIAL.format(**keys, **literal, months=months["months"]))
-        days = PROCUREMENT_DAYS.format(named=keys["named"], **months)
+        parts.append(MONTHLY_SPECIAL.format(**keys, **literal, months=months))
+        days = PROCUREMENT_DAYS.format(named=keys["named"], partner=literal["partner"], months=months)
         parts.append(DAILY_SPECIAL.format(key=keys["key"], name=keys["name"], days=days))
     return "\n    UNION ALL".join(parts)
 

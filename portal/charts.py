@@ -97,7 +97,7 @@ def stacked_bars(
     digest = hashlib.sha256(repr(sorted(spec.items())).encode()).hexdigest()
     if not cache.touch(f"chart:{digest}", CHART_SECONDS):  # kept a day from the last page that showed it
         cache.set(f"chart:{digest}", spec, CHART_SECONDS)
-    _width, height = _size(len(series))
+    width, height = _size(len(series))
     return format_html(
         '<picture><source media="(prefers-color-scheme: dark)" srcset="{}">'
         '<img class="chart-image" src="{}" alt="{}" width="{}" height="{}">'
@@ -105,7 +105,7 @@ def stacked_bars(
         reverse("chart", args=[digest, "dark"]),
         reverse("chart", args=[digest, "light"]),
         title,
-        WIDTH,
+        width,
         height,
     )
 
