@@ -358,6 +358,8 @@ class UsageFolder(TenantModel):
                 fields=["partner", "folder_name", "folder_id", "-last_date"], name="usage_folder_folder_name"
             ),
             models.Index(fields=["partner", "cloud_id"], name="usage_folder_cloud"),
+            # a folder's subaccounts (Subaccount details' ranked folder pages: selectors.HELD)
+            models.Index(fields=["partner", "folder_id"], name="usage_folder_folder"),
         ]
 
     def __str__(self):

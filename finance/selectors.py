@@ -482,14 +482,14 @@ DAILY_BASE_DAYS = """
     FROM finance_dailyusage u {named}
     LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency
     WHERE u.partner_id = {partner} AND u.date >= {since} AND u.date <= {until}
-      AND u.subaccount_id NOT IN (SELECT id FROM special)"""  # noqa: S608 (dates and ids as literals)
+      AND u.subaccount_id NOT IN (SELECT id FROM special){held}"""  # noqa: S608 (dates and ids as literals)
 MONTHLY_BASE = """
     SELECT u.subaccount_id, u.month AS date, u.currency, {key} AS key, {name} AS name, u.cost, u.credit,
            u.adjustment, u.paid * COALESCE(b.rate, 0) AS reward
     FROM finance_monthlyusage u {named}
     LEFT JOIN bonus b ON b.d = GREATEST(u.month, {first}) AND b.currency = u.currency
     WHERE u.partner_id = {partner} AND u.month = ANY({months})
-      AND u.subaccount_id NOT IN (SELECT id FROM special)"""  # noqa: S608 (dates and ids as literals)
+      AND u.subaccount_id NOT IN (SELECT id FROM special){held}"""  # noqa: S608 (dates and ids as literals)
 DAILY_SPECIAL = f"""
     SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
            {REWARD.format(paid="c.paid")}
@@ -503,11 +503,11 @@ DAILY_SPECIAL = f"""
 # a procurement deal (its extra only on the contract's days)
 SPECIAL_DAYS = """special sp
         JOIN finance_dailyusage u ON u.subaccount_id = sp.id {named}
-        WHERE u.partner_id = {partner} AND u.date >= {since} AND u.date <= {until}"""  # noqa: S608
+        WHERE u.partner_id = {partner} AND u.date >= {since} AND u.date <= {until}{held}"""  # noqa: S608
 PROCUREMENT_DAYS = """deals pd
         JOIN finance_dailyusage u ON u.subaccount_id = pd.subaccount_id {named}
         WHERE u.partner_id = {partner} AND pd.procurement AND pd.month = ANY({months})
-          AND u.date >= pd.month AND u.date < pd.month + interval '1 month'"""  # noqa: S608
+          AND u.date >= pd.month AND u.date < pd.month + interval '1 month'{held}"""  # noqa: S608
 # ... and their other months from MonthlyUsage: the partner's own and referred customers' earn nothing, a
 # deal's month the extra besides (an ordinary deal's every day)
 MONTHLY_SPECIAL = """
@@ -524,18 +524,38 @@ MONTHLY_SPECIAL = """
     LEFT JOIN bonus b ON b.d = GREATEST(u.month, {first}) AND b.currency = u.currency
     LEFT JOIN extra x ON x.d = GREATEST(u.month, {first}) AND x.currency = u.currency
     LEFT JOIN deals d ON d.subaccount_id = u.subaccount_id AND d.month = u.month
-    WHERE u.partner_id = {partner} AND u.month = ANY({months}) AND NOT COALESCE(d.procurement, false)"""  # noqa: S608
+    WHERE u.partner_id = {partner} AND u.month = ANY({months})
+      AND NOT COALESCE(d.procurement, false){held}"""  # noqa: S608
 
 
-def _daily_base(view: str, literal: dict, start, finish, complete: tuple[datetime.date, ...]) -> str:
+def _daily_base(
+    view: str, literal: dict, start, finish, complete: tuple[datetime.date, ...], held: str = ""
+) -> str:
     """The whole partner's rows by ``view`` with their reward (above): ``complete``'s months from
     MonthlyUsage, the period's other days from DailyUsage, the subaccounts that earn otherwise from their
-    daily rows."""
+    daily rows; ``held``: only the rows of the subaccounts in that array (SQL), when given."""
     keys = DAILY_BASE_KEYS[view]
     months = _dates(complete)
+    only = f"\n      AND u.subaccount_id = ANY({held})" if held else ""
     parts = []
     if complete:
-        parts.append(MONTHLY_BASE.format(**keys, **literal, months=months))
+        parts.append(MONTHLY_BASE.format(**keys, **literal, months=months, held=only))
+    for since, until in _day_runs(start, finish, complete):
+        bounds = {"partner": literal["partner"], "since": f"DATE '{since}'", "until": f"DATE '{until}'"}
+        parts.append(DAILY_BASE_DAYS.format(**keys, **bounds, held=only))
+        days = SPECIAL_DAYS.format(named=keys["named"], **bounds, held=only)
+        parts.append(DAILY_SPECIAL.format(key=keys["key"], name=keys["name"], days=days))
+    if complete:
+        parts.append(MONTHLY_SPECIAL.format(**keys, **literal, months=months, held=only))
+        days = PROCUREMENT_DAYS.format(
+            named=keys["named"], partner=literal["partner"], months=months, held=only
+        )
+        parts.append(DAILY_SPECIAL.format(key=keys["key"], name=keys["name"], days=days))
+    return "\n    UNION ALL".join(parts)
+
+
+def _day_runs(start, finish, complete) -> list[tuple[datetime.date, datetime.date]]:
+    """The period's days outside ``complete``'s months, as runs of days (first, last)."""
     day, runs = start, []
     while day <= finish:
         month_end = min(month_after(day.replace(day=1)) - datetime.timedelta(days=1), finish)
@@ -545,15 +565,37 @@ def _daily_base(view: str, literal: dict, start, finish, complete: tuple[datetim
             else:
                 runs.append((day, month_end))
         day = month_end + datetime.timedelta(days=1)
-    for since, until in runs:
-        bounds = {"partner": literal["partner"], "since": f"DATE '{since}'", "until": f"DATE '{until}'"}
-        parts.append(DAILY_BASE_DAYS.format(**keys, **bounds))
-        days = SPECIAL_DAYS.format(named=keys["named"], **bounds)
-        parts.append(DAILY_SPECIAL.format(key=keys["key"], name=keys["name"], days=days))
+    return runs
+
+
+# the whole partner's rows by subaccount, cloud or folder as a ranking reads them (RANKED): only the amounts
+# that do not depend on who earns what — each row's cost, credit and adjustment are the same whoever earns
+# on it, and MonthlyUsage is DailyUsage summed by month — with no join: the subaccount's id stands for its
+# billing account id (one each), named after grouping
+RANK_MONTHS = """
+    SELECT u.month AS date, {key} AS key, {name} AS name, u.currency, u.cost, u.credit, u.adjustment
+    FROM finance_monthlyusage u
+    WHERE u.partner_id = {partner} AND u.month = ANY({months})"""  # noqa: S608 (dates and ids as literals)
+RANK_DAYS = """
+    SELECT u.date, {key} AS key, {name} AS name, u.currency, u.cost, u.credit, u.adjustment
+    FROM finance_dailyusage u
+    WHERE u.partner_id = {partner} AND u.date >= {since} AND u.date <= {until}"""  # noqa: S608
+RANK_KEYS = {
+    "cloud": {"key": "u.cloud_id", "name": "u.cloud_name"},
+    "folder": {"key": "u.folder_id", "name": "u.folder_name"},
+    "subaccount": {"key": "u.subaccount_id", "name": "NULL::varchar"},
+}
+
+
+def _rank_base(view: str, literal: dict, start, finish, complete: tuple[datetime.date, ...]) -> str:
+    """_daily_base's rows for a ranking (RANK_MONTHS, RANK_DAYS): the same months and days."""
+    keys = RANK_KEYS[view]
+    parts = []
     if complete:
-        parts.append(MONTHLY_SPECIAL.format(**keys, **literal, months=months))
-        days = PROCUREMENT_DAYS.format(named=keys["named"], partner=literal["partner"], months=months)
-        parts.append(DAILY_SPECIAL.format(key=keys["key"], name=keys["name"], days=days))
+        parts.append(RANK_MONTHS.format(**keys, **literal, months=_dates(complete)))
+    for since, until in _day_runs(start, finish, complete):
+        since, until = f"DATE '{since}'", f"DATE '{until}'"
+        parts.append(RANK_DAYS.format(**keys, partner=literal["partner"], since=since, until=until))
     return "\n    UNION ALL".join(parts)
 
 
@@ -626,6 +668,92 @@ UNION ALL
 (SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
  FROM g ORDER BY bucket, currency)
 """
+# KEYED in an order by bucket, then by what a row's reward does not change (its default: consumption): each
+# bucket ranked from its rows' amounts alone (``r``, _rank_base: no rates, deals, names or special
+# subaccounts joined to the bucket's tens of thousands of rows), and only the page's rows worked out with
+# every rule (``figures``: the source's rows of the subaccounts that hold the page's keys, ``held``; the
+# deals then worked out for those subaccounts only, when the totals' reward needs none: ``ranking``'s ctes)
+RANKED = """
+WITH b AS (SELECT * FROM unnest({firsts}, {nexts}) WITH ORDINALITY AS b(bucket, next, n)),
+r AS (
+    SELECT b.n, b.bucket, b.next, k.* FROM b
+    CROSS JOIN LATERAL (
+        SELECT {named_key} AS key, {named_name} AS name, ranked.currency, {holder} AS holder{ranked_sums}
+        FROM (
+            SELECT c.key, {rank_name} AS name, c.currency{rank_sums}
+            FROM ({ranking}) c
+            WHERE c.date >= b.bucket AND c.date < b.next
+            GROUP BY c.key, c.currency
+        ) ranked {named_join}
+        ORDER BY {within}
+        LIMIT {cap}
+    ) k
+    ORDER BY b.n
+),
+page AS MATERIALIZED (SELECT row_number() OVER () AS o, r.* FROM r LIMIT {limit} OFFSET {offset}),
+held AS MATERIALIZED ({held}),
+{ctes},
+c AS ({totals_source}),
+g AS MATERIALIZED (
+    SELECT t.bucket, c.currency, {sums}
+    FROM c
+    CROSS JOIN LATERAL (SELECT {bucket} AS bucket) t
+    GROUP BY t.bucket, c.currency
+),
+rewards AS ({rewards}),
+figures AS (
+    SELECT t.bucket, c.key, c.currency, max(c.name) AS name, {sums}
+    FROM ({source}) c
+    CROSS JOIN LATERAL (SELECT {bucket} AS bucket) t
+    WHERE c.date >= (SELECT min(bucket) FROM page) AND c.date < (SELECT max(next) FROM page)
+    GROUP BY t.bucket, c.key, c.currency
+)
+(SELECT 'row', p.bucket, p.key, f.name, p.currency, f.consumption, f.discount, f.client_pays, f.reward,
+        f.adjustment
+ FROM page p JOIN figures f ON f.bucket = p.bucket AND f.key = p.key AND f.currency = p.currency
+ ORDER BY p.o)
+UNION ALL
+SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (SELECT 1 FROM r LIMIT {cap}) n
+UNION ALL
+(SELECT 'total', NULL, NULL, NULL, g.currency, sum(g.consumption), sum(g.discount), sum(g.client_pays),
+        COALESCE(min(r.reward), 0), sum(g.adjustment)
+ FROM g LEFT JOIN rewards r ON r.currency = g.currency
+ GROUP BY g.currency ORDER BY g.currency)
+UNION ALL
+(SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
+ FROM g ORDER BY bucket, currency)
+"""
+# what a ranking can order by (a row's amounts but its reward), and how a bucket's rows sum it
+RANK_SUMS = {
+    "consumption": "sum(c.cost)",
+    "discount": "sum(-c.credit)",
+    "client_pays": "sum(c.cost + c.credit)",
+    "adjustment": "sum(c.adjustment)",
+}
+# per view: a ranked row's key and name, the join that names it, its subaccount when the key is one (the
+# subaccount view's), and the subaccounts that hold the page's keys (``held``): a folder's from UsageFolder,
+# which has every subaccount's folders; a cloud's from the monthly aggregate of the page's months, which
+# has each folder under every cloud it was in (UsageFolder, only under its last)
+RANK_NAMED = {
+    "cloud": ("ranked.key", "ranked.name", "", "NULL::bigint"),
+    "folder": ("ranked.key", "ranked.name", "", "NULL::bigint"),
+    "subaccount": (
+        "n.billing_account_id",
+        "n.name",
+        "JOIN subaccounts_subaccount n ON n.id = ranked.key",
+        "ranked.key",
+    ),
+}
+HELD_IDS = "(SELECT ids FROM held)::bigint[]"
+HELD = {
+    "cloud": """SELECT array_agg(DISTINCT u.subaccount_id) AS ids FROM finance_monthlyusage u
+    WHERE u.partner_id = {partner} AND u.cloud_id IN (SELECT key FROM page)
+      AND u.month >= (SELECT date_trunc('month', min(bucket))::date FROM page)
+      AND u.month < (SELECT max(next) FROM page)""",
+    "folder": """SELECT array_agg(DISTINCT f.subaccount_id) AS ids FROM finance_usagefolder f
+    WHERE f.partner_id = {partner} AND f.folder_id IN (SELECT key FROM page)""",
+    "subaccount": "SELECT array_agg(holder) AS ids FROM page",
+}
 # the totals' reward per currency: the sum of each subaccount's month's reward, rounded once. Each
 # subaccount-month comes from one of three parts, by the month: a month whose days with data are all in
 # the period and whose base and extra rates are each one rate on all the period's days of it (``whole``)
@@ -815,12 +943,13 @@ class UsageDetails(SqlPagedData):
         buckets,
         page: slice,
         totals_source: tuple[str, list] | None = None,
+        ranking: dict[str, str] | None = None,
         using: str = DEFAULT_DB_ALIAS,
     ):
         super().__init__(page)
         self.using = using
         self.source, self.rewards, self.ctes, self.grouping = source, rewards, ctes, grouping
-        self.totals_source = totals_source
+        self.totals_source, self.ranking = totals_source, ranking
         self.buckets = buckets
         self.order = DEFAULT_ORDER
         self._result = None
@@ -892,15 +1021,20 @@ class UsageDetails(SqlPagedData):
             ends = [*self.buckets[1:], _bucket_end(self.buckets[-1], self.grouping)]
             nexts = ends[::-1] if descending else ends
             cap = count_limit(offset // max(limit, 1) + 1, max(limit, 1))
-            query = KEYED.format(
-                **{**shared, "order": None},
-                totals_source=totals_sql,
-                rewards=rewards,
-                firsts=_dates(firsts),
-                nexts=_dates(nexts),
-                within=within,
-                cap=cap,
-            )
+            keyed = {
+                **shared,
+                "order": None,
+                "totals_source": totals_sql,
+                "rewards": rewards,
+                "firsts": _dates(firsts),
+                "nexts": _dates(nexts),
+                "within": within,
+                "cap": cap,
+            }
+            if (ranked := self._ranked(within)) is not None:
+                query = RANKED.format(**{**keyed, **ranked})
+            else:
+                query = KEYED.format(**keyed)
             params = [*totals_params, *rewards_params, *params]
         else:
             rewards, rewards_params = self.rewards
@@ -927,6 +1061,30 @@ class UsageDetails(SqlPagedData):
         if terms[0] not in ("bucket", "bucket DESC") or not self.buckets:
             return None
         return terms[0] == "bucket DESC", ", ".join(t for t in terms[1:] if t.split()[0] != "bucket")
+
+    def _ranked(self, within: str) -> dict[str, str] | None:
+        """RANKED's parts for an order within a bucket that a ranking can follow (none by the reward)."""
+        if self.ranking is None:
+            return None
+        columns = {term.split()[0] for term in within.split(", ") if term}
+        if not columns <= {"key", "name", "currency", *RANK_SUMS}:
+            return None
+        view = self.ranking["view"]
+        sums = [name for name in RANK_SUMS if name in columns]
+        named_key, named_name, named_join, holder = RANK_NAMED[view]
+        return {
+            "ranking": self.ranking["source"],
+            "ctes": self.ranking["ctes"],
+            "source": self.ranking["full"],
+            "held": self.ranking["held"],
+            "named_key": named_key,
+            "named_name": named_name,
+            "named_join": named_join,
+            "holder": holder,
+            "rank_name": "max(c.name)" if "name" in columns and view != "subaccount" else "NULL",
+            "rank_sums": "".join(f", {RANK_SUMS[name]} AS {name}" for name in sums),
+            "ranked_sums": "".join(f", ranked.{name}" for name in sums),
+        }
 
     def csv_header(self) -> list[str]:
         return ["Period", "Id", "Name", "Currency", *USAGE_HEADERS]
@@ -1254,11 +1412,17 @@ def usage_details(
         main = (sku_source.format(key=key, name=name, **literal), [])
     else:
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
-    totals_source = None
+    totals_source = ranking = None
     if whole_partner and view in DAILY_BASE_KEYS and months is not None:
         complete = months.complete if grouping == "month" else ()
         main = (_daily_base(view, literal, start, finish, complete), [])
         ctes += SPECIAL.format(partner=literal["partner"])
+        ranking = {
+            "view": view,
+            "source": _rank_base(view, literal, start, finish, complete),
+            "full": _daily_base(view, literal, start, finish, complete, held=HELD_IDS),
+            "held": HELD[view].format(partner=literal["partner"]),
+        }
         # the totals and the chart: the whole partner's amounts from its SKU aggregate (the reward of the
         # totals is ``rewards``', the chart has none: no correction read)
         totals_source = (SKU_AGGREGATE.format(key="sku_id", name="sku_name", **literal), [])
@@ -1319,6 +1483,11 @@ def usage_details(
                 )
             )
         rewards = (REWARDS.format(parts="\n        UNION ALL".join(parts) or REWARDS_NONE), parts_params)
+    if ranking is not None:  # the totals' reward needs no deals: the page's only those of its subaccounts
+        ranking["ctes"] = ctes
+        if not (months.whole or months.days):
+            held_deals = _reward_sql(start, finish, partner_id, deal_days, f"s.id = ANY({HELD_IDS})", settled)
+            ranking["ctes"] = held_deals + SPECIAL.format(partner=literal["partner"])
     first = (max(page, 1) - 1) * per_page
     return UsageDetails(
         source=main,
@@ -1328,6 +1497,7 @@ def usage_details(
         buckets=_buckets(start, finish, grouping),
         page=slice(first, first + per_page),
         totals_source=totals_source,
+        ranking=ranking,
         using=using,
     )
 

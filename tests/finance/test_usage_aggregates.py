@@ -8,6 +8,7 @@ month."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 from decimal import Decimal
 from types import SimpleNamespace
@@ -188,6 +189,7 @@ def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order
         for account in ("ba-1", "ba-2")
         for n in range(2)
     ]
+    lines.append(("ba-2", "2026-10-04", "f10", "compute", "ram", "5", "0"))  # ba-1's folder, in ba-2 too
     load(billing_file(tmp_path, *lines))
     period = {"start": OCT, "finish": datetime.date(2026, 10, 31)}
     for view, grouping in (("folder", "day"), ("subaccount", "week"), ("cloud", "month"), ("folder", "week")):
@@ -208,6 +210,36 @@ def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order
                 else:
                     assert (len(details), details.more) == (len(every), False)
     assert len(figures(world.whole, **period, view="folder", grouping="day")["page"]) == 12  # (3 days × 4)
+
+
+def test_a_folder_that_changed_cloud_counts_in_each_cloud_it_was_in(world, tmp_path):
+    """The whole partner's cloud view works out a page's rows from the subaccounts that hold its clouds: a
+    folder moved to another cloud is held under both, and each cloud's rows are its days' (the daily rows'
+    page, in the default order and by consumption)."""
+    path = billing_file(
+        tmp_path,
+        ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "40.00", "-1.00"),
+        ("ba-1", "2026-10-20", "f1", "compute", "vcpu", "30.00", "0"),
+        ("ba-2", "2026-10-20", "f2", "compute", "vcpu", "5.00", "0"),
+    )
+    header, first, *others = path.read_text(encoding="utf-8").splitlines()
+    moved = first.replace("cloud-ba-1", "cloud-old")  # f1's first day, in a cloud it left
+    path.write_text("\n".join([header, moved, *others]) + "\n", encoding="utf-8")
+    load(path)
+    period = {"start": OCT, "finish": datetime.date(2026, 10, 31)}
+    for grouping, order, page in itertools.product(("day", "week", "month"), ([], ["-consumption"]), (1, 2)):
+        asked = {**period, "view": "cloud", "grouping": grouping, "per_page": 1, "page": page}
+        details = usage_details(membership=world.whole, **asked)
+        daily = usage_details(membership=world.whole, **asked, daily_rows=True)
+        details.order_by(order)
+        daily.order_by(order)
+        assert details.page_rows() == daily.page_rows(), (grouping, order, page)
+    rows = figures(world.whole, **period, view="cloud", grouping="month")["page"]
+    assert [(row["key"], row["consumption"]) for row in rows] == [
+        ("cloud-old", D("40.00")),
+        ("cloud-ba-1", D("30.00")),
+        ("cloud-ba-2", D("5.00")),
+    ]
 
 
 def monthly_from_daily() -> tuple[set, set]:
