@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.template import defaultfilters
-from django.utils.html import conditional_escape, escape
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,62 @@ class AccrualTable(PortalTable):
         model = Accrual
         fields = ("period", "program", "subaccount", "basis", "rate", "amount", "currency", "corrected")
         empty_text = _("Nothing accrued yet: accruals appear after a month closes.")
+
+
+NUMERIC = {"td": {"class": "numeric"}, "th": {"class": "numeric"}}
+
+
+class SubaccountBonusTable(PortalTable):
+    """A subaccount's bonus accruals as they stand now (corrections summed in, marked), newest month first; a
+    month opens its accrual."""
+
+    period = DateColumn(verbose_name=_("Month"), format="M Y", linkify=True)
+    program = tables.Column(verbose_name=_("Program"))
+    basis = MoneyColumn(
+        verbose_name=_("Basis (paid consumption)"), accessor="basis_now", order_by="basis_now"
+    )
+    rate = tables.Column(verbose_name=_("Rate"), attrs=NUMERIC)
+    term = tables.Column(verbose_name=_("Term"), orderable=False, default="—")
+    amount = MoneyColumn(verbose_name=_("Amount"), accessor="amount_now", order_by="amount_now")
+
+    class Meta:
+        model = Accrual
+        fields = ("period", "program", "basis", "rate", "term", "amount")
+        empty_text = _("No bonus accrued yet.")
+
+    def render_basis(self, value, record):
+        return f"{localize(round_money(value))} {record.currency}"
+
+    def value_basis(self, value):
+        return value
+
+    def render_rate(self, value):
+        return percent(value)
+
+    def value_rate(self, value):
+        return value
+
+    def render_amount(self, value, record):
+        amount = format_html("<strong>{}</strong>", localize(round_money(value)))
+        if record.corrected:
+            return format_html('{} <span class="help">{}</span>', amount, _("corrected"))
+        return amount
+
+    def value_amount(self, value):
+        return value
+
+
+class ExcludedConsumptionTable(PortalTable):
+    """Per month and currency, what never earns a subaccount a bonus (rows are dicts, newest month first)."""
+
+    month = DateColumn(verbose_name=_("Month"), format="M Y")
+    cost = MoneyColumn(verbose_name=_("Consumption cost"))
+    credit = MoneyColumn(verbose_name=_("Grants (credits)"))
+    marketplace = MoneyColumn(verbose_name=_("Marketplace"))
+    currency = tables.Column(verbose_name=_("Currency"))
+
+    class Meta:
+        empty_text = _("No consumption recorded.")
 
 
 class LedgerEntryTable(PortalTable):

@@ -56,9 +56,11 @@ from .tables import (
     CommissionCustomerTable,
     CommissionMonthTable,
     CommissionReportTable,
+    ExcludedConsumptionTable,
     LedgerEntryTable,
     PartnerBonusTable,
     ReportTable,
+    SubaccountBonusTable,
     UsageTable,
 )
 
@@ -475,10 +477,18 @@ class SubaccountBonusView(PortalDetailView):
     template_name = "finance/subaccount_bonus.html"
 
     def get_context_data(self, **kwargs):
-        kwargs["accruals"] = (
-            self.object.accruals.with_corrections().filter(program__in=BONUS_PROGRAMS).select_related("term")
+        accruals = self.object.accruals.with_corrections().filter(program__in=BONUS_PROGRAMS)
+        accrued = SubaccountBonusTable(
+            accruals.select_related("term"), membership=self.membership, prefix="accruals-"
         )
-        kwargs["excluded"] = selectors.excluded_consumption(subaccount=self.object)
+        excluded = ExcludedConsumptionTable(
+            selectors.excluded_consumption(subaccount=self.object),
+            membership=self.membership,
+            prefix="excluded-",
+        )
+        for table in (accrued, excluded):  # a subaccount's history grows a row or two a month: paged
+            RequestConfig(self.request, paginate={"per_page": PAGE_SIZES[0]}).configure(table)
+        kwargs.update(accrued_table=accrued, excluded_table=excluded)
         return super().get_context_data(**kwargs)
 
 

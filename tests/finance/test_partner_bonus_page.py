@@ -75,3 +75,35 @@ def test_only_the_chosen_month_counts_with_its_corrections(partner, member, clie
     table = client_for(member()).get(reverse("finance:partner_bonus"), {"month": "2026-10"}).context["table"]
     (row,) = [r.record for r in table.rows if r.record.pk == sub.pk]
     assert (row.basis, row.base_bonus, row.deal_extra) == (Decimal("900.00"), Decimal("100.00"), None)
+
+
+def test_a_subaccounts_bonus_history_is_paged_newest_first_and_sorts(partner, member, client_for):
+    """Years of accruals: 25 a page, the newest month first, each with its corrections summed in; sorted by
+    amount on request; what earns nothing paged alike."""
+    sub = SubaccountFactory(account=AccountFactory(partner=partner))
+    months = [datetime.date(2024 + n // 12, n % 12 + 1, 1) for n in range(30)]
+    for n, month in enumerate(months):
+        accrual = AccrualFactory(
+            subaccount=sub, period=month, program=Program.PARTNER_BONUS, amount=Decimal(100 + n)
+        )
+        MonthlyConsumptionFactory(subaccount=sub, month=month, cost=Decimal("10.00"))
+    AccrualFactory(  # the last month corrected: shown summed, marked
+        subaccount=sub,
+        period=months[-1],
+        program=Program.PARTNER_BONUS,
+        amount=Decimal("1.00"),
+        corrects=accrual,
+    )
+    client = client_for(member())
+    url = reverse("finance:subaccount_bonus", args=[sub.pk])
+    first = client.get(url).context["accrued_table"]
+    shown = [(row.record.period, row.record.amount_now) for row in first.paginated_rows]
+    assert len(shown) == 25 and shown[0] == (months[-1], Decimal("130.00")) and shown[-1][0] == months[5]
+    assert first.paginator.count == 30 and first.rows[0].get_cell("amount").count("corrected") == 1
+    second = client.get(url, {"accruals-page": 2}).context["accrued_table"]
+    assert [row.record.period for row in second.paginated_rows] == months[4::-1]
+    by_amount = client.get(url, {"accruals-sort": "amount"}).context["accrued_table"]
+    assert [row.record.amount_now for row in by_amount.paginated_rows][:2] == [Decimal(100), Decimal(101)]
+    excluded = client.get(url, {"excluded-page": 2}).context["excluded_table"]
+    assert excluded.paginator.count == 30
+    assert [row.record["month"] for row in excluded.paginated_rows] == months[4::-1]
