@@ -619,6 +619,25 @@ DAILY_BASE_KEYS = {
         "named": "JOIN subaccounts_subaccount n ON n.id = u.subaccount_id",
     },
 }
+# KEYED's and RANKED's totals and chart: the whole partner's amounts per bucket from its SKU aggregate
+# ({totals_source}: a few rows a day), the totals' reward from ``rewards`` as in GROUPED
+BUCKET_SUMS = """c AS ({totals_source}),
+g AS MATERIALIZED (
+    SELECT t.bucket, c.currency, {sums}
+    FROM c
+    CROSS JOIN LATERAL (SELECT {bucket} AS bucket) t
+    GROUP BY t.bucket, c.currency
+),
+rewards AS ({rewards}),"""
+BUCKET_TOTALS = """UNION ALL
+(SELECT 'total', NULL, NULL, NULL, g.currency, sum(g.consumption), sum(g.discount), sum(g.client_pays),
+        COALESCE(min(r.reward), 0), sum(g.adjustment)
+ FROM g LEFT JOIN rewards r ON r.currency = g.currency
+ GROUP BY g.currency ORDER BY g.currency)
+UNION ALL
+(SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
+ FROM g ORDER BY bucket, currency)
+"""
 # the whole partner's subaccount, cloud or folder view in an order by bucket first (its default): the page's
 # rows worked out bucket by bucket (``b``, in the order asked for) and only as far as the page reaches, each
 # bucket's rows grouped from its own days of the source (DailyUsage, by its (partner, date) index) — never
@@ -628,14 +647,7 @@ DAILY_BASE_KEYS = {
 # reward from ``rewards`` as in GROUPED
 KEYED = """
 WITH {ctes},
-c AS ({totals_source}),
-g AS MATERIALIZED (
-    SELECT t.bucket, c.currency, {sums}
-    FROM c
-    CROSS JOIN LATERAL (SELECT {bucket} AS bucket) t
-    GROUP BY t.bucket, c.currency
-),
-rewards AS ({rewards}),
+{bucket_sums}
 b AS (SELECT * FROM unnest({firsts}, {nexts}) WITH ORDINALITY AS b(bucket, next, n)),
 -- the rows in the page's order: the buckets one after another, each bucket's rows in the order asked for;
 -- read (and so worked out) only as far as the page and the count go. The planner knows a function scan WITH
@@ -659,15 +671,7 @@ p AS (
  FROM p LIMIT {limit} OFFSET {offset})
 UNION ALL
 SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (SELECT 1 FROM p LIMIT {cap}) n
-UNION ALL
-(SELECT 'total', NULL, NULL, NULL, g.currency, sum(g.consumption), sum(g.discount), sum(g.client_pays),
-        COALESCE(min(r.reward), 0), sum(g.adjustment)
- FROM g LEFT JOIN rewards r ON r.currency = g.currency
- GROUP BY g.currency ORDER BY g.currency)
-UNION ALL
-(SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
- FROM g ORDER BY bucket, currency)
-"""
+{bucket_totals}""".replace("{bucket_sums}", BUCKET_SUMS).replace("{bucket_totals}", BUCKET_TOTALS)
 # KEYED in an order by bucket, then by what a row's reward does not change (its default: consumption): each
 # bucket ranked from its rows' amounts alone (``r``, _rank_base: no rates, deals, names or special
 # subaccounts joined to the bucket's tens of thousands of rows), and only the page's rows worked out with
@@ -693,14 +697,7 @@ r AS (
 page AS MATERIALIZED (SELECT row_number() OVER () AS o, r.* FROM r LIMIT {limit} OFFSET {offset}),
 held AS MATERIALIZED ({held}),
 {ctes},
-c AS ({totals_source}),
-g AS MATERIALIZED (
-    SELECT t.bucket, c.currency, {sums}
-    FROM c
-    CROSS JOIN LATERAL (SELECT {bucket} AS bucket) t
-    GROUP BY t.bucket, c.currency
-),
-rewards AS ({rewards}),
+{bucket_sums}
 figures AS (
     SELECT t.bucket, c.key, c.currency, max(c.name) AS name, {sums}
     FROM ({source}) c
@@ -714,15 +711,7 @@ figures AS (
  ORDER BY p.o)
 UNION ALL
 SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (SELECT 1 FROM r LIMIT {cap}) n
-UNION ALL
-(SELECT 'total', NULL, NULL, NULL, g.currency, sum(g.consumption), sum(g.discount), sum(g.client_pays),
-        COALESCE(min(r.reward), 0), sum(g.adjustment)
- FROM g LEFT JOIN rewards r ON r.currency = g.currency
- GROUP BY g.currency ORDER BY g.currency)
-UNION ALL
-(SELECT 'chart', bucket, NULL, NULL, currency, consumption, NULL, client_pays, NULL, NULL
- FROM g ORDER BY bucket, currency)
-"""
+{bucket_totals}""".replace("{bucket_sums}", BUCKET_SUMS).replace("{bucket_totals}", BUCKET_TOTALS)
 # what a ranking can order by (a row's amounts but its reward), and how a bucket's rows sum it
 RANK_SUMS = {
     "consumption": "sum(c.cost)",
@@ -1483,7 +1472,7 @@ def usage_details(
                 )
             )
         rewards = (REWARDS.format(parts="\n        UNION ALL".join(parts) or REWARDS_NONE), parts_params)
-    if ranking is not None:  # the totals' reward needs no deals: the page's only those of its subaccounts
+    if ranking is not None:  # RANKED's deals: only its page's subaccounts' when the totals' reward reads none
         ranking["ctes"] = ctes
         if not (months.whole or months.days):
             held_deals = _reward_sql(start, finish, partner_id, deal_days, f"s.id = ANY({HELD_IDS})", settled)
