@@ -422,11 +422,11 @@ def summarize(config: Config, samples: list[Sample], failed: list[str], memory: 
     print(
         f"  {'page (phase B)':28} {'weight':>6} {'count':>6} {'errors':>6} {'median':>9} {'p95':>9} × floor"
     )
-    charts = [s for s in samples if s.phase == "B" and s.page == CHART]
+    every_b = [s for s in samples if s.phase == "B"]  # the pages and their charts
     for page in [*MIX, Page(CHART, 0, lambda rnd, w: "")]:
-        times = [s.seconds for s in [*b, *charts] if s.page == page.name]
+        times = [s.seconds for s in every_b if s.page == page.name]
         if times:
-            wrong = sum(1 for s in [*b, *charts] if s.page == page.name and s.error)
+            wrong = sum(1 for s in every_b if s.page == page.name and s.error)
             ratio = statistics.median(times) / statistics.median(floor_b) if floor_b else float("nan")
             print(
                 f"  {page.name:28} {page.weight:6d} {len(times):6d} {wrong:6d} {ms(times)}"

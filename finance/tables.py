@@ -22,30 +22,34 @@ from subaccounts.models import Subaccount
 from .models import Accrual, BucketExportDay, LedgerEntry, Report
 
 
+class RateColumn(tables.Column):
+    """A program's rate: a percentage on the page (10.00%), the rate itself as a machine reads it in a CSV."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "numeric"}, "th": {"class": "numeric"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return percent(value)
+
+    def value(self, value):
+        return value
+
+
 class AccrualTable(PortalTable):
     """Each accrual as it stands now: the original with its corrections summed in, marked when corrected."""
 
     period = DateColumn(format="Y-m", linkify=True)
     subaccount = tables.Column(order_by="subaccount__name")
     basis = MoneyColumn(accessor="basis_now", order_by="basis_now")
-    rate = tables.Column(attrs={"td": {"class": "numeric"}, "th": {"class": "numeric"}})
+    rate = RateColumn()
     amount = MoneyColumn(accessor="amount_now", order_by="amount_now")
-
-    def render_rate(self, value):
-        return percent(value)
-
-    def value_rate(self, value):
-        return value  # the CSV keeps the rate as a machine reads it
-
     corrected = BooleanColumn(verbose_name=_("Corrected"), orderable=False)
 
     class Meta:
         model = Accrual
         fields = ("period", "program", "subaccount", "basis", "rate", "amount", "currency", "corrected")
         empty_text = _("Nothing accrued yet: accruals appear after a month closes.")
-
-
-NUMERIC = {"td": {"class": "numeric"}, "th": {"class": "numeric"}}
 
 
 class SubaccountBonusTable(PortalTable):
@@ -57,7 +61,7 @@ class SubaccountBonusTable(PortalTable):
     basis = MoneyColumn(
         verbose_name=_("Basis (paid consumption)"), accessor="basis_now", order_by="basis_now"
     )
-    rate = tables.Column(verbose_name=_("Rate"), attrs=NUMERIC)
+    rate = RateColumn(verbose_name=_("Rate"))
     term = tables.Column(verbose_name=_("Term"), orderable=False, default="—")
     amount = MoneyColumn(verbose_name=_("Amount"), accessor="amount_now", order_by="amount_now")
 
@@ -69,23 +73,11 @@ class SubaccountBonusTable(PortalTable):
     def render_basis(self, value, record):
         return f"{localize(round_money(value))} {record.currency}"
 
-    def value_basis(self, value):
-        return value
-
-    def render_rate(self, value):
-        return percent(value)
-
-    def value_rate(self, value):
-        return value
-
     def render_amount(self, value, record):
         amount = format_html("<strong>{}</strong>", localize(round_money(value)))
         if record.corrected:
             return format_html('{} <span class="help">{}</span>', amount, _("corrected"))
         return amount
-
-    def value_amount(self, value):
-        return value
 
 
 class ExcludedConsumptionTable(PortalTable):
