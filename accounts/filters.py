@@ -48,9 +48,10 @@ class AccountFilter(django_filters.FilterSet):
                 codes = set(accounts.values_list("country", flat=True).distinct())
             return [(code, name) for code, name in countries if code in codes or code == chosen]
 
-        self.filters["country"].extra["choices"] = choices
-        # a form field made before (the API schema's generator reads the class's filters) is made again
-        self.filters["country"].__dict__.pop("_field", None)
+        if "country" in self.filters:  # (the header's search uses this filterset without it)
+            self.filters["country"].extra["choices"] = choices
+            # a form field made before (the API schema's generator reads the class's filters) is made again
+            self.filters["country"].__dict__.pop("_field", None)
 
     @property
     def qs(self):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django import forms
@@ -20,6 +21,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Func, IntegerField
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_filters import FilterSet
 
 from access.views import MemberListView
 from accounts.views import AccountListView
@@ -49,6 +51,18 @@ class Kind:
 
     def allowed(self, membership) -> bool:
         return all(membership.has(right) for right in (self.list_view.right, *self.also_needs))
+
+    @cached_property
+    def filterset_class(self) -> type[FilterSet]:
+        """The list page's filterset with only the filters the search fills (``q`` and ``list_filters``):
+        the same filters, methods and queryset, without making the others' form fields and choices at each
+        search (a third of the filtersets' time)."""
+        full = self.list_view.filterset_class
+        searched = type(f"Search{full.__name__}", (full,), {})
+        searched.base_filters = {
+            name: f for name, f in full.base_filters.items() if name == "q" or name in self.list_filters
+        }
+        return searched
 
 
 @dataclass
@@ -132,7 +146,7 @@ def search(*, request, query: str, shown: int = SHOWN) -> list[Group]:
             continue
         view = kind.list_view
         params = {"q": query, **kind.list_filters}
-        filterset = view.filterset_class(
+        filterset = kind.filterset_class(
             data=params, queryset=view.queryset.restrict(membership), request=request
         )
         if not filterset.is_valid():
