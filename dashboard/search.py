@@ -25,6 +25,7 @@ from django_filters import FilterSet
 
 from access.views import MemberListView
 from accounts.views import AccountListView
+from portal.models import choice_label
 from portal.pagination import count_limit
 from portal.permissions import Right, personal
 from portal.views import PortalListView
@@ -90,7 +91,7 @@ def _subaccount(subaccount, membership):
 
 
 def _registration(registration, membership):
-    return str(registration), registration.get_status_display()
+    return str(registration), choice_label(type(registration).Status, registration.status)
 
 
 def _member(member, membership):

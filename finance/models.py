@@ -7,7 +7,7 @@ from django.db.models.lookups import IsNull
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import TenantModel, TenantQuerySet
+from portal.models import TenantModel, TenantQuerySet, choice_label
 from portal.money import BILLING_PLACES, ZERO, BillingAmountField, Currency, MoneyField
 from portal.paths import object_path
 from portal.periods import add_months, quarter_start
@@ -578,7 +578,7 @@ class RebateTerm(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_program_display()} {self.rate:%} from {self.valid_from}"
+        return f"{choice_label(Program, self.program)} {self.rate:%} from {self.valid_from}"
 
 
 class CorrectionReason(models.TextChoices):
@@ -666,7 +666,7 @@ class Accrual(TenantModel):
         ]
 
     def __str__(self):
-        return f"{self.get_program_display()} {self.period:%Y-%m} {self.amount} {self.currency}"
+        return f"{choice_label(Program, self.program)} {self.period:%Y-%m} {self.amount} {self.currency}"
 
     def get_absolute_url(self):
         return object_path("finance:accrual_detail", self.pk)

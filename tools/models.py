@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import TenantModel
+from portal.models import TenantModel, choice_label
 from portal.money import Currency, MoneyField
 from portal.paths import object_path
 from portal.periods import MonthRange, program_window
@@ -98,7 +98,7 @@ class Registration(TenantModel):
         indexes = [models.Index(fields=["partner", "status"]), models.Index(fields=["status", "expires_at"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.account}"
+        return f"{choice_label(self.Kind, self.kind)}: {self.account}"
 
     def get_absolute_url(self):
         return object_path("tools:registration_detail", self.pk)
