@@ -99,7 +99,7 @@ for _name in (
 def choice_label(choices: type[models.Choices], value) -> str:
     """What ``get_<field>_display()`` gives for ``value`` of a field with ``choices`` — the label in the
     active language, else the value itself — translating one label, not all: Django's method hashes every
-    label of the field, each a lazy translation (110 µs for the eight programs, at each call: 2.6 ms of a
+    label of the field, each a lazy translation (110 µs for the five programs, at each call: 2.6 ms of a
     page that names 24 terms)."""
     try:
         return str(choices(value).label)

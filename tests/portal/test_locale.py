@@ -128,26 +128,31 @@ def test_english_stays_the_default(compiled, member, client_for):
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
-def test_a_terms_and_requests_names_read_their_choices_as_the_field_does(language):
+def test_terms_accruals_and_registrations_are_named_by_their_choices_label_in_the_readers_language(
+    compiled, language
+):
     """A rebate term, an accrual and a registration are named by their program's or kind's label in the
-    reader's language (``portal.models.choice_label``, not Django's slower ``get_<field>_display()``): the
-    same label for every choice, and the stored value itself for one no longer among the choices."""
+    reader's language (``portal.models.choice_label``: the label Django's ``get_<field>_display()`` gives,
+    without translating every label of the field), and by the stored value of one no longer among them."""
     import datetime
     from decimal import Decimal
 
     from django.utils import translation
 
+    from accounts.models import Account
     from finance.models import Accrual, Program, RebateTerm
-    from portal.models import choice_label
     from tools.models import Registration
 
     with translation.override(language):
         for value in (*Program.values, "retired_program"):
             term = RebateTerm(program=value, rate=Decimal("0.1"), valid_from=datetime.date(2026, 1, 1))
-            assert choice_label(Program, value) == term.get_program_display()
-            assert str(term) == f"{term.get_program_display()} 10% from 2026-01-01"
-            assert Accrual(program=value).get_program_display() == choice_label(Program, value)
+            label = term.get_program_display()
+            assert str(term) == f"{label} 10% from 2026-01-01"
+            accrual = Accrual(program=value, period=datetime.date(2026, 1, 1), amount=Decimal("1.50"))
+            accrual.currency = "RUB"
+            assert str(accrual) == f"{label} 2026-01 1.50 RUB"
+            if language == "ru" and value == Program.PARTNER_BONUS:  # the label translated
+                assert str(term) == "Партнёрское вознаграждение 10% from 2026-01-01"
         for kind in Registration.Kind.values:
-            assert choice_label(Registration.Kind, kind) == Registration(kind=kind).get_kind_display()
-        if language == "ru":
-            assert choice_label(Program, Program.values[0]) != Program.values[0]  # translated, not the code
+            registration = Registration(kind=kind, account=Account(name="Acme"))
+            assert str(registration) == f"{registration.get_kind_display()}: Acme"
