@@ -12,6 +12,7 @@ from portal.tables import (
     BooleanColumn,
     DateColumn,
     MoneyColumn,
+    NumericColumn,
     PortalTable,
     StatusColumn,
     TemplateColumn,
@@ -22,18 +23,11 @@ from subaccounts.models import Subaccount
 from .models import Accrual, BucketExportDay, LedgerEntry, Report
 
 
-class RateColumn(tables.Column):
+class RateColumn(NumericColumn):
     """A program's rate: a percentage on the page (10.00%), the rate itself as a machine reads it in a CSV."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "numeric"}, "th": {"class": "numeric"}})
-        super().__init__(*args, **kwargs)
 
     def render(self, value):
         return percent(value)
-
-    def value(self, value):
-        return value
 
 
 class AccrualTable(PortalTable):

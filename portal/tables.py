@@ -102,19 +102,24 @@ class StatusColumn(tables.Column):
         return value
 
 
-class MoneyColumn(tables.Column):
-    """An amount: right-aligned, tabular figures, two decimals (billing's amounts have more: a cell shows them
-    rounded, the CSV export keeps them)."""
+class NumericColumn(tables.Column):
+    """A figure: right-aligned, tabular figures; a subclass writes it for the page, the CSV export keeps the
+    value itself."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("attrs", {"td": {"class": "numeric"}, "th": {"class": "numeric"}})
         super().__init__(*args, **kwargs)
 
-    def render(self, value):
-        return round_money(value)
-
     def value(self, value):
         return value
+
+
+class MoneyColumn(NumericColumn):
+    """An amount: two decimals (billing's amounts have more: a cell shows them rounded, the CSV export keeps
+    them)."""
+
+    def render(self, value):
+        return round_money(value)
 
 
 @lru_cache(maxsize=256)
