@@ -190,6 +190,23 @@ GROUP BY c.partner_id, c.subaccount_id, c.date, c.currency, l.key, l.value
 """
 
 
+# each partner's (or one's: %(partner)s) token of its consumption aggregates made new (UsageVersion), in
+# the order of the partners, so two changes never wait on each other's rows crosswise
+USAGE_VERSION_SQL = """
+INSERT INTO finance_usageversion (partner_id, version)
+SELECT p.id, gen_random_uuid() FROM profiles_partner p
+WHERE %(partner)s::bigint IS NULL OR p.id = %(partner)s
+ORDER BY p.id
+ON CONFLICT (partner_id) DO UPDATE SET version = EXCLUDED.version
+"""
+
+
+def usage_version_renew(cursor, partner_id: int | None = None) -> None:
+    """A new ``UsageVersion`` for the partner ``partner_id`` (for every partner when None): its consumption
+    aggregates changed in this transaction."""
+    cursor.execute(USAGE_VERSION_SQL, {"partner": partner_id})
+
+
 def daily_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id: int | None = None) -> None:
     """Rebuild Subaccount details' daily aggregates of every month from ``start`` to ``end`` (whole months,
     both included) — of one partner, or of all — from the daily rows, and the clouds and folders of its
@@ -202,3 +219,4 @@ def daily_usage_rebuild(*, start: datetime.date, end: datetime.date, partner_id:
         statements = ";".join((DAILY_USAGE_SQL, MONTHLY_USAGE_SQL, USAGE_FOLDERS_SQL, DAILY_LABEL_USAGE_SQL))
         for statement in statements.format(**only).split(";"):
             cursor.execute(statement, params)
+        usage_version_renew(cursor, partner_id)

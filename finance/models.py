@@ -428,6 +428,23 @@ class UsageRewardDay(TenantModel):
         return f"{self.partner_id} {self.date} {self.currency}"
 
 
+class UsageVersion(models.Model):
+    """Partner: a token of its consumption aggregates as they now are (``DailyUsage``, ``MonthlyUsage``), new
+    at each change of them, in the change's transaction — each rebuild (``finance.aggregates``) and each
+    detached month (``finance.partitions``). Subaccount details keeps a view's ranking of a period (which of
+    its thousands of folders, clouds or subaccounts come first in each bucket) in the cache under it, read in
+    the statement that reads the page's months: a page never takes a ranking of other figures
+    (``finance.selectors.UsageDetails``)."""
+
+    partner = models.OneToOneField(
+        "profiles.Partner", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.UUIDField()
+
+    def __str__(self):
+        return f"{self.partner_id} {self.version}"
+
+
 class CustomerUsageDay(TenantModel):
     """Partner × customer (account) × day × currency, every day of a month from the customer's first with
     consumption in it: its month's cost, credit and reward (unrounded, each day at its rates, as the detailed

@@ -21,6 +21,8 @@ from django.utils import timezone
 from portal import locks
 from portal.periods import month_after
 
+from .aggregates import usage_version_renew
+
 TABLE = "finance_consumption"
 DEFAULT = f"{TABLE}_default"
 MONTHS_AHEAD = 3
@@ -174,6 +176,7 @@ def detach_before(month: datetime.date) -> list[Partition]:
             cursor.execute(
                 "DELETE FROM finance_monthlyusage WHERE month >= %s AND month < %s", [part.first, part.end]
             )
+            usage_version_renew(cursor)  # (every partner's: the month's rows were anyone's)
             # the pickers' folders whose last day was in it or before: months detach oldest first, so they
             # have no daily rows left
             cursor.execute("DELETE FROM finance_usagefolder WHERE last_date < %s", [part.end])

@@ -676,25 +676,13 @@ SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (S
 # bucket ranked from its rows' amounts alone (``r``, _rank_base: no rates, deals, names or special
 # subaccounts joined to the bucket's tens of thousands of rows), and only the page's rows worked out with
 # every rule (``figures``: the source's rows of the subaccounts that hold the page's keys, ``held``; the
-# deals then worked out for those subaccounts only, when the totals' reward needs none: ``ranking``'s ctes)
+# deals then worked out for those subaccounts only, when the totals' reward needs none: ``ranking``'s ctes).
+# The ranking's rows as far as the count reads (``rank``) come back with the page, to be kept (UsageDetails):
+# a ranking kept for the partner's aggregates as they are gives the page's rows (KEPT_PAGE) and the count
+# instead, so the page only works out its own rows
 RANKED = """
 WITH b AS (SELECT * FROM unnest({firsts}, {nexts}) WITH ORDINALITY AS b(bucket, next, n)),
-r AS (
-    SELECT b.n, b.bucket, b.next, k.* FROM b
-    CROSS JOIN LATERAL (
-        SELECT {named_key} AS key, {named_name} AS name, ranked.currency, {holder} AS holder{ranked_sums}
-        FROM (
-            SELECT c.key, {rank_name} AS name, c.currency{rank_sums}
-            FROM ({ranking}) c
-            WHERE c.date >= b.bucket AND c.date < b.next
-            GROUP BY c.key, c.currency
-        ) ranked {named_join}
-        ORDER BY {within}
-        LIMIT {cap}
-    ) k
-    ORDER BY b.n
-),
-page AS MATERIALIZED (SELECT row_number() OVER () AS o, r.* FROM r LIMIT {limit} OFFSET {offset}),
+{ranked_page},
 held AS MATERIALIZED ({held}),
 {ctes},
 {bucket_sums}
@@ -710,8 +698,37 @@ figures AS (
  FROM page p JOIN figures f ON f.bucket = p.bucket AND f.key = p.key AND f.currency = p.currency
  ORDER BY p.o)
 UNION ALL
-SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (SELECT 1 FROM r LIMIT {cap}) n
+{counted}
 {bucket_totals}""".replace("{bucket_sums}", BUCKET_SUMS).replace("{bucket_totals}", BUCKET_TOTALS)
+RANKING = """r AS (
+    SELECT b.n, b.bucket, b.next, k.* FROM b
+    CROSS JOIN LATERAL (
+        SELECT {named_key} AS key, {named_name} AS name, ranked.currency, {holder} AS holder{ranked_sums}
+        FROM (
+            SELECT c.key, {rank_name} AS name, c.currency{rank_sums}
+            FROM ({ranking}) c
+            WHERE c.date >= b.bucket AND c.date < b.next
+            GROUP BY c.key, c.currency
+        ) ranked {named_join}
+        ORDER BY {within}
+        LIMIT {cap}
+    ) k
+    ORDER BY b.n
+),
+page AS MATERIALIZED (SELECT row_number() OVER () AS o, r.* FROM r LIMIT {limit} OFFSET {offset})"""
+RANKING_COUNTED = """SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL
+FROM (SELECT 1 FROM r LIMIT {cap}) n
+UNION ALL
+(SELECT 'rank', NULL, key, NULL, currency, n, holder, NULL, NULL, NULL FROM r LIMIT {cap})"""
+# the page's rows of a kept ranking (bound: each row's bucket number, key, currency and holder), and its count
+KEPT_PAGE = """page AS MATERIALIZED (
+    SELECT k.o, b.n, b.bucket, b.next, k.key, k.currency, k.holder
+    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[])
+         WITH ORDINALITY AS k(n, key, currency, holder, o)
+    JOIN b ON b.n = k.n
+)"""
+KEPT_COUNTED = "SELECT 'count', NULL, NULL, NULL, NULL, {count}, NULL, NULL, NULL, NULL"
+RANKING_SECONDS = 24 * 3600  # a kept ranking's life at most (a new UsageVersion makes it unread at once)
 # what a ranking can order by (a row's amounts but its reward), and how a bucket's rows sum it
 RANK_SUMS = {
     "consumption": "sum(c.cost)",
@@ -802,7 +819,7 @@ SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
        (SELECT max(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
-       {rolled}, {settled}, {procurement}, {idle}
+       {rolled}, {settled}, {procurement}, {idle}, {version}
 FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
              max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
              max(COALESCE(x.rate, 0)) AS extra_hi
@@ -810,6 +827,8 @@ FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b
       WHERE b.d >= {first} AND b.d <= {last} GROUP BY 1, 2) r
 GROUP BY r.month ORDER BY r.month
 """
+# the whole partner's UsageVersion (its aggregates as this statement reads them)
+VERSION = "(SELECT version::text FROM finance_usageversion WHERE partner_id = {partner})"
 # whether a subaccount of the partner earns nothing (its own, or a referred customer's: SKU_EXCEPTIONS)
 IDLE = """(
     EXISTS (SELECT 1 FROM subaccounts_subaccount s WHERE s.partner_id = {partner} AND s.is_partner_own)
@@ -999,7 +1018,7 @@ class UsageDetails(SqlPagedData):
             "limit": int(limit),
             "offset": int(offset),
         }
-        cap = None
+        cap = keep = None
         if self.rewards is None:
             query = DAILY_GROUPED.format(**shared, rows=ROWS, months=MONTH_LEVEL, buckets=BUCKETS)
         elif self.totals_source is not None and (within := self._within_buckets()) is not None:
@@ -1020,20 +1039,32 @@ class UsageDetails(SqlPagedData):
                 "within": within,
                 "cap": cap,
             }
-            if (ranked := self._ranked(within)) is not None:
-                query = RANKED.format(**{**keyed, **ranked})
-            else:
-                query = KEYED.format(**keyed)
             params = [*totals_params, *rewards_params, *params]
+            if (ranked := self._ranked(within)) is None:
+                query = KEYED.format(**keyed)
+            elif (kept := _kept_ranking(keep := self._ranking_key(ranked, keyed), cap)) is None:
+                ranking = RANKING.format(**{**keyed, **ranked})
+                counted = RANKING_COUNTED.format(cap=cap)
+                query = RANKED.format(**{**keyed, **ranked, "ranked_page": ranking, "counted": counted})
+            else:
+                rows = kept[: offset + limit]
+                columns = [list(column) for column in zip(*rows[offset:], strict=True)] or [[], [], [], []]
+                counted = KEPT_COUNTED.format(count=len(kept))
+                query = RANKED.format(**{**keyed, **ranked, "ranked_page": KEPT_PAGE, "counted": counted})
+                params, keep = [*columns, *params], None
         else:
             rewards, rewards_params = self.rewards
             query, params = GROUPED.format(**shared, rewards=rewards), [*params, *rewards_params]
         result = {"rows": [], "count": 0, "more": False, "totals": [], "chart": []}
+        ranking = []
         with connections[self.using].cursor() as cursor:
             cursor.execute(query, params)
             for kind, *values in cursor.fetchall():
                 if kind == "row":
                     result["rows"].append(_row(values))
+                elif kind == "rank":
+                    holder = None if values[5] is None else int(values[5])
+                    ranking.append((int(values[4]), values[1], values[3], holder))
                 elif kind == "count":
                     result["count"] = int(values[4])
                     result["more"] = cap is not None and result["count"] >= cap
@@ -1042,7 +1073,21 @@ class UsageDetails(SqlPagedData):
                     result["totals"].append({k: total[k] for k in ("currency", *USAGE_COLUMNS)})
                 else:
                     result["chart"].append((values[0], values[3], values[4], values[6]))
+        if keep is not None:
+            cache.set(keep, (cap, ranking), RANKING_SECONDS)
         return result
+
+    def _ranking_key(self, ranked: dict[str, str], keyed: dict) -> str | None:
+        """The cache key of the ranking RANKED works out (the partner's, its period's buckets and the order
+        within them), for the partner's aggregates as they are (``UsageVersion``); None without a version."""
+        if not self.ranking.get("version"):
+            return None
+        parts = (
+            self.ranking["version"],
+            *(ranked[name] for name in ("ranking", "named_key", "named_join", "rank_name", "rank_sums")),
+            *(keyed[name] for name in ("within", "firsts", "nexts")),
+        )
+        return "usage-ranking:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def _within_buckets(self) -> tuple[bool, str] | None:
         """For an order by bucket first: whether descending, and the order within a bucket (KEYED)."""
@@ -1100,6 +1145,16 @@ class UsageDetails(SqlPagedData):
             yield ["Total", "", "", total["currency"], *(total[c] for c in USAGE_COLUMNS)]
 
 
+def _kept_ranking(key: str | None, cap: int) -> list[tuple] | None:
+    """The first ``cap`` rows of the ranking kept under ``key`` (each row's bucket number, key, currency and
+    holder: RANKED's ``r``), when it was kept as far as that or holds all there are."""
+    kept = cache.get(key) if key is not None else None
+    if kept is None:
+        return None
+    read_to, rows = kept
+    return rows[:cap] if read_to >= cap or len(rows) < read_to else None
+
+
 @dataclass(frozen=True)
 class Months:
     """How the totals' reward reads each month of a period (_whole_months)."""
@@ -1112,6 +1167,7 @@ class Months:
     idle: bool = True  # whether a subaccount of the partner earns nothing (its own, a referred customer's)
     # every day with data in the period, one rate throughout (rolled up or not): MonthlyUsage stands for it
     complete: tuple[datetime.date, ...] = ()
+    version: str | None = None  # the whole partner's UsageVersion, read with the months
 
 
 def _dates(days) -> str:
@@ -1142,8 +1198,9 @@ def _whole_months(
         "month_first": f"DATE '{month_first.isoformat()}'",
         "month_last": f"DATE '{month_last.isoformat()}'",
     }
-    digest, rolled_sql, settled_sql, idle_sql = "", "false", "false", "true"
+    digest, rolled_sql, settled_sql, idle_sql, version = "", "false", "false", "true", "NULL::text"
     if whole_partner:
+        version = VERSION.format(partner=str(int(partner_id)))
         idle_sql = IDLE.format(partner=str(int(partner_id)))
         digest = MONTHS_KEPT.format(partner=str(int(partner_id)), **literal)
         rolled_sql = "r.month IN (SELECT month FROM rolled)"
@@ -1156,15 +1213,16 @@ def _whole_months(
         settled=settled_sql,
         procurement=PROCUREMENT.format(**literal),
         idle=idle_sql,
+        version=version,
         first=literal["first"],
         last=literal["last"],
     )
     whole, days, rolled, settled, complete = [], [], [], [], []
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id, partner_id])
-        procurement, idle = False, False
-        for month, flat, first_day, last_day, current, deals_current, procured, idled in cursor.fetchall():
-            procurement, idle = procured, idled
+        procurement, idle, version = False, False, None
+        for month, flat, first_day, last_day, current, deals_current, procured, idled, token in cursor:
+            procurement, idle, version = procured, idled, token
             if deals_current:
                 settled.append(month)
             if first_day is None:
@@ -1180,7 +1238,7 @@ def _whole_months(
             else:
                 month_last = month_after(month) - datetime.timedelta(days=1)
                 days.append((max(month, start), min(month_last, finish)))
-    return Months(whole, days, rolled, settled, procurement, idle, tuple(complete))
+    return Months(whole, days, rolled, settled, procurement, idle, tuple(complete), version)
 
 
 def usage_places(*, membership, key: str, cloud_id: str = "") -> QuerySet[UsageFolder]:
@@ -1411,6 +1469,7 @@ def usage_details(
             "source": _rank_base(view, literal, start, finish, complete),
             "full": _daily_base(view, literal, start, finish, complete, held=HELD_IDS),
             "held": HELD[view].format(partner=literal["partner"]),
+            "version": months.version,
         }
         # the totals and the chart: the whole partner's amounts from its SKU aggregate (the reward of the
         # totals is ``rewards``', the chart has none: no correction read)

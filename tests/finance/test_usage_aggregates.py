@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,6 +41,7 @@ from finance.models import (
     RebateTerm,
     UsageRewardDay,
     UsageRewardMonth,
+    UsageVersion,
 )
 from finance.selectors import USAGE_GROUPINGS, USAGE_VIEWS, _whole_months, usage_details
 from finance.services import MONTHLY_UPSERT_SQL, accrual_record, exclusions_apply
@@ -210,6 +212,42 @@ def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order
                 else:
                     assert (len(details), details.more) == (len(every), False)
     assert len(figures(world.whole, **period, view="folder", grouping="day")["page"]) == 12  # (3 days × 4)
+
+
+def test_a_kept_ranking_serves_the_next_pages_until_the_consumption_changes(world, tmp_path, other_partner):
+    """The whole partner's folder ranking of a period is worked out once and kept (the next page, another
+    page size, the same page again read it, never grouping the bucket's rows again), for its aggregates as
+    they are: a re-import that changes the order and a detached month show at once; another partner with
+    the same period never reads it."""
+    partitions.ensure(datetime.date(2025, 1, 1), datetime.date(2025, 1, 31))
+
+    def line(account, folder, cost):
+        return (account, "2025-01-10", folder, "compute", "vcpu", cost, "0")
+
+    load(billing_file(tmp_path, *(line("ba-1", f"f{n}", f"{n}0") for n in range(1, 6))))
+    january = {"start": datetime.date(2025, 1, 1), "finish": datetime.date(2025, 1, 31), "view": "folder"}
+
+    def shown(per_page=2, page=1, membership=world.whole) -> tuple[list, bool]:
+        details = usage_details(membership=membership, **january, per_page=per_page, page=page)
+        with CaptureQueriesContext(connection) as captured:
+            keys = [row["key"] for row in details.page_rows()]
+        daily = usage_details(membership=membership, **january, per_page=per_page, page=page, daily_rows=True)
+        assert (details.page_rows(), len(details)) == (daily.page_rows(), len(daily))
+        return keys, "WITH ORDINALITY AS k(" in captured[-1]["sql"]
+
+    assert shown() == (["f5", "f4"], False)  # worked out, and kept
+    assert shown() == (["f5", "f4"], True)
+    assert shown(page=2) == (["f3", "f2"], True)
+    assert shown(per_page=3, page=2) == (["f2", "f1"], True)
+    load(billing_file(tmp_path, line("ba-1", "f1", "99"), line("ba-2", "f2", "1")))
+    assert shown(per_page=5) == (["f1", "f2"], False)  # the file's period replaced: f2–f5 are gone
+    assert shown(per_page=5) == (["f1", "f2"], True)
+    assert UsageVersion.objects.filter(partner=other_partner).exists()  # (every partner's, at an import)
+    assert shown(membership=SimpleNamespace(partner_id=other_partner.pk, restricted=False)) == ([], False)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as in production: the rows are committed
+    call_command("consumption_partitions", detach_before="2025-02", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert shown(per_page=5) == ([], False)
 
 
 def test_a_folder_that_changed_cloud_counts_in_each_cloud_it_was_in(world, tmp_path):
