@@ -41,6 +41,7 @@ SCALES = {
     "full": Size(),
 }
 NEW_CHART = ", new chart"  # a page whose chart is not kept yet (main())
+NEW_RANKING = ", first view"  # a page whose period's ranking is not kept yet, as after an import (main())
 CHART_OF = "chart-of:"  # the light image of the chart of the page that follows, drawn each time (main())
 KEPT = {"medium": "medium", "full": "scale"}  # scale → the kept database's suffix (seeded once, reused)
 
@@ -108,6 +109,10 @@ def pages(world) -> list[tuple[str, str]]:
         ("Usage by cloud, 92 days by week", f"{usage}?{days}&group=week&view=cloud"),
         ("Usage by subaccount, 92 days by month", f"{usage}?{days}&group=month&view=subaccount"),
         ("Usage by folder, 3 whole months by month", f"{usage}?{months}&group=month&view=folder"),
+        (f"Usage by folder, 92 days by day{NEW_RANKING}", f"{usage}?{days}&group=day&view=folder"),
+        (f"Usage by cloud, 92 days by week{NEW_RANKING}", f"{usage}?{days}&group=week&view=cloud"),
+        (f"Usage by subaccount, by month{NEW_RANKING}", f"{usage}?{days}&group=month&view=subaccount"),
+        (f"Usage by folder, 3 months{NEW_RANKING}", f"{usage}?{months}&group=month&view=folder"),
         ("Accruals", reverse("finance:index")),
         ("Accrual", reverse("finance:accrual_detail", args=[world["accrual"].pk])),
         ("Bonuses by month", reverse("finance:bonuses")),
@@ -202,6 +207,7 @@ def main() -> None:
     world["deep_page"] = deep
     from django.core.cache import cache
 
+    from finance import selectors
     from portal import charts
 
     listed, drawn = [], {}
@@ -210,17 +216,20 @@ def main() -> None:
             html = client.get(url.removeprefix(CHART_OF)).content.decode()
             url, drawn[name] = re.search(r'src="(/charts/([0-9a-f]{64})/light\.svg)"', html).groups()
         listed.append((name, url))
-    kept_charts = charts.CHART_VERSION
+    kept_charts, kept_rankings = charts.CHART_VERSION, selectors.RANKING_VERSION
 
     def get(name, url):
-        # a chart's digest holds CHART_VERSION: one of its own makes the page's chart a new one
+        # a chart's digest holds CHART_VERSION, a ranking's key RANKING_VERSION: one of its own makes the
+        # page's chart, or its ranking, a new one
         charts.CHART_VERSION = f"bench {time.perf_counter()}" if name.endswith(NEW_CHART) else kept_charts
+        if name.endswith(NEW_RANKING):
+            selectors.RANKING_VERSION = f"bench {time.perf_counter()}"
         if name in drawn:
             cache.delete(f"chart:{drawn[name]}:light")  # the image drawn, not read from the cache
         try:
             return (api if name.startswith("API:") else client).get(url)
         finally:
-            charts.CHART_VERSION = kept_charts
+            charts.CHART_VERSION, selectors.RANKING_VERSION = kept_charts, kept_rankings
 
     times: dict[str, list[float]] = {name: [] for name, _ in listed}
     queries, statuses = {}, {}
@@ -239,13 +248,13 @@ def main() -> None:
             times[name].append(time.perf_counter() - started)
     floor = statistics.median(times["Floor: security"])
     print(f"\nPages of the largest partner ({scale}: {size.label()}), {ROUNDS} interleaved requests each:")
-    print(f"  {'page':34} {'median':>9} {'p95':>9} {'× floor':>8} {'queries':>8}  status")
+    print(f"  {'page':44} {'median':>9} {'p95':>9} {'× floor':>8} {'queries':>8}  status")
     for name, _url in listed:
         samples = sorted(times[name])
         median = statistics.median(samples)
         p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
         print(
-            f"  {name:34} {median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {median / floor:7.1f}x"
+            f"  {name:44} {median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {median / floor:7.1f}x"
             f" {queries[name]:8d}  {statuses[name]}"
         )
 

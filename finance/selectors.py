@@ -729,6 +729,7 @@ KEPT_PAGE = """page AS MATERIALIZED (
 )"""
 KEPT_COUNTED = "SELECT 'count', NULL, NULL, NULL, NULL, {count}, NULL, NULL, NULL, NULL"
 RANKING_SECONDS = 24 * 3600  # a kept ranking's life at most (a new UsageVersion makes it unread at once)
+RANKING_VERSION = 1  # raise when what a ranking keeps changes: rankings kept before are not used
 # what a ranking can order by (a row's amounts but its reward), and how a bucket's rows sum it
 RANK_SUMS = {
     "consumption": "sum(c.cost)",
@@ -1083,6 +1084,7 @@ class UsageDetails(SqlPagedData):
         if not self.ranking.get("version"):
             return None
         parts = (
+            str(RANKING_VERSION),
             self.ranking["version"],
             *(ranked[name] for name in ("ranking", "named_key", "named_join", "rank_name", "rank_sums")),
             *(keyed[name] for name in ("within", "firsts", "nexts")),

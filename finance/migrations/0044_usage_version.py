@@ -5,6 +5,37 @@ from django.db import migrations, models
 
 # every partner starts with a token of its own (the aggregates' rebuilds and detaches give new ones)
 FILL = "INSERT INTO finance_usageversion (partner_id, version) SELECT id, gen_random_uuid() FROM profiles_partner"
+# ... and a new one when what a ranking of its subaccount view reads of its subaccounts changes (a name, a
+# billing account id, the partner) or one of them goes (its aggregates' rows go with it), whoever writes it
+SUBACCOUNTS = """
+CREATE FUNCTION finance_usage_version_subaccounts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        UPDATE finance_usageversion v SET version = gen_random_uuid()
+        WHERE v.partner_id IN (SELECT partner_id FROM old_rows);
+    ELSE
+        UPDATE finance_usageversion v SET version = gen_random_uuid()
+        WHERE v.partner_id IN (
+            SELECT x.partner_id FROM old_rows o JOIN new_rows n ON n.id = o.id
+            CROSS JOIN LATERAL (VALUES (o.partner_id), (n.partner_id)) x(partner_id)
+            WHERE (o.name, o.billing_account_id, o.partner_id)
+                  IS DISTINCT FROM (n.name, n.billing_account_id, n.partner_id));
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER finance_usage_version AFTER UPDATE ON subaccounts_subaccount
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION finance_usage_version_subaccounts();
+CREATE TRIGGER finance_usage_version_delete AFTER DELETE ON subaccounts_subaccount
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION finance_usage_version_subaccounts();
+"""
+SUBACCOUNTS_REVERSE = """
+DROP TRIGGER IF EXISTS finance_usage_version ON subaccounts_subaccount;
+DROP TRIGGER IF EXISTS finance_usage_version_delete ON subaccounts_subaccount;
+DROP FUNCTION IF EXISTS finance_usage_version_subaccounts();
+"""
 
 
 class Migration(migrations.Migration):
@@ -12,6 +43,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('finance', '0043_usage_folder_by_folder'),
         ('profiles', '0002_security_and_counted_services'),
+        ('subaccounts', '0005_trigram_search'),
     ]
 
     operations = [
@@ -23,4 +55,5 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.RunSQL(FILL, migrations.RunSQL.noop),
+        migrations.RunSQL(SUBACCOUNTS, SUBACCOUNTS_REVERSE),
     ]

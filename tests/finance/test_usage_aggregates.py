@@ -250,6 +250,36 @@ def test_a_kept_ranking_serves_the_next_pages_until_the_consumption_changes(worl
     assert shown(per_page=5) == ([], False)
 
 
+def test_a_renamed_or_deleted_subaccount_takes_its_partners_kept_rankings_off(world, tmp_path, other_partner):
+    """A ranking of the subaccount view orders by the subaccounts' names and billing account ids: a rename
+    shows in the next page's order at once, whoever writes it; a change of anything else keeps it."""
+    day = [(ba, "2026-10-03", f"f{ba}", "compute", "vcpu", "5", "0") for ba in ("ba-1", "ba-2")]
+    load(billing_file(tmp_path, *day))
+    Subaccount.objects.filter(pk=world.customer.pk).update(name="Beta")
+    Subaccount.objects.filter(pk=world.other.pk).update(name="Alpha")
+    period = {"start": OCT, "finish": datetime.date(2026, 10, 31), "view": "subaccount", "grouping": "month"}
+
+    def names():
+        details = usage_details(membership=world.whole, **period)
+        details.order_by(["bucket", "name"])
+        return [row["name"] for row in details.page_rows()]
+
+    def version(partner):
+        return UsageVersion.objects.get(partner=partner).version
+
+    assert names() == ["Alpha", "Beta"]
+    kept, others = version(world.partner), version(other_partner)
+    Subaccount.objects.filter(pk=world.customer.pk).update(customer_email="new@example.com")
+    assert version(world.partner) == kept
+    Subaccount.objects.filter(pk=world.customer.pk).update(name="Aardvark")
+    assert version(world.partner) != kept and version(other_partner) == others
+    assert names() == ["Aardvark", "Alpha"]
+    kept = version(world.partner)
+    world.other.delete()
+    assert version(world.partner) != kept
+    assert names() == ["Aardvark"]
+
+
 def test_a_folder_that_changed_cloud_counts_in_each_cloud_it_was_in(world, tmp_path):
     """The whole partner's cloud view works out a page's rows from the subaccounts that hold its clouds: a
     folder moved to another cloud is held under both, and each cloud's rows are its days' (the daily rows'
