@@ -1048,9 +1048,14 @@ class UsageDetails(SqlPagedData):
                 counted = RANKING_COUNTED.format(cap=cap)
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": ranking, "counted": counted})
             else:
-                rows = kept[: offset + limit]
-                columns = [list(column) for column in zip(*rows[offset:], strict=True)] or [[], [], [], []]
+                rows = kept[offset : offset + limit]
+                columns = [list(column) for column in zip(*rows, strict=True)] or [[], [], [], []]
                 counted = KEPT_COUNTED.format(count=len(kept))
+                if rows:  # the page's rows worked out from its buckets' days alone (not all the period's)
+                    numbers = {n for n, *_rest in rows}
+                    since = min(firsts[n - 1] for n in numbers)
+                    until = max(nexts[n - 1] for n in numbers) - datetime.timedelta(days=1)
+                    ranked["source"] = self.ranking["days"](since, until)
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": KEPT_PAGE, "counted": counted})
                 params, keep = [*columns, *params], None
         else:
@@ -1470,6 +1475,15 @@ def usage_details(
             "view": view,
             "source": _rank_base(view, literal, start, finish, complete),
             "full": _daily_base(view, literal, start, finish, complete, held=HELD_IDS),
+            # ... of some days only (a kept ranking's page: its buckets' days; the same rows of those days)
+            "days": lambda since, until: _daily_base(
+                view,
+                literal,
+                max(since, start),
+                min(until, finish),
+                tuple(m for m in complete if since <= m <= until),
+                held=HELD_IDS,
+            ),
             "held": HELD[view].format(partner=literal["partner"]),
             "version": months.version,
         }
