@@ -6,20 +6,29 @@ from django.db import migrations, models
 # every partner starts with a token of its own (the aggregates' rebuilds and detaches give new ones)
 FILL = "INSERT INTO finance_usageversion (partner_id, version) SELECT id, gen_random_uuid() FROM profiles_partner"
 # ... and a new one when what a ranking of its subaccount view reads of its subaccounts changes (a name, a
-# billing account id, the partner) or one of them goes (its aggregates' rows go with it), whoever writes it
+# billing account id, the partner) or one of them goes (its aggregates' rows go with it), whoever writes it.
+# A token another transaction holds is skipped, not waited for: that is an import's or a rebuild's, whose
+# own new token, visible when it commits, stands for this change too (a rename never waits minutes for an
+# import; until the import commits, a ranking may show the name's old place)
 SUBACCOUNTS = """
 CREATE FUNCTION finance_usage_version_subaccounts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
         UPDATE finance_usageversion v SET version = gen_random_uuid()
-        WHERE v.partner_id IN (SELECT partner_id FROM old_rows);
+        WHERE v.partner_id IN (
+            SELECT f.partner_id FROM finance_usageversion f
+            WHERE f.partner_id IN (SELECT partner_id FROM old_rows)
+            FOR UPDATE SKIP LOCKED);
     ELSE
         UPDATE finance_usageversion v SET version = gen_random_uuid()
         WHERE v.partner_id IN (
-            SELECT x.partner_id FROM old_rows o JOIN new_rows n ON n.id = o.id
-            CROSS JOIN LATERAL (VALUES (o.partner_id), (n.partner_id)) x(partner_id)
-            WHERE (o.name, o.billing_account_id, o.partner_id)
-                  IS DISTINCT FROM (n.name, n.billing_account_id, n.partner_id));
+            SELECT f.partner_id FROM finance_usageversion f
+            WHERE f.partner_id IN (
+                SELECT x.partner_id FROM old_rows o JOIN new_rows n ON n.id = o.id
+                CROSS JOIN LATERAL (VALUES (o.partner_id), (n.partner_id)) x(partner_id)
+                WHERE (o.name, o.billing_account_id, o.partner_id)
+                      IS DISTINCT FROM (n.name, n.billing_account_id, n.partner_id))
+            FOR UPDATE SKIP LOCKED);
     END IF;
     RETURN NULL;
 END;

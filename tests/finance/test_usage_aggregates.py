@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import os
+import uuid
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -278,6 +279,36 @@ def test_a_renamed_or_deleted_subaccount_takes_its_partners_kept_rankings_off(wo
     world.other.delete()
     assert version(world.partner) != kept
     assert names() == ["Aardvark"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rename_never_waits_for_an_import_that_holds_the_partners_token(world):
+    """An import (or any rebuild) holds its partners' UsageVersion rows to its commit, minutes for a large
+    file: a subaccount renamed meanwhile is saved at once, the import's new token standing for it."""
+    held = uuid.UUID(int=1)
+    UsageVersion.objects.create(partner=world.partner, version=held)
+    settings_dict = connection.settings_dict
+    importer = psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+        password=settings_dict["PASSWORD"],
+    )
+    try:
+        importer.execute(
+            "SELECT 1 FROM finance_usageversion WHERE partner_id = %s FOR UPDATE", [world.partner.pk]
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            Subaccount.objects.filter(pk=world.customer.pk).update(name="Renamed during the import")
+        assert Subaccount.objects.get(pk=world.customer.pk).name == "Renamed during the import"
+    finally:
+        importer.close()
+    Subaccount.objects.filter(pk=world.customer.pk).update(name="Renamed again")
+    assert (
+        str(UsageVersion.objects.get(partner=world.partner).version) != "00000000-0000-0000-0000-000000000001"
+    )
 
 
 def test_a_folder_that_changed_cloud_counts_in_each_cloud_it_was_in(world, tmp_path):
