@@ -430,16 +430,29 @@ class UsageRewardDay(TenantModel):
 
 class UsageVersion(models.Model):
     """Partner: a token of its consumption aggregates as they now are (``DailyUsage``, ``MonthlyUsage``), new
-    at each change of them, in the change's transaction — each rebuild (``finance.aggregates``), each
-    detached month (``finance.partitions``), and, by trigger (finance migration 0044), a subaccount renamed,
-    given another billing account id or partner, or deleted. Subaccount details keeps a view's ranking of a
-    period (which of its thousands of folders, clouds or subaccounts come first in each bucket) in the cache
-    under it, read in the statement that reads the page's months: a page never takes a ranking of other
-    figures (``finance.selectors.UsageDetails``)."""
+    at each change of them, in the change's transaction — each rebuild (``finance.aggregates``) and each
+    detached month (``finance.partitions``). Subaccount details keeps a view's ranking of a period (which of
+    its thousands of folders, clouds or subaccounts come first in each bucket) in the cache under it and
+    ``SubaccountsVersion``, both read in the statement that reads the page's months: a page never takes a
+    ranking of other figures (``finance.selectors.UsageDetails``)."""
 
     partner = models.OneToOneField(
         "profiles.Partner", on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
+    version = models.UUIDField()
+
+    def __str__(self):
+        return f"{self.partner_id} {self.version}"
+
+
+class SubaccountsVersion(models.Model):
+    """Partner (its id): a token of its subaccounts as a ranking of Subaccount details reads them (names,
+    billing account ids, which there are), new at each subaccount renamed, given another billing account id
+    or partner, or deleted — by trigger, in the change's transaction (finance migration 0044). A row apart
+    from ``UsageVersion``, which an import holds to its commit: a rename never waits for an import. No
+    foreign key: the trigger writes it while a partner's subaccounts are deleted with the partner."""
+
+    partner_id = models.BigIntegerField(primary_key=True)
     version = models.UUIDField()
 
     def __str__(self):

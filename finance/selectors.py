@@ -828,8 +828,10 @@ FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b
       WHERE b.d >= {first} AND b.d <= {last} GROUP BY 1, 2) r
 GROUP BY r.month ORDER BY r.month
 """
-# the whole partner's UsageVersion (its aggregates as this statement reads them)
-VERSION = "(SELECT version::text FROM finance_usageversion WHERE partner_id = {partner})"
+# the whole partner's UsageVersion and SubaccountsVersion (its aggregates and subaccounts as this statement
+# reads them)
+VERSION = """(SELECT u.version::text || COALESCE(':' || s.version::text, '') FROM finance_usageversion u
+    LEFT JOIN finance_subaccountsversion s ON s.partner_id = u.partner_id WHERE u.partner_id = {partner})"""
 # whether a subaccount of the partner earns nothing (its own, or a referred customer's: SKU_EXCEPTIONS)
 IDLE = """(
     EXISTS (SELECT 1 FROM subaccounts_subaccount s WHERE s.partner_id = {partner} AND s.is_partner_own)
@@ -1174,7 +1176,7 @@ class Months:
     idle: bool = True  # whether a subaccount of the partner earns nothing (its own, a referred customer's)
     # every day with data in the period, one rate throughout (rolled up or not): MonthlyUsage stands for it
     complete: tuple[datetime.date, ...] = ()
-    version: str | None = None  # the whole partner's UsageVersion, read with the months
+    version: str | None = None  # the whole partner's Usage- and SubaccountsVersion, read with the months
 
 
 def _dates(days) -> str:

@@ -3,47 +3,44 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# every partner starts with a token of its own (the aggregates' rebuilds and detaches give new ones)
+# every partner starts with a token of its aggregates (their rebuilds and detaches give new ones)
 FILL = "INSERT INTO finance_usageversion (partner_id, version) SELECT id, gen_random_uuid() FROM profiles_partner"
-# ... and a new one when what a ranking of its subaccount view reads of its subaccounts changes (a name, a
-# billing account id, the partner) or one of them goes (its aggregates' rows go with it), whoever writes it.
-# A token another transaction holds is skipped, not waited for: that is an import's or a rebuild's, whose
-# own new token, visible when it commits, stands for this change too (a rename never waits minutes for an
-# import; until the import commits, a ranking may show the name's old place)
+# ... and one of its subaccounts, made new whenever what a ranking reads of them changes (a name, a billing
+# account id, the partner) or one of them goes (its aggregates' rows go with it), whoever writes it
 SUBACCOUNTS = """
-CREATE FUNCTION finance_usage_version_subaccounts() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION finance_subaccounts_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        UPDATE finance_usageversion v SET version = gen_random_uuid()
-        WHERE v.partner_id IN (
-            SELECT f.partner_id FROM finance_usageversion f
-            WHERE f.partner_id IN (SELECT partner_id FROM old_rows)
-            FOR UPDATE SKIP LOCKED);
+        INSERT INTO finance_subaccountsversion (partner_id, version)
+        SELECT c.partner_id, gen_random_uuid() FROM (SELECT DISTINCT partner_id FROM old_rows) c
+        ORDER BY c.partner_id
+        ON CONFLICT (partner_id) DO UPDATE SET version = EXCLUDED.version;
     ELSE
-        UPDATE finance_usageversion v SET version = gen_random_uuid()
-        WHERE v.partner_id IN (
-            SELECT f.partner_id FROM finance_usageversion f
-            WHERE f.partner_id IN (
-                SELECT x.partner_id FROM old_rows o JOIN new_rows n ON n.id = o.id
-                CROSS JOIN LATERAL (VALUES (o.partner_id), (n.partner_id)) x(partner_id)
-                WHERE (o.name, o.billing_account_id, o.partner_id)
-                      IS DISTINCT FROM (n.name, n.billing_account_id, n.partner_id))
-            FOR UPDATE SKIP LOCKED);
+        INSERT INTO finance_subaccountsversion (partner_id, version)
+        SELECT c.partner_id, gen_random_uuid()
+        FROM (
+            SELECT DISTINCT x.partner_id FROM old_rows o JOIN new_rows n ON n.id = o.id
+            CROSS JOIN LATERAL (VALUES (o.partner_id), (n.partner_id)) x(partner_id)
+            WHERE (o.name, o.billing_account_id, o.partner_id)
+                  IS DISTINCT FROM (n.name, n.billing_account_id, n.partner_id)
+        ) c
+        ORDER BY c.partner_id
+        ON CONFLICT (partner_id) DO UPDATE SET version = EXCLUDED.version;
     END IF;
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER finance_usage_version AFTER UPDATE ON subaccounts_subaccount
+CREATE TRIGGER finance_subaccounts_version AFTER UPDATE ON subaccounts_subaccount
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION finance_usage_version_subaccounts();
-CREATE TRIGGER finance_usage_version_delete AFTER DELETE ON subaccounts_subaccount
+    FOR EACH STATEMENT EXECUTE FUNCTION finance_subaccounts_version();
+CREATE TRIGGER finance_subaccounts_version_delete AFTER DELETE ON subaccounts_subaccount
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION finance_usage_version_subaccounts();
+    FOR EACH STATEMENT EXECUTE FUNCTION finance_subaccounts_version();
 """
 SUBACCOUNTS_REVERSE = """
-DROP TRIGGER IF EXISTS finance_usage_version ON subaccounts_subaccount;
-DROP TRIGGER IF EXISTS finance_usage_version_delete ON subaccounts_subaccount;
-DROP FUNCTION IF EXISTS finance_usage_version_subaccounts();
+DROP TRIGGER IF EXISTS finance_subaccounts_version ON subaccounts_subaccount;
+DROP TRIGGER IF EXISTS finance_subaccounts_version_delete ON subaccounts_subaccount;
+DROP FUNCTION IF EXISTS finance_subaccounts_version();
 """
 
 
@@ -60,6 +57,13 @@ class Migration(migrations.Migration):
             name='UsageVersion',
             fields=[
                 ('partner', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='profiles.partner')),
+                ('version', models.UUIDField()),
+            ],
+        ),
+        migrations.CreateModel(
+            name='SubaccountsVersion',
+            fields=[
+                ('partner_id', models.BigIntegerField(primary_key=True, serialize=False)),
                 ('version', models.UUIDField()),
             ],
         ),
