@@ -28,9 +28,11 @@ from .models import (
     PartnerUsageDay,
     RebateTerm,
     Report,
+    SubaccountsVersion,
     UsageFolder,
     UsageRewardDay,
     UsageRewardMonth,
+    UsageVersion,
     Withdrawal,
 )
 
@@ -203,6 +205,22 @@ class UsageRewardMonthAdmin(ReadOnlyAdmin):
 
     list_display = ("month", "partner", "digest")
     search_fields = ("partner__name",)
+
+
+@admin.register(UsageVersion)
+class UsageVersionAdmin(ReadOnlyAdmin):
+    """A partner's token of its consumption aggregates (Subaccount details' kept rankings): read, never
+    edited — each rebuild and detach makes a new one."""
+
+    list_display = ("partner", "version")
+    search_fields = ("partner__name",)
+
+
+@admin.register(SubaccountsVersion)
+class SubaccountsVersionAdmin(ReadOnlyAdmin):
+    """A partner's token of its subaccounts as the kept rankings read them, made new by trigger: read only."""
+
+    list_display = ("partner_id", "version")
 
 
 @admin.register(UsageRewardDay)

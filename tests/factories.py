@@ -35,9 +35,11 @@ from finance.models import (
     Program,
     RebateTerm,
     Report,
+    SubaccountsVersion,
     UsageFolder,
     UsageRewardDay,
     UsageRewardMonth,
+    UsageVersion,
     Withdrawal,
 )
 from portal.encryption import seal
@@ -349,6 +351,22 @@ class DealUsageFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(PartnerFactory)
     month = datetime.date(2026, 10, 1)
     deals = "d41d8cd98f00b204e9800998ecf8427e"  # md5 of nothing: a month without deals
+
+
+class UsageVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UsageVersion
+
+    partner = factory.SubFactory(PartnerFactory)
+    version = factory.Faker("uuid4", cast_to=None)
+
+
+class SubaccountsVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubaccountsVersion
+
+    partner_id = factory.LazyFunction(lambda: PartnerFactory().pk)
+    version = factory.Faker("uuid4", cast_to=None)
 
 
 class UsageRewardMonthFactory(factory.django.DjangoModelFactory):
