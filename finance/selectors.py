@@ -728,7 +728,7 @@ KEPT_PAGE = """page AS MATERIALIZED (
     JOIN b ON b.n = k.n
 )"""
 KEPT_COUNTED = "SELECT 'count', NULL, NULL, NULL, NULL, {count}, NULL, NULL, NULL, NULL"
-RANKING_SECONDS = 24 * 3600  # a kept ranking's life at most (a new UsageVersion makes it unread at once)
+RANKING_SECONDS = 24 * 3600  # a kept ranking's life at most (a new version token makes it unread at once)
 RANKING_VERSION = 1  # raise when what a ranking keeps changes: rankings kept before are not used
 # what a ranking can order by (a row's amounts but its reward), and how a bucket's rows sum it
 RANK_SUMS = {
@@ -941,8 +941,10 @@ class UsageDetails(SqlPagedData):
     (DAILY_GROUPED). With ``totals_source`` (the whole partner's subaccount, cloud and folder views) the
     totals and the chart are read from it, and a page in an order by bucket first groups only the buckets it
     reaches (KEYED), the rows then counted only as far as the pages numbered around it (``more``: rows
-    follow). It is the table's data for django-tables2: the sort and the page asked for go into the SQL;
-    ``csv_rows`` streams every row of the period."""
+    follow). In an order a ranking can follow (RANKED) the period's ranking comes back with the page and is
+    kept in the cache for the partner's aggregates and subaccounts as they are (``ranking["version"]``): a
+    page that finds it works out only its own rows. It is the table's data for django-tables2: the sort and
+    the page asked for go into the SQL; ``csv_rows`` streams every row of the period."""
 
     def __init__(
         self,
@@ -1046,9 +1048,9 @@ class UsageDetails(SqlPagedData):
             if (ranked := self._ranked(within)) is None:
                 query = KEYED.format(**keyed)
             elif (kept := _kept_ranking(keep := self._ranking_key(ranked, keyed), cap)) is None:
-                ranking = RANKING.format(**{**keyed, **ranked})
+                worked_out = RANKING.format(**{**keyed, **ranked})
                 counted = RANKING_COUNTED.format(cap=cap)
-                query = RANKED.format(**{**keyed, **ranked, "ranked_page": ranking, "counted": counted})
+                query = RANKED.format(**{**keyed, **ranked, "ranked_page": worked_out, "counted": counted})
             else:
                 rows = kept[offset : offset + limit]
                 columns = [list(column) for column in zip(*rows, strict=True)] or [[], [], [], []]
@@ -1087,7 +1089,8 @@ class UsageDetails(SqlPagedData):
 
     def _ranking_key(self, ranked: dict[str, str], keyed: dict) -> str | None:
         """The cache key of the ranking RANKED works out (the partner's, its period's buckets and the order
-        within them), for the partner's aggregates as they are (``UsageVersion``); None without a version."""
+        within them), for the partner's aggregates and subaccounts as they are (``UsageVersion``,
+        ``SubaccountsVersion``); None without a version."""
         if not self.ranking.get("version"):
             return None
         parts = (
