@@ -252,6 +252,31 @@ def test_a_kept_ranking_serves_the_next_pages_until_the_consumption_changes(worl
     assert shown(per_page=5) == ([], False)
 
 
+def test_a_ranking_cut_among_equal_amounts_keeps_the_orders_next_terms(world, tmp_path):
+    """The subaccount view's groups are cut to the top ones by the order's leading sum before they are named
+    (its ties kept): fifteen subaccounts with the same consumption, ranked as far as the count reads (eleven
+    rows a page of one), come in the order of their billing account ids, as the daily rows give them."""
+    accounts = [f"ba-{n:02d}" for n in range(30, 15, -1)]
+    for billing_account_id in accounts:
+        SubaccountFactory(
+            account=AccountFactory(partner=world.partner), billing_account_id=billing_account_id
+        )
+    load(billing_file(tmp_path, *((ba, "2026-10-03", "f1", "compute", "vcpu", "7", "0") for ba in accounts)))
+    period = {"start": OCT, "finish": datetime.date(2026, 10, 31), "view": "subaccount", "per_page": 1}
+    for order in ([], ["bucket", "consumption", "-key"]):
+        shown = []
+        for page in (1, 2, 12, 15):
+            details = usage_details(membership=world.whole, **period, page=page)
+            daily = usage_details(membership=world.whole, **period, page=page, daily_rows=True)
+            details.order_by(order)
+            daily.order_by(order)
+            assert details.page_rows() == daily.page_rows(), (order, page)
+            shown += [row["key"] for row in details.page_rows()]
+        assert shown == (
+            ["ba-16", "ba-17", "ba-27", "ba-30"] if not order else ["ba-30", "ba-29", "ba-19", "ba-16"]
+        )
+
+
 def test_a_renamed_or_deleted_subaccount_takes_its_partners_kept_rankings_off(world, tmp_path, other_partner):
     """A ranking of the subaccount view orders by the subaccounts' names and billing account ids: a rename
     shows in the next page's order at once, whoever writes it; a change of anything else keeps it."""
