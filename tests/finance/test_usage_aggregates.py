@@ -171,6 +171,19 @@ def world(partner):
     )
 
 
+def another_connection(**options) -> psycopg.Connection:
+    """A second connection to the test database, beside the test's own (as another process would hold)."""
+    settings_dict = connection.settings_dict
+    return psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+        password=settings_dict["PASSWORD"],
+        **options,
+    )
+
+
 def daily() -> set:
     fields = ("subaccount__billing_account_id", "date", "folder_id", "cost", "paid")
     return set(DailyUsage.objects.values_list(*fields))
@@ -313,14 +326,7 @@ def test_a_rename_never_waits_for_an_import_that_holds_the_partners_token(world)
     """An import (or any rebuild) holds its partners' UsageVersion rows to its commit, minutes for a large
     file: a subaccount renamed meanwhile is saved at once, its own token (SubaccountsVersion) made new."""
     UsageVersion.objects.create(partner=world.partner, version=uuid.uuid4())
-    settings_dict = connection.settings_dict
-    importer = psycopg.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"],
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"],
-        password=settings_dict["PASSWORD"],
-    )
+    importer = another_connection()
     try:
         locked = "SELECT 1 FROM finance_usageversion WHERE partner_id = %s FOR UPDATE"
         importer.execute(locked, [world.partner.pk])
@@ -916,15 +922,7 @@ def test_a_rebuild_keeps_the_changes_of_its_partner_out_until_it_commits(world, 
     partner's sources, on another connection, waits for it (so the rebuild saw the change, or the change
     takes the months off after it) while another partner's does not."""
     load(billing_file(tmp_path, ("ba-1", "2026-10-03", "f1", "compute", "vcpu", "100.00", "0")))
-    settings_dict = connection.settings_dict
-    other = psycopg.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"],
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"],
-        password=settings_dict["PASSWORD"],
-        autocommit=True,
-    )
+    other = another_connection(autocommit=True)
     try:
         try_lock = "SELECT pg_try_advisory_xact_lock_shared(%s, %s)"
         with other.transaction():
