@@ -1028,7 +1028,7 @@ class UsageDetails(SqlPagedData):
             "limit": int(limit),
             "offset": int(offset),
         }
-        cap = keep = None
+        cap = keep = None  # keep: the key to keep the ranking the query works out under
         if self.rewards is None:
             query = DAILY_GROUPED.format(**shared, rows=ROWS, months=MONTH_LEVEL, buckets=BUCKETS)
         elif self.totals_source is not None and (within := self._within_buckets()) is not None:
@@ -1052,7 +1052,8 @@ class UsageDetails(SqlPagedData):
             params = [*totals_params, *rewards_params, *params]
             if (ranked := self._ranked(within, cap)) is None:
                 query = KEYED.format(**keyed)
-            elif (kept := _kept_ranking(keep := self._ranking_key(ranked, keyed), cap)) is None:
+            elif (kept := _kept_ranking(key := self._ranking_key(ranked, keyed), cap)) is None:
+                keep = key
                 worked_out = RANKING.format(**{**keyed, **ranked})
                 counted = RANKING_COUNTED.format(cap=cap)
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": worked_out, "counted": counted})
@@ -1066,12 +1067,12 @@ class UsageDetails(SqlPagedData):
                     until = max(nexts[n - 1] for n in numbers) - datetime.timedelta(days=1)
                     ranked["source"] = self.ranking["days"](since, until)
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": KEPT_PAGE, "counted": counted})
-                params, keep = [*columns, *params], None
+                params = [*columns, *params]
         else:
             rewards, rewards_params = self.rewards
             query, params = GROUPED.format(**shared, rewards=rewards), [*params, *rewards_params]
         result = {"rows": [], "count": 0, "more": False, "totals": [], "chart": []}
-        ranking = []
+        worked_out_rows = []
         with connections[self.using].cursor() as cursor:
             cursor.execute(query, params)
             for kind, *values in cursor.fetchall():
@@ -1079,7 +1080,7 @@ class UsageDetails(SqlPagedData):
                     result["rows"].append(_row(values))
                 elif kind == "rank":
                     holder = None if values[5] is None else int(values[5])
-                    ranking.append((int(values[4]), values[1], values[3], holder))
+                    worked_out_rows.append((int(values[4]), values[1], values[3], holder))
                 elif kind == "count":
                     result["count"] = int(values[4])
                     result["more"] = cap is not None and result["count"] >= cap
@@ -1089,7 +1090,7 @@ class UsageDetails(SqlPagedData):
                 else:
                     result["chart"].append((values[0], values[3], values[4], values[6]))
         if keep is not None:
-            cache.set(keep, (cap, ranking), RANKING_SECONDS)
+            cache.set(keep, (cap, worked_out_rows), RANKING_SECONDS)
         return result
 
     def _ranking_key(self, ranked: dict[str, str], keyed: dict) -> str | None:
