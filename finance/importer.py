@@ -26,7 +26,7 @@ from subaccounts.models import Subaccount
 from . import bucket_export, partitions
 from .models import Consumption, CorrectionReason
 from .services import EXCLUDED_SQL, monthly_consumption_rebuild
-from .tasks import reaccrue
+from .tasks import reaccrue, warm_rankings_after_import
 
 # billing's detailed export as the provider writes it: these columns are required; the credit breakdown, a
 # correction, the resource (the Resource level's resource_id) and the user labels (label.user_labels.<key>)
@@ -559,6 +559,8 @@ def load(path: Path, *, progress: Callable[[int], None] | None = None) -> Checke
         progress(checked.rows)
     # the closed months the period feeds are brought up to date once the load is committed
     reaccrue({p: (checked.first_day, checked.last_day) for p in checked.partners}, CorrectionReason.DATA)
+    # and the rankings the large partners' members open first in Subaccount details are worked out anew
+    warm_rankings_after_import(checked.partners)
     return checked
 
 

@@ -1,9 +1,12 @@
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from access.models import Membership, Notification
 from access.notifications import members_to_notify, notify
@@ -11,6 +14,7 @@ from portal import jobs, mail, outbox
 from portal.links import absolute_url
 from portal.permissions import Right, Role, role_has
 from profiles.models import Partner
+from subaccounts.models import Subaccount
 
 from . import bucket_export, partitions, reports, services
 from .accruals import accrue_month, months_to_reaccrue
@@ -60,6 +64,31 @@ def reaccrue(changed: dict[int, tuple[datetime.date, datetime.date]], reason: st
     for partner_id, (first, last) in changed.items():
         for month in months_to_reaccrue(first, last):
             outbox.enqueue(accrue_partner_month, partner_id, month.isoformat(), reason=reason)
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def warm_usage_rankings(partner_id: int) -> int:
+    """Work out and keep the Subaccount details rankings the partner's members open first, after an import
+    (``selectors.warm_rankings``). Safe to retry or to run twice: a ranking kept is read, not worked out."""
+    from .selectors import warm_rankings
+
+    return warm_rankings(Partner.objects.get(pk=partner_id))
+
+
+def warm_rankings_after_import(partner_ids: list[int]) -> None:
+    """Queue, once the import commits, the warming of the rankings of the large partners among
+    ``partner_ids``: of ``USAGE_WARM_SUBACCOUNTS`` subaccounts or more (a smaller one's take milliseconds)."""
+    with scopes_disabled():  # the import's partners: every partner's subaccounts are counted
+        large = (
+            Subaccount.objects.filter(partner_id__in=partner_ids)
+            .values("partner_id")
+            .annotate(count=Count("pk"))
+            .filter(count__gte=settings.USAGE_WARM_SUBACCOUNTS)
+            .order_by("partner_id")
+            .values_list("partner_id", flat=True)
+        )
+        for partner_id in large:
+            outbox.enqueue(warm_usage_rankings, partner_id)
 
 
 @shared_task(

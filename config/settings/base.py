@@ -323,6 +323,9 @@ COMMISSION_STREAM_MAX_DAYS = env.int("COMMISSION_STREAM_MAX_DAYS", default=92)
 # a report the planner expects to have more rows than this is prepared by Celery, not streamed: at about
 # 140,000 rows a second (bench/run commission) it stays well inside the web's statement timeout
 COMMISSION_STREAM_MAX_ROWS = env.int("COMMISSION_STREAM_MAX_ROWS", default=500_000)
+# after an import, the Subaccount details rankings a partner of at least this many subaccounts opens first are
+# worked out in the background (finance.tasks.warm_usage_rankings); a smaller partner's take milliseconds
+USAGE_WARM_SUBACCOUNTS = env.int("USAGE_WARM_SUBACCOUNTS", default=1000)
 SUBACCOUNT_INVITATION_MAX_AGE = env.int("SUBACCOUNT_INVITATION_MAX_AGE_DAYS", default=7) * 24 * 3600
 TOOLS_ATTACHMENT_MAX_BYTES = env.int("TOOLS_ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 # a request's files: how many, their total, and what an office file (a zip) may unpack to

@@ -52,6 +52,7 @@ from portal.money import round_money
 from subaccounts.models import Subaccount
 from tests.factories import (
     AccountFactory,
+    MembershipFactory,
     RebateTermFactory,
     ReferralLinkFactory,
     ReferredCustomerFactory,
@@ -337,6 +338,49 @@ def test_a_rename_never_waits_for_an_import_that_holds_the_partners_token(world)
         assert SubaccountsVersion.objects.filter(partner_id=world.partner.pk).exists()
     finally:
         importer.close()
+
+
+@time_machine.travel(datetime.datetime(2026, 10, 20, 9, tzinfo=datetime.UTC), tick=False)
+def test_an_import_works_out_the_rankings_a_large_partner_opens_first(
+    world, tmp_path, other_partner, member, client_for, celery_eager, django_capture_on_commit_callbacks
+):
+    """Once an import commits, a partner of USAGE_WARM_SUBACCOUNTS subaccounts or more has the rankings of its
+    whole folder, cloud and subaccount views of each preset period worked out and kept: the first member to
+    open one reads the kept ranking. A smaller partner's are worked out by the first to open them."""
+    from django.test import override_settings
+
+    from finance.tasks import warm_usage_rankings
+    from portal.models import OutboxMessage
+    from portal.permissions import Role
+
+    SubaccountFactory(account=AccountFactory(partner=other_partner), billing_account_id="ba-9")
+    lines = [
+        (account, day, f"f{account}-{n}", "compute", "vcpu", f"{n}{day[-1]}", "0")
+        for account in ("ba-1", "ba-2", "ba-9")
+        for day in ("2026-09-30", "2026-10-05", "2026-10-19")
+        for n in range(1, 4)
+    ]
+    with override_settings(USAGE_WARM_SUBACCOUNTS=2), django_capture_on_commit_callbacks(execute=True):
+        load(billing_file(tmp_path, *lines))
+    warmed = OutboxMessage.objects.filter(task=warm_usage_rankings.name)
+    assert list(warmed.values_list("args", flat=True)) == [[world.partner.pk]]  # not the other's (1)
+    assert warmed.get().done_at is not None
+
+    def first_opening(membership, **asked):
+        with CaptureQueriesContext(connection) as captured:
+            page = client_for(membership).get(reverse("finance:usage"), asked)
+        assert page.status_code == 200 and page.context["details"].page_rows()
+        return any("WITH ORDINALITY AS k(" in query["sql"] for query in captured)
+
+    mine, theirs = member(), MembershipFactory(partner=other_partner, role=Role.ADMINISTRATOR)
+    for asked in (
+        {"view": "folder"},  # this month, by day
+        {"view": "cloud", "group": "week", "period": "last_30_days"},
+        {"view": "subaccount", "group": "month", "period": "last_month"},
+    ):
+        assert first_opening(mine, **asked), asked
+        assert not first_opening(theirs, **asked), asked  # worked out now, by this opening
+        assert first_opening(theirs, **asked), asked
 
 
 def test_a_folder_that_changed_cloud_counts_in_each_cloud_it_was_in(world, tmp_path):
