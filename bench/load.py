@@ -153,6 +153,7 @@ class Browser:
 
     def __init__(self, port: int, address: str):
         self.port, self.address, self.cookies = port, address, {}
+        self.headers: dict[str, str] = {}  # sent with every request (bench/pages.py: the API's token)
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, dict, bytes]:
         origin = f"https://127.0.0.1:{self.port}"
@@ -164,6 +165,7 @@ class Browser:
             "Accept": "text/html",
             "Connection": "close",
         }
+        headers |= self.headers
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:

@@ -10,7 +10,10 @@ ratio of the median to the floor's, and the page's query count.
     ROUNDS=15 bench/run pages         # requests per page (default 15)
 
 In-process (Django's test client against the real PostgreSQL), so the figures are the application's: no
-network, no gunicorn.
+network, no gunicorn. ``HTTP=1`` then times the same pages as issue 13 measured them: over HTTP against a real
+gunicorn on production settings (bench/load.py's: scripts/gunicorn.conf.py's defaults, the statement timeout,
+a new connection per request as from the TLS proxy), signed in through the sign-in page — all but the rows
+that need this process's knobs (a new chart or ranking each time, a chart's image drawn each time).
 """
 
 from __future__ import annotations
@@ -260,17 +263,66 @@ def main() -> None:
             if response.streaming:
                 b"".join(response.streaming_content)
             times[name].append(time.perf_counter() - started)
+    print(f"\nPages of the largest partner ({scale}: {size.label()})")
+    report(f"in-process, {ROUNDS} interleaved requests each", listed, times, queries)
+    if os.environ.get("HTTP") == "1":
+        served = [(name, url) for name, url in listed if not _in_process_only(name, drawn)]
+        how = f"over HTTP, gunicorn on production settings, {ROUNDS} interleaved requests each"
+        report(how, served, over_http(served, admin), queries)
+
+
+def report(how: str, listed: list[tuple[str, str]], times: dict[str, list[float]], queries: dict) -> None:
     floor = statistics.median(times["Floor: security"])
-    print(f"\nPages of the largest partner ({scale}: {size.label()}), {ROUNDS} interleaved requests each:")
-    print(f"  {'page':46} {'median':>9} {'p95':>9} {'× floor':>8} {'queries':>8}  status")
+    print(f"  {how}:")
+    print(f"  {'page':46} {'median':>9} {'p95':>9} {'× floor':>8} {'queries':>8}")
     for name, _url in listed:
         samples = sorted(times[name])
         median = statistics.median(samples)
         p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-        print(
-            f"  {name:46} {median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {median / floor:7.1f}x"
-            f" {queries[name]:8d}  {statuses[name]}"
-        )
+        figures = f"{median * 1000:7.1f}ms {p95 * 1000:7.1f}ms {median / floor:7.1f}x"
+        print(f"  {name:46} {figures} {queries[name]:8d}")
+
+
+def _in_process_only(name: str, drawn: dict) -> bool:
+    """A row whose request needs this process's knobs (CHART_VERSION, RANKING_VERSION, the chart's cache)."""
+    return name.endswith((NEW_CHART, NEW_RANKING)) or name in drawn
+
+
+def over_http(listed: list[tuple[str, str]], admin) -> dict[str, list[float]]:
+    """Each page's times over HTTP against a real gunicorn on production settings (bench/load.py's), as the
+    Administrator signed in through the sign-in page (the API's rows with a token of theirs)."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from bench import load
+
+    hasher = PBKDF2PasswordHasher()  # production's (this process's test settings hash with MD5)
+    admin.user.password = hasher.encode(load.PASSWORD, hasher.salt())
+    admin.user.save(update_fields=["password"])
+    load.collect_static()
+    port = load.free_port()
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-pages-gunicorn-{port}.log"
+    server = load.start_gunicorn(load.Config("production"), port, log)
+    try:
+        browser, api = load.Browser(port, "198.51.100.7"), load.Browser(port, "198.51.100.8")
+        browser.login(ADMIN_EMAIL)
+        api.headers = {"Authorization": f"Bearer {api_token(admin)}", "Accept": "application/json"}
+
+        def get(name, url):
+            status, _headers, _body = (api if name.startswith("API:") else browser).request("GET", url)
+            assert status == 200, f"{name} ({url}) answered {status} over HTTP"
+
+        for name, url in listed:
+            get(name, url)  # warm-up
+        times: dict[str, list[float]] = {name: [] for name, _ in listed}
+        for _ in range(ROUNDS):
+            for name, url in listed:
+                started = time.perf_counter()
+                get(name, url)
+                times[name].append(time.perf_counter() - started)
+        return times
+    finally:
+        server.terminate()
+        server.wait()
 
 
 if __name__ == "__main__":
