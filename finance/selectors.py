@@ -507,7 +507,8 @@ SPECIAL_DAYS = """special sp
 PROCUREMENT_DAYS = """deals pd
         JOIN finance_dailyusage u ON u.subaccount_id = pd.subaccount_id {named}
         WHERE u.partner_id = {partner} AND pd.procurement AND pd.month = ANY({months})
-          AND u.date >= pd.month AND u.date < pd.month + interval '1 month'{held}"""  # noqa: S608
+          AND u.date >= pd.month AND u.date < pd.month + interval '1 month'{held}
+        OFFSET 0"""  # noqa: S608 (OFFSET 0: its three relations planned apart from REWARD_JOINS' five — 2 ms less)
 # ... and their other months from MonthlyUsage: the partner's own and referred customers' earn nothing, a
 # deal's month the extra besides (an ordinary deal's every day)
 MONTHLY_SPECIAL = """
