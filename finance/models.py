@@ -266,7 +266,12 @@ class MonthlyUsage(SubaccountCell, FolderKeys):
                 fields=["subaccount", "month", "cloud_id", "folder_id", "currency"], name="uniq_monthly_usage"
             )
         ]
-        indexes = [models.Index(fields=["partner", "month"])]
+        indexes = [
+            models.Index(fields=["partner", "month"]),
+            # the subaccounts that hold a page's clouds (selectors.HELD): a lookup per cloud, not a pass over
+            # the month's rows for each (an estimate of one page row made that a nested loop: 87 ms)
+            models.Index(fields=["partner", "cloud_id", "month"], name="monthly_usage_cloud"),
+        ]
 
     def __str__(self):
         return f"{self.subaccount_id} {self.month:%Y-%m} {self.folder_id}"
