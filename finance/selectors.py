@@ -717,6 +717,12 @@ RANKING = """r AS (
     ORDER BY b.n
 ),
 page AS MATERIALIZED (SELECT row_number() OVER () AS o, r.* FROM r LIMIT {limit} OFFSET {offset})"""
+# RANKING in an order that does not start with the period (a column's sort: the period's largest folder-days
+# first, say): each bucket ranked as RANKING ranks it, as far as the count reads, in the order less its
+# bucket terms (one bucket throughout), then those buckets' rows merged in the whole order — the period's
+# first rows are among them, whichever buckets they are in — as far as the count reads. Each bucket's rows
+# are grouped apart (a few thousand at a time, not the period's million in one hash that spills to disk)
+RANKING_ACROSS = RANKING.replace("ORDER BY b.n\n),", "ORDER BY {order}\n    LIMIT {cap}\n),")
 # a named view's groups first cut to the top ones by the order's leading sum (its ties kept: the rows the
 # whole order puts first are among them), so only those are joined to their names (the subaccount view's
 # 10,000 groups of a bucket looked up, sorted and merged for 251 rows)
@@ -1035,7 +1041,7 @@ class UsageDetails(SqlPagedData):
         elif self.totals_source is not None and (within := self._within_buckets()) is not None:
             rewards, rewards_params = self.rewards
             totals_sql, totals_params = self.totals_source
-            descending, within = within
+            descending, within, across = within
             firsts = self.buckets[::-1] if descending else self.buckets
             ends = [*self.buckets[1:], _bucket_end(self.buckets[-1], self.grouping)]
             nexts = ends[::-1] if descending else ends
@@ -1051,11 +1057,13 @@ class UsageDetails(SqlPagedData):
                 "cap": cap,
             }
             params = [*totals_params, *rewards_params, *params]
-            if (ranked := self._ranked(within, cap)) is None:
+            if (ranked := self._ranked(within, cap, across=across)) is None:
                 query = KEYED.format(**keyed)
             elif (kept := _kept_ranking(key := self._ranking_key(ranked, keyed), cap)) is None:
                 keep = key
-                worked_out = RANKING.format(**{**keyed, **ranked})
+                worked_out = (RANKING_ACROSS if across else RANKING).format(
+                    **{**keyed, **ranked, "order": self.order}
+                )
                 counted = RANKING_COUNTED.format(cap=cap)
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": worked_out, "counted": counted})
             else:
@@ -1103,20 +1111,29 @@ class UsageDetails(SqlPagedData):
         parts = (
             str(RANKING_VERSION),
             self.ranking["version"],
-            *(ranked[name] for name in ("ranking", "named_key", "named_join", "rank_name", "rank_sums")),
+            *(
+                ranked[name]
+                for name in ("kind", "ranking", "named_key", "named_join", "rank_name", "rank_sums")
+            ),
             *(keyed[name] for name in ("within", "firsts", "nexts")),
         )
         return "usage-ranking:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
-    def _within_buckets(self) -> tuple[bool, str] | None:
-        """For an order by bucket first: whether descending, and the order within a bucket (KEYED)."""
+    def _within_buckets(self) -> tuple[bool, str, bool] | None:
+        """For an order by bucket first: whether descending, the order within a bucket (KEYED) and False;
+        for another order a ranking can follow: False, the order within a bucket and True (RANKING_ACROSS,
+        which merges the buckets' rows in the whole order)."""
         terms = [term.strip() for term in self.order.split(",")]
-        if terms[0] not in ("bucket", "bucket DESC") or not self.buckets:
+        if not self.buckets:
             return None
-        return terms[0] == "bucket DESC", ", ".join(t for t in terms[1:] if t.split()[0] != "bucket")
+        within = ", ".join(t for t in terms if t.split()[0] != "bucket")
+        if terms[0] not in ("bucket", "bucket DESC"):  # (by the reward: none; GROUPED reads every row)
+            return (False, within, True) if self._ranked(within, 1) else None
+        return terms[0] == "bucket DESC", within, False
 
-    def _ranked(self, within: str, cap: int) -> dict[str, str] | None:
-        """RANKED's parts for an order within a bucket that a ranking can follow (none by the reward)."""
+    def _ranked(self, within: str, cap: int, *, across: bool = False) -> dict[str, str] | None:
+        """RANKED's parts for an order within a bucket that a ranking can follow (none by the reward);
+        ``across``: the buckets' rows then merged in the whole order (RANKING_ACROSS)."""
         if self.ranking is None:
             return None
         columns = {term.split()[0] for term in within.split(", ") if term}
@@ -1128,6 +1145,7 @@ class UsageDetails(SqlPagedData):
         lead = within.split(", ")[0]
         ahead = AHEAD if named_join and lead.split()[0] in RANK_SUMS else ""
         return {
+            "kind": f"across: {self.order}" if across else "within",
             "ahead": ahead.format(lead=lead, cap=cap),
             "ranking": self.ranking["source"],
             "ctes": self.ranking["ctes"],

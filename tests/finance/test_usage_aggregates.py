@@ -200,7 +200,8 @@ def totals(world, **kwargs) -> dict:
 def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order(world, tmp_path):
     """The whole partner's subaccount, cloud and folder views read a page bucket by bucket, counting only as
     far as the pages numbered around it: each page of each order is the daily rows' page, and the count
-    stops at ten pages past the one asked for (``more``)."""
+    stops at ten pages past the one asked for (``more``) — in an order that does not start with the period
+    too (each bucket ranked, then merged), but one that starts with the reward (every row read)."""
     lines = [
         (account, f"2026-10-0{day}", f"f{account[-1]}{n}", "compute", "vcpu", f"{day * 7 + n * 3}", "-1")
         for day in (3, 4, 6)
@@ -212,7 +213,8 @@ def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order
     period = {"start": OCT, "finish": datetime.date(2026, 10, 31)}
     for view, grouping in (("folder", "day"), ("subaccount", "week"), ("cloud", "month"), ("folder", "week")):
         every = figures(world.whole, **period, view=view, grouping=grouping, daily_rows=True)["page"]
-        for order in ([], ["-bucket"], ["bucket", "-name"], ["-consumption"], ["key"]):
+        orders = ([], ["-bucket"], ["bucket", "-name"], ["-consumption"], ["key"], ["-discount", "name"])
+        for order in (*orders, ["bucket", "-reward"], ["-reward"]):
             for per_page, page in ((1, 1), (1, 3), (2, 2), (5, 2), (25, 1)):
                 asked = {**period, "view": view, "grouping": grouping, "per_page": per_page, "page": page}
                 details = usage_details(membership=world.whole, **asked)
@@ -222,8 +224,7 @@ def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order
                 assert details.page_rows() == daily.page_rows(), (view, grouping, order, per_page, page)
                 assert details.totals == daily.totals and details.chart == daily.chart
                 counted = (page + 9) * per_page  # (portal.pagination.count_limit, less the row telling more)
-                bucket_first = not order or order[0].lstrip("-") == "bucket"
-                if bucket_first and len(every) > counted:
+                if order != ["-reward"] and len(every) > counted:
                     assert (len(details), details.more) == (counted + 1, True)
                 else:
                     assert (len(details), details.more) == (len(every), False)
