@@ -122,6 +122,8 @@ def pages(world) -> list[tuple[str, str]]:
         # RANKING_ACROSS); 5.5 s before, every row of the period grouped with its reward
         ("Usage by folder, 92 days by day, by consumption", f"{usage}?{by_consumption}"),
         (f"Usage by folder, by consumption{NEW_RANKING}", f"{usage}?{by_consumption}"),
+        # by the reward, which no ranking follows: each bucket's rows worked out with every rule, then merged
+        ("Usage by folder, 92 days by day, by reward", f"{usage}?{days}&group=day&view=folder&sort=-reward"),
         # preset periods, whose rankings an import works out for a large partner (finance.tasks.
         # warm_usage_rankings): their first opening after an import (main() renews the token and warms them)
         ("Usage by folder, this month, after an import", f"{usage}?view=folder"),

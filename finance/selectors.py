@@ -673,6 +673,10 @@ p AS (
 UNION ALL
 SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (SELECT 1 FROM p LIMIT {cap}) n
 {bucket_totals}""".replace("{bucket_sums}", BUCKET_SUMS).replace("{bucket_totals}", BUCKET_TOTALS)
+# KEYED in an order that does not start with the period and that no ranking can follow (by the reward): each
+# bucket's rows worked out with every rule, as far as the count reads, then merged in the whole order (as
+# RANKING_ACROSS): every bucket is read, but grouped apart, a few thousand rows at a time
+KEYED_ACROSS = KEYED.replace("    ORDER BY b.n\n)", "    ORDER BY {order}\n    LIMIT {cap}\n)")
 # KEYED in an order by bucket, then by what a row's reward does not change (its default: consumption): each
 # bucket ranked from its rows' amounts alone (``r``, _rank_base: no rates, deals, names or special
 # subaccounts joined to the bucket's tens of thousands of rows), and only the page's rows worked out with
@@ -1058,7 +1062,7 @@ class UsageDetails(SqlPagedData):
             }
             params = [*totals_params, *rewards_params, *params]
             if (ranked := self._ranked(within, cap, across=across)) is None:
-                query = KEYED.format(**keyed)
+                query = (KEYED_ACROSS if across else KEYED).format(**{**keyed, "order": self.order})
             elif (kept := _kept_ranking(key := self._ranking_key(ranked, keyed), cap)) is None:
                 keep = key
                 worked_out = (RANKING_ACROSS if across else RANKING).format(
@@ -1121,14 +1125,14 @@ class UsageDetails(SqlPagedData):
 
     def _within_buckets(self) -> tuple[bool, str, bool] | None:
         """For an order by bucket first: whether descending, the order within a bucket (KEYED) and False;
-        for another order a ranking can follow: False, the order within a bucket and True (RANKING_ACROSS,
-        which merges the buckets' rows in the whole order)."""
+        for another order: False, the order within a bucket and True (RANKING_ACROSS or KEYED_ACROSS, which
+        merge the buckets' rows in the whole order)."""
         terms = [term.strip() for term in self.order.split(",")]
         if not self.buckets:
             return None
         within = ", ".join(t for t in terms if t.split()[0] != "bucket")
-        if terms[0] not in ("bucket", "bucket DESC"):  # (by the reward: none; GROUPED reads every row)
-            return (False, within, True) if self._ranked(within, 1) else None
+        if terms[0] not in ("bucket", "bucket DESC"):
+            return False, within, True
         return terms[0] == "bucket DESC", within, False
 
     def _ranked(self, within: str, cap: int, *, across: bool = False) -> dict[str, str] | None:
