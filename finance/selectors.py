@@ -1051,8 +1051,7 @@ class UsageDetails(SqlPagedData):
             nexts = ends[::-1] if descending else ends
             cap = count_limit(offset // max(limit, 1) + 1, max(limit, 1))
             keyed = {
-                **shared,
-                "order": None,
+                **shared,  # (its order: the whole order the _ACROSS templates merge the buckets' rows in)
                 "totals_source": totals_sql,
                 "rewards": rewards,
                 "firsts": _dates(firsts),
@@ -1062,12 +1061,10 @@ class UsageDetails(SqlPagedData):
             }
             params = [*totals_params, *rewards_params, *params]
             if (ranked := self._ranked(within, cap, across=across)) is None:
-                query = (KEYED_ACROSS if across else KEYED).format(**{**keyed, "order": self.order})
+                query = (KEYED_ACROSS if across else KEYED).format(**keyed)
             elif (kept := _kept_ranking(key := self._ranking_key(ranked, keyed), cap)) is None:
                 keep = key
-                worked_out = (RANKING_ACROSS if across else RANKING).format(
-                    **{**keyed, **ranked, "order": self.order}
-                )
+                worked_out = (RANKING_ACROSS if across else RANKING).format(**{**keyed, **ranked})
                 counted = RANKING_COUNTED.format(cap=cap)
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": worked_out, "counted": counted})
             else:
