@@ -1603,9 +1603,6 @@ def usage_details(
 ESTIMATE_SECONDS = 300
 
 
-RANKED_VIEWS = ("folder", "cloud", "subaccount")  # the whole partner's views that rank a period (RANKED)
-
-
 def warm_rankings(partner) -> int:
     """Work out and keep the rankings of the whole partner's folder, cloud and subaccount views of Subaccount
     details that members open first — each preset period (this month, last month, the last 7 and 30 days),
@@ -1621,7 +1618,7 @@ def warm_rankings(partner) -> int:
         if preset == "custom":
             continue
         start, finish = day_preset(preset)
-        for view in RANKED_VIEWS:
+        for view in RANK_NAMED:  # the whole partner's views that rank a period
             for grouping in USAGE_GROUPINGS:
                 details = usage_details(
                     membership=membership,
