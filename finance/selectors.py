@@ -403,6 +403,40 @@ SOURCE = """
     SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
            {reward} AS reward
     FROM ({rows}) c {joins}"""
+# a part of the partner's source (a search, a restricted membership, one subaccount: its daily rows {rows}),
+# in one pass: the rows summed per day, key and currency — those of the few subaccounts that earn otherwise
+# than the base rate on ``earning`` (``special``: the partner's own, referred customers', a deal's) per
+# subaccount besides — before the day's rate and the rules are joined, once per sum, not per row (REWARD, on
+# a sum of one subaccount's day as on its rows)
+PART_SOURCE = """
+    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
+           CASE WHEN c.subaccount_id IS NULL THEN c.earning * COALESCE(b.rate, 0) ELSE {reward} END AS reward
+    FROM (
+        SELECT sp.id AS subaccount_id, c.date, c.currency, c.key, c.name, sum(c.cost) AS cost,
+               sum(c.credit) AS credit, sum(c.adjustment) AS adjustment, sum(c.earning) AS earning
+        FROM ({rows}) c
+        LEFT JOIN special sp ON sp.id = c.subaccount_id
+        GROUP BY sp.id, c.date, c.currency, c.key, c.name
+    ) c {joins}"""
+# ... its amounts alone (the totals' and the chart's sums per bucket: their reward is ``rewards``')
+PART_AMOUNTS = """
+    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
+           NULL::numeric AS reward
+    FROM ({rows}) c"""
+# ... row by row, each with its subaccount (the totals' reward rounds each subaccount's month: REWARDS_DAYS),
+# the base rate's only join the day's; the others' rows with every rule
+PART_SPECIAL = """
+    UNION ALL
+    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
+           {reward} AS reward
+    FROM ({rows}) c {joins}
+    WHERE c.subaccount_id IN (SELECT id FROM special)"""
+PART_ROWS = f"""
+    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
+           c.earning * COALESCE(b.rate, 0) AS reward
+    FROM ({{rows}}) c
+    LEFT JOIN bonus b ON b.d = c.date AND b.currency = c.currency
+    WHERE c.subaccount_id NOT IN (SELECT id FROM special){PART_SPECIAL}"""  # noqa: S608 (no input)
 # the whole partner's service and SKU rows, from the partner's daily SKU aggregate at the day's base rate
 # (and the extra on ``deal_paid`` in the months whose deals it stands for), corrected by the daily rows of
 # the subaccounts that earn otherwise: the partner's own or a referred customer's earn nothing (their base
@@ -1358,7 +1392,10 @@ def usage_details(
     service and SKU views from ``DailySkuUsage`` (partner × day × SKU, corrected by the daily rows of the
     few subaccounts that earn otherwise), of its subaccount, cloud and folder views from ``DailyUsage``;
     the service and SKU views of a part of the partner (a restricted membership, one subaccount, a search)
-    from the daily rows, which are few. The totals' reward, each subaccount's month rounded once: the whole
+    from the daily rows (``Consumption``), its other views from ``DailyUsage``, summed per day and key before
+    the rules are joined (but the few special subaccounts', per subaccount: PART_SOURCE); its subaccount,
+    cloud and folder views read a page bucket by bucket (KEYED), their totals and chart from the part's own
+    amounts (PART_AMOUNTS). The totals' reward, each subaccount's month rounded once: the whole
     partner's from its reward rollup (finance/usage_rewards.py, a row per month and currency) for a month
     the period takes from its start or to its end, while the rollup stands for the month's rates and deals;
     else from the monthly aggregate where a month is whole and at one rate (REWARDS), else from
@@ -1413,6 +1450,9 @@ def usage_details(
         )
         only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})" if needed else NONE_NEEDED
     ctes = _reward_sql(start, finish, partner_id, deal_days, only, settled)
+    part = months is not None and not whole_partner  # (a search, a restricted membership, one subaccount)
+    if part:
+        ctes += SPECIAL.format(partner=str(int(partner_id)))
 
     def scoped(model, **period):
         queryset = model.objects.restrict(membership).filter(**period)
@@ -1444,9 +1484,20 @@ def usage_details(
         ).query.sql_with_params()
         return sql, list(params)
 
-    def source(queryset, earning, key, name) -> tuple[str, list]:
+    def source(queryset, earning, key, name, *, by_row: bool = False, amounts: bool = False):
+        """The rows' source with their reward: a part's as PART_SOURCE (or PART_ROWS ``by_row``, its
+        PART_AMOUNTS ``amounts``), else SOURCE (the daily rows' way keeps a subaccount per row:
+        DAILY_GROUPED rounds its months)."""
         sql, params = rows(queryset, earning, key, name)
-        return SOURCE.format(rows=sql, reward=REWARD.format(paid="c.earning"), joins=REWARD_JOINS), params
+        reward = REWARD.format(paid="c.earning")
+        if amounts:
+            return PART_AMOUNTS.format(rows=sql), params
+        if by_row and part:
+            return PART_ROWS.format(rows=sql, reward=reward, joins=REWARD_JOINS), [*params, *params]
+        if part:  # (the sums of the base rate's subaccounts have none: every join a left join)
+            joins = REWARD_JOINS.replace("JOIN subaccounts_subaccount", "LEFT JOIN subaccounts_subaccount")
+            return PART_SOURCE.format(rows=sql, reward=reward, joins=joins), params
+        return SOURCE.format(rows=sql, reward=reward, joins=REWARD_JOINS), params
 
     def label_source() -> tuple[str, list]:
         """The key's values from its cells, and what has none: every daily cell less the key's cells (the
@@ -1501,6 +1552,8 @@ def usage_details(
     else:
         main = source(scoped(DailyUsage, **in_period), F("paid"), key, name)
     totals_source = ranking = None
+    if part and view in DAILY_BASE_KEYS:  # a part's keyed page bucket by bucket, its totals from its own rows
+        totals_source = source(scoped(DailyUsage, **in_period), F("paid"), key, name, amounts=True)
     if whole_partner and view in DAILY_BASE_KEYS and months is not None:
         complete = months.complete if grouping == "month" else ()
         main = (_daily_base(view, literal, start, finish, complete), [])
@@ -1540,7 +1593,11 @@ def usage_details(
             for first_day, last_day in days:
                 on_days |= Q(date__gte=first_day, date__lte=last_day)
             days_sql, days_params = source(
-                scoped(DailyUsage, **in_period).filter(on_days), F("paid"), "folder_id", "folder_name"
+                scoped(DailyUsage, **in_period).filter(on_days),
+                F("paid"),
+                "folder_id",
+                "folder_name",
+                by_row=True,
             )
             parts.append(REWARDS_DAYS.format(days=days_sql))
             parts_params += days_params

@@ -231,6 +231,50 @@ def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order
     assert len(figures(world.whole, **period, view="folder", grouping="day")["page"]) == 12  # (3 days × 4)
 
 
+def test_a_parts_folder_pages_are_the_daily_rows_pages_in_every_order(world, tmp_path):
+    """A search and a restricted membership read their subaccount, cloud and folder pages bucket by bucket
+    too, their totals and chart from their own rows, and sum their rows per day before the rules are joined:
+    each page of each order is the daily rows' page — with one subaccount the partner's own (it earns
+    nothing, row by row) — and the count stops ten pages past the one asked for."""
+    lines = [
+        (account, f"2026-10-0{day}", f"f{account[-1]}{n}", "compute", "vcpu", f"{day * 7 + n * 3}", "-1")
+        for day in (3, 4, 6)
+        for account in ("ba-1", "ba-2", "ba-3")
+        for n in range(2)
+    ]
+    own = SubaccountFactory(account=world.other.account, billing_account_id="ba-3", is_partner_own=True)
+    load(billing_file(tmp_path, *lines))
+    period = {"start": OCT, "finish": datetime.date(2026, 10, 31)}
+    restricted = SimpleNamespace(
+        partner_id=world.partner.pk, restricted=True, allowed_account_ids=[world.other.account_id]
+    )
+    parts = ((world.whole, "ba-"), (world.whole, "ba-2"), (restricted, ""))
+    for (membership, q), (view, grouping) in itertools.product(
+        parts, (("folder", "day"), ("subaccount", "week"), ("cloud", "month"), ("service", "day"))
+    ):
+        part = {**period, "q": q, "view": view, "grouping": grouping}
+        every = figures(membership, **part, daily_rows=True)["page"]
+        assert every and figures(membership, **part) == figures(membership, **part, daily_rows=True)
+        for order in ([], ["-bucket"], ["-consumption"], ["key"], ["bucket", "-reward"], ["-reward"]):
+            for per_page, page in ((1, 1), (1, 3), (2, 2), (5, 2)):
+                details = usage_details(membership=membership, **part, per_page=per_page, page=page)
+                daily = usage_details(
+                    membership=membership, **part, per_page=per_page, page=page, daily_rows=True
+                )
+                details.order_by(order)
+                daily.order_by(order)
+                assert details.page_rows() == daily.page_rows(), (q, view, grouping, order, per_page, page)
+                assert details.totals == daily.totals and details.chart == daily.chart
+                counted = (page + 9) * per_page
+                if view != "service" and len(every) > counted:
+                    assert (len(details), details.more) == (counted + 1, True)
+                else:
+                    assert (len(details), details.more) == (len(every), False)
+    shown = figures(restricted, **period, view="subaccount")["page"]  # the partner's own earns nothing
+    assert {row["key"] for row in shown} == {"ba-2", own.billing_account_id}
+    assert {row["key"] for row in shown if row["reward"]} == {"ba-2"}
+
+
 def test_a_kept_ranking_serves_the_next_pages_until_the_consumption_changes(world, tmp_path, other_partner):
     """The whole partner's folder ranking of a period is worked out once and kept (the next page, another
     page size, the same page again read it, never grouping the bucket's rows again), for its aggregates as
