@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from phonenumber_field.modelfields import PhoneNumberField
 
 from portal.models import TenantModel
@@ -85,3 +86,21 @@ class AccountContact(TenantModel):
 
     def __str__(self):
         return self.name
+
+
+# The per-account grants of restricted memberships (``access_account``) with a real foreign key to the account
+# (django-guardian's direct foreign keys, picked by its shortcuts by themselves): a restricted member's
+# accounts are an integer join, not a cast of every account id to text compared with every grant's
+# ``object_pk`` — 113 ms for a member with 1,000 accounts, on every query of every page they open.
+class AccountUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Account, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("account permission of a user")
+
+
+class AccountGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Account, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("account permission of a group")

@@ -6,10 +6,11 @@ from decimal import Decimal
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from access.models import ApiToken, AuditEvent, Invitation, Membership, Notification, UserPreferences
-from accounts.models import Account, AccountContact
+from accounts.models import Account, AccountContact, AccountGroupObjectPermission, AccountUserObjectPermission
 from finance.aggregates import customer_months_rebuild, daily_usage_rebuild
 from finance.models import (
     Accrual,
@@ -203,6 +204,30 @@ class AccountFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(PartnerFactory)
     name = factory.Sequence(lambda n: f"Customer {n}")
     tax_id = factory.Sequence(lambda n: f"50{n:08d}")
+
+
+def _access_account():
+    return Permission.objects.get(codename="access_account", content_type__app_label="accounts")
+
+
+class AccountUserObjectPermissionFactory(factory.django.DjangoModelFactory):
+    """A restricted member's grant of one account (as access.services.membership_update makes it)."""
+
+    class Meta:
+        model = AccountUserObjectPermission
+
+    user = factory.SubFactory(UserFactory)
+    permission = factory.LazyFunction(_access_account)
+    content_object = factory.SubFactory(AccountFactory)
+
+
+class AccountGroupObjectPermissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountGroupObjectPermission
+
+    group = factory.LazyFunction(lambda: Group.objects.get_or_create(name="Account viewers")[0])
+    permission = factory.LazyFunction(_access_account)
+    content_object = factory.SubFactory(AccountFactory)
 
 
 class AccountContactFactory(factory.django.DjangoModelFactory):

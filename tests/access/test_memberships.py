@@ -2,13 +2,19 @@
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
-from django.db import DatabaseError, transaction
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from guardian.models import UserObjectPermission
+from guardian.shortcuts import get_objects_for_user
 
 from access.models import AuditEvent
+from accounts.models import Account, AccountUserObjectPermission
 from portal.permissions import Role
 from profiles.models import PayoutDetails
-from tests.factories import AccountFactory, PayoutDetailsFactory, SubaccountFactory
+from tests.factories import AccountFactory, PayoutDetailsFactory, SubaccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 ROLES = list(Role)
@@ -80,6 +86,53 @@ def test_restricting_grants_exactly_the_chosen_accounts(member, client_for, part
     edit(client, editor, Role.EDITOR, restricted=False)
     shown = {r.record.pk for r in client_for(editor).get(reverse("accounts:list")).context["table"].rows}
     assert shown == {a.pk, b.pk, c.pk}
+
+
+def test_a_grant_lives_and_dies_with_its_account(member, client_for, partner):
+    """A restricted member's grants are rows of the account's own permission table (a real foreign key: an
+    integer join whenever the member's accounts are read, never a text cast of every account id): an
+    account deleted takes its grants with it, and the member sees only what is left."""
+    admin, editor = member(Role.ADMINISTRATOR), member(Role.EDITOR)
+    a, b = AccountFactory(partner=partner), AccountFactory(partner=partner)
+    edit(client_for(admin), editor, Role.EDITOR, restricted=True, accounts=[a, b])
+    grants = AccountUserObjectPermission.objects.filter(user=editor.user).values_list(
+        "content_object", flat=True
+    )
+    assert set(grants) == {a.pk, b.pk}
+    assert not UserObjectPermission.objects.exists()  # (django-guardian's generic table: none there)
+    a.delete()
+    assert set(grants.all()) == {b.pk}
+    shown = {r.record.pk for r in client_for(editor).get(reverse("accounts:list")).context["table"].rows}
+    assert shown == {b.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_the_grants_made_before_it(partner):
+    """Grants kept in django-guardian's generic table before the direct tables existed are moved into them:
+    the member still sees exactly the accounts granted, and the generic rows are gone."""
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("accounts")
+    viewer = UserFactory()
+    a, b, hidden = (AccountFactory(partner=partner) for _ in range(3))
+    try:
+        executor.migrate([("accounts", "0003_trigram_search")])
+        kind = ContentType.objects.get_for_model(Account)
+        permission = Permission.objects.get(codename="access_account", content_type=kind)
+        for account in (a, b):
+            UserObjectPermission.objects.create(
+                user=viewer, permission=permission, content_type=kind, object_pk=str(account.pk)
+            )
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    finally:
+        MigrationExecutor(connection).migrate(latest)
+    assert not UserObjectPermission.objects.exists()
+    assert set(AccountUserObjectPermission.objects.values_list("user", "content_object")) == {
+        (viewer.pk, a.pk),
+        (viewer.pk, b.pk),
+    }
+    assert set(get_objects_for_user(viewer, "accounts.access_account", Account.objects.all())) == {a, b}
+    assert hidden not in get_objects_for_user(viewer, "accounts.access_account", Account.objects.all())
 
 
 def test_the_audit_trail_is_append_only_in_the_database(member, client_for):
