@@ -43,6 +43,8 @@ SCALES = {
     "medium": Size(subaccounts=3_000, accounts=600, days=92, small_partners=20),
     "full": Size(),
 }
+RESTRICTED = "Restricted: "  # a page as a Viewer restricted to half the customers (restricted_viewer())
+RESTRICTED_EMAIL = "viewer@largest.example"
 NEW_CHART = ", new chart"  # a page whose chart is not kept yet (main())
 NEW_RANKING = ", first view"  # a page whose period's ranking is not kept yet, as after an import (main())
 CHART_OF = "chart-of:"  # the light image of the chart of the page that follows, drawn each time (main())
@@ -124,6 +126,14 @@ def pages(world) -> list[tuple[str, str]]:
         (f"Usage by folder, by consumption{NEW_RANKING}", f"{usage}?{by_consumption}"),
         # by the reward, which no ranking follows: each bucket's rows worked out with every rule, then merged
         ("Usage by folder, 92 days by day, by reward", f"{usage}?{days}&group=day&view=folder&sort=-reward"),
+        # a part of the partner that holds most of it: a search every subaccount matches, half the customers
+        ("Usage, 92 days, search matching all", f"{usage}?{days}&group=day&q=ba-"),
+        ("Usage by folder, 92 days, search matching all", f"{usage}?{days}&group=day&view=folder&q=ba-"),
+        (f"{RESTRICTED}Usage, this month", usage),
+        (f"{RESTRICTED}Usage by folder, this month", f"{usage}?view=folder"),
+        (f"{RESTRICTED}Usage by folder, 92 days by day", f"{usage}?{days}&group=day&view=folder"),
+        (f"{RESTRICTED}Dashboard", reverse("dashboard")),
+        (f"{RESTRICTED}Subaccounts", reverse("subaccounts:list")),
         # preset periods, whose rankings an import works out for a large partner (finance.tasks.
         # warm_usage_rankings): their first opening after an import (main() renews the token and warms them)
         ("Usage by folder, this month, after an import", f"{usage}?view=folder"),
@@ -155,6 +165,35 @@ def pages(world) -> list[tuple[str, str]]:
         ("API: consumption, 92 days", f"/api/v1/consumption/?{days}&group=day&page_size=100"),
         ("API: balances", "/api/v1/balances/"),
     ]
+
+
+def restricted_viewer(partner):
+    """A Viewer with personal data restricted to every other customer account of the partner (1,000 at full
+    scale): the member with the most customers short of all of them, made once and kept."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from guardian.shortcuts import assign_perm
+
+    from access.models import Membership
+    from access.services import ACCOUNT_PERM
+    from accounts.models import Account
+    from portal.permissions import Role
+
+    user, made = get_user_model().objects.get_or_create(
+        username=RESTRICTED_EMAIL, defaults={"email": RESTRICTED_EMAIL}
+    )
+    EmailAddress.objects.get_or_create(user=user, email=RESTRICTED_EMAIL, verified=True, primary=True)
+    membership, _ = Membership.objects.get_or_create(
+        user=user, partner=partner, defaults={"role": Role.VIEWER_PD, "restricted": True}
+    )
+    if made:
+        accounts = Account.objects.filter(partner=partner).order_by("pk")
+        granted = accounts.filter(pk__in=list(accounts.values_list("pk", flat=True)[::2]))
+        assign_perm(ACCOUNT_PERM, user, granted)
+        with connection.cursor() as cursor:  # (as autovacuum would soon after: the grants' statistics)
+            cursor.execute("ANALYZE accounts_accountuserobjectpermission")
+    return membership
 
 
 def api_token(membership) -> str:
@@ -216,6 +255,9 @@ def main() -> None:
     admin = partner.memberships.get(user__email=ADMIN_EMAIL)
     client.force_login(admin.user)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {api_token(admin)}")
+    viewer = restricted_viewer(partner)
+    restricted = Client()
+    restricted.force_login(viewer.user)
     deep = "/api/v1/subaccounts/?page_size=100"
     for _ in range(10):  # the cursor of the 11th page (or the last), as a client walking the list gets there
         deep = api.get(deep).json()["next"] or deep
@@ -251,7 +293,9 @@ def main() -> None:
         if name in drawn:
             cache.delete(f"chart:{drawn[name]}:light")  # the image drawn, not read from the cache
         try:
-            return (api if name.startswith("API:") else client).get(url)
+            return (
+                api if name.startswith("API:") else restricted if name.startswith(RESTRICTED) else client
+            ).get(url)
         finally:
             charts.CHART_VERSION, selectors.RANKING_VERSION = kept_charts, kept_rankings
 
@@ -275,7 +319,7 @@ def main() -> None:
     if os.environ.get("HTTP") == "1":
         served = [(name, url) for name, url in listed if not _in_process_only(name, drawn)]
         how = f"over HTTP, gunicorn on production settings, {ROUNDS} interleaved requests each"
-        report(how, served, over_http(served, admin), queries)
+        report(how, served, over_http(served, admin, viewer), queries)
 
 
 def report(how: str, listed: list[tuple[str, str]], times: dict[str, list[float]], queries: dict) -> None:
@@ -295,16 +339,18 @@ def _in_process_only(name: str, drawn: dict) -> bool:
     return name.endswith((NEW_CHART, NEW_RANKING)) or name in drawn
 
 
-def over_http(listed: list[tuple[str, str]], admin) -> dict[str, list[float]]:
+def over_http(listed: list[tuple[str, str]], admin, viewer) -> dict[str, list[float]]:
     """Each page's times over HTTP against a real gunicorn on production settings (bench/load.py's), as the
-    Administrator signed in through the sign-in page (the API's rows with a token of theirs)."""
+    Administrator signed in through the sign-in page (the API's rows with a token of theirs; the restricted
+    rows as the restricted ``viewer``)."""
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
     from bench import load
 
     hasher = PBKDF2PasswordHasher()  # production's (this process's test settings hash with MD5)
-    admin.user.password = hasher.encode(load.PASSWORD, hasher.salt())
-    admin.user.save(update_fields=["password"])
+    for member in (admin, viewer):
+        member.user.password = hasher.encode(load.PASSWORD, hasher.salt())
+        member.user.save(update_fields=["password"])
     load.collect_static()
     port = load.free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-pages-gunicorn-{port}.log"
@@ -312,10 +358,13 @@ def over_http(listed: list[tuple[str, str]], admin) -> dict[str, list[float]]:
     try:
         browser, api = load.Browser(port, "198.51.100.7"), load.Browser(port, "198.51.100.8")
         browser.login(ADMIN_EMAIL)
+        restricted = load.Browser(port, "198.51.100.9")
+        restricted.login(RESTRICTED_EMAIL)
         api.headers = {"Authorization": f"Bearer {api_token(admin)}", "Accept": "application/json"}
 
         def get(name, url):
-            status, _headers, _body = (api if name.startswith("API:") else browser).request("GET", url)
+            who = api if name.startswith("API:") else restricted if name.startswith(RESTRICTED) else browser
+            status, _headers, _body = who.request("GET", url)
             assert status == 200, f"{name} ({url}) answered {status} over HTTP"
 
         for name, url in listed:
