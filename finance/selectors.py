@@ -418,13 +418,34 @@ PART_SOURCE = """
         LEFT JOIN special sp ON sp.id = c.subaccount_id
         GROUP BY sp.id, c.date, c.currency, c.key, c.name
     ) c {joins}"""
+# ... by service or SKU (the consumption rows, grouped once: GROUPED), in two parts: the base rate's
+# subaccounts' rows summed per day, key and currency before the day's rate is joined, and the special
+# subaccounts' rows read apart through their own (subaccount, date, …) key, never a second pass over the
+# part's rows (in a page read bucket by bucket, KEYED, that lookup would run per bucket: PART_SOURCE there)
+PART_APART = """
+    SELECT NULL::bigint AS subaccount_id, g.date, g.currency, g.key, g.name, g.cost, g.credit, g.adjustment,
+           g.earning * COALESCE(b.rate, 0) AS reward
+    FROM (
+        SELECT c.date, c.currency, c.key, c.name, sum(c.cost) AS cost, sum(c.credit) AS credit,
+               sum(c.adjustment) AS adjustment, sum(c.earning) AS earning
+        FROM ({rows}) c
+        WHERE c.subaccount_id NOT IN (SELECT id FROM special)
+        GROUP BY c.date, c.currency, c.key, c.name
+    ) g
+    LEFT JOIN bonus b ON b.d = g.date AND b.currency = g.currency
+    UNION ALL
+    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
+           {reward} AS reward
+    FROM special sp
+    CROSS JOIN LATERAL (SELECT * FROM ({rows}) r WHERE r.subaccount_id = sp.id OFFSET 0) c {joins}"""
 # ... its amounts alone (the totals' and the chart's sums per bucket: their reward is ``rewards``')
 PART_AMOUNTS = """
     SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
            NULL::numeric AS reward
     FROM ({rows}) c"""
-# ... row by row, each with its subaccount (the totals' reward rounds each subaccount's month: REWARDS_DAYS),
-# the base rate's only join the day's; the others' rows with every rule
+# ... row by row, each with its subaccount (the totals' reward rounds each subaccount's month: REWARDS_DAYS):
+# the base rate's subaccounts' rows with the day's rate their only join (PART_ROWS), the special ones' with
+# every rule (PART_SPECIAL)
 PART_SPECIAL = """
     UNION ALL
     SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
@@ -1484,16 +1505,18 @@ def usage_details(
         ).query.sql_with_params()
         return sql, list(params)
 
-    def source(queryset, earning, key, name, *, by_row: bool = False, amounts: bool = False):
-        """The rows' source with their reward: a part's as PART_SOURCE (or PART_ROWS ``by_row``, its
-        PART_AMOUNTS ``amounts``), else SOURCE (the daily rows' way keeps a subaccount per row:
-        DAILY_GROUPED rounds its months)."""
+    def source(queryset, earning, key, name, *, by_row=False, amounts=False, apart=False):
+        """The rows' source with their reward: a part's as PART_SOURCE (or PART_ROWS ``by_row``, PART_APART
+        ``apart``, its PART_AMOUNTS ``amounts``), else SOURCE (the daily rows' way keeps a subaccount per
+        row: DAILY_GROUPED rounds its months)."""
         sql, params = rows(queryset, earning, key, name)
         reward = REWARD.format(paid="c.earning")
         if amounts:
             return PART_AMOUNTS.format(rows=sql), params
         if by_row and part:
             return PART_ROWS.format(rows=sql, reward=reward, joins=REWARD_JOINS), [*params, *params]
+        if apart and part:
+            return PART_APART.format(rows=sql, reward=reward, joins=REWARD_JOINS), [*params, *params]
         if part:  # (the sums of the base rate's subaccounts have none: every join a left join)
             joins = REWARD_JOINS.replace("JOIN subaccounts_subaccount", "LEFT JOIN subaccounts_subaccount")
             return PART_SOURCE.format(rows=sql, reward=reward, joins=joins), params
@@ -1544,7 +1567,7 @@ def usage_details(
         main = label_source()
     elif daily_rows or (view in ("service", "sku") and not whole_partner):
         resold = Case(When(is_marketplace=True, then=Value(ZERO)), default=F("cost") + F("credit"))
-        main = source(scoped(Consumption, **in_period), resold, key, name)
+        main = source(scoped(Consumption, **in_period), resold, key, name, apart=True)
     elif view in ("service", "sku"):
         exceptions = months is None or months.idle or only != NONE_NEEDED
         sku_source = SKU_SOURCE if exceptions else SKU_AGGREGATE
