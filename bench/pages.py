@@ -1,6 +1,7 @@
-"""Every main page as the Administrator of the largest partner, against the floor page (`/access/security/`:
-the base layout and nothing else) measured in the same run: median and p95 of interleaved requests, the
-ratio of the median to the floor's, and the page's query count.
+"""Every main page as the Administrator of the largest partner (the rows "Restricted: …" as a Viewer
+restricted to half its customers), against the floor page (`/access/security/`: the base layout and nothing
+else) measured in the same run: median and p95 of interleaved requests, the ratio of the median to the
+floor's, and the page's query count.
 
     bench/run pages                   # a small partner world (quick): 500 subaccounts, 92 days
     SCALE=medium bench/run pages      # 3,000 subaccounts under 600 accounts, 92 days (~0.9 M rows), kept in
