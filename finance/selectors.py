@@ -1414,13 +1414,13 @@ def usage_details(
     few subaccounts that earn otherwise), of its subaccount, cloud and folder views from ``DailyUsage``;
     the service and SKU views of a part of the partner (a restricted membership, one subaccount, a search)
     from the daily rows (``Consumption``), its other views from ``DailyUsage``, summed per day and key before
-    the rules are joined (but the few special subaccounts', per subaccount: PART_SOURCE); its subaccount,
-    cloud and folder views read a page bucket by bucket (KEYED), their totals and chart from the part's own
-    amounts (PART_AMOUNTS). The totals' reward, each subaccount's month rounded once: the whole
-    partner's from its reward rollup (finance/usage_rewards.py, a row per month and currency) for a month
-    the period takes from its start or to its end, while the rollup stands for the month's rates and deals;
-    else from the monthly aggregate where a month is whole and at one rate (REWARDS), else from
-    ``DailyUsage``'s days.
+    the rules are joined (but the few special subaccounts', per subaccount: PART_SOURCE; by service or SKU
+    read apart through their own key: PART_APART); its subaccount, cloud and folder views read a page bucket
+    by bucket (KEYED), their totals and chart from the part's own amounts (PART_AMOUNTS). The totals'
+    reward, each subaccount's month rounded once: the whole partner's from its reward rollup
+    (finance/usage_rewards.py, a row per month and currency) for a month the period takes from its start or
+    to its end, while the rollup stands for the month's rates and deals; else from the monthly aggregate
+    where a month is whole and at one rate (REWARDS), else from ``DailyUsage``'s days.
     The whole partner's subaccount, cloud and folder views read a page in an order by bucket first (the
     default) bucket by bucket, only as far as the page and its count reach, their totals and chart from the
     partner's SKU aggregate (UsageDetails, KEYED).
