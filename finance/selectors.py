@@ -418,46 +418,41 @@ PART_SOURCE = """
         LEFT JOIN special sp ON sp.id = c.subaccount_id
         GROUP BY sp.id, c.date, c.currency, c.key, c.name
     ) c {joins}"""
-# ... by service or SKU (the consumption rows, grouped once: GROUPED), in two parts: the base rate's
-# subaccounts' rows summed per day, key and currency before the day's rate is joined, and the special
-# subaccounts' rows read apart through their own (subaccount, date, …) key, never a second pass over the
-# part's rows (in a page read bucket by bucket, KEYED, that lookup would run per bucket: PART_SOURCE there)
-PART_APART = """
-    SELECT NULL::bigint AS subaccount_id, g.date, g.currency, g.key, g.name, g.cost, g.credit, g.adjustment,
-           g.earning * COALESCE(b.rate, 0) AS reward
-    FROM (
-        SELECT c.date, c.currency, c.key, c.name, sum(c.cost) AS cost, sum(c.credit) AS credit,
-               sum(c.adjustment) AS adjustment, sum(c.earning) AS earning
-        FROM ({rows}) c
-        WHERE c.subaccount_id NOT IN (SELECT id FROM special)
-        GROUP BY c.date, c.currency, c.key, c.name
-    ) g
-    LEFT JOIN bonus b ON b.d = g.date AND b.currency = g.currency
+# ... the special subaccounts' rows read apart through their own (subaccount, date, …) key with every rule,
+# never a second pass over the part's rows (PART_APART, PART_ROWS)
+PART_SPECIAL = """
     UNION ALL
     SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
            {reward} AS reward
     FROM special sp
     CROSS JOIN LATERAL (SELECT * FROM ({rows}) r WHERE r.subaccount_id = sp.id OFFSET 0) c {joins}"""
-# ... its amounts alone (the totals' and the chart's sums per bucket: their reward is ``rewards``')
-PART_AMOUNTS = """
-    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
-           NULL::numeric AS reward
-    FROM ({rows}) c"""
+# ... by service or SKU (the consumption rows, grouped once: GROUPED): the base rate's subaccounts' rows
+# summed per day, key and currency before the day's rate is joined, the special ones' apart (in a page read
+# bucket by bucket, KEYED, that lookup would run per bucket: PART_SOURCE there)
+PART_APART = f"""
+    SELECT NULL::bigint AS subaccount_id, g.date, g.currency, g.key, g.name, g.cost, g.credit, g.adjustment,
+           g.earning * COALESCE(b.rate, 0) AS reward
+    FROM (
+        SELECT c.date, c.currency, c.key, c.name, sum(c.cost) AS cost, sum(c.credit) AS credit,
+               sum(c.adjustment) AS adjustment, sum(c.earning) AS earning
+        FROM ({{rows}}) c
+        WHERE c.subaccount_id NOT IN (SELECT id FROM special)
+        GROUP BY c.date, c.currency, c.key, c.name
+    ) g
+    LEFT JOIN bonus b ON b.d = g.date AND b.currency = g.currency{PART_SPECIAL}"""  # noqa: S608 (no input)
 # ... row by row, each with its subaccount (the totals' reward rounds each subaccount's month: REWARDS_DAYS):
-# the base rate's subaccounts' rows with the day's rate their only join (PART_ROWS), the special ones' with
-# every rule (PART_SPECIAL)
-PART_SPECIAL = """
-    UNION ALL
-    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
-           {reward} AS reward
-    FROM ({rows}) c {joins}
-    WHERE c.subaccount_id IN (SELECT id FROM special)"""
+# the base rate's subaccounts' rows with the day's rate their only join, the special ones' apart
 PART_ROWS = f"""
     SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
            c.earning * COALESCE(b.rate, 0) AS reward
     FROM ({{rows}}) c
     LEFT JOIN bonus b ON b.d = c.date AND b.currency = c.currency
     WHERE c.subaccount_id NOT IN (SELECT id FROM special){PART_SPECIAL}"""  # noqa: S608 (no input)
+# ... its amounts alone (the totals' and the chart's sums per bucket: their reward is ``rewards``')
+PART_AMOUNTS = """
+    SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
+           NULL::numeric AS reward
+    FROM ({rows}) c"""
 # the whole partner's service and SKU rows, from the partner's daily SKU aggregate at the day's base rate
 # (and the extra on ``deal_paid`` in the months whose deals it stands for), corrected by the daily rows of
 # the subaccounts that earn otherwise: the partner's own or a referred customer's earn nothing (their base
