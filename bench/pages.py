@@ -294,9 +294,7 @@ def main() -> None:
         if name in drawn:
             cache.delete(f"chart:{drawn[name]}:light")  # the image drawn, not read from the cache
         try:
-            return (
-                api if name.startswith("API:") else restricted if name.startswith(RESTRICTED) else client
-            ).get(url)
+            return signed_in(name, api=api, restricted=restricted, admin=client).get(url)
         finally:
             charts.CHART_VERSION, selectors.RANKING_VERSION = kept_charts, kept_rankings
 
@@ -321,6 +319,13 @@ def main() -> None:
         served = [(name, url) for name, url in listed if not _in_process_only(name, drawn)]
         how = f"over HTTP, gunicorn on production settings, {ROUNDS} interleaved requests each"
         report(how, served, over_http(served, admin, viewer), queries)
+
+
+def signed_in(name: str, *, api, restricted, admin):
+    """Who requests a row: the API's token, the restricted Viewer or the Administrator, by the row's name."""
+    if name.startswith("API:"):
+        return api
+    return restricted if name.startswith(RESTRICTED) else admin
 
 
 def report(how: str, listed: list[tuple[str, str]], times: dict[str, list[float]], queries: dict) -> None:
@@ -364,7 +369,7 @@ def over_http(listed: list[tuple[str, str]], admin, viewer) -> dict[str, list[fl
         api.headers = {"Authorization": f"Bearer {api_token(admin)}", "Accept": "application/json"}
 
         def get(name, url):
-            who = api if name.startswith("API:") else restricted if name.startswith(RESTRICTED) else browser
+            who = signed_in(name, api=api, restricted=restricted, admin=browser)
             status, _headers, _body = who.request("GET", url)
             assert status == 200, f"{name} ({url}) answered {status} over HTTP"
 
