@@ -94,6 +94,7 @@ def pages(world) -> list[tuple[str, str]]:
     period = f"start={today - datetime.timedelta(days=91)}&finish={today}"
     last_month = "period=last_month&group=month"
     by_consumption = f"{days}&group=day&view=folder&sort=-consumption"
+    by_reward = f"{days}&group=day&view=folder&sort=-reward"
     return [
         ("Floor: security", reverse("access:security")),
         ("Dashboard", reverse("dashboard")),
@@ -125,8 +126,9 @@ def pages(world) -> list[tuple[str, str]]:
         # RANKING_ACROSS); 5.5 s before, every row of the period grouped with its reward
         ("Usage by folder, 92 days by day, by consumption", f"{usage}?{by_consumption}"),
         (f"Usage by folder, by consumption{NEW_RANKING}", f"{usage}?{by_consumption}"),
-        # by the reward, which no ranking follows: each bucket's rows worked out with every rule, then merged
-        ("Usage by folder, 92 days by day, by reward", f"{usage}?{days}&group=day&view=folder&sort=-reward"),
+        # by the reward: each bucket ranked from its rows with every rule, then merged; kept after
+        ("Usage by folder, 92 days by day, by reward", f"{usage}?{by_reward}"),
+        (f"Usage by folder, by reward{NEW_RANKING}", f"{usage}?{by_reward}"),
         # a part of the partner that holds most of it: a search every subaccount matches, half the customers
         ("Usage, 92 days, search matching all", f"{usage}?{days}&group=day&q=ba-"),
         ("Usage by folder, 92 days, search matching all", f"{usage}?{days}&group=day&view=folder&q=ba-"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -580,12 +581,19 @@ MONTHLY_SPECIAL = """
 
 
 def _daily_base(
-    view: str, literal: dict, start, finish, complete: tuple[datetime.date, ...], held: str = ""
+    view: str,
+    literal: dict,
+    start,
+    finish,
+    complete: tuple[datetime.date, ...],
+    held: str = "",
+    keys: dict[str, dict[str, str]] | None = None,
 ) -> str:
     """The whole partner's rows by ``view`` with their reward (above): ``complete``'s months from
     MonthlyUsage, the period's other days from DailyUsage, the subaccounts that earn otherwise from their
-    daily rows; ``held``: only the rows of the subaccounts in that array (SQL), when given."""
-    keys = DAILY_BASE_KEYS[view]
+    daily rows; ``held``: only the rows of the subaccounts in that array (SQL), when given; ``keys``: each
+    view's key, name and join (DAILY_BASE_KEYS, or a ranking's: REWARD_RANK_KEYS)."""
+    keys = (keys or DAILY_BASE_KEYS)[view]
     months = _dates(complete)
     only = f"\n      AND u.subaccount_id = ANY({held})" if held else ""
     parts = []
@@ -670,6 +678,11 @@ DAILY_BASE_KEYS = {
         "named": "JOIN subaccounts_subaccount n ON n.id = u.subaccount_id",
     },
 }
+# ... as a ranking by the reward reads them (RANKING: the subaccount view's key its id, named after grouping)
+REWARD_RANK_KEYS = {
+    **DAILY_BASE_KEYS,
+    "subaccount": {"key": "u.subaccount_id", "name": "NULL::varchar", "named": ""},
+}
 # KEYED's and RANKED's totals and chart: the whole partner's amounts per bucket from its SKU aggregate
 # ({totals_source}: a few rows a day), the totals' reward from ``rewards`` as in GROUPED
 BUCKET_SUMS = """c AS ({totals_source}),
@@ -723,8 +736,8 @@ p AS (
 UNION ALL
 SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (SELECT 1 FROM p LIMIT {cap}) n
 {bucket_totals}""".replace("{bucket_sums}", BUCKET_SUMS).replace("{bucket_totals}", BUCKET_TOTALS)
-# KEYED in an order that does not start with the period and that no ranking can follow (by the reward): each
-# bucket's rows worked out with every rule, as far as the count reads, then merged in the whole order (as
+# KEYED in an order that does not start with the period, where no ranking is kept (a part of the partner):
+# each bucket's rows worked out with every rule, as far as the count reads, then merged in the whole order (as
 # RANKING_ACROSS): every bucket is read, but grouped apart, a few thousand rows at a time
 KEYED_ACROSS = KEYED.replace("    ORDER BY b.n\n)", "    ORDER BY {order}\n    LIMIT {cap}\n)")
 # KEYED in an order by bucket, then by what a row's reward does not change (its default: consumption): each
@@ -732,14 +745,16 @@ KEYED_ACROSS = KEYED.replace("    ORDER BY b.n\n)", "    ORDER BY {order}\n    L
 # subaccounts joined to the bucket's tens of thousands of rows), and only the page's rows worked out with
 # every rule (``figures``: the source's rows of the subaccounts that hold the page's keys, ``held``; the
 # deals then worked out for those subaccounts only, when the totals' reward needs none: ``ranking``'s ctes).
-# The ranking's rows as far as the count reads (``rank``) come back with the page, to be kept (UsageDetails):
-# a ranking kept for the partner's aggregates as they are gives the page's rows (KEPT_PAGE) and the count
-# instead, so the page only works out its own rows
+# By the reward (or what the partner pays) each bucket is ranked from its rows with every rule instead
+# ({early}: the rules' CTEs, every deal's, before the ranking). The ranking's rows as far as the count reads
+# (``rank``) come back with the page, to be kept (UsageDetails): a ranking kept for the partner's aggregates
+# as they are (and, by the reward, its months' rates, deals and own use: Months.rewards_version) gives the
+# page's rows (KEPT_PAGE) and the count instead, so the page only works out its own rows
 RANKED = """
 WITH b AS (SELECT * FROM unnest({firsts}, {nexts}) WITH ORDINALITY AS b(bucket, next, n)),
-{ranked_page},
+{early}{ranked_page},
 held AS MATERIALIZED ({held}),
-{ctes},
+{late}
 {bucket_sums}
 figures AS (
     SELECT t.bucket, c.key, c.currency, max(c.name) AS name, {sums}
@@ -796,12 +811,14 @@ KEPT_PAGE = """page AS MATERIALIZED (
 KEPT_COUNTED = "SELECT 'count', NULL, NULL, NULL, NULL, {count}, NULL, NULL, NULL, NULL"
 RANKING_SECONDS = 24 * 3600  # a kept ranking's life at most (a new version token makes it unread at once)
 RANKING_VERSION = 1  # raise when what a ranking keeps changes: rankings kept before are not used
-# what a ranking can order by (a row's amounts but its reward), and how a bucket's rows sum it
+# what a ranking can order by, and how a bucket's rows sum it: a row's amounts from the rows alone
+# (_rank_base), its reward (and so what the partner pays) from the rows with every rule (_daily_base)
 RANK_SUMS = {
     "consumption": "sum(c.cost)",
     "discount": "sum(-c.credit)",
     "client_pays": "sum(c.cost + c.credit)",
     "adjustment": "sum(c.adjustment)",
+    "reward": "sum(c.reward)",
 }
 # per view: a ranked row's key and name, the join that names it, its subaccount when the key is one (the
 # subaccount view's), and the subaccounts that hold the page's keys (``held``): a folder's from UsageFolder,
@@ -877,8 +894,8 @@ REWARDS_NONE = """
 # per month of the period: its first and last day with data (the partner's, from the partner's daily SKU
 # aggregate: an index probe each), whether the base and the extra rates are each one rate on all the period's
 # days of it, and whether the whole partner's reward rollup of it (finance/usage_rewards.py) still stands for
-# the month's rates, deals, own use and referred customers ({rolled}: false for a part of the partner). The
-# rates are those of the period's whole months.
+# the month's rates, deals, own use and referred customers ({rolled}: false for a part of the partner), and
+# then its digest of those ({digest_of}). The rates are those of the period's whole months.
 MONTHS = """
 WITH bonus AS ({bonus}), extra AS ({extra}){digest}
 SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
@@ -886,7 +903,7 @@ SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
        (SELECT max(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
-       {rolled}, {settled}, {procurement}, {idle}, {version}
+       {rolled}, {settled}, {procurement}, {idle}, {version}, {digest_of}
 FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
              max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
              max(COALESCE(x.rate, 0)) AS extra_hi
@@ -917,7 +934,7 @@ settled AS MATERIALIZED (
     WHERE partner_id = {partner} AND month >= {month_first} AND month <= {last}
 ),
 rolled AS MATERIALIZED (
-    SELECT month FROM finance_usagerewardmonth
+    SELECT month, digest FROM finance_usagerewardmonth
     WHERE partner_id = {partner} AND month >= {month_first} AND month <= {last}
 )"""
 # a month's part of the totals' reward from the rollup: per currency the row of the last day with data up to
@@ -1116,6 +1133,9 @@ class UsageDetails(SqlPagedData):
                 keep = key
                 worked_out = (RANKING_ACROSS if across else RANKING).format(**{**keyed, **ranked})
                 counted = RANKING_COUNTED.format(cap=cap)
+                # a ranking by the reward reads the rules' CTEs (every deal's) before it, the others after
+                ctes = {"early": f"{self.ranking['all_ctes']},\n", "late": ""} if ranked["rewarded"] else {}
+                ranked = {**ranked, "early": "", "late": f"{ranked['ctes']},", **ctes}
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": worked_out, "counted": counted})
             else:
                 rows = kept[offset : offset + limit]
@@ -1126,6 +1146,7 @@ class UsageDetails(SqlPagedData):
                     since = min(firsts[n - 1] for n in numbers)
                     until = max(nexts[n - 1] for n in numbers) - datetime.timedelta(days=1)
                     ranked["source"] = self.ranking["days"](since, until)
+                ranked = {**ranked, "early": "", "late": f"{ranked['ctes']},"}
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": KEPT_PAGE, "counted": counted})
                 params = [*columns, *params]
         else:
@@ -1157,11 +1178,12 @@ class UsageDetails(SqlPagedData):
         """The cache key of the ranking RANKED works out (the partner's, its period's buckets and the order
         within them), for the partner's aggregates and subaccounts as they are (``UsageVersion``,
         ``SubaccountsVersion``); None without a version."""
-        if not self.ranking.get("version"):
+        version = self.ranking.get("rewards_version" if ranked["rewarded"] else "version")
+        if not version:
             return None
         parts = (
             str(RANKING_VERSION),
-            self.ranking["version"],
+            version,
             *(
                 ranked[name]
                 for name in ("kind", "ranking", "named_key", "named_join", "rank_name", "rank_sums")
@@ -1183,13 +1205,15 @@ class UsageDetails(SqlPagedData):
         return terms[0] == "bucket DESC", within, False
 
     def _ranked(self, within: str, cap: int, *, across: bool = False) -> dict[str, str] | None:
-        """RANKED's parts for an order within a bucket that a ranking can follow (none by the reward);
+        """RANKED's parts for an order within a bucket that a ranking can follow: by the rows' amounts from
+        the rows alone, by the reward (or what the partner pays) from the rows with every rule (``rewarded``);
         ``across``: the buckets' rows then merged in the whole order (RANKING_ACROSS)."""
         if self.ranking is None:
             return None
-        columns = {term.split()[0] for term in within.split(", ") if term}
+        columns = set(re.findall(r"[a-z_]+", within))  # (the names in the terms, not ASC or DESC)
         if not columns <= {"key", "name", "currency", *RANK_SUMS}:
             return None
+        rewarded = "reward" in columns
         view = self.ranking["view"]
         sums = [name for name in RANK_SUMS if name in columns]
         named_key, named_name, named_join, holder = RANK_NAMED[view]
@@ -1198,7 +1222,8 @@ class UsageDetails(SqlPagedData):
         return {
             "kind": f"across: {self.order}" if across else "within",
             "ahead": ahead.format(lead=lead, cap=cap),
-            "ranking": self.ranking["source"],
+            "ranking": self.ranking["rewarded" if rewarded else "source"],
+            "rewarded": rewarded,
             "ctes": self.ranking["ctes"],
             "source": self.ranking["full"],
             "held": self.ranking["held"],
@@ -1259,6 +1284,9 @@ class Months:
     # every day with data in the period, one rate throughout (rolled up or not): MonthlyUsage stands for it
     complete: tuple[datetime.date, ...] = ()
     version: str | None = None  # the whole partner's Usage- and SubaccountsVersion, read with the months
+    # ... and its months' reward rollups' digests (their rates, deals, own use, referred customers) besides,
+    # while every month with data has one
+    rewards_version: str | None = None
 
 
 def _dates(days) -> str:
@@ -1290,12 +1318,14 @@ def _whole_months(
         "month_last": f"DATE '{month_last.isoformat()}'",
     }
     digest, rolled_sql, settled_sql, idle_sql, version = "", "false", "false", "true", "NULL::text"
+    digest_of = "NULL::text"
     if whole_partner:
         version = VERSION.format(partner=str(int(partner_id)))
         idle_sql = IDLE.format(partner=str(int(partner_id)))
         digest = MONTHS_KEPT.format(partner=str(int(partner_id)), **literal)
         rolled_sql = "r.month IN (SELECT month FROM rolled)"
         settled_sql = "r.month IN (SELECT month FROM settled)"
+        digest_of = "(SELECT x.digest FROM rolled x WHERE x.month = r.month)"
     query = MONTHS.format(
         bonus=day_terms_sql(Program.PARTNER_BONUS, "''", literal["month_first"], literal["month_last"]),
         extra=day_terms_sql(Program.DEAL_EXTRA, "''", literal["month_first"], literal["month_last"]),
@@ -1305,19 +1335,21 @@ def _whole_months(
         procurement=PROCUREMENT.format(**literal),
         idle=idle_sql,
         version=version,
+        digest_of=digest_of,
         first=literal["first"],
         last=literal["last"],
     )
-    whole, days, rolled, settled, complete = [], [], [], [], []
+    whole, days, rolled, settled, complete, digests = [], [], [], [], [], []
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id, partner_id])
         procurement, idle, version = False, False, None
-        for month, flat, first_day, last_day, current, deals_current, procured, idled, token in cursor:
+        for month, flat, first_day, last_day, current, deals_current, procured, idled, token, rules in cursor:
             procurement, idle, version = procured, idled, token
             if deals_current:
                 settled.append(month)
             if first_day is None:
                 continue
+            digests.append(rules and f"{month}:{rules}")
             if flat and first_day >= start and last_day <= finish:
                 complete.append(month)
             if current and first_day >= start:
@@ -1329,7 +1361,12 @@ def _whole_months(
             else:
                 month_last = month_after(month) - datetime.timedelta(days=1)
                 days.append((max(month, start), min(month_last, finish)))
-    return Months(whole, days, rolled, settled, procurement, idle, tuple(complete), version)
+    # what a reward depends on besides the aggregates, as the rollups digest it: only while every month with
+    # data has its rollup (a change of the rates, the deals, own use or referred customers takes it off)
+    rewards_version = None
+    if version and all(digests):
+        rewards_version = version + "|" + ",".join(digests)
+    return Months(whole, days, rolled, settled, procurement, idle, tuple(complete), version, rewards_version)
 
 
 def usage_places(*, membership, key: str, cloud_id: str = "") -> QuerySet[UsageFolder]:
@@ -1579,6 +1616,8 @@ def usage_details(
         ranking = {
             "view": view,
             "source": _rank_base(view, literal, start, finish, complete),
+            # ... by the reward: the rows with every rule, read after the rules' CTEs (all of ``ctes``)
+            "rewarded": _daily_base(view, literal, start, finish, complete, keys=REWARD_RANK_KEYS),
             "full": _daily_base(view, literal, start, finish, complete, held=HELD_IDS),
             # ... of some days only (a kept ranking's page: its buckets' days; the same rows of those days)
             "days": lambda since, until: _daily_base(
@@ -1591,6 +1630,7 @@ def usage_details(
             ),
             "held": HELD[view].format(partner=literal["partner"]),
             "version": months.version,
+            "rewards_version": months.rewards_version,
         }
         # the totals and the chart: the whole partner's amounts from its SKU aggregate (the reward of the
         # totals is ``rewards``', the chart has none: no correction read)
@@ -1657,7 +1697,7 @@ def usage_details(
             )
         rewards = (REWARDS.format(parts="\n        UNION ALL".join(parts) or REWARDS_NONE), parts_params)
     if ranking is not None:  # RANKED's deals: only its page's subaccounts' when the totals' reward reads none
-        ranking["ctes"] = ctes
+        ranking["ctes"] = ranking["all_ctes"] = ctes
         if not (months.whole or months.days):
             held_deals = _reward_sql(start, finish, partner_id, deal_days, f"s.id = ANY({HELD_IDS})", settled)
             ranking["ctes"] = held_deals + SPECIAL.format(partner=literal["partner"])

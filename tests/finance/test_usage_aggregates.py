@@ -214,7 +214,8 @@ def test_the_whole_partners_folder_pages_are_the_daily_rows_pages_in_every_order
     for view, grouping in (("folder", "day"), ("subaccount", "week"), ("cloud", "month"), ("folder", "week")):
         every = figures(world.whole, **period, view=view, grouping=grouping, daily_rows=True)["page"]
         orders = ([], ["-bucket"], ["bucket", "-name"], ["-consumption"], ["key"], ["-discount", "name"])
-        for order in (*orders, ["bucket", "-reward"], ["-reward"]):
+        rewarded = (["bucket", "-reward"], ["-reward"], ["partner_pays"], ["bucket", "-partner_pays"])
+        for order in (*orders, *rewarded):
             for per_page, page in ((1, 1), (1, 3), (2, 2), (5, 2), (25, 1)):
                 asked = {**period, "view": view, "grouping": grouping, "per_page": per_page, "page": page}
                 details = usage_details(membership=world.whole, **asked)
@@ -309,6 +310,42 @@ def test_a_kept_ranking_serves_the_next_pages_until_the_consumption_changes(worl
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as in production: the rows are committed
     call_command("consumption_partitions", detach_before="2025-02", stdout=open(os.devnull, "w"))  # noqa: SIM115
     assert shown(per_page=5) == ([], False)
+
+
+def test_a_ranking_by_the_reward_is_kept_while_the_rates_and_own_use_stand(world, tmp_path):
+    """The whole partner's folders sorted by the reward are ranked with every rule once and the ranking kept
+    (the next page reads it) while the month's reward rollup stands for its rates, deals and own use: a new
+    rate or a subaccount marked the partner's own changes the rewards with no import, and the pages follow
+    them at once, as the daily rows give them, each worked out until the rollup is rebuilt (the next import
+    of the month)."""
+    costs = [("ba-1", "f1", "50"), ("ba-1", "f2", "40"), ("ba-2", "f3", "30"), ("ba-2", "f4", "20")]
+    load(billing_file(tmp_path, *((ba, "2026-10-03", f, "compute", "vcpu", c, "0") for ba, f, c in costs)))
+    load(billing_file(tmp_path, ("ba-2", "2026-10-20", "f4", "compute", "vcpu", "10", "0")))
+    period = {"start": OCT, "finish": datetime.date(2026, 10, 31), "view": "folder", "grouping": "month"}
+
+    def shown(page=1, order=("-reward",)) -> tuple[list, bool]:
+        details = usage_details(membership=world.whole, **period, per_page=2, page=page)
+        daily = usage_details(membership=world.whole, **period, per_page=2, page=page, daily_rows=True)
+        details.order_by(order)
+        daily.order_by(order)
+        with CaptureQueriesContext(connection) as captured:
+            keys = [row["key"] for row in details.page_rows()]
+        assert (details.page_rows(), len(details)) == (daily.page_rows(), len(daily))
+        return keys, "WITH ORDINALITY AS k(" in captured[-1]["sql"]
+
+    assert shown() == (["f1", "f2"], False)  # worked out with every rule, and kept (f3, f4: 3.0 each)
+    assert shown() == (["f1", "f2"], True)
+    assert shown(page=2) == (["f3", "f4"], True)
+    assert shown(order=("-partner_pays",)) == (["f1", "f2"], False)
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.9000"), valid_from=datetime.date(2026, 10, 20))
+    assert shown() == (["f4", "f1"], False)  # f4's second day at the new rate: 2.0 + 9.0; f1's 5.0
+    assert shown(page=2) == (["f2", "f3"], False)
+    usage_rewards_rebuild(start=OCT, end=OCT)
+    assert shown(page=2) == (["f2", "f3"], False)
+    assert shown() == (["f4", "f1"], True)
+    Subaccount.objects.filter(pk=world.other.pk).update(is_partner_own=True)  # ba-2 earns nothing now
+    assert shown() == (["f1", "f2"], False)
+    assert shown(page=2) == (["f3", "f4"], False)  # (both nothing: by key)
 
 
 def test_a_ranking_cut_among_equal_amounts_keeps_the_orders_next_terms(world, tmp_path):
