@@ -9,6 +9,7 @@ floor's, and the page's query count.
     SCALE=full bench/run pages        # DESIGN.md's largest partner (bench/seed_scale's defaults, ~12 M rows);
                                       # its database (<DATABASE_URL's>_scale) is kept and reused by later runs
     ROUNDS=15 bench/run pages         # requests per page (default 15)
+    ONLY='reward|Restricted' bench/run pages  # only the rows whose name matches (and the floor, always)
 
 In-process (Django's test client against the real PostgreSQL), so the figures are the application's: no
 network, no gunicorn. ``HTTP=1`` then times the same pages as issue 13 measured them: over HTTP against a real
@@ -39,6 +40,8 @@ from bench.list_pages import bench_database, with_database  # noqa: E402
 from bench.seed_scale import ADMIN_EMAIL, LARGEST, Size, seed  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "15"))
+ONLY = re.compile(os.environ.get("ONLY", ""))  # the rows timed: those whose name it finds, and the floor
+FLOOR = "Floor: security"
 SCALES = {
     "small": Size(subaccounts=500, accounts=100, days=92, small_partners=10, deals=10),
     "medium": Size(subaccounts=3_000, accounts=600, days=92, small_partners=20),
@@ -96,7 +99,7 @@ def pages(world) -> list[tuple[str, str]]:
     by_consumption = f"{days}&group=day&view=folder&sort=-consumption"
     by_reward = f"{days}&group=day&view=folder&sort=-reward"
     return [
-        ("Floor: security", reverse("access:security")),
+        (FLOOR, reverse("access:security")),
         ("Dashboard", reverse("dashboard")),
         ("Accounts", reverse("accounts:list")),
         ("Subaccounts", reverse("subaccounts:list")),
@@ -281,6 +284,8 @@ def main() -> None:
     print(f"After an import: the rankings of {warmed} first pages worked out in {took:.1f} s")
     listed, drawn = [], {}
     for name, url in pages(world):
+        if name != FLOOR and not ONLY.search(name):
+            continue
         if url.startswith(CHART_OF):  # the page's chart image (its address: the digest of its figures)
             html = client.get(url.removeprefix(CHART_OF)).content.decode()
             url, drawn[name] = re.search(r'src="(/charts/([0-9a-f]{64})/light\.svg)"', html).groups()
@@ -331,7 +336,7 @@ def signed_in(name: str, *, api, restricted, admin):
 
 
 def report(how: str, listed: list[tuple[str, str]], times: dict[str, list[float]], queries: dict) -> None:
-    floor = statistics.median(times["Floor: security"])
+    floor = statistics.median(times[FLOOR])
     print(f"  {how}:")
     print(f"  {'page':46} {'median':>9} {'p95':>9} {'× floor':>8} {'queries':>8}")
     for name, _url in listed:
