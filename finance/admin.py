@@ -234,10 +234,20 @@ class UsageRewardDayAdmin(ReadOnlyAdmin):
 
 @admin.register(CustomerUsageDay)
 class CustomerUsageDayAdmin(ReadOnlyAdmin):
-    """Commission statistics' customer running sums, kept by the import (finance.usage_rewards): read, never
-    edited."""
+    """Commission statistics' (and a restricted member's Subaccount details') customer running sums, kept by
+    the import (finance.usage_rewards): read, never edited."""
 
-    list_display = ("date", "partner", "account", "currency", "cost", "credit", "reward", "rows")
+    list_display = (
+        "date",
+        "partner",
+        "account",
+        "currency",
+        "cost",
+        "credit",
+        "adjustment",
+        "reward",
+        "rows",
+    )
     list_filter = ("currency",)
     search_fields = ("partner__name", "account__name")
     list_select_related = ("partner", "account")

@@ -30,6 +30,7 @@ from .models import (
     WITHDRAWABLE_POOLS,
     Consumption,
     CustomerMonth,
+    CustomerUsageDay,
     DailyLabelUsage,
     DailySkuUsage,
     DailyUsage,
@@ -454,6 +455,29 @@ PART_AMOUNTS = """
     SELECT c.subaccount_id, c.date, c.currency, c.key, c.name, c.cost, c.credit, c.adjustment,
            NULL::numeric AS reward
     FROM ({rows}) c"""
+# ... a member restricted to some customers: in the months their customers' running sums stand for, each
+# day's amounts from them — the customers' sums of the day summed (a row per customer and day, where the daily
+# aggregate has one per subaccount, folder and day), less the day's before in its month (a customer's rows
+# run from its first day with data to the month's end, so a day's sum less the day's before is that day's
+# rows); only the days with daily rows — and the other days' from the part's daily rows ({rest}:
+# PART_AMOUNTS, when the period has such days)
+CUSTOMER_AMOUNTS = """
+    SELECT NULL::bigint AS subaccount_id, c.date, c.currency, NULL::varchar AS key, NULL::varchar AS name,
+           c.cost, c.credit, c.adjustment, NULL::numeric AS reward
+    FROM (
+        SELECT u.date, u.currency, u.cost - COALESCE(lag(u.cost) OVER w, 0) AS cost,
+               u.credit - COALESCE(lag(u.credit) OVER w, 0) AS credit,
+               u.adjustment - COALESCE(lag(u.adjustment) OVER w, 0) AS adjustment,
+               u.rows - COALESCE(lag(u.rows) OVER w, 0) AS rows
+        FROM (
+            SELECT u.date, u.currency, sum(u.cost) AS cost, sum(u.credit) AS credit,
+                   sum(u.adjustment) AS adjustment, sum(u.rows) AS rows
+            FROM ({rows}) u
+            GROUP BY u.date, u.currency
+        ) u
+        WINDOW w AS (PARTITION BY u.currency, date_trunc('month', u.date) ORDER BY u.date)
+    ) c
+    WHERE c.date >= {first} AND c.rows > 0{rest}"""  # noqa: S608 (a date as a literal)
 # the whole partner's service and SKU rows, from the partner's daily SKU aggregate at the day's base rate
 # (and the extra on ``deal_paid`` in the months whose deals it stands for), corrected by the daily rows of
 # the subaccounts that earn otherwise: the partner's own or a referred customer's earn nothing (their base
@@ -895,7 +919,9 @@ REWARDS_NONE = """
 # aggregate: an index probe each), whether the base and the extra rates are each one rate on all the period's
 # days of it, and whether the whole partner's reward rollup of it (finance/usage_rewards.py) still stands for
 # the month's rates, deals, own use and referred customers ({rolled}: false for a part of the partner), and
-# then its digest of those ({digest_of}). The rates are those of the period's whole months.
+# then its digest of those ({digest_of}); for a part of the partner, whether the customers' running sums of
+# the month stand ({customers_kept}: while the month's rollup row exists). The rates are those of the
+# period's whole months.
 MONTHS = """
 WITH bonus AS ({bonus}), extra AS ({extra}){digest}
 SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
@@ -903,7 +929,7 @@ SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
        (SELECT max(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
-       {rolled}, {settled}, {procurement}, {idle}, {version}, {digest_of}
+       {rolled}, {settled}, {procurement}, {idle}, {version}, {digest_of}, {customers_kept}
 FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
              max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
              max(COALESCE(x.rate, 0)) AS extra_hi
@@ -1287,6 +1313,9 @@ class Months:
     # ... and its months' reward rollups' digests (their rates, deals, own use, referred customers) besides,
     # while every month with data has one
     rewards_version: str | None = None
+    # a part of the partner's months whose customers' running sums stand (CustomerUsageDay: while the month's
+    # rollup row exists)
+    customers_kept: tuple[datetime.date, ...] = ()
 
 
 def _dates(days) -> str:
@@ -1319,7 +1348,10 @@ def _whole_months(
     }
     digest, rolled_sql, settled_sql, idle_sql, version = "", "false", "false", "true", "NULL::text"
     digest_of = "NULL::text"
+    customers_kept = f"""EXISTS (SELECT 1 FROM finance_usagerewardmonth x
+                                WHERE x.partner_id = {int(partner_id)} AND x.month = r.month)"""  # noqa: S608
     if whole_partner:
+        customers_kept = "false"
         version = VERSION.format(partner=str(int(partner_id)))
         idle_sql = IDLE.format(partner=str(int(partner_id)))
         digest = MONTHS_KEPT.format(partner=str(int(partner_id)), **literal)
@@ -1336,15 +1368,19 @@ def _whole_months(
         idle=idle_sql,
         version=version,
         digest_of=digest_of,
+        customers_kept=customers_kept,
         first=literal["first"],
         last=literal["last"],
     )
-    whole, days, rolled, settled, complete, digests = [], [], [], [], [], []
+    whole, days, rolled, settled, complete, digests, customers = [], [], [], [], [], [], []
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id, partner_id])
         procurement, idle, version = False, False, None
-        for month, flat, first_day, last_day, current, deals_current, procured, idled, token, rules in cursor:
-            procurement, idle, version = procured, idled, token
+        for row in cursor:
+            month, flat, first_day, last_day, current, deals_current = row[:6]
+            procurement, idle, version, rules, kept = row[6:]  # (the first three alike on every row)
+            if kept:
+                customers.append(month)
             if deals_current:
                 settled.append(month)
             if first_day is None:
@@ -1366,7 +1402,18 @@ def _whole_months(
     rewards_version = None
     if version and all(digests):
         rewards_version = version + "|" + ",".join(digests)
-    return Months(whole, days, rolled, settled, procurement, idle, tuple(complete), version, rewards_version)
+    return Months(
+        whole,
+        days,
+        rolled,
+        settled,
+        procurement,
+        idle,
+        tuple(complete),
+        version,
+        rewards_version,
+        tuple(customers),
+    )
 
 
 def usage_places(*, membership, key: str, cloud_id: str = "") -> QuerySet[UsageFolder]:
@@ -1609,6 +1656,30 @@ def usage_details(
     totals_source = ranking = None
     if part and view in DAILY_BASE_KEYS:  # a part's keyed page bucket by bucket, its totals from its own rows
         totals_source = source(scoped(DailyUsage, **in_period), F("paid"), key, name, amounts=True)
+        if membership.restricted and subaccount is None and not q and months.customers_kept:
+            kept = Q()
+            for month in months.customers_kept:
+                kept |= Q(date__gte=month, date__lt=month_after(month))
+            sums_sql, sums_params = (
+                CustomerUsageDay.objects.restrict(membership)
+                .filter(kept, date__gte=start.replace(day=1), date__lte=finish)
+                .order_by()
+                .values("account_id", "date", "currency", "cost", "credit", "adjustment", "rows")
+                .query.sql_with_params()
+            )
+            rest_sql, rest_params = "", []
+            others = Q()  # the period's days in the other months, as ranges of days (read by the index)
+            for first_day, last_day in _day_runs(start, finish, months.customers_kept):
+                others |= Q(date__gte=first_day, date__lte=last_day)
+            if others:
+                rest_sql, rest_params = source(
+                    scoped(DailyUsage, **in_period).filter(others), F("paid"), key, name, amounts=True
+                )
+                rest_sql = f"\n    UNION ALL {rest_sql}"
+            totals_source = (
+                CUSTOMER_AMOUNTS.format(rows=sums_sql, first=literal["first"], rest=rest_sql),
+                [*sums_params, *rest_params],
+            )
     if whole_partner and view in DAILY_BASE_KEYS and months is not None:
         complete = months.complete if grouping == "month" else ()
         main = (_daily_base(view, literal, start, finish, complete), [])

@@ -94,23 +94,26 @@ SELECT %(partner)s, date, currency, sum(sum(up)) OVER (PARTITION BY currency ORD
 FROM steps
 GROUP BY date, currency
 """  # noqa: S608 (constant fragments; the partner and the month are bound)
-# one partner's month per customer for Commission statistics (``CustomerUsageDay``): each customer's cost,
-# credit and reward (each daily aggregate row at its day's rates: what the detailed report's rows of the day
-# earn, unrounded) and its count of rows, summed from the month's start up to each day — every day from the
-# customer's first with data in the month to the month's end, so a day's row is there to be read by its date
+# one partner's month per customer for Commission statistics and a restricted member's Subaccount details
+# (``CustomerUsageDay``): each customer's cost, credit, adjustment and reward (each daily aggregate row at its
+# day's rates: what the detailed report's rows of the day earn, unrounded) and its count of rows, summed from
+# the month's start up to each day — every day from the customer's first with data in the month to the
+# month's end, so a day's row is there to be read by its date
 REBUILD_CUSTOMER_DAYS_SQL = f"""
 WITH {CTES},
 daily AS (
     SELECT s.account_id, c.date, c.currency, sum(c.cost) AS cost, sum(c.credit) AS credit,
-           sum({REWARD.format(paid="c.paid")}) AS reward, count(*) AS rows
+           sum(c.adjustment) AS adjustment, sum({REWARD.format(paid="c.paid")}) AS reward, count(*) AS rows
     FROM finance_dailyusage c {REWARD_JOINS}
     WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s
     GROUP BY s.account_id, c.date, c.currency
 ),
 spans AS (SELECT account_id, currency, min(date) AS first FROM daily GROUP BY account_id, currency)
-INSERT INTO finance_customerusageday (partner_id, account_id, date, currency, cost, credit, reward, rows)
+INSERT INTO finance_customerusageday (partner_id, account_id, date, currency, cost, credit, adjustment,
+                                      reward, rows)
 SELECT %(partner)s, sp.account_id, g.day, sp.currency,
-       sum(COALESCE(x.cost, 0)) OVER w, sum(COALESCE(x.credit, 0)) OVER w, sum(COALESCE(x.reward, 0)) OVER w,
+       sum(COALESCE(x.cost, 0)) OVER w, sum(COALESCE(x.credit, 0)) OVER w,
+       sum(COALESCE(x.adjustment, 0)) OVER w, sum(COALESCE(x.reward, 0)) OVER w,
        sum(COALESCE(x.rows, 0)) OVER w
 FROM spans sp
 CROSS JOIN LATERAL (SELECT sp.first + n AS day FROM generate_series(0, %(last)s::date - sp.first) n) g

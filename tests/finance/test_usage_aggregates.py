@@ -276,6 +276,56 @@ def test_a_parts_folder_pages_are_the_daily_rows_pages_in_every_order(world, tmp
     assert {row["key"] for row in shown if row["reward"]} == {"ba-2"}
 
 
+def test_a_restricted_members_totals_and_chart_read_their_customers_days(world, tmp_path):
+    """A member restricted to some customers has the totals and chart of the folder, cloud and subaccount
+    views from the customers' running sums (a row per customer and day: CustomerUsageDay), adjustments
+    included, every figure the daily rows' to the last digit; a subaccount moved to another customer takes
+    the months off (a new rate, those from its first day), and the daily rows answer for them until the
+    next rebuild."""
+    third = SubaccountFactory(account=AccountFactory(partner=world.partner), billing_account_id="ba-3")
+    lines = [",".join((*COLUMNS, "adjustment"))]
+    for account in ("ba-1", "ba-2", "ba-3"):
+        for day, cost, adjustment in (("2026-09-28", "11.5", "0.25"), ("2026-10-02", "7", "-1.5")):
+            lines.append(
+                f"{account},{day},cloud-{account},prod,f-{account},f name,compute,Compute,vcpu,vCPU,1,unit,"
+                f"{cost},-1,RUB,{adjustment}"
+            )
+        lines.append(
+            f"{account},2026-10-09,cloud-{account},prod,f-{account},f,compute,C,vcpu,v,1,u,3,0,RUB,0"
+        )
+    path = tmp_path / "adjusted.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load(path)
+    restricted = SimpleNamespace(
+        partner_id=world.partner.pk,
+        restricted=True,
+        allowed_account_ids=[world.customer.account_id, third.account_id],
+    )
+    period = {"start": datetime.date(2026, 9, 20), "finish": datetime.date(2026, 10, 5)}
+
+    def shown(view="folder", grouping="day") -> tuple[dict, bool]:
+        with CaptureQueriesContext(connection) as captured:
+            figured = figures(restricted, **period, view=view, grouping=grouping)
+        assert figured == figures(restricted, **period, view=view, grouping=grouping, daily_rows=True)
+        return figured, any("finance_customerusageday" in query["sql"] for query in captured)
+
+    for view, grouping in (("folder", "day"), ("cloud", "week"), ("subaccount", "month")):
+        figured, by_customers = shown(view, grouping)
+        assert by_customers, (view, grouping)
+    ((total,),) = [figured["totals"]]
+    assert (total["consumption"], total["discount"], total["adjustment"]) == (D("37"), D("4"), D("-2.5"))
+    Subaccount.objects.filter(pk=third.pk).update(account=world.other.account)  # ba-3: not theirs now
+    figured, by_customers = shown()
+    assert not by_customers and figured["totals"][0]["consumption"] == D("18.5")
+    usage_rewards_rebuild(start=datetime.date(2026, 9, 1), end=OCT)
+    figured, by_customers = shown()
+    assert by_customers and figured["totals"][0]["consumption"] == D("18.5")
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.2000"), valid_from=OCT)  # October's off
+    assert set(UsageRewardMonth.objects.values_list("month", flat=True)) == {datetime.date(2026, 9, 1)}
+    figured, by_customers = shown()  # September's from the sums, October's from the daily rows
+    assert by_customers and figured["totals"][0]["consumption"] == D("18.5")
+
+
 def test_a_kept_ranking_serves_the_next_pages_until_the_consumption_changes(world, tmp_path, other_partner):
     """The whole partner's folder ranking of a period is worked out once and kept (the next page, another
     page size, the same page again read it, never grouping the bucket's rows again), for its aggregates as
