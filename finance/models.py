@@ -470,7 +470,8 @@ class CustomerUsageDay(TenantModel):
     the detailed report's rows earn) up to and including the day, and how many daily aggregate rows made them
     — so Commission statistics reads a customer's part of a month, whole or cut by the period, as one row (or
     the difference of two), whatever the number of its subaccounts, folders and days, and Subaccount details
-    the totals and chart of a member restricted to some customers a row per customer and day. Kept by the
+    the totals (its rewards rounded per subaccount and month: ``reward_upto``, ``reward_onward``) and chart of
+    a member restricted to some customers a row per customer and day. Kept by the
     import with the reward rollup (``finance.usage_rewards``) and valid like it: while its month's
     ``UsageRewardMonth`` row exists (a change of the rates, the deals, own use, referred customers or a
     subaccount's customer deletes it in its transaction)."""
@@ -491,6 +492,10 @@ class CustomerUsageDay(TenantModel):
     # billing's places times a rate's four: the exact product, summed
     reward = models.DecimalField(max_digits=34, decimal_places=BILLING_PLACES + 4, default=ZERO)
     rows = models.BigIntegerField(default=0)  # daily aggregate rows up to the day: whether the period has any
+    # the sum of its subaccounts' rewards of the month up to and including the day, and from the day on, each
+    # subaccount's rounded once (as UsageRewardDay's upto and onward for the partner)
+    reward_upto = MoneyField(default=ZERO)
+    reward_onward = MoneyField(default=ZERO)
 
     class Meta:
         constraints = [
@@ -498,7 +503,7 @@ class CustomerUsageDay(TenantModel):
             # index alone (an index-only scan: 3 ms less over 92 days of the largest partner)
             models.UniqueConstraint(
                 fields=["partner", "date", "account", "currency"],
-                include=["cost", "credit", "adjustment", "reward", "rows"],
+                include=["cost", "credit", "adjustment", "reward", "rows", "reward_upto", "reward_onward"],
                 name="uniq_customer_usage_day",
             )
         ]

@@ -913,6 +913,10 @@ REWARDS_PROCUREMENT = f"""
         GROUP BY 1, 2, 3"""  # noqa: S608 (constant fragments; dates and ids as literals or bound)
 REWARDS_ROLLED = """
         SELECT NULL::bigint, NULL::date, v.currency, v.reward FROM ({rolled}) v"""
+# ... a restricted member's month from its customers' rollups (CustomerUsageDay: ``reward_upto`` of each
+# customer's row of a day, or ``reward_onward`` of each one's first row from a day on)
+CUSTOMERS_ROLLED = """
+        SELECT NULL::bigint, NULL::date, v.currency, v.{column} FROM ({rows}) v"""  # noqa: S608 (a column name)
 REWARDS_NONE = """
         SELECT NULL::bigint, NULL::date, NULL::varchar, 0::numeric WHERE false"""
 # per month of the period: its first and last day with data (the partner's, from the partner's daily SKU
@@ -1316,6 +1320,9 @@ class Months:
     # a part of the partner's months whose customers' running sums stand (CustomerUsageDay: while the month's
     # rollup row exists)
     customers_kept: tuple[datetime.date, ...] = ()
+    # ... when every month with data is one of them and is taken from its start or to its end: how the part's
+    # totals' reward reads each from the customers' rollups (as ``rolled``), else None
+    customers_rolled: list[tuple[datetime.date, str, datetime.date]] | None = None
 
 
 def _dates(days) -> str:
@@ -1373,18 +1380,27 @@ def _whole_months(
         last=literal["last"],
     )
     whole, days, rolled, settled, complete, digests, customers = [], [], [], [], [], [], []
+    customers_rolled, customers_whole = [], True
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id, partner_id])
         procurement, idle, version = False, False, None
         for row in cursor:
             month, flat, first_day, last_day, current, deals_current = row[:6]
             procurement, idle, version, rules, kept = row[6:]  # (the first three alike on every row)
-            if kept:
-                customers.append(month)
             if deals_current:
                 settled.append(month)
             if first_day is None:
                 continue
+            if kept:
+                customers.append(month)
+                if first_day >= start:  # the customers' rollups, as the partner's (``rolled``, below)
+                    customers_rolled.append((month, "upto", finish))
+                elif last_day <= finish:
+                    customers_rolled.append((month, "onward", start))
+                else:
+                    customers_whole = False
+            else:
+                customers_whole = False
             digests.append(rules and f"{month}:{rules}")
             if flat and first_day >= start and last_day <= finish:
                 complete.append(month)
@@ -1413,6 +1429,7 @@ def _whole_months(
         version,
         rewards_version,
         tuple(customers),
+        customers_rolled if customers_whole else None,
     )
 
 
@@ -1551,6 +1568,7 @@ def usage_details(
         only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})" if needed else NONE_NEEDED
     ctes = _reward_sql(start, finish, partner_id, deal_days, only, settled)
     part = months is not None and not whole_partner  # (a search, a restricted membership, one subaccount)
+    customers = part and membership.restricted and subaccount is None and not q  # (whole customers)
     if part:
         ctes += SPECIAL.format(partner=str(int(partner_id)))
 
@@ -1656,7 +1674,7 @@ def usage_details(
     totals_source = ranking = None
     if part and view in DAILY_BASE_KEYS:  # a part's keyed page bucket by bucket, its totals from its own rows
         totals_source = source(scoped(DailyUsage, **in_period), F("paid"), key, name, amounts=True)
-        if membership.restricted and subaccount is None and not q and months.customers_kept:
+        if customers and months.customers_kept:
             kept = Q()
             for month in months.customers_kept:
                 kept |= Q(date__gte=month, date__lt=month_after(month))
@@ -1706,7 +1724,29 @@ def usage_details(
         # the totals and the chart: the whole partner's amounts from its SKU aggregate (the reward of the
         # totals is ``rewards``', the chart has none: no correction read)
         totals_source = (SKU_AGGREGATE.format(key="sku_id", name="sku_name", **literal), [])
-    if months is not None:
+    if customers and months.customers_rolled is not None:  # the customers' rollups stand for every month
+        parts, parts_params = [], []
+        for month, kind, bound in months.customers_rolled:
+            in_month = CustomerUsageDay.objects.restrict(membership).filter(
+                date__gte=month, date__lt=month_after(month)
+            )
+            if kind == "upto":  # each customer's row of the month's day (its rows run to the month's end)
+                end_day = min(bound, month_after(month) - datetime.timedelta(days=1))
+                rows_sql, rows_params = (
+                    in_month.filter(date=end_day).values("currency", "reward_upto").query.sql_with_params()
+                )
+            else:  # each customer's first row from the day on
+                rows_sql, rows_params = (
+                    in_month.filter(date__gte=bound)
+                    .order_by("account_id", "currency", "date")
+                    .distinct("account_id", "currency")
+                    .values("currency", "reward_onward")
+                    .query.sql_with_params()
+                )
+            parts.append(CUSTOMERS_ROLLED.format(rows=rows_sql, column=f"reward_{kind}"))
+            parts_params += rows_params
+        rewards = (REWARDS.format(parts="\n        UNION ALL".join(parts) or REWARDS_NONE), parts_params)
+    elif months is not None:
         whole, days, rolled = months.whole, months.days, months.rolled
         parts, parts_params = [], []
         if whole:

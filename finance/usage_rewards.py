@@ -98,23 +98,41 @@ GROUP BY date, currency
 # (``CustomerUsageDay``): each customer's cost, credit, adjustment and reward (each daily aggregate row at its
 # day's rates: what the detailed report's rows of the day earn, unrounded) and its count of rows, summed from
 # the month's start up to each day — every day from the customer's first with data in the month to the
-# month's end, so a day's row is there to be read by its date
+# month's end, so a day's row is there to be read by its date — and, as REBUILD_DAYS_SQL for the partner, the
+# sum of its subaccounts' rounded rewards up to the day (``reward_upto``) and from the day on
+# (``reward_onward``): each subaccount's rounded running sums' steps summed per customer and day, then
+# accumulated
 REBUILD_CUSTOMER_DAYS_SQL = f"""
 WITH {CTES},
-daily AS (
-    SELECT s.account_id, c.date, c.currency, sum(c.cost) AS cost, sum(c.credit) AS credit,
+earned AS (
+    SELECT c.subaccount_id, s.account_id, c.date, c.currency, sum(c.cost) AS cost, sum(c.credit) AS credit,
            sum(c.adjustment) AS adjustment, sum({REWARD.format(paid="c.paid")}) AS reward, count(*) AS rows
     FROM finance_dailyusage c {REWARD_JOINS}
     WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s
-    GROUP BY s.account_id, c.date, c.currency
+    GROUP BY c.subaccount_id, s.account_id, c.date, c.currency
+),
+daily AS (
+    SELECT account_id, date, currency, sum(cost) AS cost, sum(credit) AS credit,
+           sum(adjustment) AS adjustment, sum(reward) AS reward, sum(rows) AS rows, sum(up) AS up,
+           sum(down) AS down
+    FROM (
+        SELECT e.account_id, e.date, e.currency, e.cost, e.credit, e.adjustment, e.reward, e.rows,
+               round(sum(e.reward) OVER up, 2) - round(sum(e.reward) OVER up - e.reward, 2) AS up,
+               round(sum(e.reward) OVER down, 2) - round(sum(e.reward) OVER down - e.reward, 2) AS down
+        FROM earned e
+        WINDOW up AS (PARTITION BY e.subaccount_id, e.currency ORDER BY e.date),
+               down AS (PARTITION BY e.subaccount_id, e.currency ORDER BY e.date DESC)
+    ) e
+    GROUP BY account_id, date, currency
 ),
 spans AS (SELECT account_id, currency, min(date) AS first FROM daily GROUP BY account_id, currency)
 INSERT INTO finance_customerusageday (partner_id, account_id, date, currency, cost, credit, adjustment,
-                                      reward, rows)
+                                      reward, rows, reward_upto, reward_onward)
 SELECT %(partner)s, sp.account_id, g.day, sp.currency,
        sum(COALESCE(x.cost, 0)) OVER w, sum(COALESCE(x.credit, 0)) OVER w,
        sum(COALESCE(x.adjustment, 0)) OVER w, sum(COALESCE(x.reward, 0)) OVER w,
-       sum(COALESCE(x.rows, 0)) OVER w
+       sum(COALESCE(x.rows, 0)) OVER w, sum(COALESCE(x.up, 0)) OVER w,
+       sum(COALESCE(x.down, 0)) OVER (PARTITION BY sp.account_id, sp.currency ORDER BY g.day DESC)
 FROM spans sp
 CROSS JOIN LATERAL (SELECT sp.first + n AS day FROM generate_series(0, %(last)s::date - sp.first) n) g
 LEFT JOIN daily x ON x.account_id = sp.account_id AND x.currency = sp.currency AND x.date = g.day

@@ -303,17 +303,24 @@ def test_a_restricted_members_totals_and_chart_read_their_customers_days(world, 
     )
     period = {"start": datetime.date(2026, 9, 20), "finish": datetime.date(2026, 10, 5)}
 
-    def shown(view="folder", grouping="day") -> tuple[dict, bool]:
+    def shown(view="folder", grouping="day", period=period) -> tuple[dict, bool]:
         with CaptureQueriesContext(connection) as captured:
             figured = figures(restricted, **period, view=view, grouping=grouping)
         assert figured == figures(restricted, **period, view=view, grouping=grouping, daily_rows=True)
-        return figured, any("finance_customerusageday" in query["sql"] for query in captured)
+        read = "".join(query["sql"] for query in captured)
+        # the totals' reward from the customers' rollups while they stand for every month of the period
+        assert ("reward_" in read) == (UsageRewardMonth.objects.count() == 2)
+        return figured, "finance_customerusageday" in read
 
     for view, grouping in (("folder", "day"), ("cloud", "week"), ("subaccount", "month")):
         figured, by_customers = shown(view, grouping)
         assert by_customers, (view, grouping)
     ((total,),) = [figured["totals"]]
     assert (total["consumption"], total["discount"], total["adjustment"]) == (D("37"), D("4"), D("-2.5"))
+    # from a day after the month's first with data to its end: each customer's rewards from the day on
+    october = {"start": datetime.date(2026, 10, 5), "finish": datetime.date(2026, 10, 31)}
+    figured, by_customers = shown("subaccount", "week", october)
+    assert by_customers and figured["totals"][0]["reward"] == D("0.60")  # 10-09: two customers' 3.00 at 10%
     Subaccount.objects.filter(pk=third.pk).update(account=world.other.account)  # ba-3: not theirs now
     figured, by_customers = shown()
     assert not by_customers and figured["totals"][0]["consumption"] == D("18.5")
