@@ -37,15 +37,9 @@ DROP FUNCTION IF EXISTS finance_customer_usage_stale();
 
 
 def fill(apps, schema_editor):
-    """The rollups of every month there are daily aggregates of, the customers' with them (the import keeps
-    them from now on)."""
-    from finance.usage_rewards import usage_rewards_rebuild
-
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT min(date), max(date) FROM finance_dailyusage")
-        first, last = cursor.fetchone()
-    if first is not None:
-        usage_rewards_rebuild(start=first, end=last, whole_partner=False)  # their table comes in 0037
+    """Nothing now: the customers' running sums of every month there are daily aggregates of are made by
+    0047, whose rebuild writes the table's columns as the code writes them today (this fill called that same
+    rebuild, which writes columns this migration's table does not have yet)."""
 
 
 class Migration(migrations.Migration):

@@ -4,31 +4,13 @@ from decimal import Decimal
 from django.db import migrations, models
 
 # The customers' running sums gain the adjustment (Subaccount details of a member restricted to some
-# customers reads its totals and chart from them). The rows before have none: the months of a partner with
-# an adjustment in its daily aggregates are rebuilt (with the rollup they belong to); the others' is 0.
-
-
-def fill(apps, schema_editor):
-    from finance.usage_rewards import usage_rewards_rebuild
-
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT partner_id, date_trunc('month', date)::date FROM finance_dailyusage"
-            " WHERE adjustment <> 0 ORDER BY 1, 2"
-        )
-        months = cursor.fetchall()
-    for partner_id, month in months:
-        usage_rewards_rebuild(start=month, end=month, partner_id=partner_id)
+# customers reads its totals and chart from them); 0047 rebuilds every month's rows.
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_account_object_permissions'),
         ('finance', '0045_monthly_usage_cloud'),
-        ('profiles', '0002_security_and_counted_services'),
-        ('subaccounts', '0005_trigram_search'),
-        ('tools', '0004_referral_links'),  # the fill reads the deal registrations
     ]
 
     operations = [
@@ -45,5 +27,4 @@ class Migration(migrations.Migration):
             model_name='customerusageday',
             constraint=models.UniqueConstraint(fields=('partner', 'date', 'account', 'currency'), include=('cost', 'credit', 'adjustment', 'reward', 'rows'), name='uniq_customer_usage_day'),
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
     ]

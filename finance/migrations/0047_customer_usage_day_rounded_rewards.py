@@ -4,8 +4,10 @@ from decimal import Decimal
 from django.db import migrations, models
 
 # The customers' running sums gain their subaccounts' rounded rewards up to a day and from it (a restricted
-# member's Subaccount details reads its totals' reward from them): every month there are daily aggregates of
-# is rebuilt (with the rollup it belongs to), as migration 0033 filled the table.
+# member's Subaccount details reads its totals' reward from them) and, in 0046, the adjustment: every month
+# there are daily aggregates of is rebuilt, with the rollups it belongs to (0033's fill made them before).
+# The rebuild is the code's own (finance.usage_rewards), as the import runs it: it writes the columns the
+# table has from here on — a migration that changes them later must make this fill its own again.
 
 
 def fill(apps, schema_editor):
@@ -21,9 +23,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_account_object_permissions'),
         ('finance', '0046_customer_usage_day_adjustment'),
-        ('profiles', '0002_security_and_counted_services'),
         ('subaccounts', '0005_trigram_search'),
         ('tools', '0004_referral_links'),  # the fill reads the deal registrations
     ]
