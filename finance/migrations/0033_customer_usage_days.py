@@ -38,7 +38,7 @@ DROP FUNCTION IF EXISTS finance_customer_usage_stale();
 
 def fill(apps, schema_editor):
     """Nothing now: the customers' running sums of every month there are daily aggregates of are made by
-    0047, whose rebuild writes the table's columns as the code writes them today (this fill called that same
+    0046, whose rebuild writes the table's columns as the code writes them today (this fill called that same
     rebuild, which writes columns this migration's table does not have yet)."""
 
 

@@ -3,9 +3,10 @@
 from decimal import Decimal
 from django.db import migrations, models
 
-# The customers' running sums gain their subaccounts' rounded rewards up to a day and from it (a restricted
-# member's Subaccount details reads its totals' reward from them) and, in 0046, the adjustment: every month
-# there are daily aggregates of is rebuilt, with the rollups it belongs to (0033's fill made them before).
+# The customers' running sums gain the adjustment (a restricted member's Subaccount details reads its totals
+# and chart from them) and their subaccounts' rewards, each rounded per month, up to a day and from it on
+# (its totals' reward): every month there are daily aggregates of is rebuilt, with the rollups it belongs to
+# (0033's fill made them before).
 # The rebuild is the code's own (finance.usage_rewards), as the import runs it: it writes the columns the
 # table has from here on — a migration that changes them later must make this fill its own again.
 
@@ -23,7 +24,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('finance', '0046_customer_usage_day_adjustment'),
+        ('finance', '0045_monthly_usage_cloud'),
         ('subaccounts', '0005_trigram_search'),
         ('tools', '0004_referral_links'),  # the fill reads the deal registrations
     ]
@@ -32,6 +33,11 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(
             model_name='customerusageday',
             name='uniq_customer_usage_day',
+        ),
+        migrations.AddField(
+            model_name='customerusageday',
+            name='adjustment',
+            field=models.DecimalField(decimal_places=10, default=Decimal('0.00'), max_digits=26),
         ),
         migrations.AddField(
             model_name='customerusageday',
