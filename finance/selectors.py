@@ -921,19 +921,18 @@ REWARDS_NONE = """
         SELECT NULL::bigint, NULL::date, NULL::varchar, 0::numeric WHERE false"""
 # per month of the period: its first and last day with data (the partner's, from the partner's daily SKU
 # aggregate: an index probe each), whether the base and the extra rates are each one rate on all the period's
-# days of it, and whether the whole partner's reward rollup of it (finance/usage_rewards.py) still stands for
-# the month's rates, deals, own use and referred customers ({rolled}: false for a part of the partner), and
-# then its digest of those ({digest_of}); for a part of the partner, whether the customers' running sums of
-# the month stand ({customers_kept}: while the month's rollup row exists). The rates are those of the
-# period's whole months.
+# days of it, and the digest of the month's rates, deals, own use and referred customers its reward rollup
+# (finance/usage_rewards.py) was made for while that still stands (NULL when a change took it off: the
+# partner's rollup, and its customers' running sums, then stand for the month no more). The rates are those of
+# the period's whole months.
 MONTHS = """
-WITH bonus AS ({bonus}), extra AS ({extra}){digest}
+WITH bonus AS ({bonus}), extra AS ({extra}){kept}
 SELECT r.month, bool_and(r.lo = r.hi AND r.extra_lo = r.extra_hi),
        (SELECT min(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
        (SELECT max(u.date) FROM finance_dailyskuusage u
         WHERE u.partner_id = %s AND u.date >= r.month AND u.date < r.month + interval '1 month'),
-       {rolled}, {settled}, {procurement}, {idle}, {version}, {digest_of}, {customers_kept}
+       (SELECT x.digest FROM rolled x WHERE x.month = r.month), {settled}, {procurement}, {idle}, {version}
 FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b.rate, 0)) AS lo,
              max(COALESCE(b.rate, 0)) AS hi, min(COALESCE(x.rate, 0)) AS extra_lo,
              max(COALESCE(x.rate, 0)) AS extra_hi
@@ -1163,9 +1162,8 @@ class UsageDetails(SqlPagedData):
                 keep = key
                 worked_out = (RANKING_ACROSS if across else RANKING).format(**{**keyed, **ranked})
                 counted = RANKING_COUNTED.format(cap=cap)
-                # a ranking by the reward reads the rules' CTEs (every deal's) before it, the others after
-                ctes = {"early": f"{self.ranking['all_ctes']},\n", "late": ""} if ranked["rewarded"] else {}
-                ranked = {**ranked, "early": "", "late": f"{ranked['ctes']},", **ctes}
+                if ranked["rewarded"]:  # its rows' rewards: the rules' CTEs (every deal's) before it
+                    ranked = {**ranked, "early": f"{self.ranking['all_ctes']},\n", "late": ""}
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": worked_out, "counted": counted})
             else:
                 rows = kept[offset : offset + limit]
@@ -1176,7 +1174,6 @@ class UsageDetails(SqlPagedData):
                     since = min(firsts[n - 1] for n in numbers)
                     until = max(nexts[n - 1] for n in numbers) - datetime.timedelta(days=1)
                     ranked["source"] = self.ranking["days"](since, until)
-                ranked = {**ranked, "early": "", "late": f"{ranked['ctes']},"}
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": KEPT_PAGE, "counted": counted})
                 params = [*columns, *params]
         else:
@@ -1254,7 +1251,8 @@ class UsageDetails(SqlPagedData):
             "ahead": ahead.format(lead=lead, cap=cap),
             "ranking": self.ranking["rewarded" if rewarded else "source"],
             "rewarded": rewarded,
-            "ctes": self.ranking["ctes"],
+            "early": "",  # (RANKED's CTEs before the ranking, and after it)
+            "late": f"{self.ranking['ctes']},",
             "source": self.ranking["full"],
             "held": self.ranking["held"],
             "named_key": named_key,
@@ -1353,29 +1351,19 @@ def _whole_months(
         "month_first": f"DATE '{month_first.isoformat()}'",
         "month_last": f"DATE '{month_last.isoformat()}'",
     }
-    digest, rolled_sql, settled_sql, idle_sql, version = "", "false", "false", "true", "NULL::text"
-    digest_of = "NULL::text"
-    customers_kept = f"""EXISTS (SELECT 1 FROM finance_usagerewardmonth x
-                                WHERE x.partner_id = {int(partner_id)} AND x.month = r.month)"""  # noqa: S608
+    settled_sql, idle_sql, version = "false", "true", "NULL::text"
     if whole_partner:
-        customers_kept = "false"
         version = VERSION.format(partner=str(int(partner_id)))
         idle_sql = IDLE.format(partner=str(int(partner_id)))
-        digest = MONTHS_KEPT.format(partner=str(int(partner_id)), **literal)
-        rolled_sql = "r.month IN (SELECT month FROM rolled)"
         settled_sql = "r.month IN (SELECT month FROM settled)"
-        digest_of = "(SELECT x.digest FROM rolled x WHERE x.month = r.month)"
     query = MONTHS.format(
         bonus=day_terms_sql(Program.PARTNER_BONUS, "''", literal["month_first"], literal["month_last"]),
         extra=day_terms_sql(Program.DEAL_EXTRA, "''", literal["month_first"], literal["month_last"]),
-        digest=digest,
-        rolled=rolled_sql,
+        kept=MONTHS_KEPT.format(partner=str(int(partner_id)), **literal),
         settled=settled_sql,
         procurement=PROCUREMENT.format(**literal),
         idle=idle_sql,
         version=version,
-        digest_of=digest_of,
-        customers_kept=customers_kept,
         first=literal["first"],
         last=literal["last"],
     )
@@ -1384,35 +1372,38 @@ def _whole_months(
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id, partner_id])
         procurement, idle, version = False, False, None
-        for row in cursor:
-            month, flat, first_day, last_day, current, deals_current = row[:6]
-            procurement, idle, version, rules, kept = row[6:]  # (the first three alike on every row)
+        for month, flat, first_day, last_day, rules, deals_current, procured, idled, token in cursor:
+            procurement, idle, version = procured, idled, token
             if deals_current:
                 settled.append(month)
             if first_day is None:
                 continue
-            if kept:
-                customers.append(month)
-                if first_day >= start:  # the customers' rollups, as the partner's (``rolled``, below)
-                    customers_rolled.append((month, "upto", finish))
-                elif last_day <= finish:
-                    customers_rolled.append((month, "onward", start))
-                else:
-                    customers_whole = False
-            else:
-                customers_whole = False
             digests.append(rules and f"{month}:{rules}")
-            if flat and first_day >= start and last_day <= finish:
+            flat_whole = flat and first_day >= start and last_day <= finish
+            if flat_whole:
                 complete.append(month)
-            if current and first_day >= start:
-                rolled.append((month, "upto", finish))
-            elif current and last_day <= finish:
-                rolled.append((month, "onward", start))
-            elif flat and first_day >= start and last_day <= finish:
+            # a month whose rollup stands (``rules``), from its start up to the period's last day or from the
+            # period's first to its end: the rollup's sums read as they are (the partner's, or a part's
+            # customers')
+            taken = None
+            if first_day >= start:
+                taken = ("upto", finish)
+            elif last_day <= finish:
+                taken = ("onward", start)
+            if whole_partner and rules and taken:
+                rolled.append((month, *taken))
+            elif flat_whole:
                 whole.append(month)
             else:
                 month_last = month_after(month) - datetime.timedelta(days=1)
                 days.append((max(month, start), min(month_last, finish)))
+            if not whole_partner:  # a part: its customers' running sums and rollups
+                if rules:
+                    customers.append(month)
+                if rules and taken:
+                    customers_rolled.append((month, *taken))
+                else:
+                    customers_whole = False
     # what a reward depends on besides the aggregates, as the rollups digest it: only while every month with
     # data has its rollup (a change of the rates, the deals, own use or referred customers takes it off)
     rewards_version = None
