@@ -14,6 +14,7 @@ from .models import (
     ConsumptionImport,
     CustomerInvoice,
     CustomerMonth,
+    CustomerSkuDay,
     CustomerUsageDay,
     DailyLabelUsage,
     DailySkuUsage,
@@ -230,6 +231,16 @@ class UsageRewardDayAdmin(ReadOnlyAdmin):
     list_display = ("date", "partner", "currency", "upto", "onward")
     list_filter = ("currency",)
     search_fields = ("partner__name",)
+
+
+@admin.register(CustomerSkuDay)
+class CustomerSkuDayAdmin(ReadOnlyAdmin):
+    """A restricted member's Subaccount details' service and SKU rows per customer, kept by the import
+    (finance.usage_rewards): read, never edited."""
+
+    list_display = ("date", "partner", "account", "currency", "service_name", "sku_name", "cost", "paid")
+    list_filter = ("currency",)
+    search_fields = ("partner__name", "account__name", "sku_id")
 
 
 @admin.register(CustomerUsageDay)

@@ -512,6 +512,43 @@ class CustomerUsageDay(TenantModel):
         return f"{self.partner_id} {self.account_id} {self.date} {self.currency}"
 
 
+class CustomerSkuDay(DailyAmounts, TenantModel):
+    """Partner × customer (account) × day × SKU × currency: the daily rows of a customer's subaccounts summed,
+    so Subaccount details' service and SKU views of a member restricted to some customers read a row per
+    customer, day and SKU instead of each subaccount's rows (the whole partner's read ``DailySkuUsage``).
+    The reward is worked out when read, as for ``DailySkuUsage``: ``paid`` at the day's base rate, corrected
+    by the daily rows of the few subaccounts that earn otherwise. Kept by the import with the reward rollup
+    (``finance.usage_rewards``) and valid like ``CustomerUsageDay``: while its month's ``UsageRewardMonth``
+    row exists (a subaccount moved to another customer deletes it in its transaction)."""
+
+    account_field = "account_id"
+
+    partner = models.ForeignKey(
+        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    date = models.DateField()
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    service_id = models.CharField(max_length=64)
+    service_name = models.CharField(max_length=200)
+    sku_id = models.CharField(max_length=64)
+    sku_name = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [
+            # a member's customers' days, each customer's read through the index
+            models.UniqueConstraint(
+                fields=["account", "date", "service_id", "sku_id", "currency"], name="uniq_customer_sku_day"
+            )
+        ]
+        indexes = [models.Index(fields=["partner", "date"])]  # (a month's rebuild and a partition's detach)
+
+    def __str__(self):
+        return f"{self.account_id} {self.date} {self.sku_id}"
+
+
 class PartnerUsageDay(TenantModel):
     """Partner × day × currency: ``CustomerUsageDay`` summed over the partner's customers — the month's cost,
     credit and reward up to and including the day, and its rows — so Commission statistics reads a month of

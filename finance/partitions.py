@@ -167,6 +167,7 @@ def detach_before(month: datetime.date) -> list[Partition]:
                 "finance_dailylabelusage",
                 "finance_usagerewardday",
                 "finance_customerusageday",
+                "finance_customerskuday",
                 "finance_partnerusageday",
             ):
                 cursor.execute(

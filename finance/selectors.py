@@ -30,6 +30,7 @@ from .models import (
     WITHDRAWABLE_POOLS,
     Consumption,
     CustomerMonth,
+    CustomerSkuDay,
     CustomerUsageDay,
     DailyLabelUsage,
     DailySkuUsage,
@@ -509,6 +510,17 @@ SKU_EXCEPTIONS = f"""
     ) c
     {REWARD_JOINS}"""  # noqa: S608 (constant fragments; dates and ids as literals)
 SKU_SOURCE = SKU_AGGREGATE + SKU_EXCEPTIONS
+# a member restricted to some customers, by service or SKU, in a period whose every month with data their
+# customers' SKUs per day stand for (``CustomerSkuDay``, {rows}: a row per customer, day and SKU): the same
+# way as the whole partner's, the deals' extra from the exceptions (``settled`` none) — the exceptions only
+# the member's subaccounts ({scope})
+CUSTOMER_SKUS = """
+    SELECT NULL::bigint AS subaccount_id, u.date, u.currency, u.key, u.name, u.cost, u.credit, u.adjustment,
+           u.paid * COALESCE(b.rate, 0) AS reward
+    FROM ({rows}) u
+    LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency""" + SKU_EXCEPTIONS.replace(  # noqa: S608
+    "FROM exceptional e", "FROM exceptional e\n    JOIN ({scope}) es ON es.id = e.id"
+)
 # what a user may sort the table by (django-tables2's ?sort=), and a page's order otherwise
 USAGE_ORDER = {name: name for name in ("bucket", "key", "name", "currency", *USAGE_COLUMNS[:5])}
 USAGE_ORDER["partner_pays"] = "(client_pays - reward + adjustment)"
@@ -1321,6 +1333,8 @@ class Months:
     # ... when every month with data is one of them and is taken from its start or to its end: how the part's
     # totals' reward reads each from the customers' rollups (as ``rolled``), else None
     customers_rolled: list[tuple[datetime.date, str, datetime.date]] | None = None
+    # ... whether every month with data is one of ``customers_kept`` (their SKUs per day stand for the period)
+    customers_every: bool = False
 
 
 def _dates(days) -> str:
@@ -1368,7 +1382,7 @@ def _whole_months(
         last=literal["last"],
     )
     whole, days, rolled, settled, complete, digests, customers = [], [], [], [], [], [], []
-    customers_rolled, customers_whole = [], True
+    customers_rolled, customers_whole, customers_every = [], True, True
     with connections[using].cursor() as cursor:
         cursor.execute(query, [partner_id, partner_id, partner_id])
         procurement, idle, version = False, False, None
@@ -1400,6 +1414,8 @@ def _whole_months(
             if not whole_partner:  # a part: its customers' running sums and rollups
                 if rules:
                     customers.append(month)
+                else:
+                    customers_every = False
                 if rules and taken:
                     customers_rolled.append((month, *taken))
                 else:
@@ -1421,6 +1437,7 @@ def _whole_months(
         rewards_version,
         tuple(customers),
         customers_rolled if customers_whole else None,
+        customers_every and not whole_partner,
     )
 
 
@@ -1557,9 +1574,13 @@ def usage_details(
             - (rolled & {*settled})
         )
         only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})" if needed else NONE_NEEDED
-    ctes = _reward_sql(start, finish, partner_id, deal_days, only, settled)
     part = months is not None and not whole_partner  # (a search, a restricted membership, one subaccount)
     customers = part and membership.restricted and subaccount is None and not q  # (whole customers)
+    # ... by service or SKU from their customers' SKUs per day, the deals' extra from the exceptions
+    customer_skus = customers and view in ("service", "sku") and months.customers_every
+    if customer_skus:
+        settled = []
+    ctes = _reward_sql(start, finish, partner_id, deal_days, only, settled)
     if part:
         ctes += SPECIAL.format(partner=str(int(partner_id)))
 
@@ -1653,6 +1674,22 @@ def usage_details(
     rewards = None
     if view == LABEL_VIEW:
         main = label_source()
+    elif customer_skus:
+        rows_sql, rows_params = (
+            scoped(CustomerSkuDay, **in_period)
+            .values("date", "currency", "cost", "credit", "adjustment", "paid", key=F(key), name=F(name))
+            .query.sql_with_params()
+        )
+        scope_sql, scope_params = (
+            Subaccount.objects.filter(partner_id=partner_id, account_id__in=membership.allowed_account_ids)
+            .order_by()
+            .values("id")
+            .query.sql_with_params()
+        )
+        main = (
+            CUSTOMER_SKUS.format(rows=rows_sql, scope=scope_sql, key=key, partner=literal["partner"]),
+            [*rows_params, *scope_params],
+        )
     elif daily_rows or (view in ("service", "sku") and not whole_partner):
         resold = Case(When(is_marketplace=True, then=Value(ZERO)), default=F("cost") + F("credit"))
         main = source(scoped(Consumption, **in_period), resold, key, name, apart=True)

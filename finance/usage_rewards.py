@@ -125,7 +125,14 @@ daily AS (
     ) e
     GROUP BY account_id, date, currency
 ),
-spans AS (SELECT account_id, currency, min(date) AS first FROM daily GROUP BY account_id, currency)
+spans AS (SELECT account_id, currency, min(date) AS first FROM daily GROUP BY account_id, currency),
+partner_days AS (  -- the partner's rollup (REBUILD_DAYS_SQL's rows) from the same steps, in the same pass
+    INSERT INTO finance_usagerewardday (partner_id, date, currency, upto, onward)
+    SELECT %(partner)s, date, currency, sum(sum(up)) OVER (PARTITION BY currency ORDER BY date),
+           sum(sum(down)) OVER (PARTITION BY currency ORDER BY date DESC)
+    FROM daily
+    GROUP BY date, currency
+)
 INSERT INTO finance_customerusageday (partner_id, account_id, date, currency, cost, credit, adjustment,
                                       reward, rows, reward_upto, reward_onward)
 SELECT %(partner)s, sp.account_id, g.day, sp.currency,
@@ -138,6 +145,19 @@ CROSS JOIN LATERAL (SELECT sp.first + n AS day FROM generate_series(0, %(last)s:
 LEFT JOIN daily x ON x.account_id = sp.account_id AND x.currency = sp.currency AND x.date = g.day
 WINDOW w AS (PARTITION BY sp.account_id, sp.currency ORDER BY g.day)
 """  # noqa: S608 (constant fragments; the partner and the month are bound)
+# ... and its customers' SKUs per day (``CustomerSkuDay``) from the daily rows, each subaccount's under its
+# customer as it is now
+REBUILD_CUSTOMER_SKUS_SQL = """
+INSERT INTO finance_customerskuday (partner_id, account_id, date, currency, service_id, service_name, sku_id,
+                                    sku_name, cost, credit, adjustment, paid)
+SELECT c.partner_id, s.account_id, c.date, c.currency, c.service_id, max(c.service_name), c.sku_id,
+       max(c.sku_name), sum(c.cost), sum(c.credit), sum(c.adjustment),
+       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
+FROM finance_consumption c
+JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s
+GROUP BY c.partner_id, s.account_id, c.date, c.currency, c.service_id, c.sku_id
+"""
 # the same month of the whole partner (``PartnerUsageDay``): its customers' rows of each day summed
 REBUILD_PARTNER_DAYS_SQL = """
 INSERT INTO finance_partnerusageday (partner_id, date, currency, cost, credit, reward, rows)
@@ -162,13 +182,15 @@ def usage_rewards_rebuild(
     partner_id: int | None = None,
     customers: bool = True,
     whole_partner: bool = True,
+    skus: bool = True,
 ) -> None:
     """Rebuild the reward rollup of every month from ``start`` to ``end`` (whole months, both included) — of
     one partner, or of every partner with daily aggregates then — from the daily aggregates and the rates,
     deals, own use and referred customers as they are now, with the digest of those, and Commission
     statistics' customer and partner sums (``CustomerUsageDay``, ``PartnerUsageDay``) beside it, valid
-    while the same month row stands (``customers``, ``whole_partner``: False only for a migration from before
-    their tables). Set-based per partner and month; a rerun gives the same rows."""
+    while the same month row stands, and the customers' SKUs per day (``CustomerSkuDay``) (``customers``,
+    ``whole_partner``, ``skus``: False only for a migration from before their tables). Set-based per partner
+    and month; a rerun gives the same rows."""
     first, after = start.replace(day=1), month_after(end)
     with connection.cursor() as cursor:
         if partner_id is None:
@@ -199,13 +221,15 @@ def usage_rewards_rebuild(
                         " AND date >= %(month)s AND date < %(end)s",
                         params,
                     )
-                    cursor.execute(REBUILD_DAYS_SQL, params)
-                    if customers:
+                    if not customers:
+                        cursor.execute(REBUILD_DAYS_SQL, params)
+                    else:
                         # a rebuild's plan is costly only on paper (a series of days per customer): no JIT,
                         # whose compiling would take seconds for a statement of a fraction of one
                         cursor.execute("SET LOCAL jit = off")
                         kept = [
                             "finance_customerusageday",
+                            *(["finance_customerskuday"] if skus else []),
                             *(["finance_partnerusageday"] if whole_partner else []),
                         ]
                         for table in kept:
@@ -215,6 +239,8 @@ def usage_rewards_rebuild(
                                 params,
                             )
                         cursor.execute(REBUILD_CUSTOMER_DAYS_SQL, params)
+                        if skus:
+                            cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, params)
                         if whole_partner:
                             cursor.execute(REBUILD_PARTNER_DAYS_SQL, params)
                     cursor.execute(REBUILD_MONTH_SQL, params)

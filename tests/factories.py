@@ -20,6 +20,7 @@ from finance.models import (
     ConsumptionImport,
     CustomerInvoice,
     CustomerMonth,
+    CustomerSkuDay,
     CustomerUsageDay,
     DailyLabelUsage,
     DailySkuUsage,
@@ -412,6 +413,24 @@ class UsageRewardDayFactory(factory.django.DjangoModelFactory):
     currency = "RUB"
     upto = Decimal("1.00")
     onward = Decimal("1.00")
+
+
+class CustomerSkuDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerSkuDay
+
+    partner = factory.SubFactory(PartnerFactory)
+    account = factory.SubFactory(AccountFactory, partner=factory.SelfAttribute("..partner"))
+    date = datetime.date(2026, 10, 1)
+    currency = "RUB"
+    service_id = "compute"
+    service_name = "Compute Cloud"
+    sku_id = "vcpu"
+    sku_name = "vCPU"
+    cost = Decimal("1.00")
+    credit = Decimal("0")
+    adjustment = Decimal("0")
+    paid = Decimal("1.00")
 
 
 class CustomerUsageDayFactory(factory.django.DjangoModelFactory):

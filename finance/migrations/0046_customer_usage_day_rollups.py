@@ -8,7 +8,8 @@ from django.db import migrations, models
 # (its totals' reward): every month there are daily aggregates of is rebuilt, with the rollups it belongs to
 # (0033's fill made them before).
 # The rebuild is the code's own (finance.usage_rewards), as the import runs it: it writes the columns the
-# table has from here on — a migration that changes them later must make this fill its own again.
+# table has from here on — a migration that changes them later must make this fill its own again (0047's
+# table, the customers' SKUs per day, is not made here: it has its own fill).
 
 
 def fill(apps, schema_editor):
@@ -18,7 +19,7 @@ def fill(apps, schema_editor):
         cursor.execute("SELECT min(date), max(date) FROM finance_dailyusage")
         first, last = cursor.fetchone()
     if first is not None:
-        usage_rewards_rebuild(start=first, end=last)
+        usage_rewards_rebuild(start=first, end=last, skus=False)
 
 
 class Migration(migrations.Migration):

@@ -278,10 +278,10 @@ def test_a_parts_folder_pages_are_the_daily_rows_pages_in_every_order(world, tmp
 
 def test_a_restricted_members_totals_and_chart_read_their_customers_days(world, tmp_path):
     """A member restricted to some customers has the totals and chart of the folder, cloud and subaccount
-    views from the customers' running sums (a row per customer and day: CustomerUsageDay), adjustments
-    included, every figure the daily rows' to the last digit; a subaccount moved to another customer takes
-    the months off (a new rate, those from its first day), and the daily rows answer for them until the
-    next rebuild."""
+    views from the customers' running sums (a row per customer and day: CustomerUsageDay), and their service
+    and SKU views from the customers' SKUs per day (CustomerSkuDay), adjustments included, every figure the
+    daily rows' to the last digit; a subaccount moved to another customer takes the months off (a new rate,
+    those from its first day), and the daily rows answer for them until the next rebuild."""
     third = SubaccountFactory(account=AccountFactory(partner=world.partner), billing_account_id="ba-3")
     lines = [",".join((*COLUMNS, "adjustment"))]
     for account in ("ba-1", "ba-2", "ba-3"):
@@ -295,6 +295,8 @@ def test_a_restricted_members_totals_and_chart_read_their_customers_days(world, 
         )
     path = tmp_path / "adjusted.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # another customer's subaccount earns otherwise (the partner's own): none of its rows is the member's
+    Subaccount.objects.filter(pk=world.other.pk).update(is_partner_own=True)
     load(path)
     restricted = SimpleNamespace(
         partner_id=world.partner.pk,
@@ -310,11 +312,17 @@ def test_a_restricted_members_totals_and_chart_read_their_customers_days(world, 
         read = "".join(query["sql"] for query in captured)
         # the totals' reward from the customers' rollups while they stand for every month of the period
         assert ("reward_" in read) == (UsageRewardMonth.objects.count() == 2)
-        return figured, "finance_customerusageday" in read
+        return figured, (
+            "finance_customerskuday" if view in ("service", "sku") else "finance_customerusageday"
+        ) in read
 
     for view, grouping in (("folder", "day"), ("cloud", "week"), ("subaccount", "month")):
         figured, by_customers = shown(view, grouping)
         assert by_customers, (view, grouping)
+    for view, grouping in (("service", "day"), ("sku", "month")):
+        figured, by_customers = shown(view, grouping)
+        assert by_customers and figured["count"], (view, grouping)
+        assert figured["totals"][0]["consumption"] == D("37")
     ((total,),) = [figured["totals"]]
     assert (total["consumption"], total["discount"], total["adjustment"]) == (D("37"), D("4"), D("-2.5"))
     # from a day after the month's first with data to its end: each customer's rewards from the day on
@@ -322,15 +330,19 @@ def test_a_restricted_members_totals_and_chart_read_their_customers_days(world, 
     figured, by_customers = shown("subaccount", "week", october)
     assert by_customers and figured["totals"][0]["reward"] == D("0.60")  # 10-09: two customers' 3.00 at 10%
     Subaccount.objects.filter(pk=third.pk).update(account=world.other.account)  # ba-3: not theirs now
-    figured, by_customers = shown()
-    assert not by_customers and figured["totals"][0]["consumption"] == D("18.5")
+    for view in ("folder", "service"):
+        figured, by_customers = shown(view)
+        assert not by_customers and figured["totals"][0]["consumption"] == D("18.5")
     usage_rewards_rebuild(start=datetime.date(2026, 9, 1), end=OCT)
-    figured, by_customers = shown()
-    assert by_customers and figured["totals"][0]["consumption"] == D("18.5")
+    for view in ("folder", "service"):
+        figured, by_customers = shown(view)
+        assert by_customers and figured["totals"][0]["consumption"] == D("18.5")
     RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.2000"), valid_from=OCT)  # October's off
     assert set(UsageRewardMonth.objects.values_list("month", flat=True)) == {datetime.date(2026, 9, 1)}
     figured, by_customers = shown()  # September's from the sums, October's from the daily rows
     assert by_customers and figured["totals"][0]["consumption"] == D("18.5")
+    figured, by_customers = shown("service")  # a month off: the service view reads the daily rows
+    assert not by_customers and figured["totals"][0]["consumption"] == D("18.5")
 
 
 def test_a_kept_ranking_serves_the_next_pages_until_the_consumption_changes(world, tmp_path, other_partner):
