@@ -516,8 +516,9 @@ class CustomerSkuDay(DailyAmounts, TenantModel):
     """Partner × customer (account) × day × SKU × currency: the daily rows of a customer's subaccounts summed,
     so Subaccount details' service and SKU views of a member restricted to some customers read a row per
     customer, day and SKU instead of each subaccount's rows (the whole partner's read ``DailySkuUsage``).
-    The reward is worked out when read, as for ``DailySkuUsage``: ``paid`` at the day's base rate, corrected
-    by the daily rows of the few subaccounts that earn otherwise. Kept by the import with the reward rollup
+    The reward is worked out when read: ``paid`` at the day's base rate and ``deal_paid`` at its extra rate,
+    corrected by the daily rows of the few subaccounts that earn nothing (the partner's own, referred
+    customers'). Kept by the import with the reward rollup
     (``finance.usage_rewards``) and valid like ``CustomerUsageDay``: while its month's ``UsageRewardMonth``
     row exists (a subaccount moved to another customer deletes it in its transaction)."""
 
@@ -535,6 +536,9 @@ class CustomerSkuDay(DailyAmounts, TenantModel):
     service_name = models.CharField(max_length=200)
     sku_id = models.CharField(max_length=64)
     sku_name = models.CharField(max_length=300)
+    deal_paid = BillingAmountField(
+        help_text=_("the part of paid on a deal's days of subaccounts earning its extra"), db_default=0
+    )
 
     class Meta:
         constraints = [

@@ -511,14 +511,21 @@ SKU_EXCEPTIONS = f"""
     {REWARD_JOINS}"""  # noqa: S608 (constant fragments; dates and ids as literals)
 SKU_SOURCE = SKU_AGGREGATE + SKU_EXCEPTIONS
 # a member restricted to some customers, by service or SKU, in a period whose every month with data their
-# customers' SKUs per day stand for (``CustomerSkuDay``, {rows}: a row per customer, day and SKU): the same
-# way as the whole partner's, the deals' extra from the exceptions (``settled`` none) — the exceptions only
-# the member's subaccounts ({scope})
+# customers' SKUs per day stand for (``CustomerSkuDay``, {rows}: a row per customer, day and SKU), summed per
+# day and SKU before the rates are joined: ``paid`` at the day's base rate, ``deal_paid`` at its extra (their
+# deals the months' rollups'), corrected by the rows of the member's subaccounts ({scope}) that earn nothing
+# (the exceptions: the partner's own, referred customers', with every month ``settled``)
 CUSTOMER_SKUS = """
     SELECT NULL::bigint AS subaccount_id, u.date, u.currency, u.key, u.name, u.cost, u.credit, u.adjustment,
-           u.paid * COALESCE(b.rate, 0) AS reward
-    FROM ({rows}) u
-    LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency""" + SKU_EXCEPTIONS.replace(  # noqa: S608
+           u.paid * COALESCE(b.rate, 0) + u.deal_paid * COALESCE(x.rate, 0) AS reward
+    FROM (
+        SELECT u.date, u.currency, u.key, max(u.name) AS name, sum(u.cost) AS cost, sum(u.credit) AS credit,
+               sum(u.adjustment) AS adjustment, sum(u.paid) AS paid, sum(u.deal_paid) AS deal_paid
+        FROM ({rows}) u
+        GROUP BY u.date, u.currency, u.key
+    ) u
+    LEFT JOIN bonus b ON b.d = u.date AND b.currency = u.currency
+    LEFT JOIN extra x ON x.d = u.date AND x.currency = u.currency""" + SKU_EXCEPTIONS.replace(  # noqa: S608
     "FROM exceptional e", "FROM exceptional e\n    JOIN ({scope}) es ON es.id = e.id"
 )
 # what a user may sort the table by (django-tables2's ?sort=), and a page's order otherwise
@@ -1517,9 +1524,11 @@ def usage_details(
     service and SKU views from ``DailySkuUsage`` (partner × day × SKU, corrected by the daily rows of the
     few subaccounts that earn otherwise), of its subaccount, cloud and folder views from ``DailyUsage``;
     the service and SKU views of a part of the partner (a restricted membership, one subaccount, a search)
-    from the daily rows (``Consumption``), its other views from ``DailyUsage``, summed per day and key before
-    the rules are joined (but the few special subaccounts', per subaccount: PART_SOURCE; by service or SKU
-    read apart through their own key: PART_APART); its subaccount, cloud and folder views read a page bucket
+    from the daily rows (``Consumption``) — a member restricted to some customers' from their customers'
+    SKUs per day (``CustomerSkuDay``: CUSTOMER_SKUS) while every month's rollup stands —, its other views
+    from ``DailyUsage``, summed per day and key before the rules are joined (but the few special
+    subaccounts', per subaccount: PART_SOURCE; by service or SKU read apart through their own key:
+    PART_APART); its subaccount, cloud and folder views read a page bucket
     by bucket (KEYED), their totals and chart from the part's own amounts (PART_AMOUNTS). The totals'
     reward, each subaccount's month rounded once: the whole partner's from its reward rollup
     (finance/usage_rewards.py, a row per month and currency) for a month the period takes from its start or
@@ -1576,10 +1585,10 @@ def usage_details(
         only = f"date_trunc('month', m.month)::date = ANY({_dates(needed)})" if needed else NONE_NEEDED
     part = months is not None and not whole_partner  # (a search, a restricted membership, one subaccount)
     customers = part and membership.restricted and subaccount is None and not q  # (whole customers)
-    # ... by service or SKU from their customers' SKUs per day, the deals' extra from the exceptions
+    # ... by service or SKU from their customers' SKUs per day (their deals' part in them: each month settled)
     customer_skus = customers and view in ("service", "sku") and months.customers_every
     if customer_skus:
-        settled = []
+        settled = list(months.customers_kept)
     ctes = _reward_sql(start, finish, partner_id, deal_days, only, settled)
     if part:
         ctes += SPECIAL.format(partner=str(int(partner_id)))
@@ -1677,7 +1686,17 @@ def usage_details(
     elif customer_skus:
         rows_sql, rows_params = (
             scoped(CustomerSkuDay, **in_period)
-            .values("date", "currency", "cost", "credit", "adjustment", "paid", key=F(key), name=F(name))
+            .values(
+                "date",
+                "currency",
+                "cost",
+                "credit",
+                "adjustment",
+                "paid",
+                "deal_paid",
+                key=F(key),
+                name=F(name),
+            )
             .query.sql_with_params()
         )
         scope_sql, scope_params = (

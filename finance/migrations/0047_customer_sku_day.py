@@ -2,23 +2,31 @@
 
 import django.db.models.deletion
 from decimal import Decimal
+
 from django.db import migrations, models
 
-# A restricted member's service and SKU views read their customers' SKUs per day: filled here, with this
-# migration's own statement, for every month whose reward rollup stands (the months those views read it
-# for; the import rebuilds the others' with their rollups).
-FILL = """
-INSERT INTO finance_customerskuday (partner_id, account_id, date, currency, service_id, service_name, sku_id,
-                                    sku_name, cost, credit, adjustment, paid)
-SELECT c.partner_id, s.account_id, c.date, c.currency, c.service_id, max(c.service_name), c.sku_id,
-       max(c.sku_name), sum(c.cost), sum(c.credit), sum(c.adjustment),
-       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
-FROM finance_usagerewardmonth m
-JOIN finance_consumption c
-  ON c.partner_id = m.partner_id AND c.date >= m.month AND c.date < m.month + interval '1 month'
-JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
-GROUP BY c.partner_id, s.account_id, c.date, c.currency, c.service_id, c.sku_id
-"""
+# A restricted member's service and SKU views read their customers' SKUs per day: filled here for every month
+# whose reward rollup stands (the months those views read them for; the import rebuilds the others' with their
+# rollups), with the code's own statement (finance.usage_rewards), as the import runs it — a migration that
+# changes this table's columns later must make this fill its own.
+
+
+def fill(apps, schema_editor):
+    import datetime
+
+    from django.conf import settings
+
+    from finance.usage_rewards import REBUILD_CUSTOMER_SKUS_SQL
+    from portal.periods import month_after
+    from tools.models import ProgramSettings
+
+    common = {"zone": settings.TIME_ZONE, "deal_days": ProgramSettings.current().deal_subaccount_days}
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT partner_id, month FROM finance_usagerewardmonth ORDER BY partner_id, month")
+        for partner, month in cursor.fetchall():
+            end = month_after(month)
+            params = {**common, "partner": partner, "month": month, "end": end}
+            cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, {**params, "last": end - datetime.timedelta(days=1)})
 
 
 class Migration(migrations.Migration):
@@ -28,6 +36,7 @@ class Migration(migrations.Migration):
         ('finance', '0046_customer_usage_day_rollups'),
         ('profiles', '0002_security_and_counted_services'),
         ('subaccounts', '0005_trigram_search'),  # the fill reads each subaccount's customer
+        ('tools', '0004_referral_links'),  # ... and the deal registrations
     ]
 
     operations = [
@@ -45,6 +54,7 @@ class Migration(migrations.Migration):
                 ('service_name', models.CharField(max_length=200)),
                 ('sku_id', models.CharField(max_length=64)),
                 ('sku_name', models.CharField(max_length=300)),
+                ('deal_paid', models.DecimalField(db_default=0, decimal_places=10, default=Decimal('0.00'), help_text="the part of paid on a deal's days of subaccounts earning its extra", max_digits=26)),
                 ('account', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account')),
                 ('partner', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='profiles.partner')),
             ],
@@ -53,5 +63,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('account', 'date', 'service_id', 'sku_id', 'currency'), name='uniq_customer_sku_day')],
             },
         ),
-        migrations.RunSQL(FILL, migrations.RunSQL.noop),
+        migrations.RunPython(fill, migrations.RunPython.noop),
     ]

@@ -295,8 +295,13 @@ def test_a_restricted_members_totals_and_chart_read_their_customers_days(world, 
         )
     path = tmp_path / "adjusted.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    # another customer's subaccount earns otherwise (the partner's own): none of its rows is the member's
+    # another customer's subaccount earns otherwise (the partner's own): none of its rows is the member's;
+    # theirs, ba-1, has a deal approved before the import: its extra, from the customers' SKUs' deal part
     Subaccount.objects.filter(pk=world.other.pk).update(is_partner_own=True)
+    RebateTermFactory(program=Program.DEAL_EXTRA, rate=D("0.1500"), valid_from=datetime.date(2026, 1, 1))
+    september = datetime.datetime(2026, 9, 1, 12, tzinfo=datetime.UTC)
+    RegistrationFactory(account=world.customer.account, status="approved", decided_at=september)
+    Subaccount.objects.filter(pk=world.customer.pk).update(created_at=september)
     load(path)
     restricted = SimpleNamespace(
         partner_id=world.partner.pk,
@@ -328,7 +333,10 @@ def test_a_restricted_members_totals_and_chart_read_their_customers_days(world, 
     # from a day after the month's first with data to its end: each customer's rewards from the day on
     october = {"start": datetime.date(2026, 10, 5), "finish": datetime.date(2026, 10, 31)}
     figured, by_customers = shown("subaccount", "week", october)
-    assert by_customers and figured["totals"][0]["reward"] == D("0.60")  # 10-09: two customers' 3.00 at 10%
+    # 10-09: two customers' 3.00, ba-1's at 10% + the deal's 15%, ba-3's at 10%
+    assert by_customers and figured["totals"][0]["reward"] == D("1.05")
+    figured, by_customers = shown("service", "week", october)
+    assert by_customers and figured["totals"][0]["reward"] == D("1.05")
     Subaccount.objects.filter(pk=third.pk).update(account=world.other.account)  # ba-3: not theirs now
     for view in ("folder", "service"):
         figured, by_customers = shown(view)
