@@ -41,6 +41,7 @@ from .models import (
     Pool,
     Program,
     UsageFolder,
+    UsageRewardMonth,
 )
 from .usage_rewards import REWARD, REWARD_JOINS
 
@@ -91,10 +92,16 @@ def month_consumption(
 ) -> dict[str, Decimal]:
     """Consumption cost per currency in ``month`` of the customers the membership sees: the whole partner's
     from its daily SKU aggregate (a few rows a day, where the monthly aggregate has one per subaccount and
-    service: tens of thousands for the largest partner), a restricted member's from their customers'
-    monthly rows."""
+    service: tens of thousands for the largest partner), a restricted member's from their customers' running
+    sums (``CustomerUsageDay``: each customer's row of the month's last day, while the month's rollup stands),
+    else from their subaccounts' monthly rows."""
     if membership.restricted:
-        queryset = MonthlyConsumption.objects.using(using).restrict(membership).filter(month=month)
+        kept = UsageRewardMonth.objects.using(using).filter(partner_id=membership.partner_id, month=month)
+        if kept.exists():  # (a customer's rows run from its first day with data to the month's end)
+            last = month_after(month) - datetime.timedelta(days=1)
+            queryset = CustomerUsageDay.objects.using(using).restrict(membership).filter(date=last)
+        else:
+            queryset = MonthlyConsumption.objects.using(using).restrict(membership).filter(month=month)
     else:
         queryset = DailySkuUsage.objects.using(using).filter(
             partner_id=membership.partner_id, date__gte=month, date__lt=month_after(month)

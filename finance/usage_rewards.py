@@ -146,23 +146,38 @@ LEFT JOIN daily x ON x.account_id = sp.account_id AND x.currency = sp.currency A
 WINDOW w AS (PARTITION BY sp.account_id, sp.currency ORDER BY g.day)
 """  # noqa: S608 (constant fragments; the partner and the month are bound)
 # ... and its customers' SKUs per day (``CustomerSkuDay``) from the daily rows, each subaccount's under its
-# customer as it is now, with the part of ``paid`` that earns a deal's extra (``deal_paid``: REWARD's deal
-# term, the month's deals as the rollup's digest records them)
-REBUILD_CUSTOMER_SKUS_SQL = f"""
-WITH {CTES}
+# customer as it is now; then the part of ``paid`` that earns a deal's extra (``deal_paid``: REWARD's deal
+# term, the month's deals as the rollup's digest records them) from the rows of the deals' subaccounts only,
+# each read through its (subaccount, date, …) key
+REBUILD_CUSTOMER_SKUS_SQL = """
 INSERT INTO finance_customerskuday (partner_id, account_id, date, currency, service_id, service_name, sku_id,
-                                    sku_name, cost, credit, adjustment, paid, deal_paid)
+                                    sku_name, cost, credit, adjustment, paid)
 SELECT c.partner_id, s.account_id, c.date, c.currency, c.service_id, max(c.service_name), c.sku_id,
        max(c.sku_name), sum(c.cost), sum(c.credit), sum(c.adjustment),
-       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END),
-       sum(CASE WHEN NOT c.is_marketplace AND NOT s.is_partner_own AND rc.account_id IS NULL AND {DEAL_DAY}
-                THEN c.cost + c.credit ELSE 0 END)
+       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
 FROM finance_consumption c
 JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
-LEFT JOIN referred rc ON rc.account_id = s.account_id
-LEFT JOIN deals d ON d.subaccount_id = c.subaccount_id AND d.month = date_trunc('month', c.date)::date
 WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s
 GROUP BY c.partner_id, s.account_id, c.date, c.currency, c.service_id, c.sku_id
+"""
+CUSTOMER_SKUS_DEALS_SQL = f"""
+WITH {CTES}
+UPDATE finance_customerskuday u SET deal_paid = f.deal_paid
+FROM (
+    SELECT s.account_id, c.date, c.currency, c.service_id, c.sku_id, sum(c.cost + c.credit) AS deal_paid
+    FROM ({EARNING_DEALS.format(deals="SELECT * FROM deals")}) d
+    JOIN subaccounts_subaccount s ON s.id = d.subaccount_id
+    CROSS JOIN LATERAL (
+        SELECT * FROM finance_consumption c
+        WHERE c.subaccount_id = d.subaccount_id AND c.partner_id = %(partner)s AND c.date >= %(month)s
+          AND c.date < %(end)s AND NOT c.is_marketplace
+        OFFSET 0  -- kept a subquery, so it is looked up per subaccount
+    ) c
+    WHERE {DEAL_DAY}
+    GROUP BY s.account_id, c.date, c.currency, c.service_id, c.sku_id
+) f
+WHERE u.account_id = f.account_id AND u.date = f.date AND u.currency = f.currency
+  AND u.service_id = f.service_id AND u.sku_id = f.sku_id
 """  # noqa: S608 (constant fragments; the partner and the month are bound)
 # the same month of the whole partner (``PartnerUsageDay``): its customers' rows of each day summed
 REBUILD_PARTNER_DAYS_SQL = """
@@ -247,6 +262,7 @@ def usage_rewards_rebuild(
                         cursor.execute(REBUILD_CUSTOMER_DAYS_SQL, params)
                         if skus:
                             cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, params)
+                            cursor.execute(CUSTOMER_SKUS_DEALS_SQL, params)
                         if whole_partner:
                             cursor.execute(REBUILD_PARTNER_DAYS_SQL, params)
                     cursor.execute(REBUILD_MONTH_SQL, params)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 # A restricted member's service and SKU views read their customers' SKUs per day: filled here for every month
 # whose reward rollup stands (the months those views read them for; the import rebuilds the others' with their
-# rollups), with the code's own statement (finance.usage_rewards), as the import runs it — a migration that
+# rollups), with the code's own statements (finance.usage_rewards), as the import runs it — a migration that
 # changes this table's columns later must make this fill its own.
 
 
@@ -16,7 +16,7 @@ def fill(apps, schema_editor):
 
     from django.conf import settings
 
-    from finance.usage_rewards import REBUILD_CUSTOMER_SKUS_SQL
+    from finance.usage_rewards import CUSTOMER_SKUS_DEALS_SQL, REBUILD_CUSTOMER_SKUS_SQL
     from portal.periods import month_after
     from tools.models import ProgramSettings
 
@@ -26,7 +26,9 @@ def fill(apps, schema_editor):
         for partner, month in cursor.fetchall():
             end = month_after(month)
             params = {**common, "partner": partner, "month": month, "end": end}
-            cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, {**params, "last": end - datetime.timedelta(days=1)})
+            params["last"] = end - datetime.timedelta(days=1)
+            cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, params)
+            cursor.execute(CUSTOMER_SKUS_DEALS_SQL, params)
 
 
 class Migration(migrations.Migration):

@@ -1192,8 +1192,9 @@ def test_a_procurement_deal_earns_its_extra_on_its_contracts_days_of_a_whole_mon
 
 def test_the_dashboards_consumption_this_month_is_the_months_rows_summed(world, tmp_path, member, client_for):
     """The dashboard's consumption this month: the whole partner's read from the partner's daily SKU
-    aggregate (a few rows a day), a restricted member's from their customers' monthly rows — either way the
-    month's imported rows summed to the kopeck, last month's never among them."""
+    aggregate (a few rows a day), a restricted member's from their customers' running sums (or, with the
+    month's rollup taken off, their monthly rows) — either way the month's imported rows summed to the
+    kopeck, last month's never among them."""
     from django.utils import timezone
     from guardian.shortcuts import assign_perm
 
@@ -1216,4 +1217,14 @@ def test_the_dashboards_consumption_this_month_is_the_months_rows_summed(world, 
     assert client_for(member()).get(dashboard).context["consumption"] == {"RUB": D("120.15")}
     viewer = member(Role.VIEWER_PD, restricted=True)
     assign_perm("accounts.access_account", viewer.user, world.customer.account)
-    assert client_for(viewer).get(dashboard).context["consumption"] == {"RUB": D("100.15")}
+
+    def restricted_consumption() -> tuple[dict, str]:
+        with CaptureQueriesContext(connection) as captured:
+            shown = client_for(viewer).get(dashboard).context["consumption"]
+        read = "".join(query["sql"] for query in captured)
+        return shown, "customerusageday" if "finance_customerusageday" in read else "monthlyconsumption"
+
+    # their customers' running sums while the month's rollup stands, else their subaccounts' monthly rows
+    assert restricted_consumption() == ({"RUB": D("100.15")}, "customerusageday")
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.2000"), valid_from=first)  # the month off
+    assert restricted_consumption() == ({"RUB": D("100.15")}, "monthlyconsumption")
