@@ -71,7 +71,9 @@ CTES = f"""
     dealt AS ({DEALT})"""  # noqa: S608 (constant fragments)
 # one partner's month: each subaccount's reward per day, the rounded running sums' steps (a subaccount's
 # rounded reward up to a day less that up to its day before; the same from the end), summed per day and
-# currency and accumulated, so a day's ``upto`` is the sum of every subaccount's rounded reward up to it
+# currency and accumulated, so a day's ``upto`` is the sum of every subaccount's rounded reward up to it (run
+# alone only by a migration from before the customers' table: REBUILD_CUSTOMER_DAYS_SQL makes the same rows
+# from the same steps in its own pass)
 REBUILD_DAYS_SQL = f"""
 WITH {CTES},
 earned AS (
