@@ -464,17 +464,8 @@ class SubaccountsVersion(models.Model):
         return f"{self.partner_id} {self.version}"
 
 
-class CustomerUsageDay(TenantModel):
-    """Partner × customer (account) × day × currency, every day of a month from the customer's first with
-    consumption in it: its month's cost, credit, adjustment and reward (unrounded, each day at its rates, as
-    the detailed report's rows earn) up to and including the day, and how many daily aggregate rows made them
-    — so Commission statistics reads a customer's part of a month, whole or cut by the period, as one row (or
-    the difference of two), whatever the number of its subaccounts, folders and days, and Subaccount details
-    the totals (its rewards rounded per subaccount and month: ``reward_upto``, ``reward_onward``) and chart of
-    a member restricted to some customers a row per customer and day. Kept by the
-    import with the reward rollup (``finance.usage_rewards``) and valid like it: while its month's
-    ``UsageRewardMonth`` row exists (a change of the rates, the deals, own use, referred customers or a
-    subaccount's customer deletes it in its transaction)."""
+class CustomerDay(TenantModel):
+    """A customer's (account's) row of a day of the import's customer aggregates, in one currency."""
 
     account_field = "account_id"
 
@@ -486,6 +477,23 @@ class CustomerUsageDay(TenantModel):
     )
     date = models.DateField()
     currency = models.CharField(max_length=3, choices=Currency.choices)
+
+    class Meta:
+        abstract = True
+
+
+class CustomerUsageDay(CustomerDay):
+    """Partner × customer (account) × day × currency, every day of a month from the customer's first with
+    consumption in it: its month's cost, credit, adjustment and reward (unrounded, each day at its rates, as
+    the detailed report's rows earn) up to and including the day, and how many daily aggregate rows made them
+    — so Commission statistics reads a customer's part of a month, whole or cut by the period, as one row (or
+    the difference of two), whatever the number of its subaccounts, folders and days, and Subaccount details
+    the totals (its rewards rounded per subaccount and month: ``reward_upto``, ``reward_onward``) and chart of
+    a member restricted to some customers a row per customer and day. Kept by the
+    import with the reward rollup (``finance.usage_rewards``) and valid like it: while its month's
+    ``UsageRewardMonth`` row exists (a change of the rates, the deals, own use, referred customers or a
+    subaccount's customer deletes it in its transaction)."""
+
     cost = BillingAmountField()
     credit = BillingAmountField(help_text=_("negative, as billing gives it"))
     adjustment = BillingAmountField()
@@ -512,7 +520,7 @@ class CustomerUsageDay(TenantModel):
         return f"{self.partner_id} {self.account_id} {self.date} {self.currency}"
 
 
-class CustomerSkuDay(DailyAmounts, TenantModel):
+class CustomerSkuDay(DailyAmounts, CustomerDay):
     """Partner × customer (account) × day × SKU × currency: the daily rows of a customer's subaccounts summed,
     so Subaccount details' service and SKU views of a member restricted to some customers read a row per
     customer, day and SKU instead of each subaccount's rows (the whole partner's read ``DailySkuUsage``).
@@ -522,16 +530,6 @@ class CustomerSkuDay(DailyAmounts, TenantModel):
     (``finance.usage_rewards``) and valid like ``CustomerUsageDay``: while its month's ``UsageRewardMonth``
     row exists (a subaccount moved to another customer deletes it in its transaction)."""
 
-    account_field = "account_id"
-
-    partner = models.ForeignKey(
-        "profiles.Partner", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    date = models.DateField()
-    currency = models.CharField(max_length=3, choices=Currency.choices)
     service_id = models.CharField(max_length=64)
     service_name = models.CharField(max_length=200)
     sku_id = models.CharField(max_length=64)
