@@ -1707,7 +1707,7 @@ def usage_details(
             .query.sql_with_params()
         )
         scope_sql, scope_params = (
-            Subaccount.objects.filter(partner_id=partner_id, account_id__in=membership.allowed_account_ids)
+            Subaccount.objects.restrict(membership)  # (the member's subaccounts)
             .order_by()
             .values("id")
             .query.sql_with_params()
@@ -1827,9 +1827,7 @@ def usage_details(
         if whole and months.procurement:  # a procurement deal's whole months: its contract's days only
             deal_scope = ""
             if not whole_partner:  # the subaccounts the membership sees that the search or the choice keeps
-                subaccounts = Subaccount.objects.all()
-                if membership.restricted:
-                    subaccounts = subaccounts.filter(account_id__in=membership.allowed_account_ids)
+                subaccounts = Subaccount.objects.restrict(membership)
                 if subaccount is not None:
                     subaccounts = subaccounts.filter(pk=subaccount.pk)
                 elif q:
