@@ -91,9 +91,7 @@ def members_to_notify(
     visible = []
     for membership in members:
         if membership.restricted and (
-            partner_wide
-            or account_id is None
-            or not membership.allowed_account_ids.filter(id=account_id).exists()
+            partner_wide or account_id is None or account_id not in membership.allowed_account_ids
         ):
             continue
         visible.append(membership)

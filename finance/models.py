@@ -876,8 +876,7 @@ class ReportQuerySet(TenantQuerySet):
         only the reports they made themselves within exactly the accounts they may still see."""
         qs = super().restrict(membership)
         if membership.restricted:
-            allowed = sorted(membership.allowed_account_ids.values_list("id", flat=True))
-            qs = qs.filter(created_by_id=membership.user_id, params__accounts=allowed)
+            qs = qs.filter(created_by_id=membership.user_id, params__accounts=membership.allowed_account_ids)
         return qs
 
 

@@ -1936,7 +1936,7 @@ def report_accounts(membership) -> list[int] | None:
     """The accounts a report may cover: all (None), or a restricted member's, sorted for comparison."""
     if not membership.restricted:
         return None
-    return sorted(membership.allowed_account_ids.values_list("id", flat=True))
+    return list(membership.allowed_account_ids)
 
 
 def commission_statistics(

@@ -15,12 +15,33 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import BooleanField, Expression, F, Q, Subquery
+from django.db.models import BooleanField, Expression, F, Field, ForeignObject, Lookup, Q, Subquery
 from django_scopes import get_scope
 from django_scopes.exceptions import ScopeError
 
 if TYPE_CHECKING:
     from access.models import Membership
+
+
+@ForeignObject.register_lookup  # (a relation's lookups are its own, not every field's)
+@Field.register_lookup
+class AnyOfValues(Lookup):
+    """``field__any=values``: ``field = ANY(array)``, the values as one array parameter — where ``__in``
+    writes a placeholder per value, which Django compiles and PostgreSQL parses one by one (a member
+    restricted to a thousand customers: a thousand in each query that filters by them). An empty list
+    matches nothing."""
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        array = f"{self.lhs.output_field.db_type(connection)}[]"  # (a foreign key's: its target's type)
+        return f"{lhs} = ANY({rhs}::{array})", [*lhs_params, *rhs_params]
 
 
 class TenantQuerySet(models.QuerySet):
@@ -67,7 +88,7 @@ class TenantQuerySet(models.QuerySet):
         qs = self.for_partner(membership.partner_id)
         account_field = self.model.account_field
         if membership.restricted and account_field:
-            qs = qs.filter(**{f"{account_field}__in": membership.allowed_account_ids})
+            qs = qs.filter(**{f"{account_field}__any": membership.allowed_account_ids})
         return qs
 
 

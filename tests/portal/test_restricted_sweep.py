@@ -3,9 +3,10 @@ object under another account of the same partner answers 404, every list leaves 
 
 import pytest
 from django.urls import reverse
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from dashboard.search import KINDS
+from finance.models import Consumption
 from portal.permissions import Role
 from portal.views import CsvExportMixin, PortalListView, PortalSearchView
 from tests.factories import AccountFactory
@@ -138,3 +139,33 @@ def test_the_header_search_never_finds_hidden_accounts(kind, restricted, client_
         assert absent.get_absolute_url() not in urls
     page = client.get(reverse("search"), {"q": "Hidden"})
     assert hidden_obj.get_absolute_url() not in {hit.url for g in page.context["groups"] for hit in g.hits}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LISTS, ids=lambda u: u.name)
+def test_a_member_whose_customers_were_all_taken_back_sees_none(url, restricted, client_for):
+    """The grants are read once per request as a list of ids: an empty list is a scope of nothing, never
+    every customer and never an error (its one customer deleted, say)."""
+    membership, granted, hidden = restricted
+    if not membership.has(url.view_class.right):
+        pytest.skip("the role lacks this page's right")
+    model = url.view_class.queryset.model
+    was_granted, hidden_obj = object_under(model, granted), object_under(model, hidden)
+    remove_perm("accounts.access_account", membership.user, granted)
+    page = client_for(membership).get(reverse(url.name))
+    assert page.status_code == 200
+    rows = {r.record.pk for r in page.context["table"].rows}
+    assert was_granted.pk not in rows and hidden_obj.pk not in rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["dashboard", "finance:usage", "finance:commission", "finance:bonuses"])
+def test_the_pages_of_sums_show_nothing_to_a_member_without_customers(page, restricted, client_for):
+    membership, granted, _hidden = restricted
+    object_under(Consumption, granted)  # a day of consumption of the customer taken back
+    remove_perm("accounts.access_account", membership.user, granted)
+    client = client_for(membership)
+    for params in ({}, {"view": "folder"}, {"view": "sku", "period": "last_month"}):
+        answer = client.get(reverse(page), params)
+        assert answer.status_code == 200
+        assert "Granted customer" not in answer.content.decode()
