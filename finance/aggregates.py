@@ -97,10 +97,27 @@ def customer_months_add(accrual_ids: list[int]) -> None:
             cursor.execute(CUSTOMER_MONTHS_ADD_SQL, {"accruals": list(accrual_ids)})
 
 
-# Subaccount details' aggregates of the daily rows (DailyUsage, DailySkuUsage, DailyLabelUsage): each month's
-# cells replaced wholesale from that month's rows. ``paid`` is cost + credit of the services that are not
-# excluded, the one definition every program and page reads.
-DAILY_USAGE_SQL = """
+# the customers' SKUs per day (CustomerSkuDay) from the daily rows, each subaccount's under its customer as it
+# is now — their ``deal_paid`` 0 until finance.usage_rewards works it out with the month's rollup, whose row
+# says they stand (usage_rewards.REBUILD_CUSTOMER_SKUS_SQL: one partner's month)
+CUSTOMER_SKUS_SQL = """
+INSERT INTO finance_customerskuday (partner_id, account_id, date, currency, service_id, service_name, sku_id,
+                                    sku_name, cost, credit, adjustment, paid)
+SELECT c.partner_id, s.account_id, c.date, c.currency, c.service_id, max(c.service_name), c.sku_id,
+       max(c.sku_name), sum(c.cost), sum(c.credit), sum(c.adjustment),
+       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
+FROM finance_consumption c
+JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
+GROUP BY c.partner_id, s.account_id, c.date, c.currency, c.service_id, c.sku_id
+"""
+# Subaccount details' aggregates of the daily rows (DailyUsage, CustomerSkuDay and DailySkuUsage,
+# DailyLabelUsage): each month's cells replaced wholesale from that month's rows — the partner's SKUs per day
+# from its customers' (a row per customer, day and SKU: the million daily rows of a month grouped once for
+# both). ``paid`` is cost + credit of the services that are not excluded, the one definition every program
+# and page reads.
+DAILY_USAGE_SQL = (
+    """
 DELETE FROM finance_dailyusage u WHERE u.date >= %(start)s AND u.date < %(end)s {only_u};
 INSERT INTO finance_dailyusage
     (partner_id, subaccount_id, date, currency, cloud_id, cloud_name, folder_id, folder_name,
@@ -111,16 +128,26 @@ SELECT c.partner_id, c.subaccount_id, c.date, c.currency, max(c.cloud_id), max(c
 FROM finance_consumption c
 WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
 GROUP BY c.partner_id, c.subaccount_id, c.date, c.currency, c.folder_id;
+DELETE FROM finance_customerskuday u
+WHERE u.partner_id = ANY({partners}) AND u.date >= %(start)s AND u.date < %(end)s;
+"""
+    + CUSTOMER_SKUS_SQL
+    + """;
 DELETE FROM finance_dailyskuusage u WHERE u.date >= %(start)s AND u.date < %(end)s {only_u};
 INSERT INTO finance_dailyskuusage
     (partner_id, date, currency, service_id, service_name, sku_id, sku_name, cost, credit, adjustment, paid)
-SELECT c.partner_id, c.date, c.currency, c.service_id, max(c.service_name), c.sku_id, max(c.sku_name),
-       sum(c.cost), sum(c.credit), sum(c.adjustment),
-       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
-FROM finance_consumption c
-WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
-GROUP BY c.partner_id, c.date, c.currency, c.service_id, c.sku_id
+SELECT u.partner_id, u.date, u.currency, u.service_id, max(u.service_name), u.sku_id, max(u.sku_name),
+       sum(u.cost), sum(u.credit), sum(u.adjustment), sum(u.paid)
+FROM finance_customerskuday u
+WHERE u.partner_id = ANY({partners}) AND u.date >= %(start)s AND u.date < %(end)s
+GROUP BY u.partner_id, u.date, u.currency, u.service_id, u.sku_id
 """
+).replace(
+    # the customers' SKUs of the months through their (partner, date) index, a partner after another — by
+    # the dates alone, a scan of every month's (0.7 s of 2.6 M rows at full scale, against 0.12 s)
+    "{partners}",
+    "ARRAY(SELECT id FROM profiles_partner WHERE %(partner)s::bigint IS NULL OR id = %(partner)s)",
+)
 # ... then the months' MonthlyUsage from their DailyUsage (migration 0027 fills DailyUsage with the
 # statement above, before MonthlyUsage exists)
 MONTHLY_USAGE_SQL = """

@@ -82,7 +82,7 @@ def monthly_consumption_rebuild(
     customer_months_rebuild(start=start, end=end, partner_id=partner_id)
     daily_usage_rebuild(start=start, end=end, partner_id=partner_id)
     deal_usage_rebuild(start=start, end=end, partner_id=partner_id)
-    usage_rewards_rebuild(start=start, end=end, partner_id=partner_id)
+    usage_rewards_rebuild(start=start, end=end, partner_id=partner_id, skus_built=True)
 
 
 # whether a consumption row ``c`` is of an excluded service or SKU: the one rule the import and a change of

@@ -22,6 +22,7 @@ from portal.periods import month_after
 from tools.models import ProgramSettings
 
 from .accruals import DEAL_DAY, day_terms_sql, deals_sql
+from .aggregates import CUSTOMER_SKUS_SQL
 from .deal_usage import DIGEST, EARNING_DEALS, REBUILD_LOCK_SQL
 from .models import Program
 
@@ -147,21 +148,11 @@ CROSS JOIN LATERAL (SELECT sp.first + n AS day FROM generate_series(0, %(last)s:
 LEFT JOIN daily x ON x.account_id = sp.account_id AND x.currency = sp.currency AND x.date = g.day
 WINDOW w AS (PARTITION BY sp.account_id, sp.currency ORDER BY g.day)
 """  # noqa: S608 (constant fragments; the partner and the month are bound)
-# ... and its customers' SKUs per day (``CustomerSkuDay``) from the daily rows, each subaccount's under its
-# customer as it is now; then the part of ``paid`` that earns a deal's extra (``deal_paid``: REWARD's deal
-# term, the month's deals as the rollup's digest records them) from the rows of the deals' subaccounts only,
-# each read through its (subaccount, date, …) key
-REBUILD_CUSTOMER_SKUS_SQL = """
-INSERT INTO finance_customerskuday (partner_id, account_id, date, currency, service_id, service_name, sku_id,
-                                    sku_name, cost, credit, adjustment, paid)
-SELECT c.partner_id, s.account_id, c.date, c.currency, c.service_id, max(c.service_name), c.sku_id,
-       max(c.sku_name), sum(c.cost), sum(c.credit), sum(c.adjustment),
-       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
-FROM finance_consumption c
-JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
-WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s
-GROUP BY c.partner_id, s.account_id, c.date, c.currency, c.service_id, c.sku_id
-"""
+# ... and its customers' SKUs per day (``CustomerSkuDay``) from the daily rows (as finance.aggregates builds
+# them with the daily aggregates: for a rebuild of the rollup alone); then the part of ``paid`` that earns a
+# deal's extra (``deal_paid``: REWARD's deal term, the month's deals as the rollup's digest records them) from
+# the rows of the deals' subaccounts only, each read through its (subaccount, date, …) key
+REBUILD_CUSTOMER_SKUS_SQL = CUSTOMER_SKUS_SQL.format(only_c="AND c.partner_id = %(partner)s")
 CUSTOMER_SKUS_DEALS_SQL = f"""
 WITH {CTES}
 UPDATE finance_customerskuday u SET deal_paid = f.deal_paid
@@ -206,14 +197,17 @@ def usage_rewards_rebuild(
     customers: bool = True,
     whole_partner: bool = True,
     skus: bool = True,
+    skus_built: bool = False,
 ) -> None:
     """Rebuild the reward rollup of every month from ``start`` to ``end`` (whole months, both included) — of
     one partner, or of every partner with daily aggregates then — from the daily aggregates and the rates,
     deals, own use and referred customers as they are now, with the digest of those, and Commission
     statistics' customer and partner sums (``CustomerUsageDay``, ``PartnerUsageDay``) beside it, valid
     while the same month row stands, and the customers' SKUs per day (``CustomerSkuDay``) (``customers``,
-    ``whole_partner``, ``skus``: False only for a migration from before their tables). Set-based per partner
-    and month; a rerun gives the same rows."""
+    ``whole_partner``, ``skus``: False only for a migration from before their tables; ``skus_built``: the
+    customers' SKUs were rebuilt from the daily rows in this transaction, by the daily aggregates' rebuild —
+    only their deals' part is left to work out). Set-based per partner and month; a rerun gives the same
+    rows."""
     first, after = start.replace(day=1), month_after(end)
     with connection.cursor() as cursor:
         if partner_id is None:
@@ -252,7 +246,7 @@ def usage_rewards_rebuild(
                         cursor.execute("SET LOCAL jit = off")
                         kept = [
                             "finance_customerusageday",
-                            *(["finance_customerskuday"] if skus else []),
+                            *(["finance_customerskuday"] if skus and not skus_built else []),
                             *(["finance_partnerusageday"] if whole_partner else []),
                         ]
                         for table in kept:
@@ -262,8 +256,9 @@ def usage_rewards_rebuild(
                                 params,
                             )
                         cursor.execute(REBUILD_CUSTOMER_DAYS_SQL, params)
+                        if skus and not skus_built:
+                            cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, {**params, "start": month})
                         if skus:
-                            cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, params)
                             cursor.execute(CUSTOMER_SKUS_DEALS_SQL, params)
                         if whole_partner:
                             cursor.execute(REBUILD_PARTNER_DAYS_SQL, params)

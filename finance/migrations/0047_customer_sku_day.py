@@ -7,8 +7,20 @@ from django.db import migrations, models
 
 # A restricted member's service and SKU views read their customers' SKUs per day: filled here for every month
 # whose reward rollup stands (the months those views read them for; the import rebuilds the others' with their
-# rollups), with the code's own statements (finance.usage_rewards), as the import runs it — a migration that
-# changes this table's columns later must make this fill its own.
+# rollups) — the amounts with the statement as the import ran it then (frozen here: the import now builds them
+# with the daily aggregates), their deals' part with the code's own (finance.usage_rewards) — a migration that
+# changes this table's columns later must make that part its own too.
+CUSTOMER_SKUS_SQL = """
+INSERT INTO finance_customerskuday (partner_id, account_id, date, currency, service_id, service_name, sku_id,
+                                    sku_name, cost, credit, adjustment, paid)
+SELECT c.partner_id, s.account_id, c.date, c.currency, c.service_id, max(c.service_name), c.sku_id,
+       max(c.sku_name), sum(c.cost), sum(c.credit), sum(c.adjustment),
+       sum(CASE WHEN c.is_marketplace THEN 0 ELSE c.cost + c.credit END)
+FROM finance_consumption c
+JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
+WHERE c.partner_id = %(partner)s AND c.date >= %(month)s AND c.date < %(end)s
+GROUP BY c.partner_id, s.account_id, c.date, c.currency, c.service_id, c.sku_id
+"""
 
 
 def fill(apps, schema_editor):
@@ -16,7 +28,7 @@ def fill(apps, schema_editor):
 
     from django.conf import settings
 
-    from finance.usage_rewards import CUSTOMER_SKUS_DEALS_SQL, REBUILD_CUSTOMER_SKUS_SQL
+    from finance.usage_rewards import CUSTOMER_SKUS_DEALS_SQL
     from portal.periods import month_after
     from tools.models import ProgramSettings
 
@@ -27,7 +39,7 @@ def fill(apps, schema_editor):
             end = month_after(month)
             params = {**common, "partner": partner, "month": month, "end": end}
             params["last"] = end - datetime.timedelta(days=1)
-            cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, params)
+            cursor.execute(CUSTOMER_SKUS_SQL, params)
             cursor.execute(CUSTOMER_SKUS_DEALS_SQL, params)
 
 
