@@ -1734,7 +1734,9 @@ def usage_details(
                 kept |= Q(date__gte=month, date__lt=month_after(month))
             sums_sql, sums_params = (
                 CustomerUsageDay.objects.restrict(membership)
-                .filter(kept, date__gte=start.replace(day=1), date__lte=finish)
+                # from the day before the period: a day's amounts are its sums less the day's before (a
+                # customer with no row then had none yet in its month), the month's earlier days not read
+                .filter(kept, date__gte=start - datetime.timedelta(days=1), date__lte=finish)
                 .order_by()
                 .values("account_id", "date", "currency", "cost", "credit", "adjustment", "rows")
                 .query.sql_with_params()
