@@ -300,8 +300,9 @@ class DailyLabelUsage(SubaccountDay):
 
 
 class DailySkuUsage(DailyAmounts, TenantModel):
-    """Partner × day × SKU × currency: the daily rows of all of a partner's subaccounts summed, kept by the
-    import beside ``DailyUsage`` for Subaccount details' service and SKU views of the whole partner. The
+    """Partner × day × SKU × currency: the daily rows of all of a partner's subaccounts summed (from its
+    customers' SKUs per day, ``CustomerSkuDay``), kept by the import beside ``DailyUsage`` for Subaccount
+    details' service and SKU views of the whole partner. The
     reward is worked out when read: ``paid`` at the day's base rate, corrected by the daily rows of the few
     subaccounts that earn otherwise (a deal, the partner's own, a referred customer)."""
 
@@ -526,9 +527,9 @@ class CustomerSkuDay(DailyAmounts, CustomerDay):
     customer, day and SKU instead of each subaccount's rows (the whole partner's read ``DailySkuUsage``).
     The reward is worked out when read: ``paid`` at the day's base rate and ``deal_paid`` at its extra rate,
     corrected by the daily rows of the few subaccounts that earn nothing (the partner's own, referred
-    customers'). Kept by the import with the reward rollup
-    (``finance.usage_rewards``) and valid like ``CustomerUsageDay``: while its month's ``UsageRewardMonth``
-    row exists (a subaccount moved to another customer deletes it in its transaction)."""
+    customers'). Built by the import with the daily aggregates (``finance.aggregates``), its ``deal_paid``
+    with the reward rollup (``finance.usage_rewards``), and valid like ``CustomerUsageDay``: while its month's
+    ``UsageRewardMonth`` row exists (a subaccount moved to another customer deletes it in its transaction)."""
 
     service_id = models.CharField(max_length=64)
     service_name = models.CharField(max_length=200)
