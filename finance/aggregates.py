@@ -97,6 +97,14 @@ def customer_months_add(accrual_ids: list[int]) -> None:
             cursor.execute(CUSTOMER_MONTHS_ADD_SQL, {"accruals": list(accrual_ids)})
 
 
+# transaction-level advisory locks (the triggers' finance_usage_stale): a rebuild takes the global key shared
+# and its partner's exclusive before it reads the sources, a change of one partner's sources that partner's
+# shared, a change of every partner's (a rate, a program setting) the global exclusive — a rebuild and a
+# change of what it reads never overlap, so the rebuild sees the change or the change takes its months off
+LOCK_PARTNER, LOCK_ALL = 1302, 1303
+REBUILD_LOCK_SQL = (
+    f"SELECT pg_advisory_xact_lock_shared({LOCK_ALL}, 0), pg_advisory_xact_lock({LOCK_PARTNER}, %s)"
+)
 # the customers' SKUs per day (CustomerSkuDay) from the daily rows, each subaccount's under its customer as it
 # is now — their ``deal_paid`` 0 until finance.usage_rewards works it out with the month's rollup, whose row
 # says they stand (usage_rewards.REBUILD_CUSTOMER_SKUS_SQL: one partner's month)
@@ -111,6 +119,14 @@ JOIN subaccounts_subaccount s ON s.id = c.subaccount_id
 WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
 GROUP BY c.partner_id, s.account_id, c.date, c.currency, c.service_id, c.sku_id
 """
+# ... read under the rebuild locks of the partners of the months (finance.deal_usage's protocol, as the
+# rollup's rebuild that says they stand takes them later in the same transaction): a subaccount moved to
+# another customer while the import runs shows in them, or its change waits and then takes their months off
+LOCK_PARTNERS_SQL = f"""
+SELECT pg_advisory_xact_lock_shared({LOCK_ALL}, 0), pg_advisory_xact_lock({LOCK_PARTNER}, p.partner_id::int)
+FROM (SELECT DISTINCT c.partner_id FROM finance_consumption c
+      WHERE c.date >= %(start)s AND c.date < %(end)s {{only_c}} ORDER BY 1) p
+"""  # noqa: S608 (constant fragments)
 # Subaccount details' aggregates of the daily rows (DailyUsage, CustomerSkuDay and DailySkuUsage,
 # DailyLabelUsage): each month's cells replaced wholesale from that month's rows — the partner's SKUs per day
 # from its customers' (a row per customer, day and SKU: the million daily rows of a month grouped once for
@@ -130,6 +146,9 @@ WHERE c.date >= %(start)s AND c.date < %(end)s {only_c}
 GROUP BY c.partner_id, c.subaccount_id, c.date, c.currency, c.folder_id;
 DELETE FROM finance_customerskuday u
 WHERE u.partner_id = ANY({partners}) AND u.date >= %(start)s AND u.date < %(end)s;
+"""
+    + LOCK_PARTNERS_SQL
+    + """;
 """
     + CUSTOMER_SKUS_SQL
     + """;

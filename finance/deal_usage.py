@@ -18,16 +18,7 @@ from portal.periods import month_after
 from tools.models import ProgramSettings
 
 from .accruals import deal_day_sql, deals_sql
-
-# transaction-level advisory locks (the triggers' finance_usage_stale): a rebuild takes the global key shared
-# and its partner's exclusive before it reads the sources, a change of one partner's sources that partner's
-# shared, a change of every partner's (a rate, a program setting) the global exclusive — a rebuild and a
-# change of what it reads never overlap, so the rebuild sees the change or the change takes its months off
-LOCK_PARTNER, LOCK_ALL = 1302, 1303
-REBUILD_LOCK_SQL = (
-    f"SELECT pg_advisory_xact_lock_shared({LOCK_ALL}, 0), pg_advisory_xact_lock({LOCK_PARTNER}, %s)"
-)
-
+from .aggregates import REBUILD_LOCK_SQL
 
 # the deal subaccounts of one partner's month that earn the extra (not the partner's own, not a referred
 # customer's), as deals_sql decides them; ``digest``: what the month's ``deal_paid`` stands for

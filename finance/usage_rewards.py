@@ -22,8 +22,8 @@ from portal.periods import month_after
 from tools.models import ProgramSettings
 
 from .accruals import DEAL_DAY, day_terms_sql, deals_sql
-from .aggregates import CUSTOMER_SKUS_SQL
-from .deal_usage import DIGEST, EARNING_DEALS, REBUILD_LOCK_SQL
+from .aggregates import CUSTOMER_SKUS_SQL, REBUILD_LOCK_SQL
+from .deal_usage import DIGEST, EARNING_DEALS
 from .models import Program
 
 # what the rows ``c`` of a source earn, unrounded: the part that is not an excluded service ({paid}) at the

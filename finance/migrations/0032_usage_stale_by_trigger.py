@@ -11,7 +11,7 @@ from django.db import migrations
 # A change and a rebuild of the same partner never overlap (transaction-level advisory locks: a change takes
 # its partner's shared, a change of every partner the global exclusive; a rebuild the global shared and its
 # partner's exclusive, before it reads the sources), so a rebuild either sees a change or is followed by it.
-# Keys: finance.usage_rewards.LOCK_PARTNER / LOCK_ALL.
+# Keys: finance.aggregates.LOCK_PARTNER / LOCK_ALL.
 
 STALE = """
 CREATE FUNCTION finance_usage_stale(p_partner bigint, p_since date, p_deals boolean) RETURNS void

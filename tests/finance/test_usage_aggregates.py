@@ -7,6 +7,7 @@ month."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import os
@@ -18,7 +19,7 @@ import psycopg
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -26,11 +27,13 @@ from hypothesis import strategies as st
 
 from finance import partitions
 from finance.accruals import accrue_month
-from finance.aggregates import customer_months_rebuild, daily_usage_rebuild
-from finance.deal_usage import LOCK_ALL, LOCK_PARTNER, deal_usage_rebuild
+from finance.aggregates import LOCK_ALL, LOCK_PARTNER, customer_months_rebuild, daily_usage_rebuild
+from finance.deal_usage import deal_usage_rebuild
 from finance.importer import COLUMNS, load
 from finance.models import (
+    Consumption,
     CustomerMonth,
+    CustomerSkuDay,
     CustomerUsageDay,
     DailySkuUsage,
     DailyUsage,
@@ -52,6 +55,7 @@ from portal.money import round_money
 from subaccounts.models import Subaccount
 from tests.factories import (
     AccountFactory,
+    ConsumptionFactory,
     MembershipFactory,
     RebateTermFactory,
     ReferralLinkFactory,
@@ -1134,6 +1138,28 @@ def test_a_rebuild_keeps_the_changes_of_its_partner_out_until_it_commits(world, 
             assert other.execute("SELECT pg_try_advisory_xact_lock(%s, 0)", [LOCK_ALL]).fetchone() == (
                 False,
             )  # a change of every partner's rates waits too
+    finally:
+        other.close()
+
+
+def test_the_customers_skus_are_read_under_their_partners_lock(world):
+    """The daily aggregates' rebuild reads each subaccount's customer for the customers' SKUs, so it takes the
+    partner's rebuild lock first: a subaccount moved on another connection and not yet committed (its trigger
+    holds the partner's lock shared) makes it wait — it then reads the move, or the move takes the months off
+    after it — while a change of another partner's does not."""
+    Consumption.objects.bulk_create([ConsumptionFactory.build(subaccount=world.customer, date=OCT)])
+    other = another_connection()
+    try:
+        for partner, waits in ((world.partner.pk, True), (world.partner.pk + 1, False)):
+            with other.transaction():
+                other.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [LOCK_PARTNER, partner])
+                with contextlib.ExitStack() as stack:
+                    if waits:
+                        stack.enter_context(pytest.raises(OperationalError, match="lock timeout"))
+                    with transaction.atomic(), connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '300ms'")
+                        daily_usage_rebuild(start=OCT, end=OCT)
+        assert CustomerSkuDay.objects.filter(account=world.customer.account).count() == 1
     finally:
         other.close()
 
