@@ -60,14 +60,12 @@ class Membership(TenantModel):
 
         from accounts.models import Account
 
-        return sorted(
-            get_objects_for_user(
-                self.user,
-                "accounts.access_account",
-                klass=Account.objects.filter(partner_id=self.partner_id),
-                accept_global_perms=False,
-            ).values_list("id", flat=True)
+        granted = get_objects_for_user(
+            self.user, "accounts.access_account", klass=Account, accept_global_perms=False
         )
+        # the partner's accounts among them (a filter of the grants' accounts, not a subquery in each grant's
+        # table, as klass=<the partner's accounts> makes it), unsorted by the database (by name, otherwise)
+        return sorted(granted.filter(partner_id=self.partner_id).order_by().values_list("id", flat=True))
 
 
 class Invitation(TenantModel):

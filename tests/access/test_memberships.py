@@ -2,19 +2,26 @@
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from django_scopes import scopes_disabled
 from guardian.models import UserObjectPermission
-from guardian.shortcuts import get_objects_for_user
+from guardian.shortcuts import assign_perm, get_objects_for_user
 
 from access.models import AuditEvent
 from accounts.models import Account, AccountUserObjectPermission
 from portal.permissions import Role
 from profiles.models import PayoutDetails
-from tests.factories import AccountFactory, PayoutDetailsFactory, SubaccountFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    MembershipFactory,
+    PayoutDetailsFactory,
+    SubaccountFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 ROLES = list(Role)
@@ -104,6 +111,24 @@ def test_a_grant_lives_and_dies_with_its_account(member, client_for, partner):
     assert set(grants.all()) == {b.pk}
     shown = {r.record.pk for r in client_for(editor).get(reverse("accounts:list")).context["table"].rows}
     assert shown == {b.pk}
+
+
+def test_a_members_accounts_are_those_granted_in_its_own_partner(member, partner):
+    """One user restricted in two partners: each membership's accounts — read once, the list every query of
+    its requests filters by — are its partner's grants only, whatever the user holds in the other, and a
+    group's grant (django-guardian's group permissions) counts as a user's."""
+    editor = member(Role.EDITOR, restricted=True)
+    other = MembershipFactory(user=editor.user, role=Role.EDITOR, restricted=True)
+    mine, grouped = AccountFactory(partner=partner), AccountFactory(partner=partner)
+    theirs = AccountFactory(partner=other.partner)
+    assign_perm("accounts.access_account", editor.user, mine)
+    assign_perm("accounts.access_account", editor.user, theirs)
+    group = Group.objects.create(name="Customer success")
+    editor.user.groups.add(group)
+    assign_perm("accounts.access_account", group, grouped)
+    with scopes_disabled():
+        assert editor.allowed_account_ids == sorted([mine.pk, grouped.pk])
+        assert other.allowed_account_ids == [theirs.pk]
 
 
 @pytest.mark.django_db(transaction=True)
