@@ -235,8 +235,9 @@ class UsageRewardDayAdmin(ReadOnlyAdmin):
 
 @admin.register(CustomerSkuDay)
 class CustomerSkuDayAdmin(ReadOnlyAdmin):
-    """A restricted member's Subaccount details' service and SKU rows per customer, kept by the import
-    (finance.usage_rewards): read, never edited."""
+    """A restricted member's Subaccount details' service and SKU rows per customer, kept by the import (built
+    with the daily aggregates, finance.aggregates; their deals' part with the rollup, finance.usage_rewards):
+    read, never edited."""
 
     list_display = ("date", "partner", "account", "currency", "service_name", "sku_name", "cost", "paid")
     list_filter = ("currency",)

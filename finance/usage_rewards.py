@@ -228,6 +228,7 @@ def usage_rewards_rebuild(
                     **common,
                     "partner": partner,
                     "month": month,
+                    "start": month,  # (the customers' SKUs' statement, finance.aggregates', names it so)
                     "end": end_,
                     "last": end_ - datetime.timedelta(days=1),
                 }
@@ -257,7 +258,7 @@ def usage_rewards_rebuild(
                             )
                         cursor.execute(REBUILD_CUSTOMER_DAYS_SQL, params)
                         if skus and not skus_built:
-                            cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, {**params, "start": month})
+                            cursor.execute(REBUILD_CUSTOMER_SKUS_SQL, params)
                         if skus:
                             cursor.execute(CUSTOMER_SKUS_DEALS_SQL, params)
                         if whole_partner:
