@@ -5,7 +5,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
-from portal.models import TenantModel, TenantQuerySet
+from portal.models import IdArray, TenantModel, TenantQuerySet, account_array
 from portal.paths import object_path
 from portal.permissions import Role, role_has
 
@@ -66,6 +66,11 @@ class Membership(TenantModel):
         # the partner's accounts among them (a filter of the grants' accounts, not a subquery in each grant's
         # table, as klass=<the partner's accounts> makes it), unsorted by the database (by name, otherwise)
         return sorted(granted.filter(partner_id=self.partner_id).order_by().values_list("id", flat=True))
+
+    @cached_property
+    def allowed_account_array(self) -> IdArray:
+        """``allowed_account_ids`` as the queries that filter by them take them (portal.models.IdArray)."""
+        return IdArray(self.allowed_account_ids)
 
 
 class Invitation(TenantModel):
@@ -150,7 +155,7 @@ class NotificationQuerySet(TenantQuerySet):
         qs = self.for_partner(membership.partner_id).filter(user_id=membership.user_id)
         if membership.restricted:
             qs = qs.filter(
-                models.Q(account_id__any=membership.allowed_account_ids)
+                models.Q(account_id__any=account_array(membership))
                 | models.Q(account__isnull=True, kind=Notification.Kind.REPORT_READY)
             )
         return qs

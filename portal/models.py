@@ -23,6 +23,26 @@ if TYPE_CHECKING:
     from access.models import Membership
 
 
+class IdArray:
+    """Ids for ``__any``, given as one text parameter in PostgreSQL's array syntax (``{1,3,5}``): a list's
+    values are walked one by one by Django (each resolved as an expression might be) and dumped one by one
+    by psycopg — 3 ms a query for a member restricted to a thousand customers, a dozen queries a page; a
+    string is neither."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, ids):
+        self.text = "{" + ",".join(map(str, map(int, ids))) + "}"
+
+
+def account_array(membership) -> IdArray:
+    """The ids of the accounts a restricted membership may see, as ``__any`` takes them: written once per
+    membership object (a request's: Membership.allowed_account_array), or per call for another holder of
+    ``allowed_account_ids``."""
+    kept = getattr(type(membership), "allowed_account_array", None)
+    return membership.allowed_account_array if kept is not None else IdArray(membership.allowed_account_ids)
+
+
 @ForeignObject.register_lookup  # (a relation's lookups are its own, not every field's)
 @Field.register_lookup
 class AnyOfValues(Lookup):
@@ -35,7 +55,7 @@ class AnyOfValues(Lookup):
     prepare_rhs = False
 
     def get_db_prep_lookup(self, value, connection):
-        return "%s", [list(value)]
+        return "%s", [value.text if isinstance(value, IdArray) else list(value)]
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
@@ -88,7 +108,7 @@ class TenantQuerySet(models.QuerySet):
         qs = self.for_partner(membership.partner_id)
         account_field = self.model.account_field
         if membership.restricted and account_field:
-            qs = qs.filter(**{f"{account_field}__any": membership.allowed_account_ids})
+            qs = qs.filter(**{f"{account_field}__any": account_array(membership)})
         return qs
 
 
