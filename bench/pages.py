@@ -50,7 +50,9 @@ SCALES = {
 RESTRICTED = "Restricted: "  # a page as a Viewer restricted to half the customers (restricted_viewer())
 RESTRICTED_EMAIL = "viewer@largest.example"
 NEW_CHART = ", new chart"  # a page whose chart is not kept yet (main())
-NEW_RANKING = ", first view"  # a page whose period's ranking is not kept yet, as after an import (main())
+# a page whose period's ranking, totals and chart, and the page itself, are not kept yet, as after an import
+# (main())
+NEW_RANKING = ", first view"
 CHART_OF = "chart-of:"  # the light image of the chart of the page that follows, drawn each time (main())
 KEPT = {"medium": "medium", "full": "scale"}  # scale → the kept database's suffix (seeded once, reused)
 
@@ -110,6 +112,7 @@ def pages(world) -> list[tuple[str, str]]:
         ("Usage, 92 days by day", f"{usage}?{days}&group=day"),
         ("Usage, 92 days by month", f"{usage}?{days}&group=month"),
         ("Usage, one subaccount", f"{usage}?subaccount={world['subaccount'].pk}"),
+        (f"Usage, 92 days by day{NEW_RANKING}", f"{usage}?{days}&group=day"),
         # a chart is kept once drawn (portal/charts.py): these pages' charts are new each time, as for the
         # first to open a page after an import, or another subaccount; and the chart's image, drawn each time
         (f"Usage, 92 days by day{NEW_CHART}", f"{usage}?{days}&group=day"),
@@ -135,9 +138,14 @@ def pages(world) -> list[tuple[str, str]]:
         # a part of the partner that holds most of it: a search every subaccount matches, half the customers
         ("Usage, 92 days, search matching all", f"{usage}?{days}&group=day&q=ba-"),
         ("Usage by folder, 92 days, search matching all", f"{usage}?{days}&group=day&view=folder&q=ba-"),
+        (f"Usage, search matching all{NEW_RANKING}", f"{usage}?{days}&group=day&q=ba-"),
+        (f"Usage by folder, search all{NEW_RANKING}", f"{usage}?{days}&group=day&view=folder&q=ba-"),
         (f"{RESTRICTED}Usage, this month", usage),
         (f"{RESTRICTED}Usage by folder, this month", f"{usage}?view=folder"),
         (f"{RESTRICTED}Usage by folder, 92 days by day", f"{usage}?{days}&group=day&view=folder"),
+        (f"{RESTRICTED}Usage, this month{NEW_RANKING}", usage),
+        (f"{RESTRICTED}by folder, this month{NEW_RANKING}", f"{usage}?view=folder"),
+        (f"{RESTRICTED}by folder, 92 days{NEW_RANKING}", f"{usage}?{days}&group=day&view=folder"),
         (f"{RESTRICTED}Dashboard", reverse("dashboard")),
         (f"{RESTRICTED}Subaccounts", reverse("subaccounts:list")),
         # preset periods, whose rankings an import works out for a large partner (finance.tasks.

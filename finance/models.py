@@ -453,10 +453,11 @@ class UsageVersion(models.Model):
 
 class SubaccountsVersion(models.Model):
     """Partner (its id): a token of its subaccounts as a ranking of Subaccount details reads them (names,
-    billing account ids, which there are), new at each subaccount renamed, given another billing account id
-    or partner, or deleted — by trigger, in the change's transaction (finance migration 0044). A row apart
-    from ``UsageVersion``, which an import holds to its commit: a rename never waits for an import. No
-    foreign key: the trigger writes it while a partner's subaccounts are deleted with the partner."""
+    billing account ids, customers, which there are), new at each subaccount renamed, given another billing
+    account id, customer or partner, or deleted — by trigger, in the change's transaction (finance migrations
+    0044, 0048). A row apart from ``UsageVersion``, which an import holds to its commit: a rename never
+    waits for an import. No foreign key: the trigger writes it while a partner's subaccounts are deleted
+    with the partner."""
 
     partner_id = models.BigIntegerField(primary_key=True)
     version = models.UUIDField()

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Case, CharField, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
@@ -785,7 +786,7 @@ p AS (
  FROM p LIMIT {limit} OFFSET {offset})
 UNION ALL
 SELECT 'count', NULL, NULL, NULL, NULL, count(*), NULL, NULL, NULL, NULL FROM (SELECT 1 FROM p LIMIT {cap}) n
-{bucket_totals}""".replace("{bucket_sums}", BUCKET_SUMS).replace("{bucket_totals}", BUCKET_TOTALS)
+{bucket_totals}"""
 # KEYED in an order that does not start with the period, where no ranking is kept (a part of the partner):
 # each bucket's rows worked out with every rule, as far as the count reads, then merged in the whole order (as
 # RANKING_ACROSS): every bucket is read, but grouped apart, a few thousand rows at a time
@@ -819,7 +820,7 @@ figures AS (
  ORDER BY p.o)
 UNION ALL
 {counted}
-{bucket_totals}""".replace("{bucket_sums}", BUCKET_SUMS).replace("{bucket_totals}", BUCKET_TOTALS)
+{bucket_totals}"""
 RANKING = """r AS (
     SELECT b.n, b.bucket, b.next, k.* FROM b
     CROSS JOIN LATERAL (
@@ -966,7 +967,7 @@ FROM (SELECT date_trunc('month', b.d)::date AS month, b.currency, min(COALESCE(b
       WHERE b.d >= {first} AND b.d <= {last} GROUP BY 1, 2) r
 GROUP BY r.month ORDER BY r.month
 """
-# the whole partner's UsageVersion and SubaccountsVersion (its aggregates and subaccounts as this statement
+# the partner's UsageVersion and SubaccountsVersion (its aggregates and subaccounts as this statement
 # reads them)
 VERSION = """(SELECT u.version::text || COALESCE(':' || s.version::text, '') FROM finance_usageversion u
     LEFT JOIN finance_subaccountsversion s ON s.partner_id = u.partner_id WHERE u.partner_id = {partner})"""
@@ -1081,8 +1082,10 @@ class UsageDetails(SqlPagedData):
     reaches (KEYED), the rows then counted only as far as the pages numbered around it (``more``: rows
     follow). In an order a ranking can follow (RANKED) the period's ranking comes back with the page and is
     kept in the cache for the partner's aggregates and subaccounts as they are (``ranking["version"]``): a
-    page that finds it works out only its own rows. It is the table's data for django-tables2: the sort and
-    the page asked for go into the SQL; ``csv_rows`` streams every row of the period."""
+    page that finds it works out only its own rows. With ``version`` (those and the months' rates, deals
+    and own use: Months.rewards_version) the period's totals and chart, and each page, are kept too. It is
+    the table's data for django-tables2: the sort and the page asked for go into the SQL; ``csv_rows``
+    streams every row of the period."""
 
     def __init__(
         self,
@@ -1095,12 +1098,13 @@ class UsageDetails(SqlPagedData):
         page: slice,
         totals_source: tuple[str, list] | None = None,
         ranking: dict[str, str] | None = None,
+        version: str | None = None,
         using: str = DEFAULT_DB_ALIAS,
     ):
         super().__init__(page)
         self.using = using
         self.source, self.rewards, self.ctes, self.grouping = source, rewards, ctes, grouping
-        self.totals_source, self.ranking = totals_source, ranking
+        self.totals_source, self.ranking, self.version = totals_source, ranking, version
         self.buckets = buckets
         self.order = DEFAULT_ORDER
         self._result = None
@@ -1161,7 +1165,16 @@ class UsageDetails(SqlPagedData):
             "limit": int(limit),
             "offset": int(offset),
         }
-        cap = keep = None  # keep: the key to keep the ranking the query works out under
+        # the page as kept, when its figures stand (the same statement would give the same rows): what the
+        # page is asked for and read from, its data's version in the key
+        ranking = {name: sql for name, sql in (self.ranking or {}).items() if name != "days"}
+        asked = (self.source, self.rewards, self.ctes, self.totals_source, sorted(ranking.items()))
+        asked += (self.grouping, self.buckets, self.order, int(limit), int(offset))
+        page_key = self._kept_key("usage-page", repr(asked), [])
+        if page_key and (kept_page := cache.get(page_key)) is not None:
+            return kept_page
+        # keep: the key to keep the ranking worked out under; totals_key: the period's totals and chart's
+        cap = keep = totals_key = kept_totals = None
         if self.rewards is None:
             query = DAILY_GROUPED.format(**shared, rows=ROWS, months=MONTH_LEVEL, buckets=BUCKETS)
         elif self.totals_source is not None and (within := self._within_buckets()) is not None:
@@ -1172,6 +1185,13 @@ class UsageDetails(SqlPagedData):
             ends = [*self.buckets[1:], _bucket_end(self.buckets[-1], self.grouping)]
             nexts = ends[::-1] if descending else ends
             cap = count_limit(offset // max(limit, 1) + 1, max(limit, 1))
+            bucket_sums = BUCKET_SUMS.format(
+                totals_source=totals_sql, sums=SUMS, bucket=shared["bucket"], rewards=rewards
+            )
+            summed = [*totals_params, *rewards_params]
+            totals_key = self._kept_key("usage-totals", bucket_sums, summed)
+            if (kept_totals := cache.get(totals_key) if totals_key else None) is not None:
+                bucket_sums, summed = "", []  # (the period's totals and chart as kept: only its page read)
             keyed = {
                 **shared,  # (its order: the whole order the _ACROSS templates merge the buckets' rows in)
                 "totals_source": totals_sql,
@@ -1180,8 +1200,10 @@ class UsageDetails(SqlPagedData):
                 "nexts": _dates(nexts),
                 "within": within,
                 "cap": cap,
+                "bucket_sums": bucket_sums,
+                "bucket_totals": "" if kept_totals is not None else BUCKET_TOTALS,
             }
-            params = [*totals_params, *rewards_params, *params]
+            params = [*summed, *params]  # (a ranking's and its rows' SQL: literal)
             if (ranked := self._ranked(within, cap, across=across)) is None:
                 query = (KEYED_ACROSS if across else KEYED).format(**keyed)
             elif (kept := _kept_ranking(key := self._ranking_key(ranked, keyed), cap)) is None:
@@ -1191,6 +1213,7 @@ class UsageDetails(SqlPagedData):
                 if ranked["rewarded"]:  # its rows' rewards: the rules' CTEs (every deal's) before it
                     ranked = {**ranked, "early": f"{self.ranking['all_ctes']},\n", "late": ""}
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": worked_out, "counted": counted})
+                params = summed
             else:
                 rows = kept[offset : offset + limit]
                 columns = [list(column) for column in zip(*rows, strict=True)] or [[], [], [], []]
@@ -1201,7 +1224,7 @@ class UsageDetails(SqlPagedData):
                     until = max(nexts[n - 1] for n in numbers) - datetime.timedelta(days=1)
                     ranked["source"] = self.ranking["days"](since, until)
                 query = RANKED.format(**{**keyed, **ranked, "ranked_page": KEPT_PAGE, "counted": counted})
-                params = [*columns, *params]
+                params = [*columns, *summed]
         else:
             rewards, rewards_params = self.rewards
             query, params = GROUPED.format(**shared, rewards=rewards), [*params, *rewards_params]
@@ -1225,7 +1248,23 @@ class UsageDetails(SqlPagedData):
                     result["chart"].append((values[0], values[3], values[4], values[6]))
         if keep is not None:
             cache.set(keep, (cap, worked_out_rows), RANKING_SECONDS)
+        if kept_totals is not None:
+            result["totals"], result["chart"] = kept_totals
+        elif totals_key:
+            cache.set(totals_key, (result["totals"], result["chart"]), RANKING_SECONDS)
+        if page_key:
+            cache.set(page_key, result, RANKING_SECONDS)
         return result
+
+    def _kept_key(self, kind: str, sql: str, params: list) -> str | None:
+        """The cache key of what ``sql`` with ``params`` gives — the period's totals and chart (BUCKET_SUMS,
+        as formatted), a whole page (what it is asked for) — for the partner's aggregates, subaccounts, and
+        its months' rates, deals and own use as they are (``version``: Months.rewards_version); None
+        without one."""
+        if not self.version:
+            return None
+        parts = (str(RANKING_VERSION), self.version, sql, repr(params))
+        return f"{kind}:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def _ranking_key(self, ranked: dict[str, str], keyed: dict) -> str | None:
         """The cache key of the ranking RANKED works out (the partner's, its period's buckets and the order
@@ -1267,6 +1306,8 @@ class UsageDetails(SqlPagedData):
         if not columns <= {"key", "name", "currency", *RANK_SUMS}:
             return None
         rewarded = "reward" in columns
+        if rewarded and self.ranking["rewarded"] is None:  # (a part's: read bucket by bucket, KEYED)
+            return None
         view = self.ranking["view"]
         sums = [name for name in RANK_SUMS if name in columns]
         named_key, named_name, named_join, holder = RANK_NAMED[view]
@@ -1315,6 +1356,13 @@ class UsageDetails(SqlPagedData):
             yield ["Total", "", "", total["currency"], *(total[c] for c in USAGE_COLUMNS)]
 
 
+def _literal(query: tuple[str, list], using: str) -> str:
+    """A query's SQL with its values written in (as psycopg writes them on the client: Django binds no
+    parameter on the server), its ``%`` doubled for a statement that binds others."""
+    sql, params = query
+    return connections[using].ops.compose_sql(sql, params).replace("%", "%%")
+
+
 def _kept_ranking(key: str | None, cap: int) -> list[tuple] | None:
     """The first ``cap`` rows of the ranking kept under ``key`` (each row's bucket number, key, currency and
     holder: RANKED's ``r``), when it was kept as far as that or holds all there are."""
@@ -1337,7 +1385,7 @@ class Months:
     idle: bool = True  # whether a subaccount of the partner earns nothing (its own, a referred customer's)
     # every day with data in the period, one rate throughout (rolled up or not): MonthlyUsage stands for it
     complete: tuple[datetime.date, ...] = ()
-    version: str | None = None  # the whole partner's Usage- and SubaccountsVersion, read with the months
+    version: str | None = None  # the partner's Usage- and SubaccountsVersion, read with the months
     # ... and its months' reward rollups' digests (their rates, deals, own use, referred customers) besides,
     # while every month with data has one
     rewards_version: str | None = None
@@ -1379,9 +1427,8 @@ def _whole_months(
         "month_first": f"DATE '{month_first.isoformat()}'",
         "month_last": f"DATE '{month_last.isoformat()}'",
     }
-    settled_sql, idle_sql, version = "false", "true", "NULL::text"
+    settled_sql, idle_sql, version = "false", "true", VERSION.format(partner=str(int(partner_id)))
     if whole_partner:
-        version = VERSION.format(partner=str(int(partner_id)))
         idle_sql = IDLE.format(partner=str(int(partner_id)))
         settled_sql = "r.month IN (SELECT month FROM settled)"
     query = MONTHS.format(
@@ -1754,6 +1801,31 @@ def usage_details(
                 CUSTOMER_AMOUNTS.format(rows=sums_sql, first=literal["first"], rest=rest_sql),
                 [*sums_params, *rest_params],
             )
+        # ... in an order a ranking can follow, each bucket ranked from the part's amounts alone and the
+        # page's rows worked out with every rule (RANKED, as the whole partner's, but not by the reward), the
+        # ranking kept for the partner's aggregates and subaccounts as they are (their version: a subaccount
+        # moved to another customer gives a new one) and the part's own SQL (the member's customers' ids, the
+        # search: its key)
+        ranked_key, ranked_name = (
+            ("subaccount_id", Value(None, CharField())) if view == "subaccount" else (key, name)
+        )
+        held_ids = RawSQL(HELD_IDS, [])  # noqa: S611 (a constant)
+        held = scoped(DailyUsage, **in_period).filter(subaccount_id__any=held_ids)
+        ranking = {
+            "view": view,
+            "source": _literal(
+                rows(scoped(DailyUsage, **in_period), F("paid"), ranked_key, ranked_name), using
+            ),
+            "rewarded": None,
+            "full": _literal(source(held, F("paid"), key, name), using),
+            # ... of some days only (a kept ranking's page: its buckets' days)
+            "days": lambda since, until: _literal(
+                source(held.filter(date__gte=since, date__lte=until), F("paid"), key, name), using
+            ),
+            "held": HELD[view].format(partner=literal["partner"]),
+            "version": months.version,
+            "rewards_version": None,
+        }
     if whole_partner and view in DAILY_BASE_KEYS and months is not None:
         complete = months.complete if grouping == "month" else ()
         main = (_daily_base(view, literal, start, finish, complete), [])
@@ -1863,7 +1935,11 @@ def usage_details(
         rewards = (REWARDS.format(parts="\n        UNION ALL".join(parts) or REWARDS_NONE), parts_params)
     if ranking is not None:  # RANKED's deals: only its page's subaccounts' when the totals' reward reads none
         ranking["ctes"] = ranking["all_ctes"] = ctes
-        if not (months.whole or months.days):
+        if customers:  # (a part's from its customers' rollups, or from its rows)
+            reads_deals = months.customers_rolled is None
+        else:
+            reads_deals = not whole_partner or bool(months.whole or months.days)
+        if not reads_deals:
             held_deals = _reward_sql(start, finish, partner_id, deal_days, f"s.id = ANY({HELD_IDS})", settled)
             ranking["ctes"] = held_deals + SPECIAL.format(partner=literal["partner"])
     first = (max(page, 1) - 1) * per_page
@@ -1876,6 +1952,7 @@ def usage_details(
         page=slice(first, first + per_page),
         totals_source=totals_source,
         ranking=ranking,
+        version=None if months is None else months.rewards_version,
         using=using,
     )
 
@@ -1886,10 +1963,11 @@ ESTIMATE_SECONDS = 300
 def warm_rankings(partner) -> int:
     """Work out and keep the rankings of the whole partner's folder, cloud and subaccount views of Subaccount
     details that members open first — each preset period (this month, last month, the last 7 and 30 days),
-    by day, week and month, the first page in the default order and page size — so that the first to open
-    one after an import reads a kept ranking instead of waiting for it to be worked out (10,000–40,000 rows
-    for the largest partner). Run after an import (``finance.tasks.warm_usage_rankings``); a ranking already
-    kept is read, not worked out again. Returns the pages read."""
+    by day, week and month, the first page in the default order and page size (kept with its period's
+    totals and chart, and the page itself) — so that the first to open one after an import reads them kept
+    instead of waiting for the ranking to be worked out (10,000–40,000 rows for the largest partner). Run
+    after an import (``finance.tasks.warm_usage_rankings``); what is already kept is read, not worked out
+    again. Returns the pages read."""
     from access.models import Membership
 
     membership = Membership.whole_partner(partner)

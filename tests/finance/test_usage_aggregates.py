@@ -189,6 +189,19 @@ def another_connection(**options) -> psycopg.Connection:
     )
 
 
+def read_as(captured) -> str:
+    """How Subaccount details read a page of a subaccount, cloud or folder view (its queries ``captured``):
+    "worked out", from its period's kept ranking ("ranked"; "ranked, totals kept" with the period's totals
+    and chart kept too), or kept whole ("kept")."""
+    statements = [query["sql"] for query in captured if "b AS (SELECT * FROM unnest(" in query["sql"]]
+    if not statements:
+        return "kept"
+    (read,) = statements
+    if "WITH ORDINALITY AS k(" not in read:
+        return "worked out"
+    return "ranked" if "rewards AS (" in read else "ranked, totals kept"
+
+
 def daily() -> set:
     fields = ("subaccount__billing_account_id", "date", "folder_id", "cost", "paid")
     return set(DailyUsage.objects.values_list(*fields))
@@ -376,21 +389,69 @@ def test_a_kept_ranking_serves_the_next_pages_until_the_consumption_changes(worl
             keys = [row["key"] for row in details.page_rows()]
         daily = usage_details(membership=membership, **january, per_page=per_page, page=page, daily_rows=True)
         assert (details.page_rows(), len(details)) == (daily.page_rows(), len(daily))
-        return keys, "WITH ORDINALITY AS k(" in captured[-1]["sql"]
+        return keys, read_as(captured)
 
-    assert shown() == (["f5", "f4"], False)  # worked out, and kept
-    assert shown() == (["f5", "f4"], True)
-    assert shown(page=2) == (["f3", "f2"], True)
-    assert shown(per_page=3, page=2) == (["f2", "f1"], True)
+    assert shown() == (["f5", "f4"], "worked out")  # and kept: the ranking, the totals, the page
+    assert shown() == (["f5", "f4"], "kept")
+    assert shown(page=2) == (["f3", "f2"], "ranked, totals kept")
+    assert shown(per_page=3, page=2) == (["f2", "f1"], "ranked, totals kept")
     load(billing_file(tmp_path, line("ba-1", "f1", "99"), line("ba-2", "f2", "1")))
-    assert shown(per_page=5) == (["f1", "f2"], False)  # the file's period replaced: f2–f5 are gone
-    assert shown(per_page=5) == (["f1", "f2"], True)
+    assert shown(per_page=5) == (["f1", "f2"], "worked out")  # the file's period replaced: f2–f5 are gone
+    assert shown(per_page=5) == (["f1", "f2"], "kept")
+    assert shown(per_page=1, page=2) == (["f2"], "ranked, totals kept")
     assert UsageVersion.objects.filter(partner=other_partner).exists()  # (every partner's, at an import)
-    assert shown(membership=SimpleNamespace(partner_id=other_partner.pk, restricted=False)) == ([], False)
+    other = SimpleNamespace(partner_id=other_partner.pk, restricted=False)
+    assert shown(membership=other) == ([], "worked out")
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # as in production: the rows are committed
     call_command("consumption_partitions", detach_before="2025-02", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    assert shown(per_page=5) == ([], False)
+    assert shown(per_page=5) == ([], "worked out")
+
+
+def test_a_parts_ranking_is_kept_for_its_own_customers_and_search_until_a_subaccount_moves(world, tmp_path):
+    """A member restricted to some customers, and a search, rank a period's folders from their own rows once
+    and keep the ranking and the period's totals and chart (the next page reads them): each part its own — a
+    member granted other customers, or another search, never reads them — and a subaccount moved to another
+    customer shows at once; a new rate, with no import, in the totals at once (a move or a rate takes the
+    month's rollup off: the totals are kept again once it is rebuilt)."""
+    third = SubaccountFactory(account=AccountFactory(partner=world.partner), billing_account_id="ba-3")
+    costs = [("ba-1", "f1", "50"), ("ba-1", "f2", "40"), ("ba-2", "f3", "30"), ("ba-2", "f4", "20")]
+    costs.append(("ba-3", "f5", "45"))
+    load(billing_file(tmp_path, *((ba, "2026-10-03", f, "compute", "vcpu", c, "0") for ba, f, c in costs)))
+    period = {"start": OCT, "finish": datetime.date(2026, 10, 31), "view": "folder"}
+
+    def restricted(*subaccounts):
+        ids = sorted(subaccount.account_id for subaccount in subaccounts)
+        return SimpleNamespace(partner_id=world.partner.pk, restricted=True, allowed_account_ids=ids)
+
+    def shown(membership, page=1, q="") -> tuple[list, bool, bool]:
+        """The page's keys, whether its ranking was kept, whether its totals and chart were."""
+        part = {**period, "q": q, "per_page": 2, "page": page}
+        details = usage_details(membership=membership, **part)
+        with CaptureQueriesContext(connection) as captured:
+            keys = [row["key"] for row in details.page_rows()]
+        daily = usage_details(membership=membership, **part, daily_rows=True)
+        assert (details.page_rows(), len(details)) == (daily.page_rows(), len(daily))
+        assert (details.totals, details.chart) == (daily.totals, daily.chart)
+        return keys, read_as(captured)
+
+    member = restricted(world.customer, third)
+    assert shown(member) == (["f1", "f5"], "worked out")  # and kept
+    assert shown(member) == (["f1", "f5"], "kept")
+    assert shown(member, page=2) == (["f2"], "ranked, totals kept")
+    assert shown(restricted(world.customer)) == (["f1", "f2"], "worked out")  # another part: its own
+    assert shown(world.whole, q="ba-2") == (["f3", "f4"], "worked out")
+    assert shown(world.whole, q="ba-2", page=2) == ([], "ranked, totals kept")
+    Subaccount.objects.filter(pk=third.pk).update(account=world.other.account)  # ba-3: not theirs now
+    assert shown(member) == (["f1", "f2"], "worked out")
+    # (the move took the month's rollup off: the totals' reward read from the rows until it is rebuilt)
+    assert shown(member) == (["f1", "f2"], "ranked")
+    usage_rewards_rebuild(start=OCT, end=OCT)
+    assert shown(member) == (["f1", "f2"], "ranked")
+    assert shown(member) == (["f1", "f2"], "kept")
+    RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.2000"), valid_from=OCT)  # the month's off
+    assert shown(member) == (["f1", "f2"], "ranked")  # (the ranking by amounts stands; the reward not)
+    assert shown(member) == (["f1", "f2"], "ranked")
 
 
 def test_a_ranking_by_the_reward_is_kept_while_the_rates_and_own_use_stand(world, tmp_path):
@@ -412,21 +473,24 @@ def test_a_ranking_by_the_reward_is_kept_while_the_rates_and_own_use_stand(world
         with CaptureQueriesContext(connection) as captured:
             keys = [row["key"] for row in details.page_rows()]
         assert (details.page_rows(), len(details)) == (daily.page_rows(), len(daily))
-        return keys, "WITH ORDINALITY AS k(" in captured[-1]["sql"]
+        assert (details.totals, details.chart) == (daily.totals, daily.chart)  # (kept, or worked out)
+        return keys, read_as(captured)
 
-    assert shown() == (["f1", "f2"], False)  # worked out with every rule, and kept (f3, f4: 3.0 each)
-    assert shown() == (["f1", "f2"], True)
-    assert shown(page=2) == (["f3", "f4"], True)
-    assert shown(order=("-partner_pays",)) == (["f1", "f2"], False)
+    # worked out with every rule, and kept (f3, f4: 3.0 each)
+    assert shown() == (["f1", "f2"], "worked out")
+    assert shown() == (["f1", "f2"], "kept")
+    assert shown(page=2) == (["f3", "f4"], "ranked, totals kept")
+    assert shown(order=("-partner_pays",)) == (["f1", "f2"], "worked out")
     RebateTermFactory(program=Program.PARTNER_BONUS, rate=D("0.9000"), valid_from=datetime.date(2026, 10, 20))
-    assert shown() == (["f4", "f1"], False)  # f4's second day at the new rate: 2.0 + 9.0; f1's 5.0
-    assert shown(page=2) == (["f2", "f3"], False)
+    # f4's second day at the new rate: 2.0 + 9.0; f1's 5.0
+    assert shown() == (["f4", "f1"], "worked out")
+    assert shown(page=2) == (["f2", "f3"], "worked out")
     usage_rewards_rebuild(start=OCT, end=OCT)
-    assert shown(page=2) == (["f2", "f3"], False)
-    assert shown() == (["f4", "f1"], True)
+    assert shown(page=2) == (["f2", "f3"], "worked out")
+    assert shown() == (["f4", "f1"], "ranked, totals kept")
     Subaccount.objects.filter(pk=world.other.pk).update(is_partner_own=True)  # ba-2 earns nothing now
-    assert shown() == (["f1", "f2"], False)
-    assert shown(page=2) == (["f3", "f4"], False)  # (both nothing: by key)
+    assert shown() == (["f1", "f2"], "worked out")
+    assert shown(page=2) == (["f3", "f4"], "worked out")  # (both nothing: by key)
 
 
 def test_a_ranking_cut_among_equal_amounts_keeps_the_orders_next_terms(world, tmp_path):
@@ -509,7 +573,8 @@ def test_an_import_works_out_the_rankings_a_large_partner_opens_first(
 ):
     """Once an import commits, a partner of USAGE_WARM_SUBACCOUNTS subaccounts or more has the rankings of its
     whole folder, cloud and subaccount views of each preset period worked out and kept: the first member to
-    open one reads the kept ranking. A smaller partner's are worked out by the first to open them."""
+    open one reads it kept (the first page, with its ranking, totals and chart). A smaller partner's are
+    worked out by the first to open them."""
     from django.test import override_settings
 
     from finance.tasks import warm_usage_rankings
@@ -529,11 +594,11 @@ def test_an_import_works_out_the_rankings_a_large_partner_opens_first(
     assert list(warmed.values_list("args", flat=True)) == [[world.partner.pk]]  # not the other's (1)
     assert warmed.get().done_at is not None
 
-    def first_opening(membership, **asked):
+    def first_opening(membership, **asked) -> str:
         with CaptureQueriesContext(connection) as captured:
             page = client_for(membership).get(reverse("finance:usage"), asked)
         assert page.status_code == 200 and page.context["details"].page_rows()
-        return any("WITH ORDINALITY AS k(" in query["sql"] for query in captured)
+        return read_as(captured)
 
     mine, theirs = member(), MembershipFactory(partner=other_partner, role=Role.ADMINISTRATOR)
     for asked in (
@@ -541,9 +606,9 @@ def test_an_import_works_out_the_rankings_a_large_partner_opens_first(
         {"view": "cloud", "group": "week", "period": "last_30_days"},
         {"view": "subaccount", "group": "month", "period": "last_month"},
     ):
-        assert first_opening(mine, **asked), asked
-        assert not first_opening(theirs, **asked), asked  # worked out now, by this opening
-        assert first_opening(theirs, **asked), asked
+        assert first_opening(mine, **asked) == "kept", asked
+        assert first_opening(theirs, **asked) == "worked out", asked  # now, by this opening
+        assert first_opening(theirs, **asked) == "kept", asked
 
 
 def test_a_folder_that_changed_cloud_counts_in_each_cloud_it_was_in(world, tmp_path):
