@@ -1170,7 +1170,7 @@ class UsageDetails(SqlPagedData):
         ranking = {name: sql for name, sql in (self.ranking or {}).items() if name != "days"}
         asked = (self.source, self.rewards, self.ctes, self.totals_source, sorted(ranking.items()))
         asked += (self.grouping, self.buckets, self.order, int(limit), int(offset))
-        page_key = self._kept_key("usage-page", repr(asked), [])
+        page_key = _kept_key("usage-page", self.version, repr(asked))
         if page_key and (kept_page := cache.get(page_key)) is not None:
             return kept_page
         # keep: the key to keep the ranking worked out under; totals_key: the period's totals and chart's
@@ -1189,7 +1189,7 @@ class UsageDetails(SqlPagedData):
                 totals_source=totals_sql, sums=SUMS, bucket=shared["bucket"], rewards=rewards
             )
             summed = [*totals_params, *rewards_params]
-            totals_key = self._kept_key("usage-totals", bucket_sums, summed)
+            totals_key = _kept_key("usage-totals", self.version, bucket_sums, repr(summed))
             if (kept_totals := cache.get(totals_key) if totals_key else None) is not None:
                 bucket_sums, summed = "", []  # (the period's totals and chart as kept: only its page read)
             keyed = {
@@ -1256,33 +1256,19 @@ class UsageDetails(SqlPagedData):
             cache.set(page_key, result, RANKING_SECONDS)
         return result
 
-    def _kept_key(self, kind: str, sql: str, params: list) -> str | None:
-        """The cache key of what ``sql`` with ``params`` gives — the period's totals and chart (BUCKET_SUMS,
-        as formatted), a whole page (what it is asked for) — for the partner's aggregates, subaccounts, and
-        its months' rates, deals and own use as they are (``version``: Months.rewards_version); None
-        without one."""
-        if not self.version:
-            return None
-        parts = (str(RANKING_VERSION), self.version, sql, repr(params))
-        return f"{kind}:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
     def _ranking_key(self, ranked: dict[str, str], keyed: dict) -> str | None:
         """The cache key of the ranking RANKED works out (the partner's, its period's buckets and the order
         within them), for the partner's aggregates and subaccounts as they are (``UsageVersion``,
         ``SubaccountsVersion``); None without a version."""
-        version = self.ranking.get("rewards_version" if ranked["rewarded"] else "version")
-        if not version:
-            return None
-        parts = (
-            str(RANKING_VERSION),
-            version,
+        return _kept_key(
+            "usage-ranking",
+            self.ranking.get("rewards_version" if ranked["rewarded"] else "version"),
             *(
                 ranked[name]
                 for name in ("kind", "ranking", "named_key", "named_join", "rank_name", "rank_sums")
             ),
             *(keyed[name] for name in ("within", "firsts", "nexts")),
         )
-        return "usage-ranking:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def _within_buckets(self) -> tuple[bool, str, bool] | None:
         """For an order by bucket first: whether descending, the order within a bucket (KEYED) and False;
@@ -1354,6 +1340,17 @@ class UsageDetails(SqlPagedData):
                     ]
         for total in self.totals:
             yield ["Total", "", "", total["currency"], *(total[c] for c in USAGE_COLUMNS)]
+
+
+def _kept_key(kind: str, version: str | None, *parts: str) -> str | None:
+    """The cache key of a ``kind`` of what Subaccount details works out (a ranking, a period's totals and
+    chart, a page) from what it is read from (``parts``), for the data as it is (``version``: the partner's
+    Usage- and SubaccountsVersion, and its months' rollup digests where the reward is in it); None without
+    a version (then nothing is kept)."""
+    if not version:
+        return None
+    joined = "\x1f".join((str(RANKING_VERSION), version, *parts))
+    return f"{kind}:" + hashlib.sha256(joined.encode()).hexdigest()
 
 
 def _literal(query: tuple[str, list], using: str) -> str:

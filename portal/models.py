@@ -39,8 +39,8 @@ def account_array(membership) -> IdArray:
     """The ids of the accounts a restricted membership may see, as ``__any`` takes them: written once per
     membership object (a request's: Membership.allowed_account_array), or per call for another holder of
     ``allowed_account_ids``."""
-    kept = getattr(type(membership), "allowed_account_array", None)
-    return membership.allowed_account_array if kept is not None else IdArray(membership.allowed_account_ids)
+    kept = getattr(membership, "allowed_account_array", None)
+    return kept if kept is not None else IdArray(membership.allowed_account_ids)
 
 
 @ForeignObject.register_lookup  # (a relation's lookups are its own, not every field's)
