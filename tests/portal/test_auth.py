@@ -1,6 +1,9 @@
 """Log-in with django-allauth: email and password, verification, reset, rate limits, TOTP for every role."""
 
+import time
+
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
@@ -68,8 +71,10 @@ def test_every_role_can_turn_on_totp_and_is_then_asked_for_a_code(client, member
     # turning on 2FA is sensitive: allauth asks for the password again first
     assert client.get(reverse("mfa_activate_totp"))["Location"].startswith(reverse("account_reauthenticate"))
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
-    form = client.get(reverse("mfa_activate_totp")).context["form"]
-    response = client.post(reverse("mfa_activate_totp"), {"code": current_totp(form.secret)})
+    # the code made and checked in one instant: never a 30-second window's edge between them (a slow run)
+    with time_machine.travel(time.time(), tick=False):
+        form = client.get(reverse("mfa_activate_totp")).context["form"]
+        response = client.post(reverse("mfa_activate_totp"), {"code": current_totp(form.secret)})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
